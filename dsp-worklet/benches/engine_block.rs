@@ -1,0 +1,56 @@
+//! Cost of one 128-frame block of the mixer, natively, for growing track counts.
+//! Figures are reported as % of the 2.667 ms block budget at 48 kHz by `scripts/bench`.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use dsp_worklet::{BLOCK_FRAMES, Command, Engine, ParamId};
+use std::hint::black_box;
+
+fn session(tracks: u32) -> Engine {
+    let rate = 48_000.0;
+    let mut e = Engine::new(rate);
+    let frames = 48_000 * 10;
+    for id in 0..tracks {
+        let f = 55.0 * (1.0 + id as f32);
+        let ch: Vec<f32> = (0..frames)
+            .map(|i| 0.1 * (2.0 * std::f32::consts::PI * f * i as f32 / rate).sin())
+            .collect();
+        e.add_track(id, vec![ch.clone(), ch]).unwrap();
+        e.apply(Command::SetTrackParam {
+            track: id,
+            param: ParamId::Gain,
+            value: -3.0,
+        })
+        .unwrap();
+        e.apply(Command::SetTrackParam {
+            track: id,
+            param: ParamId::Pan,
+            value: (id as f32 * 17.0) % 200.0 - 100.0,
+        })
+        .unwrap();
+    }
+    e.apply(Command::SetLoop {
+        start: 0,
+        end: frames as u64,
+    })
+    .unwrap();
+    e.apply(Command::Play).unwrap();
+    e
+}
+
+fn bench_block(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine_block_128");
+    for tracks in [1u32, 8, 16, 32, 64, 128] {
+        let mut e = session(tracks);
+        let mut l = vec![0.0f32; BLOCK_FRAMES];
+        let mut r = vec![0.0f32; BLOCK_FRAMES];
+        group.bench_with_input(BenchmarkId::from_parameter(tracks), &tracks, |b, _| {
+            b.iter(|| {
+                e.process(black_box(&mut l), black_box(&mut r));
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_block);
+criterion_main!(benches);

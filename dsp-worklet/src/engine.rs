@@ -1,0 +1,351 @@
+//! The mixer engine: owns the stems and the transport, sums every track into a stereo bus and
+//! applies the master fader, one block at a time.
+//!
+//! Threading: in the browser everything here runs on the audio rendering thread. [`Engine::apply`],
+//! [`Engine::begin_track`], [`Engine::commit_track`] and [`Engine::remove_track`] run in the
+//! worklet's message handler, between render quanta: they may allocate and free. [`Engine::process`]
+//! and [`Engine::meter_snapshot`] run inside `process()`: they never allocate, lock or panic.
+
+use crate::command::Command;
+use crate::error::EngineError;
+use crate::meter::{HEADER_WORDS, LevelMeter, TRACK_WORDS};
+use crate::params::ParamId;
+use crate::smoother::LinearSmoother;
+use crate::track::Track;
+use crate::transport::Transport;
+
+/// Length of the de-click fade when playback pauses or stops, in ms.
+pub const DECLICK_MS: f32 = 5.0;
+
+/// What to do once the de-click fade-out has reached silence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AfterFade {
+    Nothing,
+    Pause,
+    Stop,
+}
+
+/// The whole mixer for one session at one sample rate.
+#[derive(Debug)]
+pub struct Engine {
+    sample_rate: f32,
+    tracks: Vec<Track>,
+    /// A track being filled by the worklet shell between `begin_track` and `commit_track`.
+    pending: Option<Track>,
+    master_gain: LinearSmoother,
+    /// Transport fade: 1 while playing, ramps to 0 on pause/stop.
+    declick: LinearSmoother,
+    after_fade: AfterFade,
+    transport: Transport,
+    /// Length of the longest stem, in frames.
+    song_frames: u64,
+    master_meter: [LevelMeter; 2],
+    /// Meter words (layout in [`crate::meter`]); sized whenever the track list changes.
+    snapshot: Vec<f64>,
+}
+
+impl Engine {
+    /// An empty session at `sample_rate` Hz (the AudioContext's rate).
+    pub fn new(sample_rate: f32) -> Engine {
+        let master = ParamId::MasterGain.spec();
+        Engine {
+            sample_rate,
+            tracks: Vec::new(),
+            pending: None,
+            master_gain: LinearSmoother::new(
+                master.db_to_gain(master.default),
+                master.smoothing_ms,
+                sample_rate,
+            ),
+            declick: LinearSmoother::new(1.0, DECLICK_MS, sample_rate),
+            after_fade: AfterFade::Nothing,
+            transport: Transport::default(),
+            song_frames: 0,
+            master_meter: [LevelMeter::default(); 2],
+            snapshot: vec![0.0; HEADER_WORDS],
+        }
+    }
+
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// Next frame to be rendered.
+    pub fn position(&self) -> u64 {
+        self.transport.position
+    }
+
+    pub fn is_playing(&self) -> bool {
+        self.transport.playing
+    }
+
+    /// Length of the longest stem, frames.
+    pub fn song_frames(&self) -> u64 {
+        self.song_frames
+    }
+
+    pub fn tracks(&self) -> &[Track] {
+        &self.tracks
+    }
+
+    /// Adds a decoded stem (1 or 2 channels of equal length at the session rate).
+    pub fn add_track(&mut self, id: u32, channels: Vec<Vec<f32>>) -> Result<(), EngineError> {
+        self.check_new_id(id)?;
+        let track = Track::from_channels(id, channels, self.sample_rate)?;
+        self.insert(track);
+        Ok(())
+    }
+
+    /// Allocates a silent track for the shell to fill through [`pending_channel_mut`]
+    /// (`Engine::pending_channel_mut`), then [`commit_track`](Self::commit_track).
+    pub fn begin_track(
+        &mut self,
+        id: u32,
+        channels: usize,
+        frames: usize,
+    ) -> Result<(), EngineError> {
+        self.pending = None;
+        self.check_new_id(id)?;
+        self.pending = Some(Track::allocate(id, channels, frames, self.sample_rate)?);
+        Ok(())
+    }
+
+    /// Samples of channel `ch` of the track being loaded.
+    pub fn pending_channel_mut(&mut self, ch: usize) -> Result<&mut [f32], EngineError> {
+        self.pending
+            .as_mut()
+            .ok_or(EngineError::NoPendingTrack)?
+            .channel_mut(ch)
+            .ok_or(EngineError::UnsupportedChannelCount)
+    }
+
+    /// Makes the track being loaded part of the mix.
+    pub fn commit_track(&mut self) -> Result<(), EngineError> {
+        let mut track = self.pending.take().ok_or(EngineError::NoPendingTrack)?;
+        track.sanitize();
+        self.insert(track);
+        Ok(())
+    }
+
+    /// Unloads a track; its samples are freed here, in the message handler.
+    pub fn remove_track(&mut self, id: u32) -> Result<(), EngineError> {
+        let before = self.tracks.len();
+        self.tracks.retain(|t| t.id() != id);
+        if self.tracks.len() == before {
+            return Err(EngineError::UnknownTrack);
+        }
+        self.tracks_changed();
+        Ok(())
+    }
+
+    fn check_new_id(&self, id: u32) -> Result<(), EngineError> {
+        if self.tracks.iter().any(|t| t.id() == id) {
+            Err(EngineError::DuplicateTrack)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn insert(&mut self, track: Track) {
+        self.tracks.push(track);
+        self.tracks_changed();
+    }
+
+    fn tracks_changed(&mut self) {
+        self.song_frames = self
+            .tracks
+            .iter()
+            .map(|t| t.frames() as u64)
+            .max()
+            .unwrap_or(0);
+        self.snapshot
+            .resize(HEADER_WORDS + TRACK_WORDS * self.tracks.len(), 0.0);
+        self.update_gates(true);
+    }
+
+    /// Solo-in-place: when any track is soloed only soloed tracks sound; a muted track never does.
+    fn update_gates(&mut self, snap: bool) {
+        let any_solo = self.tracks.iter().any(|t| t.solo());
+        for t in &mut self.tracks {
+            let audible = !t.mute() && (!any_solo || t.solo());
+            t.set_audible(audible, snap);
+        }
+    }
+
+    /// Applies one command. Parameter changes ramp while audio plays and take effect at once
+    /// while stopped, so playback and export always start from the exact settings.
+    pub fn apply(&mut self, command: Command) -> Result<(), EngineError> {
+        let snap = !self.transport.playing;
+        match command {
+            Command::SetTrackParam {
+                track,
+                param,
+                value,
+            } => {
+                let t = self
+                    .tracks
+                    .iter_mut()
+                    .find(|t| t.id() == track)
+                    .ok_or(EngineError::UnknownTrack)?;
+                if t.set_param(param, value, snap) {
+                    self.update_gates(snap);
+                }
+            }
+            Command::SetMasterParam { param, value } => {
+                let spec = param.spec();
+                let gain = spec.db_to_gain(value);
+                if snap {
+                    self.master_gain.reset(gain);
+                } else {
+                    self.master_gain.set_target(gain);
+                }
+            }
+            Command::Play => {
+                if !self.transport.playing
+                    && self.transport.position >= self.song_frames
+                    && self.transport.loop_region.is_none()
+                {
+                    self.transport.position = 0;
+                }
+                self.transport.playing = true;
+                self.after_fade = AfterFade::Nothing;
+                self.declick.reset(1.0);
+            }
+            Command::Pause | Command::Stop => {
+                let then = if command == Command::Stop {
+                    AfterFade::Stop
+                } else {
+                    AfterFade::Pause
+                };
+                if self.transport.playing {
+                    self.after_fade = then;
+                    self.declick.set_target(0.0);
+                } else {
+                    self.finish(then);
+                }
+            }
+            Command::Seek { frame } => {
+                self.transport.position = frame.min(self.song_frames);
+            }
+            Command::SetLoop { start, end } => {
+                self.transport.loop_region = (end > start).then_some((start, end));
+            }
+            Command::RemoveTrack { track } => self.remove_track(track)?,
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, what: AfterFade) {
+        match what {
+            AfterFade::Nothing => return,
+            AfterFade::Pause => {}
+            AfterFade::Stop => self.transport.position = 0,
+        }
+        self.transport.playing = false;
+        self.after_fade = AfterFade::Nothing;
+        self.declick.reset(1.0);
+    }
+
+    /// Renders the next `min(out_l.len(), out_r.len())` frames of the mix into the two buffers
+    /// (overwriting them). Any length works; the worklet uses 128. Never allocates or panics;
+    /// the output is always finite and free of subnormals.
+    pub fn process(&mut self, out_l: &mut [f32], out_r: &mut [f32]) {
+        let n = out_l.len().min(out_r.len());
+        let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
+        out_l.fill(0.0);
+        out_r.fill(0.0);
+        let mut done = 0;
+        while self.transport.playing && done < n {
+            let (len, wrap) = self.transport.next_segment(n - done, self.song_frames);
+            if len == 0 {
+                // End of the song: stop where it ended.
+                self.transport.playing = false;
+                self.after_fade = AfterFade::Nothing;
+                self.declick.reset(1.0);
+                break;
+            }
+            let position = self.transport.position;
+            for t in &mut self.tracks {
+                t.render(
+                    position,
+                    &mut out_l[done..done + len],
+                    &mut out_r[done..done + len],
+                );
+            }
+            self.transport.advance(len, wrap);
+            done += len;
+        }
+        for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
+            let g = self.master_gain.next_value() * self.declick.next_value();
+            *l = clean(*l * g);
+            *r = clean(*r * g);
+            self.master_meter[0].add(*l);
+            self.master_meter[1].add(*r);
+        }
+        if self.after_fade != AfterFade::Nothing && !self.declick.is_smoothing() {
+            self.finish(self.after_fade);
+        }
+    }
+
+    /// Fills and returns the meter words (layout in [`crate::meter`]) and restarts the level
+    /// accumulators. Never allocates.
+    pub fn meter_snapshot(&mut self) -> &[f64] {
+        let (pl, rl, cl) = self.master_meter[0].take();
+        let (pr, rr, cr) = self.master_meter[1].take();
+        let header = [
+            self.transport.position as f64,
+            if self.transport.playing { 1.0 } else { 0.0 },
+            self.song_frames as f64,
+            pl as f64,
+            pr as f64,
+            rl as f64,
+            rr as f64,
+            if cl || cr { 1.0 } else { 0.0 },
+            self.tracks.len() as f64,
+        ];
+        let (head, body) = self.snapshot.split_at_mut(HEADER_WORDS);
+        head.copy_from_slice(&header);
+        for (t, words) in self
+            .tracks
+            .iter_mut()
+            .zip(body.chunks_exact_mut(TRACK_WORDS))
+        {
+            let (peak, rms, clip) = t.meter.take();
+            words.copy_from_slice(&[
+                t.id() as f64,
+                peak as f64,
+                rms as f64,
+                if clip { 1.0 } else { 0.0 },
+            ]);
+        }
+        &self.snapshot
+    }
+
+    /// Length of the meter snapshot in words (changes only when tracks are added or removed).
+    pub fn meter_words(&self) -> usize {
+        self.snapshot.len()
+    }
+
+    /// Back to a just-loaded state: playhead at 0, stopped, no loop, ramps settled, meters clear.
+    /// Parameter values and tracks are kept. Rendering after `reset` repeats exactly.
+    pub fn reset(&mut self) {
+        self.transport = Transport::default();
+        self.after_fade = AfterFade::Nothing;
+        self.declick.reset(1.0);
+        self.master_gain.reset(self.master_gain.target());
+        self.master_meter = [LevelMeter::default(); 2];
+        for t in &mut self.tracks {
+            t.settle();
+        }
+    }
+}
+
+/// NaN, ±∞ and subnormals become 0.
+#[inline]
+fn clean(x: f32) -> f32 {
+    if x.is_finite() && !x.is_subnormal() {
+        x
+    } else {
+        0.0
+    }
+}

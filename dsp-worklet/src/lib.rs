@@ -1,0 +1,31 @@
+//! Second Ear's audio engine.
+//!
+//! Plain Rust with no browser types: the same code runs natively under `cargo test`, inside the
+//! AudioWorklet (through the thin [`wasm_shell`] exports), and in the offline export render.
+//!
+//! Data flow: the UI (main thread) sends [`Command`]s and whole decoded stems; the engine owns
+//! the stems and the transport, sums every track into a stereo bus on 128-frame blocks in
+//! [`Engine::process`], and publishes a [`MeterSnapshot`] that the shell posts back to the UI.
+
+pub mod command;
+pub mod engine;
+pub mod error;
+pub mod meter;
+pub mod overview;
+pub mod pan;
+pub mod params;
+pub mod smoother;
+pub mod track;
+pub mod transport;
+
+#[cfg(feature = "wasm-shell")]
+pub mod wasm_shell;
+
+pub use command::Command;
+pub use engine::Engine;
+pub use error::EngineError;
+pub use meter::MeterSnapshot;
+pub use params::{PARAMS, ParamId, ParamSpec};
+
+/// Frames per render quantum in Web Audio: the block size the worklet calls `process` with.
+pub const BLOCK_FRAMES: usize = 128;

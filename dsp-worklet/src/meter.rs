@@ -1,0 +1,158 @@
+//! Level metering (audio thread) and the meter snapshot the UI reads (main thread).
+//!
+//! The engine accumulates peak and mean-square per track (post fader and pan) and per master
+//! channel on every sample; the shell takes a snapshot about 30 times a second, which resets the
+//! accumulators. The snapshot travels as `f64` words in a `Float64Array`:
+//!
+//! | word | meaning |
+//! |---|---|
+//! | 0 | playhead, frames |
+//! | 1 | 1 while playing |
+//! | 2 | song length, frames |
+//! | 3, 4 | master peak L, R (linear amplitude) |
+//! | 5, 6 | master RMS L, R (linear) |
+//! | 7 | 1 if the master reached full scale (|x| ≥ 1) since the last snapshot |
+//! | 8 | number of tracks N |
+//! | 9 + 4k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag |
+
+/// Words before the per-track records.
+pub const HEADER_WORDS: usize = 9;
+/// Words per track record.
+pub const TRACK_WORDS: usize = 4;
+
+/// Peak and mean-square accumulator for one signal.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LevelMeter {
+    peak: f32,
+    sum_sq: f64,
+    count: u32,
+    clipped: bool,
+}
+
+impl LevelMeter {
+    /// Adds one sample.
+    #[inline]
+    pub fn add(&mut self, x: f32) {
+        let a = x.abs();
+        if a > self.peak {
+            self.peak = a;
+        }
+        self.sum_sq += (x as f64) * (x as f64);
+        self.count += 1;
+        self.clipped |= a >= 1.0;
+    }
+
+    /// Adds `n` samples of silence.
+    #[inline]
+    pub fn add_silence(&mut self, n: usize) {
+        self.count = self.count.saturating_add(n as u32);
+    }
+
+    /// Peak (linear), RMS (linear) and clip flag since the last take; then starts afresh.
+    pub fn take(&mut self) -> (f32, f32, bool) {
+        let rms = if self.count == 0 {
+            0.0
+        } else {
+            (self.sum_sq / self.count as f64).sqrt() as f32
+        };
+        let out = (self.peak, rms, self.clipped);
+        *self = LevelMeter::default();
+        out
+    }
+}
+
+/// Per-track levels from a snapshot.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TrackLevel {
+    pub id: u32,
+    /// Linear peak, max over both output channels.
+    pub peak: f32,
+    /// Linear RMS over both output channels.
+    pub rms: f32,
+    pub clip: bool,
+}
+
+/// A decoded meter snapshot (main thread).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MeterSnapshot {
+    pub position: u64,
+    pub playing: bool,
+    pub song_frames: u64,
+    /// Linear peak, L and R.
+    pub master_peak: [f32; 2],
+    /// Linear RMS, L and R.
+    pub master_rms: [f32; 2],
+    pub master_clip: bool,
+    pub tracks: Vec<TrackLevel>,
+}
+
+impl MeterSnapshot {
+    /// Reads the word layout above; `None` if it is malformed.
+    pub fn decode(w: &[f64]) -> Option<MeterSnapshot> {
+        let header = w.get(..HEADER_WORDS)?;
+        let n = header[8];
+        if !(n >= 0.0 && n.fract() == 0.0) {
+            return None;
+        }
+        let body = w.get(HEADER_WORDS..HEADER_WORDS + n as usize * TRACK_WORDS)?;
+        Some(MeterSnapshot {
+            position: header[0].max(0.0) as u64,
+            playing: header[1] != 0.0,
+            song_frames: header[2].max(0.0) as u64,
+            master_peak: [header[3] as f32, header[4] as f32],
+            master_rms: [header[5] as f32, header[6] as f32],
+            master_clip: header[7] != 0.0,
+            tracks: body
+                .chunks_exact(TRACK_WORDS)
+                .map(|t| TrackLevel {
+                    id: t[0] as u32,
+                    peak: t[1] as f32,
+                    rms: t[2] as f32,
+                    clip: t[3] != 0.0,
+                })
+                .collect(),
+        })
+    }
+
+    /// Levels of one track, if it is in the snapshot.
+    pub fn track(&self, id: u32) -> Option<&TrackLevel> {
+        self.tracks.iter().find(|t| t.id == id)
+    }
+}
+
+/// dBFS of a linear level, floored at −200 so the UI never has to show NaN.
+pub fn to_dbfs(linear: f32) -> f32 {
+    if linear > 1e-10 {
+        20.0 * linear.log10()
+    } else {
+        -200.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_scale_sine_reads_0_dbfs_peak_and_minus_3_rms() {
+        let mut m = LevelMeter::default();
+        for i in 0..48_000 {
+            m.add((2.0 * core::f32::consts::PI * 1000.0 * i as f32 / 48_000.0).sin());
+        }
+        let (peak, rms, clip) = m.take();
+        assert!(to_dbfs(peak).abs() < 0.01);
+        assert!((to_dbfs(rms) + 3.0103).abs() < 0.01);
+        assert!(clip);
+        assert_eq!(m.take(), (0.0, 0.0, false));
+    }
+
+    #[test]
+    fn malformed_snapshots_are_rejected() {
+        assert_eq!(MeterSnapshot::decode(&[0.0; 5]), None);
+        let mut w = vec![0.0; HEADER_WORDS];
+        w[8] = 2.0; // claims two tracks, carries none
+        assert_eq!(MeterSnapshot::decode(&w), None);
+        w[8] = 0.0;
+        assert!(MeterSnapshot::decode(&w).is_some());
+    }
+}

@@ -1,0 +1,236 @@
+//! One stem in the mixer: its samples (owned, allocated when the track is added) and its strip
+//! state — fader, pan or balance, mute/solo gate — all smoothed per sample.
+
+use crate::error::EngineError;
+use crate::meter::LevelMeter;
+use crate::pan::pan_gains;
+use crate::params::ParamId;
+use crate::smoother::LinearSmoother;
+
+/// Longest stem the engine takes, in frames (about 12 h at 48 kHz).
+pub const MAX_TRACK_FRAMES: usize = i32::MAX as usize;
+
+/// A loaded stem and its channel strip.
+#[derive(Clone, Debug)]
+pub struct Track {
+    id: u32,
+    /// 1 (mono) or 2 (stereo) channels of `frames` samples, at the session rate.
+    samples: Vec<Vec<f32>>,
+    frames: usize,
+    /// Display-unit values last set, dB and −100…100.
+    gain_db: f32,
+    pan: f32,
+    mute: bool,
+    solo: bool,
+    /// Linear fader gain.
+    gain: LinearSmoother,
+    /// Pan position −1…1.
+    pan_pos: LinearSmoother,
+    /// 1 when audible, 0 when muted or soloed out; ramps so mute and solo do not click.
+    gate: LinearSmoother,
+    /// Post-fader, post-pan level of both output channels.
+    pub(crate) meter: LevelMeter,
+}
+
+impl Track {
+    /// A silent track of `channels` × `frames` samples, for the caller to fill (see
+    /// [`channel_mut`](Self::channel_mut)). This is where a track's memory is allocated.
+    pub fn allocate(
+        id: u32,
+        channels: usize,
+        frames: usize,
+        sample_rate: f32,
+    ) -> Result<Track, EngineError> {
+        if !(1..=2).contains(&channels) {
+            return Err(EngineError::UnsupportedChannelCount);
+        }
+        if frames == 0 {
+            return Err(EngineError::EmptyTrack);
+        }
+        if frames > MAX_TRACK_FRAMES {
+            return Err(EngineError::TrackTooLong);
+        }
+        Ok(Track::with_samples(
+            id,
+            vec![vec![0.0; frames]; channels],
+            sample_rate,
+        ))
+    }
+
+    /// A track that takes ownership of decoded channels (all the same length).
+    pub fn from_channels(
+        id: u32,
+        samples: Vec<Vec<f32>>,
+        sample_rate: f32,
+    ) -> Result<Track, EngineError> {
+        if !(1..=2).contains(&samples.len()) {
+            return Err(EngineError::UnsupportedChannelCount);
+        }
+        let frames = samples[0].len();
+        if frames == 0 || samples.iter().any(|c| c.len() != frames) {
+            return Err(EngineError::EmptyTrack);
+        }
+        if frames > MAX_TRACK_FRAMES {
+            return Err(EngineError::TrackTooLong);
+        }
+        let mut t = Track::with_samples(id, samples, sample_rate);
+        t.sanitize();
+        Ok(t)
+    }
+
+    fn with_samples(id: u32, samples: Vec<Vec<f32>>, sample_rate: f32) -> Track {
+        let spec = |p: ParamId| p.spec();
+        let frames = samples[0].len();
+        Track {
+            id,
+            samples,
+            frames,
+            gain_db: spec(ParamId::Gain).default,
+            pan: spec(ParamId::Pan).default,
+            mute: false,
+            solo: false,
+            gain: LinearSmoother::new(
+                spec(ParamId::Gain).db_to_gain(spec(ParamId::Gain).default),
+                spec(ParamId::Gain).smoothing_ms,
+                sample_rate,
+            ),
+            pan_pos: LinearSmoother::new(0.0, spec(ParamId::Pan).smoothing_ms, sample_rate),
+            gate: LinearSmoother::new(1.0, spec(ParamId::Mute).smoothing_ms, sample_rate),
+            meter: LevelMeter::default(),
+        }
+    }
+
+    /// Writable samples of channel `ch`, to fill a freshly [`allocate`](Self::allocate)d track.
+    pub fn channel_mut(&mut self, ch: usize) -> Option<&mut [f32]> {
+        self.samples.get_mut(ch).map(|c| c.as_mut_slice())
+    }
+
+    /// Replaces NaN, ±∞ and subnormal samples with 0, so they never reach the mix.
+    pub fn sanitize(&mut self) {
+        for x in self.samples.iter_mut().flatten() {
+            if !x.is_finite() || x.is_subnormal() {
+                *x = 0.0;
+            }
+        }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    pub fn frames(&self) -> usize {
+        self.frames
+    }
+
+    pub fn channels(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn mute(&self) -> bool {
+        self.mute
+    }
+
+    pub fn solo(&self) -> bool {
+        self.solo
+    }
+
+    /// Sets a track parameter (display units, clamped). `snap` skips the ramp (no audio flowing).
+    /// Returns whether mute/solo changed (the engine then recomputes every gate).
+    pub fn set_param(&mut self, param: ParamId, value: f32, snap: bool) -> bool {
+        let v = param.spec().clamp(value);
+        match param {
+            ParamId::Gain => {
+                self.gain_db = v;
+                set(&mut self.gain, param.spec().db_to_gain(v), snap);
+                false
+            }
+            ParamId::Pan => {
+                self.pan = v;
+                set(&mut self.pan_pos, v / 100.0, snap);
+                false
+            }
+            ParamId::Mute => {
+                let changed = self.mute != (v >= 0.5);
+                self.mute = v >= 0.5;
+                changed
+            }
+            ParamId::Solo => {
+                let changed = self.solo != (v >= 0.5);
+                self.solo = v >= 0.5;
+                changed
+            }
+            ParamId::MasterGain => false,
+        }
+    }
+
+    /// Ends every ramp at its target and clears the meter (see [`crate::Engine::reset`]).
+    pub fn settle(&mut self) {
+        self.gain.reset(self.gain.target());
+        self.pan_pos.reset(self.pan_pos.target());
+        self.gate.reset(self.gate.target());
+        self.meter = LevelMeter::default();
+    }
+
+    /// Opens or closes the mute/solo gate.
+    pub fn set_audible(&mut self, audible: bool, snap: bool) {
+        set(&mut self.gate, if audible { 1.0 } else { 0.0 }, snap);
+    }
+
+    /// Adds this track's contribution for song frames `start .. start + out_l.len()` into the
+    /// buses. Frames past the end of the stem are silence. Never allocates.
+    pub fn render(&mut self, start: u64, out_l: &mut [f32], out_r: &mut [f32]) {
+        let n = out_l.len().min(out_r.len());
+        let start = start.min(self.frames as u64) as usize;
+        let avail = (self.frames - start).min(n);
+        let smoothing =
+            self.gain.is_smoothing() || self.pan_pos.is_smoothing() || self.gate.is_smoothing();
+        if !smoothing && (self.gate.current() == 0.0 || self.gain.current() == 0.0) {
+            self.meter.add_silence(2 * n);
+            return;
+        }
+        let channels = self.samples.len();
+        let (left, right) = match self.samples.as_slice() {
+            [l] => (l.as_slice(), l.as_slice()),
+            [l, r, ..] => (l.as_slice(), r.as_slice()),
+            [] => return,
+        };
+        let left = &left[start..start + avail];
+        let right = &right[start..start + avail];
+        let (out_l, out_r) = (&mut out_l[..avail], &mut out_r[..avail]);
+        if smoothing {
+            for (((x_l, x_r), y_l), y_r) in left.iter().zip(right).zip(out_l).zip(out_r) {
+                let g = self.gain.next_value() * self.gate.next_value();
+                let (p_l, p_r) = pan_gains(channels, self.pan_pos.next_value());
+                let (a, b) = (x_l * g * p_l, x_r * g * p_r);
+                *y_l += a;
+                *y_r += b;
+                self.meter.add(a);
+                self.meter.add(b);
+            }
+            let rest = (n - avail) as u32;
+            self.gain.skip(rest);
+            self.gate.skip(rest);
+            self.pan_pos.skip(rest);
+        } else {
+            let g = self.gain.current() * self.gate.current();
+            let (p_l, p_r) = pan_gains(channels, self.pan_pos.current());
+            let (g_l, g_r) = (g * p_l, g * p_r);
+            for (((x_l, x_r), y_l), y_r) in left.iter().zip(right).zip(out_l).zip(out_r) {
+                let (a, b) = (x_l * g_l, x_r * g_r);
+                *y_l += a;
+                *y_r += b;
+                self.meter.add(a);
+                self.meter.add(b);
+            }
+        }
+        self.meter.add_silence(2 * (n - avail));
+    }
+}
+
+fn set(s: &mut LinearSmoother, target: f32, snap: bool) {
+    if snap {
+        s.reset(target);
+    } else {
+        s.set_target(target);
+    }
+}

@@ -1,0 +1,126 @@
+//! Real-time rule, proven mechanically: `process()` and the meter snapshot never touch the heap.
+//! A global allocator counts every allocation, reallocation and free made on a thread while that
+//! thread is "armed"; the test arms it around nothing but rendering and parameter changes.
+
+mod common;
+use common::*;
+use dsp_worklet::{Command, Engine, ParamId};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+struct CountingAlloc;
+
+static HEAP_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    static ARMED: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note() {
+    if ARMED.with(|a| a.get()) {
+        HEAP_CALLS.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note();
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        note();
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note();
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+fn armed<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    let before = HEAP_CALLS.load(Ordering::SeqCst);
+    ARMED.with(|a| a.set(true));
+    let r = f();
+    ARMED.with(|a| a.set(false));
+    (r, HEAP_CALLS.load(Ordering::SeqCst) - before)
+}
+
+#[test]
+fn counting_allocator_sees_allocations() {
+    // The referee works: an allocation while armed is counted.
+    let (_, n) = armed(|| std::hint::black_box(vec![1u8; 64]));
+    assert!(n >= 1);
+}
+
+#[test]
+fn process_and_meters_never_allocate() {
+    let mut e = Engine::new(RATE);
+    for id in 0..16u32 {
+        let ch = if id % 2 == 0 { 1 } else { 2 };
+        e.add_track(
+            id,
+            (0..ch)
+                .map(|c| noise(20_000, 0.2, id * 2 + c + 1))
+                .collect(),
+        )
+        .unwrap();
+    }
+    let mut l = vec![0.0f32; 128];
+    let mut r = vec![0.0f32; 128];
+    let ((), calls) = armed(|| {
+        e.apply(Command::SetLoop {
+            start: 1_000,
+            end: 15_000,
+        })
+        .unwrap();
+        e.apply(Command::Play).unwrap();
+        for block in 0..2_000u32 {
+            match block % 50 {
+                0 => set(&mut e, block % 16, ParamId::Gain, -((block % 40) as f32)),
+                10 => set(
+                    &mut e,
+                    block % 16,
+                    ParamId::Pan,
+                    (block % 200) as f32 - 100.0,
+                ),
+                20 => set(&mut e, block % 16, ParamId::Mute, (block % 2) as f32),
+                30 => set(
+                    &mut e,
+                    block % 16,
+                    ParamId::Solo,
+                    (block % 3 == 0) as u8 as f32,
+                ),
+                40 => e
+                    .apply(Command::Seek {
+                        frame: (block as u64 * 37) % 20_000,
+                    })
+                    .unwrap(),
+                45 => e
+                    .apply(Command::SetMasterParam {
+                        param: ParamId::MasterGain,
+                        value: -3.0,
+                    })
+                    .unwrap(),
+                _ => {}
+            }
+            if block == 1_500 {
+                e.apply(Command::Pause).unwrap();
+            }
+            if block == 1_600 {
+                e.apply(Command::Play).unwrap();
+            }
+            e.process(&mut l, &mut r);
+            if block % 12 == 0 {
+                std::hint::black_box(e.meter_snapshot());
+            }
+        }
+    });
+    assert_eq!(
+        calls, 0,
+        "process/apply/meter_snapshot touched the heap {calls} times"
+    );
+}
