@@ -1,1 +1,18 @@
+//! Second Ear's browser UI (Leptos 0.8, client-side rendered).
+//!
+//! Plain-data domain types live in [`session`], [`wav`] and [`sniff`] and are tested natively;
+//! the browser glue is in [`audio`] (the realtime engine link), [`decode`], [`intake`] and
+//! [`export`]; the components are in [`ui`].
 
+pub mod audio;
+pub mod decode;
+pub mod error;
+pub mod export;
+pub mod intake;
+pub mod js;
+pub mod session;
+pub mod sniff;
+pub mod ui;
+pub mod wav;
+
+pub use ui::App;

@@ -35,10 +35,8 @@ impl Transport {
     /// Moves the playhead past a rendered segment.
     pub fn advance(&mut self, frames: usize, wrap: bool) {
         self.position += frames as u64;
-        if wrap {
-            if let Some((start, _)) = self.loop_region {
-                self.position = start;
-            }
+        if let (true, Some((start, _))) = (wrap, self.loop_region) {
+            self.position = start;
         }
     }
 }

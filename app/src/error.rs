@@ -1,0 +1,108 @@
+//! The app's one error type: every message a user can see, naming the file and what is wrong.
+
+use core::fmt;
+use dsp_worklet::EngineError;
+
+/// Something the app could not do. `Display` is the sentence shown in an `error` banner.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AppError {
+    /// A dropped file has no bytes.
+    EmptyFile { file: String },
+    /// Chromium's decoder refused a file; `why` says what the bytes look like, `detail` is the
+    /// browser's own words.
+    Undecodable {
+        file: String,
+        why: String,
+        detail: String,
+    },
+    /// A file decoded to more than two channels.
+    TooManyChannels { file: String, channels: u32 },
+    /// A file could not be read from disk.
+    Unreadable { file: String, detail: String },
+    /// Web Audio or the worklet could not be started.
+    AudioUnavailable { detail: String },
+    /// The engine refused a command or a stem.
+    Engine {
+        file: Option<String>,
+        error: EngineError,
+    },
+    /// An export that would be silent.
+    NothingToExport { reason: String },
+    /// An export that failed part-way.
+    Export { detail: String },
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::EmptyFile { file } => {
+                write!(
+                    f,
+                    "{file}: could not be loaded: the file is empty (0 bytes)."
+                )
+            }
+            AppError::Undecodable { file, why, detail } => {
+                write!(f, "{file}: could not be decoded: {why}. ({detail})")
+            }
+            AppError::TooManyChannels { file, channels } => write!(
+                f,
+                "{file}: has {channels} channels; Second Ear mixes mono and stereo stems. Export it as stereo stems first."
+            ),
+            AppError::Unreadable { file, detail } => {
+                write!(f, "{file}: could not be read: {detail}")
+            }
+            AppError::AudioUnavailable { detail } => {
+                write!(f, "Audio could not be started in this browser: {detail}")
+            }
+            AppError::Engine {
+                file: Some(file),
+                error,
+            } => {
+                write!(f, "{file}: the audio engine refused it: {error}.")
+            }
+            AppError::Engine { file: None, error } => {
+                write!(f, "The audio engine refused a change: {error}.")
+            }
+            AppError::NothingToExport { reason } => f.write_str(reason),
+            AppError::Export { detail } => write!(f, "Export failed: {detail}"),
+        }
+    }
+}
+
+impl std::error::Error for AppError {}
+
+/// Readable text for a JS exception or rejection value (`DOMException` name and message).
+pub fn js_detail(value: &wasm_bindgen::JsValue) -> String {
+    use wasm_bindgen::JsCast;
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        let name: String = e.name().into();
+        let msg: String = e.message().into();
+        return format!("{name}: {msg}");
+    }
+    value
+        .as_string()
+        .unwrap_or_else(|| "unknown browser error".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_file_and_the_reason() {
+        let e = AppError::Undecodable {
+            file: "notes.wav".into(),
+            why: "it contains text, not audio".into(),
+            detail: "EncodingError: Unable to decode audio data".into(),
+        };
+        let s = e.to_string();
+        assert!(s.starts_with("notes.wav: ") && s.contains("text, not audio"));
+        assert!(
+            AppError::EmptyFile {
+                file: "empty.wav".into()
+            }
+            .to_string()
+            .contains("empty.wav")
+        );
+    }
+}

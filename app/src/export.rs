@@ -1,0 +1,195 @@
+//! Export: renders the session through the same engine in an `OfflineAudioContext`, in steps with
+//! `suspend()` so progress shows and a cancel takes effect, then writes a WAV (main thread).
+
+use dsp_worklet::{BLOCK_FRAMES, Command};
+use js_sys::Array;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AudioBuffer, OfflineAudioContext};
+
+use crate::audio::{PROCESSOR_URL, engine_node, export_inputs, track_record, words};
+use crate::error::{AppError, js_detail};
+use crate::session::Mix;
+
+/// A finished render: stereo at `sample_rate`.
+pub struct Rendered {
+    pub left: Vec<f32>,
+    pub right: Vec<f32>,
+    pub sample_rate: f32,
+}
+
+/// How many progress steps a render of `frames` gets: one per quarter second of audio, 1…100.
+pub fn progress_steps(frames: u64, rate: f32) -> u64 {
+    ((frames as f64 / (rate as f64 * 0.25)) as u64).clamp(1, 100)
+}
+
+/// Suspend points (seconds) for `steps` equal parts of `frames`, on render-quantum boundaries,
+/// strictly inside the render.
+pub fn suspend_times(frames: u64, rate: f32, steps: u64) -> Vec<f64> {
+    let q = BLOCK_FRAMES as u64;
+    let mut out: Vec<f64> = (1..steps)
+        .map(|k| (frames * k / steps) / q * q)
+        .filter(|f| *f > 0 && *f < frames)
+        .map(|f| f as f64 / rate as f64)
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Renders the whole song from the top. `progress` gets 0…1; when `cancelled()` turns true the
+/// render is abandoned at the next step and `Ok(None)` comes back.
+pub async fn render_mix(
+    mix: &Mix,
+    progress: impl Fn(f64),
+    cancelled: impl Fn() -> bool,
+) -> Result<Option<Rendered>, AppError> {
+    if let Some(reason) = mix.silence_reason() {
+        return Err(AppError::NothingToExport {
+            reason: reason.into(),
+        });
+    }
+    let (module, stems) = export_inputs().ok_or(AppError::AudioUnavailable {
+        detail: "the audio engine is not running".into(),
+    })?;
+    let rate = mix.sample_rate;
+    let frames = mix.song_frames();
+    let fail = |e: JsValue| AppError::Export {
+        detail: js_detail(&e),
+    };
+    let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(
+        2,
+        frames as u32,
+        rate,
+    )
+    .map_err(fail)?;
+    JsFuture::from(
+        ctx.audio_worklet()
+            .map_err(fail)?
+            .add_module(PROCESSOR_URL)
+            .map_err(fail)?,
+    )
+    .await
+    .map_err(fail)?;
+    let tracks = Array::new();
+    for (id, buffer) in &stems {
+        if mix.track(*id).is_some() {
+            tracks.push(&track_record(*id, buffer).map_err(fail)?);
+        }
+    }
+    let mut commands = mix.state_commands();
+    commands.push(Command::Seek { frame: 0 });
+    commands.push(Command::Play);
+    let node = engine_node(
+        &ctx,
+        &module,
+        &[
+            ("tracks", &tracks),
+            ("words", &words(&commands)),
+            ("meters", &JsValue::FALSE),
+        ],
+    )
+    .map_err(fail)?;
+    node.connect_with_audio_node(&ctx.destination())
+        .map_err(fail)?;
+
+    let times = suspend_times(frames, rate, progress_steps(frames, rate));
+    let mut next = times.iter();
+    let mut pending = next
+        .next()
+        .map(|t| suspend(&ctx, *t))
+        .transpose()
+        .map_err(fail)?;
+    let rendering = JsFuture::from(ctx.start_rendering().map_err(fail)?);
+    let mut done = 0usize;
+    while let Some(step) = pending.take() {
+        step.await.map_err(fail)?;
+        done += 1;
+        progress(done as f64 / (times.len() + 1) as f64);
+        if cancelled() {
+            // Let the engine go: it frees its memory and the rest renders as silence.
+            if let Ok(port) = node.port() {
+                let _ = port.post_message(&crate::js::object(&[("type", &"dispose".into())]));
+            }
+            let _ = JsFuture::from(ctx.resume().map_err(fail)?).await;
+            let _ = rendering.await;
+            return Ok(None);
+        }
+        pending = next
+            .next()
+            .map(|t| suspend(&ctx, *t))
+            .transpose()
+            .map_err(fail)?;
+        JsFuture::from(ctx.resume().map_err(fail)?)
+            .await
+            .map_err(fail)?;
+    }
+    let buffer: AudioBuffer = rendering.await.map_err(fail)?.unchecked_into();
+    progress(1.0);
+    if cancelled() {
+        return Ok(None);
+    }
+    Ok(Some(Rendered {
+        left: buffer.get_channel_data(0).map_err(fail)?,
+        right: buffer.get_channel_data(1).map_err(fail)?,
+        sample_rate: rate,
+    }))
+}
+
+/// `ctx.suspend(time)` as a future.
+fn suspend(ctx: &OfflineAudioContext, time: f64) -> Result<JsFuture, JsValue> {
+    let p: js_sys::Promise =
+        crate::js::call1(ctx, "suspend", &JsValue::from(time))?.unchecked_into();
+    Ok(JsFuture::from(p))
+}
+
+/// Offers `bytes` as a download named `file_name`.
+pub fn download(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), AppError> {
+    let fail = |e: JsValue| AppError::Export {
+        detail: js_detail(&e),
+    };
+    let window = web_sys::window().ok_or(AppError::Export {
+        detail: "no window".into(),
+    })?;
+    let document = window.document().ok_or(AppError::Export {
+        detail: "no document".into(),
+    })?;
+    let parts = Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let a: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(fail)?.unchecked_into();
+    a.set_href(&url);
+    a.set_download(file_name);
+    a.click();
+    // Revoke once the browser has taken the download.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    let _ = window
+        .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suspend_points_are_quantum_aligned_and_inside_the_render() {
+        let rate = 44_100.0;
+        let frames = 132_300;
+        let steps = progress_steps(frames, rate);
+        assert_eq!(steps, 12);
+        let t = suspend_times(frames, rate, steps);
+        assert_eq!(t.len(), 11);
+        for s in &t {
+            let f = s * rate as f64;
+            assert!((f / 128.0).fract() == 0.0 && f > 0.0 && f < frames as f64);
+        }
+        assert!(t.windows(2).all(|w| w[0] < w[1]));
+        assert!(suspend_times(100, rate, 4).is_empty());
+    }
+}

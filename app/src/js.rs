@@ -1,0 +1,37 @@
+//! Small helpers for building JS values (main thread).
+
+use js_sys::{Object, Reflect};
+use wasm_bindgen::JsValue;
+
+/// A plain JS object from key/value pairs.
+pub fn object(pairs: &[(&str, &JsValue)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&o, &JsValue::from_str(k), v);
+    }
+    o
+}
+
+/// A property of a JS object, or `undefined`.
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `buffer.getChannelData(ch)` as the JS `Float32Array` itself (web-sys would copy it into Rust).
+pub fn channel_data(
+    buffer: &web_sys::AudioBuffer,
+    ch: u32,
+) -> Result<js_sys::Float32Array, JsValue> {
+    use wasm_bindgen::JsCast;
+    let f: js_sys::Function = get(buffer, "getChannelData").dyn_into()?;
+    f.call1(buffer, &JsValue::from(ch))?.dyn_into()
+}
+
+/// Calls `target[name](arg)` (for methods web-sys does not bind, such as
+/// `OfflineAudioContext.suspend`).
+pub fn call1(target: &JsValue, name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
+    use wasm_bindgen::JsCast;
+    let f: js_sys::Function = get(target, name).dyn_into()?;
+    f.call1(target, arg)
+}

@@ -1,0 +1,294 @@
+//! The mix as plain data (main thread): what the UI shows and edits. Every edit returns the typed
+//! [`Command`] the engine needs, so the UI never builds engine messages by hand.
+
+use dsp_worklet::params::{ParamId, Scope};
+use dsp_worklet::{Command, PARAMS};
+
+/// One stem's strip, in display units.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackState {
+    /// Engine track id, unique within the session.
+    pub id: u32,
+    /// File name without extension (the strip's title and `data-track-name`).
+    pub name: String,
+    /// The dropped file's name.
+    pub file_name: String,
+    /// 1 or 2.
+    pub channels: usize,
+    /// Length at the session rate, frames.
+    pub frames: u64,
+    /// The file's own sample rate, Hz (before decoding resampled it).
+    pub source_rate: f32,
+    /// Fader, dB (the fader's bottom means −∞).
+    pub gain_db: f32,
+    /// Pan or balance, −100…100.
+    pub pan: f32,
+    pub mute: bool,
+    pub solo: bool,
+    /// Waveform overview, (min, max) per column.
+    pub overview: Vec<(f32, f32)>,
+}
+
+impl TrackState {
+    /// The value of a track parameter, display units (toggles as 0/1).
+    pub fn value(&self, param: ParamId) -> f32 {
+        match param {
+            ParamId::Gain => self.gain_db,
+            ParamId::Pan => self.pan,
+            ParamId::Mute => self.mute as u8 as f32,
+            ParamId::Solo => self.solo as u8 as f32,
+            ParamId::MasterGain => 0.0,
+        }
+    }
+}
+
+/// The whole session the UI holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mix {
+    pub tracks: Vec<TrackState>,
+    /// Master fader, dB.
+    pub master_gain_db: f32,
+    /// The AudioContext's rate, Hz; every stem is decoded to it.
+    pub sample_rate: f32,
+    next_id: u32,
+}
+
+impl Default for Mix {
+    fn default() -> Self {
+        Mix {
+            tracks: Vec::new(),
+            master_gain_db: ParamId::MasterGain.spec().default,
+            sample_rate: 48_000.0,
+            next_id: 1,
+        }
+    }
+}
+
+/// What a new stem brings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewTrack {
+    pub file_name: String,
+    pub channels: usize,
+    pub frames: u64,
+    pub source_rate: f32,
+    pub overview: Vec<(f32, f32)>,
+}
+
+impl Mix {
+    /// Adds a strip with default settings and returns its new id.
+    pub fn add_track(&mut self, t: NewTrack) -> u32 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let spec = |p: ParamId| p.spec().default;
+        self.tracks.push(TrackState {
+            id,
+            name: stem_name(&t.file_name),
+            file_name: t.file_name,
+            channels: t.channels,
+            frames: t.frames,
+            source_rate: t.source_rate,
+            gain_db: spec(ParamId::Gain),
+            pan: spec(ParamId::Pan),
+            mute: false,
+            solo: false,
+            overview: t.overview,
+        });
+        id
+    }
+
+    pub fn track(&self, id: u32) -> Option<&TrackState> {
+        self.tracks.iter().find(|t| t.id == id)
+    }
+
+    /// Removes a strip; the command unloads it from the engine.
+    pub fn remove_track(&mut self, id: u32) -> Option<Command> {
+        let i = self.tracks.iter().position(|t| t.id == id)?;
+        self.tracks.remove(i);
+        Some(Command::RemoveTrack { track: id })
+    }
+
+    /// Sets a track parameter (clamped to the table's range) and returns the engine command.
+    pub fn set_track_param(&mut self, id: u32, param: ParamId, value: f32) -> Option<Command> {
+        let spec = param.spec();
+        if spec.scope != Scope::Track {
+            return None;
+        }
+        let v = spec.clamp(value);
+        let t = self.tracks.iter_mut().find(|t| t.id == id)?;
+        match param {
+            ParamId::Gain => t.gain_db = v,
+            ParamId::Pan => t.pan = v,
+            ParamId::Mute => t.mute = v >= 0.5,
+            ParamId::Solo => t.solo = v >= 0.5,
+            ParamId::MasterGain => return None,
+        }
+        Some(Command::SetTrackParam {
+            track: id,
+            param,
+            value: v,
+        })
+    }
+
+    /// Sets the master fader (clamped) and returns the engine command.
+    pub fn set_master_gain(&mut self, db: f32) -> Command {
+        let v = ParamId::MasterGain.spec().clamp(db);
+        self.master_gain_db = v;
+        Command::SetMasterParam {
+            param: ParamId::MasterGain,
+            value: v,
+        }
+    }
+
+    /// Every parameter of every track and the master, as commands: what a fresh engine (the
+    /// offline export's) needs to sound exactly like this mix.
+    pub fn state_commands(&self) -> Vec<Command> {
+        let mut out = Vec::new();
+        for t in &self.tracks {
+            for p in PARAMS.iter().filter(|p| p.scope == Scope::Track) {
+                out.push(Command::SetTrackParam {
+                    track: t.id,
+                    param: p.id,
+                    value: t.value(p.id),
+                });
+            }
+        }
+        out.push(Command::SetMasterParam {
+            param: ParamId::MasterGain,
+            value: self.master_gain_db,
+        });
+        out
+    }
+
+    /// Length of the longest stem, frames.
+    pub fn song_frames(&self) -> u64 {
+        self.tracks.iter().map(|t| t.frames).max().unwrap_or(0)
+    }
+
+    /// Why an export would be silent, if it would: no tracks, or nothing audible.
+    pub fn silence_reason(&self) -> Option<&'static str> {
+        if self.tracks.is_empty() {
+            return Some("There are no tracks to export: drop some stems first.");
+        }
+        let any_solo = self.tracks.iter().any(|t| t.solo);
+        let silent = |t: &TrackState| {
+            t.mute || (any_solo && !t.solo) || t.gain_db <= ParamId::Gain.spec().min
+        };
+        if self.tracks.iter().all(silent) || self.master_gain_db <= ParamId::MasterGain.spec().min {
+            return Some(
+                "Every track is muted or faded out (or the master is at -∞), so the export would be silent.",
+            );
+        }
+        None
+    }
+}
+
+/// A stem's display name: the file name without its extension (`Lead Vox.final.wav` →
+/// `Lead Vox.final`).
+pub fn stem_name(file_name: &str) -> String {
+    match file_name.rfind('.') {
+        Some(i) if i > 0 => file_name[..i].to_string(),
+        _ => file_name.to_string(),
+    }
+}
+
+/// `m:ss.mmm` for a frame position at `rate` Hz (minutes keep counting past 59).
+pub fn format_position(frames: u64, rate: f32) -> String {
+    let ms = if rate > 0.0 {
+        (frames as f64 * 1000.0 / rate as f64).floor() as u64
+    } else {
+        0
+    };
+    format!("{}:{:02}.{:03}", ms / 60_000, (ms / 1000) % 60, ms % 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_track(name: &str, frames: u64) -> NewTrack {
+        NewTrack {
+            file_name: name.into(),
+            channels: 2,
+            frames,
+            source_rate: 44_100.0,
+            overview: vec![],
+        }
+    }
+
+    #[test]
+    fn edits_return_the_matching_commands_and_clamp() {
+        let mut m = Mix::default();
+        let a = m.add_track(new_track("Kick.wav", 100));
+        let b = m.add_track(new_track("Bass.flac", 300));
+        assert_ne!(a, b);
+        assert_eq!(m.track(a).unwrap().name, "Kick");
+        assert_eq!(
+            m.set_track_param(a, ParamId::Gain, 40.0),
+            Some(Command::SetTrackParam {
+                track: a,
+                param: ParamId::Gain,
+                value: 12.0
+            })
+        );
+        assert_eq!(m.set_track_param(99, ParamId::Gain, 0.0), None);
+        assert_eq!(m.set_track_param(a, ParamId::MasterGain, 0.0), None);
+        assert_eq!(m.song_frames(), 300);
+        assert_eq!(m.remove_track(b), Some(Command::RemoveTrack { track: b }));
+        assert_eq!(m.song_frames(), 100);
+        // Ids are never reused, so late engine messages cannot hit a new track.
+        assert!(m.add_track(new_track("x.wav", 1)) > b);
+    }
+
+    #[test]
+    fn state_commands_reproduce_the_mix() {
+        let mut m = Mix::default();
+        let a = m.add_track(new_track("a.wav", 10));
+        m.set_track_param(a, ParamId::Pan, -30.0);
+        m.set_track_param(a, ParamId::Mute, 1.0);
+        m.set_master_gain(-2.0);
+        let cmds = m.state_commands();
+        assert_eq!(cmds.len(), 5);
+        assert!(cmds.contains(&Command::SetTrackParam {
+            track: a,
+            param: ParamId::Pan,
+            value: -30.0
+        }));
+        assert!(cmds.contains(&Command::SetTrackParam {
+            track: a,
+            param: ParamId::Mute,
+            value: 1.0
+        }));
+        assert_eq!(
+            cmds.last(),
+            Some(&Command::SetMasterParam {
+                param: ParamId::MasterGain,
+                value: -2.0
+            })
+        );
+    }
+
+    #[test]
+    fn silence_reasons() {
+        let mut m = Mix::default();
+        assert!(m.silence_reason().is_some());
+        let a = m.add_track(new_track("a.wav", 10));
+        let b = m.add_track(new_track("b.wav", 10));
+        assert_eq!(m.silence_reason(), None);
+        m.set_track_param(a, ParamId::Mute, 1.0);
+        m.set_track_param(b, ParamId::Mute, 1.0);
+        assert!(m.silence_reason().is_some());
+        m.set_track_param(b, ParamId::Mute, 0.0);
+        m.set_track_param(a, ParamId::Solo, 1.0); // soloing a muted track: still silent
+        assert!(m.silence_reason().is_some());
+    }
+
+    #[test]
+    fn names_and_positions() {
+        assert_eq!(stem_name("Lead Vox.final.wav"), "Lead Vox.final");
+        assert_eq!(stem_name(".hidden"), ".hidden");
+        assert_eq!(stem_name("noext"), "noext");
+        assert_eq!(format_position(0, 48_000.0), "0:00.000");
+        assert_eq!(format_position(44_100 * 61 + 22_050, 44_100.0), "1:01.500");
+        assert_eq!(format_position(48_000 * 600, 48_000.0), "10:00.000");
+    }
+}

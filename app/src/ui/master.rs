@@ -1,0 +1,68 @@
+//! The master section: fader and stereo peak meters with clip light.
+
+use dsp_worklet::meter::to_dbfs;
+use dsp_worklet::params::ParamId;
+use leptos::prelude::*;
+
+use super::controller::use_studio;
+use super::param_slider::ParamSlider;
+
+#[component]
+pub fn Master() -> impl IntoView {
+    let s = use_studio();
+    let value = Signal::derive(move || s.mix.with(|m| m.master_gain_db));
+    let set = Callback::new(move |v: f32| s.set_master(v));
+    let peak = move |ch: usize| s.meters.with(|m| to_dbfs(m.master_peak[ch]));
+    let rms = move |ch: usize| s.meters.with(|m| to_dbfs(m.master_rms[ch]));
+    let clipped = move || s.clips.with(|c| c.contains(&0));
+    let meter = move |ch: usize, name: &'static str| {
+        view! {
+            <meter
+                data-testid="master-meter"
+                data-channel=name
+                aria-label=format!("Master level {name}")
+                min="-60"
+                max="0"
+                low="-18"
+                high="-6"
+                optimum="-30"
+                prop:value=move || peak(ch).max(-60.0).to_string()
+                data-peak-db=move || format!("{:.2}", peak(ch))
+                data-rms-db=move || format!("{:.2}", rms(ch))
+            ></meter>
+        }
+    };
+    view! {
+        <aside class="master strip">
+            <div class="strip-head">
+                <span class="strip-name">"Master"</span>
+            </div>
+            <ParamSlider
+                spec=ParamId::MasterGain.spec()
+                testid="master-gain".into()
+                label="Master gain".into()
+                value=value
+                set=set
+            />
+            <div class="meter-wrap">
+                {meter(0, "L")}
+                {meter(1, "R")}
+                <button
+                    class="clip"
+                    data-testid="master-clip"
+                    class:on=clipped
+                    aria-label="Master clip indicator (click to clear)"
+                    on:click=move |_| s.clear_clip(0)
+                >
+                    {move || if clipped() { "CLIP" } else { "" }}
+                </button>
+                <span class="meter-readout">
+                    {move || {
+                        let p = peak(0).max(peak(1));
+                        if p <= -199.0 { "-∞".to_string() } else { format!("{p:.1} dBFS") }
+                    }}
+                </span>
+            </div>
+        </aside>
+    }
+}

@@ -1,0 +1,49 @@
+//! Components. State is plain data ([`crate::session::Mix`]) in signals; edits go through the
+//! [`controller::Studio`] handle, which updates the data and sends the engine its typed commands.
+
+pub mod controller;
+pub mod drop_zone;
+pub mod errors;
+pub mod export_dialog;
+pub mod master;
+pub mod param_slider;
+pub mod strip;
+pub mod transport;
+pub mod waveform;
+
+use leptos::prelude::*;
+
+use controller::Studio;
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let studio = Studio::new();
+    provide_context(studio);
+    studio.start_audio();
+    transport::install_space_bar(studio);
+    let track_ids = move || {
+        studio
+            .mix
+            .with(|m| m.tracks.iter().map(|t| t.id).collect::<Vec<_>>())
+    };
+    view! {
+        <main class="studio">
+            <header class="topbar">
+                <h1>"Second Ear"</h1>
+                <transport::Transport/>
+                <export_dialog::ExportDialog/>
+            </header>
+            <errors::Errors/>
+            <drop_zone::DropZone/>
+            <section class="mixer">
+                <div class="strips">
+                    <For each=track_ids key=|id| *id let:id>
+                        <strip::Strip id=id/>
+                    </For>
+                </div>
+                <master::Master/>
+            </section>
+        </main>
+    }
+}

@@ -1,0 +1,131 @@
+//! One stem's channel strip.
+
+use dsp_worklet::meter::to_dbfs;
+use dsp_worklet::params::ParamId;
+use leptos::prelude::*;
+
+use super::controller::use_studio;
+use super::param_slider::ParamSlider;
+use super::waveform::Waveform;
+
+/// Strip for track `id`: name, waveform, gain, pan/balance, mute, solo, meter, remove.
+#[component]
+pub fn Strip(id: u32) -> impl IntoView {
+    let s = use_studio();
+    let Some(track) = s.mix.with_untracked(|m| m.track(id).cloned()) else {
+        return ().into_any();
+    };
+    let name = track.name.clone();
+    let value = move |p: ParamId| {
+        Signal::derive(move || {
+            s.mix
+                .with(|m| m.track(id).map(|t| t.value(p)).unwrap_or(0.0))
+        })
+    };
+    let set = move |p: ParamId| Callback::new(move |v: f32| s.set_track(id, p, v));
+    let toggle = move |p: ParamId| {
+        move |ev: leptos::ev::Event| s.set_track(id, p, event_target_checked(&ev) as u8 as f32)
+    };
+    let level = move || s.meters.with(|m| m.track(id).copied().unwrap_or_default());
+    let peak_db = move || to_dbfs(level().peak);
+    let rms_db = move || to_dbfs(level().rms);
+    let clipped = move || s.clips.with(|c| c.contains(&id));
+    let kind = if track.channels == 1 {
+        "mono"
+    } else {
+        "stereo"
+    };
+    let pan_name = if track.channels == 1 {
+        "Pan"
+    } else {
+        "Balance"
+    };
+    let rate_note = if (track.source_rate - s.mix.with_untracked(|m| m.sample_rate)).abs() > 0.5 {
+        format!("{:.1} kHz → session rate", track.source_rate / 1000.0)
+    } else {
+        format!("{:.1} kHz", track.source_rate / 1000.0)
+    };
+    view! {
+        <div class="strip" data-testid="track" data-track-name=name.clone() data-track-id=id>
+            <div class="strip-head">
+                <span class="strip-name" title=track.file_name.clone()>{name.clone()}</span>
+                <span class="strip-info">{kind}" · "{rate_note}</span>
+                <button
+                    class="strip-remove"
+                    data-testid="track-remove"
+                    aria-label=format!("Remove {name}")
+                    on:click=move |_| s.remove_track(id)
+                >
+                    "✕"
+                </button>
+            </div>
+            <Waveform id=id/>
+            <div class="strip-controls">
+                <ParamSlider
+                    spec=ParamId::Gain.spec()
+                    testid="track-gain".into()
+                    label=format!("Gain, {name}")
+                    value=value(ParamId::Gain)
+                    set=set(ParamId::Gain)
+                />
+                <ParamSlider
+                    spec=ParamId::Pan.spec()
+                    testid="track-pan".into()
+                    label=format!("{pan_name}, {name}")
+                    value=value(ParamId::Pan)
+                    set=set(ParamId::Pan)
+                />
+                <label class="toggle mute">
+                    <input
+                        type="checkbox"
+                        data-testid="track-mute"
+                        aria-label=format!("Mute {name}")
+                        prop:checked=move || { value(ParamId::Mute).get() >= 0.5 }
+                        on:change=toggle(ParamId::Mute)
+                    />
+                    <span>"M"</span>
+                </label>
+                <label class="toggle solo">
+                    <input
+                        type="checkbox"
+                        data-testid="track-solo"
+                        aria-label=format!("Solo {name}")
+                        prop:checked=move || { value(ParamId::Solo).get() >= 0.5 }
+                        on:change=toggle(ParamId::Solo)
+                    />
+                    <span>"S"</span>
+                </label>
+                <div class="meter-wrap">
+                    <meter
+                        data-testid="track-meter"
+                        aria-label=format!("Level, {name}")
+                        min="-60"
+                        max="0"
+                        low="-18"
+                        high="-6"
+                        optimum="-30"
+                        prop:value=move || peak_db().max(-60.0).to_string()
+                        data-peak-db=move || format!("{:.2}", peak_db())
+                        data-rms-db=move || format!("{:.2}", rms_db())
+                    ></meter>
+                    <button
+                        class="clip"
+                        data-testid="track-clip"
+                        class:on=clipped
+                        aria-label=format!("Clip indicator, {name} (click to clear)")
+                        on:click=move |_| s.clear_clip(id)
+                    >
+                        {move || if clipped() { "CLIP" } else { "" }}
+                    </button>
+                    <span class="meter-readout">
+                        {move || {
+                            let p = peak_db();
+                            if p <= -199.0 { "-∞".to_string() } else { format!("{p:.1}") }
+                        }}
+                    </span>
+                </div>
+            </div>
+        </div>
+    }
+    .into_any()
+}

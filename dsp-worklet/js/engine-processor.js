@@ -1,0 +1,85 @@
+// Second Ear's AudioWorkletProcessor: the thin shell around the Rust engine (dsp_worklet.wasm).
+//
+// Runs on the audio rendering thread. The main thread compiles the wasm and passes the
+// WebAssembly.Module in processorOptions; we instantiate it synchronously (it has no imports).
+// Messages (port, handled between render quanta, may allocate):
+//   {type:'cmd', words: Float64Array}          commands, 4 words each (Rust `Command::to_words`)
+//   {type:'add', id, channels: [Float32Array]}  a decoded stem at the context rate
+//   {type:'dispose'}                            free the engine; process() returns false after
+// processorOptions may carry {tracks: [...], words: Float64Array, meters: false} to start with a
+// whole session (used by the offline export so nothing races the render).
+// Posted back: {type:'meter', words: Float64Array} ~30 times a second, {type:'added', id},
+// {type:'error', code, id?} with an EngineError code.
+
+const BLOCK = 128;
+
+class SecondEarEngine extends AudioWorkletProcessor {
+  constructor(options) {
+    super();
+    const o = options.processorOptions;
+    this.wasm = new WebAssembly.Instance(o.module, {}).exports;
+    this.engine = this.wasm.se_engine_new(sampleRate);
+    this.meters = o.meters !== false;
+    this.meterEvery = Math.max(1, Math.round(sampleRate / 30 / BLOCK));
+    this.blocks = 0;
+    this.buffer = null;
+    for (const t of o.tracks || []) this.addTrack(t);
+    if (o.words) this.commands(o.words);
+    this.port.onmessage = (e) => this.onMessage(e.data);
+  }
+
+  onMessage(m) {
+    if (!this.engine) return;
+    if (m.type === 'cmd') this.commands(m.words);
+    else if (m.type === 'add') this.addTrack(m);
+    else if (m.type === 'dispose') {
+      this.wasm.se_engine_free(this.engine);
+      this.engine = 0;
+    }
+  }
+
+  commands(words) {
+    for (let i = 0; i + 3 < words.length; i += 4) {
+      const rc = this.wasm.se_command(this.engine, words[i], words[i + 1], words[i + 2], words[i + 3]);
+      if (rc !== 0) this.port.postMessage({ type: 'error', code: rc });
+    }
+  }
+
+  addTrack(t) {
+    const frames = t.channels.length ? t.channels[0].length : 0;
+    let rc = this.wasm.se_track_begin(this.engine, t.id, t.channels.length, frames);
+    if (rc === 0) {
+      t.channels.forEach((samples, ch) => {
+        const ptr = this.wasm.se_track_channel_ptr(this.engine, ch);
+        new Float32Array(this.wasm.memory.buffer, ptr, frames).set(samples);
+      });
+      rc = this.wasm.se_track_commit(this.engine);
+    }
+    this.port.postMessage(rc === 0 ? { type: 'added', id: t.id } : { type: 'error', code: rc, id: t.id });
+  }
+
+  process(_inputs, outputs) {
+    if (!this.engine) return false;
+    const out = outputs[0];
+    const frames = out[0].length;
+    this.wasm.se_process(this.engine, frames);
+    const mem = this.wasm.memory.buffer;
+    if (mem !== this.buffer) {
+      // Memory growth detaches old views: rebuild them.
+      this.buffer = mem;
+      this.outL = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 0), BLOCK);
+      this.outR = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 1), BLOCK);
+    }
+    out[0].set(frames === BLOCK ? this.outL : this.outL.subarray(0, frames));
+    if (out.length > 1) out[1].set(frames === BLOCK ? this.outR : this.outR.subarray(0, frames));
+    if (this.meters && ++this.blocks >= this.meterEvery) {
+      this.blocks = 0;
+      const ptr = this.wasm.se_meter_snapshot(this.engine);
+      const len = this.wasm.se_meter_len(this.engine);
+      this.port.postMessage({ type: 'meter', words: new Float64Array(this.wasm.memory.buffer, ptr, len).slice() });
+    }
+    return true;
+  }
+}
+
+registerProcessor('second-ear-engine', SecondEarEngine);

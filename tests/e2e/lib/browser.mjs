@@ -1,0 +1,102 @@
+// Launches Debian's Chromium (never a downloaded browser) and opens the app from dist/.
+import { chromium } from 'playwright-core';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serveDist } from './server.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export async function startApp() {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'second-ear-e2e-'));
+  for (const d of ['config', 'cache', 'runtime']) process.env[`XDG_${d.toUpperCase()}_${d === 'runtime' ? 'DIR' : 'HOME'}`] = path.join(tmp, d);
+  const server = await serveDist(path.join(ROOT, 'dist'));
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
+  const pageErrors = [];
+  async function openPage() {
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    await page.goto(server.url);
+    await page.getByTestId('drop-zone').waitFor();
+    // The engine is up once the session rate shows the AudioContext's rate.
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid=session-rate]');
+      return el && /^(44100|48000|88200|96000) Hz$/.test(el.textContent.trim());
+    });
+    return page;
+  }
+  return {
+    openPage,
+    pageErrors,
+    async close() {
+      await browser.close();
+      await server.close();
+      await rm(tmp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The session rate the page's AudioContext runs at. */
+export async function sessionRate(page) {
+  return parseInt(await page.getByTestId('session-rate').textContent(), 10);
+}
+
+/** Drops files on the drop zone with a real DragEvent carrying a DataTransfer. */
+export async function dropFiles(page, files) {
+  const payload = files.map((f) => ({ name: f.name, type: f.type || 'audio/wav', b64: Buffer.from(f.bytes).toString('base64') }));
+  await page.evaluate((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) {
+      const bin = atob(f.b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      dt.items.add(new File([bytes], f.name, { type: f.type }));
+    }
+    const zone = document.querySelector('[data-testid=drop-zone]');
+    for (const type of ['dragenter', 'dragover', 'drop']) {
+      zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: dt }));
+    }
+  }, payload);
+}
+
+/** Sets a range input as a user dragging it would (input event). */
+export async function setRange(locator, value) {
+  await locator.evaluate((el, v) => {
+    el.value = String(v);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  }, value);
+}
+
+/** Opens the export dialog, picks a format, exports, and returns the downloaded bytes. */
+export async function exportMix(page, format) {
+  if (!(await page.getByTestId('export-start').isVisible().catch(() => false))) {
+    await page.getByTestId('export-open').click();
+  }
+  await page.getByTestId('export-format').selectOption(format);
+  const download = page.waitForEvent('download', { timeout: 60_000 });
+  await page.getByTestId('export-start').click();
+  const d = await download;
+  const stream = await d.createReadStream();
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return { name: d.suggestedFilename(), bytes: Buffer.concat(chunks) };
+}
+
+/** Parses m:ss.mmm into seconds. */
+export function parsePosition(text) {
+  const m = /^(\d+):(\d{2})\.(\d{3})$/.exec(text.trim());
+  if (!m) throw new Error(`bad position readout: ${text}`);
+  return Number(m[1]) * 60 + Number(m[2]) + Number(m[3]) / 1000;
+}
