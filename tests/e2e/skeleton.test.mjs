@@ -2,8 +2,11 @@
 // the exported WAV against what the gain and pan laws predict.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir } from 'node:fs/promises';
 import { startApp, sessionRate, dropFiles, setRange, exportMix, parsePosition } from './lib/browser.mjs';
 import { encodeWav, decodeWav, sine, noise, amplitudeAt, dB } from './lib/wav.mjs';
+
+const ARTIFACTS = new URL('../artifacts', import.meta.url).pathname;
 
 let app;
 before(async () => { app = await startApp(); });
@@ -62,6 +65,8 @@ test('three dropped stems mix to the levels the gain and pan laws predict', asyn
   await page.getByTestId('transport-stop').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=transport-position]').textContent === '0:00.000');
 
+  await mkdir(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTIFACTS}/mixer.png`, fullPage: true });
   const { name, bytes } = await exportMix(page, 'pcm24');
   assert.match(name, /\.wav$/);
   const wav = decodeWav(bytes);
