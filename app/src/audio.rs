@@ -86,7 +86,7 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
         .await?
         .dyn_into()?;
     JsFuture::from(ctx.audio_worklet()?.add_module(PROCESSOR_URL)?).await?;
-    let node = engine_node(&ctx, &module, &[])?;
+    let node = engine_node(&ctx, &module, true)?;
     node.connect_with_audio_node(&ctx.destination())?;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
@@ -121,15 +121,17 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
     })
 }
 
-/// An `AudioWorkletNode` running the engine: no inputs, one stereo output. `initial` seeds the
-/// processor with a whole session (tracks and command words) before its first block.
+/// An `AudioWorkletNode` running the engine: no inputs, one stereo output. `meters` turns the
+/// meter posts on (realtime) or off (export).
 pub fn engine_node(
     ctx: &web_sys::BaseAudioContext,
     module: &WebAssembly::Module,
-    initial: &[(&str, &JsValue)],
+    meters: bool,
 ) -> Result<AudioWorkletNode, JsValue> {
-    let mut pairs: Vec<(&str, &JsValue)> = vec![("module", module.as_ref())];
-    pairs.extend_from_slice(initial);
+    let pairs: [(&str, &JsValue); 2] = [
+        ("module", module.as_ref()),
+        ("meters", &JsValue::from_bool(meters)),
+    ];
     let options = AudioWorkletNodeOptions::new();
     options.set_number_of_inputs(0);
     options.set_number_of_outputs(1);
@@ -175,13 +177,26 @@ pub fn send(commands: &[Command]) {
     }
 }
 
-/// The `{id, channels}` record the processor loads a stem from.
-pub fn track_record(id: u32, buffer: &AudioBuffer) -> Result<JsValue, JsValue> {
+/// Posts a stem to an engine node as `{type:'add', id, channels}`. The channels are fresh copies
+/// whose buffers are transferred, not cloned a second time: one copy in all.
+pub fn post_stem(
+    port: &web_sys::MessagePort,
+    id: u32,
+    buffer: &AudioBuffer,
+) -> Result<(), JsValue> {
     let channels = Array::new();
+    let transfer = Array::new();
     for ch in 0..buffer.number_of_channels() {
-        channels.push(&channel_data(buffer, ch)?.into());
+        let copy = js_sys::Float32Array::new(&channel_data(buffer, ch)?.into());
+        transfer.push(&copy.buffer());
+        channels.push(&copy);
     }
-    Ok(object(&[("id", &JsValue::from(id)), ("channels", &channels)]).into())
+    let msg = object(&[
+        ("type", &"add".into()),
+        ("id", &JsValue::from(id)),
+        ("channels", &channels),
+    ]);
+    port.post_message_with_transferable(&msg, &transfer)
 }
 
 /// Gives the engine a decoded stem (copied across) and keeps the buffer for export.
@@ -193,13 +208,7 @@ pub fn add_stem(id: u32, file_name: &str, buffer: &AudioBuffer) -> Result<(), Ap
         file: file_name.to_string(),
         detail: js_detail(&e),
     };
-    let record = track_record(id, buffer).map_err(fail)?;
-    js_sys::Reflect::set(&record, &"type".into(), &"add".into()).map_err(fail)?;
-    s.node
-        .port()
-        .map_err(fail)?
-        .post_message(&record)
-        .map_err(fail)?;
+    post_stem(&s.node.port().map_err(fail)?, id, buffer).map_err(fail)?;
     s.stems
         .borrow_mut()
         .push((id, file_name.to_string(), buffer.clone()));

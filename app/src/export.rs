@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AudioBuffer, OfflineAudioContext};
 
-use crate::audio::{PROCESSOR_URL, engine_node, export_inputs, track_record, words};
+use crate::audio::{PROCESSOR_URL, engine_node, export_inputs, post_stem, words};
 use crate::error::{AppError, js_detail};
 use crate::session::Mix;
 
@@ -70,27 +70,25 @@ pub async fn render_mix(
     )
     .await
     .map_err(fail)?;
-    let tracks = Array::new();
+    let node = engine_node(&ctx, &module, false).map_err(fail)?;
+    node.connect_with_audio_node(&ctx.destination())
+        .map_err(fail)?;
+    let port = node.port().map_err(fail)?;
     for (id, buffer) in &stems {
         if mix.track(*id).is_some() {
-            tracks.push(&track_record(*id, buffer).map_err(fail)?);
+            post_stem(&port, *id, buffer).map_err(fail)?;
         }
     }
     let mut commands = mix.state_commands();
     commands.push(Command::Seek { frame: 0 });
     commands.push(Command::Play);
-    let node = engine_node(
-        &ctx,
-        &module,
-        &[
-            ("tracks", &tracks),
-            ("words", &words(&commands)),
-            ("meters", &JsValue::FALSE),
-        ],
-    )
+    port.post_message(&crate::js::object(&[
+        ("type", &"cmd".into()),
+        ("words", &words(&commands)),
+    ]))
     .map_err(fail)?;
-    node.connect_with_audio_node(&ctx.destination())
-        .map_err(fail)?;
+    // Port messages are handled in order; the pong says the engine holds the whole session.
+    engine_settled(&port).await?;
 
     let times = suspend_times(frames, rate, progress_steps(frames, rate));
     let mut next = times.iter();
@@ -133,6 +131,50 @@ pub async fn render_mix(
         right: buffer.get_channel_data(1).map_err(fail)?,
         sample_rate: rate,
     }))
+}
+
+/// Waits for the engine's answer to a ping; an engine error reported before it fails the export.
+async fn engine_settled(port: &web_sys::MessagePort) -> Result<(), AppError> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::closure::Closure;
+    let failure: Rc<RefCell<Option<i32>>> = Rc::default();
+    let seen = failure.clone();
+    let mut handler: Option<Closure<dyn FnMut(web_sys::MessageEvent)>> = None;
+    let pong = js_sys::Promise::new(&mut |resolve, _reject| {
+        let seen = seen.clone();
+        handler = Some(Closure::new(move |ev: web_sys::MessageEvent| {
+            let data = ev.data();
+            match crate::js::get(&data, "type").as_string().as_deref() {
+                Some("pong") => {
+                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                }
+                Some("error") => {
+                    let code = crate::js::get(&data, "code").as_f64().unwrap_or(0.0) as i32;
+                    seen.borrow_mut().get_or_insert(code);
+                }
+                _ => {}
+            }
+        }));
+    });
+    if let Some(h) = &handler {
+        port.set_onmessage(Some(h.as_ref().unchecked_ref()));
+    }
+    let fail = |e: JsValue| AppError::Export {
+        detail: js_detail(&e),
+    };
+    port.post_message(&crate::js::object(&[("type", &"ping".into())]))
+        .map_err(fail)?;
+    JsFuture::from(pong).await.map_err(fail)?;
+    port.set_onmessage(None);
+    match *failure.borrow() {
+        Some(code) => Err(AppError::Export {
+            detail: dsp_worklet::EngineError::from_code(code)
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| format!("engine error {code}")),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// `ctx.suspend(time)` as a future.

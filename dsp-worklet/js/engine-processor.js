@@ -5,9 +5,10 @@
 // Messages (port, handled between render quanta, may allocate):
 //   {type:'cmd', words: Float64Array}          commands, 4 words each (Rust `Command::to_words`)
 //   {type:'add', id, channels: [Float32Array]}  a decoded stem at the context rate
+//   {type:'ping'}                               answered {type:'pong'} once everything before it
+//                                               is applied (the export waits for it to start)
 //   {type:'dispose'}                            free the engine; process() returns false after
-// processorOptions may carry {tracks: [...], words: Float64Array, meters: false} to start with a
-// whole session (used by the offline export so nothing races the render).
+// processorOptions: {module, meters} (meters: false turns meter posts off, for the export).
 // Posted back: {type:'meter', words: Float64Array} ~30 times a second, {type:'added', id},
 // {type:'error', code, id?} with an EngineError code.
 
@@ -23,8 +24,6 @@ class SecondEarEngine extends AudioWorkletProcessor {
     this.meterEvery = Math.max(1, Math.round(sampleRate / 30 / BLOCK));
     this.blocks = 0;
     this.buffer = null;
-    for (const t of o.tracks || []) this.addTrack(t);
-    if (o.words) this.commands(o.words);
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
 
@@ -32,6 +31,7 @@ class SecondEarEngine extends AudioWorkletProcessor {
     if (!this.engine) return;
     if (m.type === 'cmd') this.commands(m.words);
     else if (m.type === 'add') this.addTrack(m);
+    else if (m.type === 'ping') this.port.postMessage({ type: 'pong' });
     else if (m.type === 'dispose') {
       this.wasm.se_engine_free(this.engine);
       this.engine = 0;

@@ -46,6 +46,7 @@ pub fn ExportDialog() -> impl IntoView {
                 }
                 Ok(Some(r)) => {
                     status.set("Writing WAV…".into());
+                    let rendered_at = js_sys::Date::now();
                     encode_stereo(&r.left, &r.right, r.sample_rate as u32, fmt)
                         .map_err(|e| AppError::Export {
                             detail: e.to_string(),
@@ -54,11 +55,13 @@ pub fn ExportDialog() -> impl IntoView {
                             download(&bytes, EXPORT_FILE_NAME, "audio/wav")?;
                             let secs = r.left.len() as f64 / r.sample_rate as f64;
                             let took = (js_sys::Date::now() - t0) / 1000.0;
+                            let render = (rendered_at - t0) / 1000.0;
                             status.set(format!(
-                                "Exported “{EXPORT_FILE_NAME}”: {secs:.1} s, {} Hz, {} — {:.0}× realtime.",
+                                "Exported “{EXPORT_FILE_NAME}”: {secs:.1} s, {} Hz, {} — {:.0}× realtime (render {render:.2} s, write {:.2} s).",
                                 r.sample_rate,
                                 fmt.label(),
-                                secs / took.max(1e-3)
+                                secs / took.max(1e-3),
+                                took - render,
                             ));
                             Ok(())
                         })

@@ -39,6 +39,7 @@ export async function startApp() {
   return {
     openPage,
     pageErrors,
+    browserVersion: browser.version(),
     async close() {
       await browser.close();
       await server.close();
