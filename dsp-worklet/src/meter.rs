@@ -91,7 +91,7 @@ impl MeterSnapshot {
     pub fn decode(w: &[f64]) -> Option<MeterSnapshot> {
         let header = w.get(..HEADER_WORDS)?;
         let n = header[8];
-        if !(n >= 0.0 && n.fract() == 0.0) {
+        if !(n >= 0.0 && n.fract() == 0.0 && n <= (w.len() / TRACK_WORDS) as f64) {
             return None;
         }
         let body = w.get(HEADER_WORDS..HEADER_WORDS + n as usize * TRACK_WORDS)?;
@@ -151,6 +151,8 @@ mod tests {
         assert_eq!(MeterSnapshot::decode(&[0.0; 5]), None);
         let mut w = vec![0.0; HEADER_WORDS];
         w[8] = 2.0; // claims two tracks, carries none
+        assert_eq!(MeterSnapshot::decode(&w), None);
+        w[8] = 1e300; // found by the fuzzer: used to overflow the length arithmetic
         assert_eq!(MeterSnapshot::decode(&w), None);
         w[8] = 0.0;
         assert!(MeterSnapshot::decode(&w).is_some());

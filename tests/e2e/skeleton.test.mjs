@@ -2,7 +2,9 @@
 // the exported WAV against what the gain and pan laws predict.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startApp, sessionRate, dropFiles, setRange, exportMix, parsePosition } from './lib/browser.mjs';
 import { encodeWav, decodeWav, sine, noise, amplitudeAt, dB } from './lib/wav.mjs';
 
@@ -176,4 +178,31 @@ test('export with nothing audible says so; a cancelled export leaves no file and
 
   const { bytes } = await exportMix(page, 'pcm24');
   assert.equal(decodeWav(bytes).frames, 300 * rate);
+});
+
+test('a picked folder loads its audio files, recursing into subfolders and skipping the rest', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'second-ear-folder-'));
+  const x = sine({ freq: 330, peakDb: -12, rate, seconds: 0.5 });
+  await mkdir(path.join(dir, 'Song', 'Drums'), { recursive: true });
+  await writeFile(path.join(dir, 'Song', 'Bass.wav'), encodeWav({ rate, channels: [x], format: 's16' }));
+  await writeFile(path.join(dir, 'Song', 'Drums', 'Kick.wav'), encodeWav({ rate, channels: [x, x], format: 's24' }));
+  await writeFile(path.join(dir, 'Song', 'mix notes.txt'), 'bring the bass up');
+  await writeFile(path.join(dir, 'Song', '.DS_Store'), 'junk');
+  await page.getByTestId('folder-input').setInputFiles(path.join(dir, 'Song'));
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=track]').length === 2);
+  const names = await page.getByTestId('track').evaluateAll((els) => els.map((e) => e.dataset.trackName).sort());
+  assert.deepEqual(names, ['Bass', 'Kick']);
+  assert.equal(await page.getByTestId('error').count(), 0, 'non-audio files in a folder are skipped, not errors');
+
+  // Removing a strip takes it out of the mix and the export.
+  await track(page, 'Kick').getByTestId('track-remove').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=track]').length === 1);
+  const { bytes } = await exportMix(page, 'pcm24');
+  const wav = decodeWav(bytes);
+  assert.equal(wav.frames, rate / 2);
+  const level = dB(amplitudeAt(wav.channelData[1], 330, rate, 0, rate / 2));
+  assert.ok(Math.abs(level - (-12 - 3.0103)) < 0.05, `Bass alone at ${level.toFixed(3)} dB`);
+  await rm(dir, { recursive: true, force: true });
 });

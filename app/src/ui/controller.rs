@@ -76,6 +76,8 @@ impl Studio {
                     if let Some(rate) = audio::sample_rate() {
                         self.mix.update(|m| m.sample_rate = rate);
                     }
+                    // Anything set before the engine was up (the master fader) reaches it now.
+                    audio::send(&self.mix.with_untracked(|m| m.state_commands()));
                 }
                 Err(e) => self.report(e),
             }
