@@ -52,6 +52,11 @@ pub async fn render_mix(
         detail: "the audio engine is not running".into(),
     })?;
     let rate = mix.sample_rate;
+    if rate <= 0.0 {
+        return Err(AppError::AudioUnavailable {
+            detail: "audio has not started yet".into(),
+        });
+    }
     let frames = mix.song_frames();
     let fail = |e: JsValue| AppError::Export {
         detail: js_detail(&e),

@@ -48,7 +48,7 @@ pub struct Mix {
     pub tracks: Vec<TrackState>,
     /// Master fader, dB.
     pub master_gain_db: f32,
-    /// The AudioContext's rate, Hz; every stem is decoded to it.
+    /// The AudioContext's rate, Hz; every stem is decoded to it. 0 until audio has started.
     pub sample_rate: f32,
     next_id: u32,
 }
@@ -58,7 +58,7 @@ impl Default for Mix {
         Mix {
             tracks: Vec::new(),
             master_gain_db: ParamId::MasterGain.spec().default,
-            sample_rate: 48_000.0,
+            sample_rate: 0.0,
             next_id: 1,
         }
     }

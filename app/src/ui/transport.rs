@@ -41,7 +41,10 @@ pub fn Transport() -> impl IntoView {
             </output>
             <span class="length">" / " {length}</span>
             <span class="rate" data-testid="session-rate">
-                {move || format!("{} Hz", s.mix.with(|m| m.sample_rate))}
+                {move || match s.mix.with(|m| m.sample_rate) {
+                    r if r > 0.0 => format!("{r} Hz"),
+                    _ => "starting audio…".to_string(),
+                }}
             </span>
         </div>
     }
