@@ -2,7 +2,7 @@
 //! [`Command`] the engine needs, so the UI never builds engine messages by hand.
 
 use dsp_worklet::params::{ParamId, Scope};
-use dsp_worklet::{Command, PARAMS};
+use dsp_worklet::{Command, PARAMS, ParamValues};
 
 /// One stem's strip, in display units.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,12 +19,8 @@ pub struct TrackState {
     pub frames: u64,
     /// The file's own sample rate, Hz (before decoding resampled it).
     pub source_rate: f32,
-    /// Fader, dB (the fader's bottom means −∞).
-    pub gain_db: f32,
-    /// Pan or balance, −100…100.
-    pub pan: f32,
-    pub mute: bool,
-    pub solo: bool,
+    /// Every track parameter (fader, pan, mute, solo, strip modules), display units.
+    pub params: ParamValues,
     /// Waveform overview, (min, max) per column.
     pub overview: Vec<(f32, f32)>,
 }
@@ -32,13 +28,15 @@ pub struct TrackState {
 impl TrackState {
     /// The value of a track parameter, display units (toggles as 0/1).
     pub fn value(&self, param: ParamId) -> f32 {
-        match param {
-            ParamId::Gain => self.gain_db,
-            ParamId::Pan => self.pan,
-            ParamId::Mute => self.mute as u8 as f32,
-            ParamId::Solo => self.solo as u8 as f32,
-            ParamId::MasterGain => 0.0,
-        }
+        self.params.get(param)
+    }
+
+    pub fn muted(&self) -> bool {
+        self.params.on(ParamId::Mute)
+    }
+
+    pub fn soloed(&self) -> bool {
+        self.params.on(ParamId::Solo)
     }
 }
 
@@ -79,7 +77,6 @@ impl Mix {
     pub fn add_track(&mut self, t: NewTrack) -> u32 {
         let id = self.next_id;
         self.next_id += 1;
-        let spec = |p: ParamId| p.spec().default;
         self.tracks.push(TrackState {
             id,
             name: stem_name(&t.file_name),
@@ -87,10 +84,7 @@ impl Mix {
             channels: t.channels,
             frames: t.frames,
             source_rate: t.source_rate,
-            gain_db: spec(ParamId::Gain),
-            pan: spec(ParamId::Pan),
-            mute: false,
-            solo: false,
+            params: ParamValues::default(),
             overview: t.overview,
         });
         id
@@ -113,15 +107,8 @@ impl Mix {
         if spec.scope != Scope::Track {
             return None;
         }
-        let v = spec.clamp(value);
         let t = self.tracks.iter_mut().find(|t| t.id == id)?;
-        match param {
-            ParamId::Gain => t.gain_db = v,
-            ParamId::Pan => t.pan = v,
-            ParamId::Mute => t.mute = v >= 0.5,
-            ParamId::Solo => t.solo = v >= 0.5,
-            ParamId::MasterGain => return None,
-        }
+        let v = t.params.set(param, value);
         Some(Command::SetTrackParam {
             track: id,
             param,
@@ -169,9 +156,11 @@ impl Mix {
         if self.tracks.is_empty() {
             return Some("There are no tracks to export: drop some stems first.");
         }
-        let any_solo = self.tracks.iter().any(|t| t.solo);
+        let any_solo = self.tracks.iter().any(|t| t.soloed());
         let silent = |t: &TrackState| {
-            t.mute || (any_solo && !t.solo) || t.gain_db <= ParamId::Gain.spec().min
+            t.muted()
+                || (any_solo && !t.soloed())
+                || t.value(ParamId::Gain) <= ParamId::Gain.spec().min
         };
         if self.tracks.iter().all(silent) || self.master_gain_db <= ParamId::MasterGain.spec().min {
             return Some(
@@ -247,7 +236,8 @@ mod tests {
         m.set_track_param(a, ParamId::Mute, 1.0);
         m.set_master_gain(-2.0);
         let cmds = m.state_commands();
-        assert_eq!(cmds.len(), 5);
+        let track_params = PARAMS.iter().filter(|p| p.scope == Scope::Track).count();
+        assert_eq!(cmds.len(), track_params + 1);
         assert!(cmds.contains(&Command::SetTrackParam {
             track: a,
             param: ParamId::Pan,

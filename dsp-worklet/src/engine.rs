@@ -6,6 +6,7 @@
 //! worklet's message handler, between render quanta: they may allocate and free. [`Engine::process`]
 //! and [`Engine::meter_snapshot`] run inside `process()`: they never allocate, lock or panic.
 
+use crate::BLOCK_FRAMES;
 use crate::command::Command;
 use crate::error::EngineError;
 use crate::meter::{HEADER_WORDS, LevelMeter, TRACK_WORDS};
@@ -251,7 +252,17 @@ impl Engine {
     /// the output is always finite and free of subnormals.
     pub fn process(&mut self, out_l: &mut [f32], out_r: &mut [f32]) {
         let n = out_l.len().min(out_r.len());
-        let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
+        for (l, r) in out_l[..n]
+            .chunks_mut(BLOCK_FRAMES)
+            .zip(out_r[..n].chunks_mut(BLOCK_FRAMES))
+        {
+            self.process_block(l, r);
+        }
+    }
+
+    /// One block of at most [`BLOCK_FRAMES`] frames (the tracks' scratch size).
+    fn process_block(&mut self, out_l: &mut [f32], out_r: &mut [f32]) {
+        let n = out_l.len();
         out_l.fill(0.0);
         out_r.fill(0.0);
         let mut done = 0;
@@ -311,11 +322,14 @@ impl Engine {
             .zip(body.chunks_exact_mut(TRACK_WORDS))
         {
             let (peak, rms, clip) = t.meter.take();
+            let (gate_gr, comp_gr) = t.take_reductions();
             words.copy_from_slice(&[
                 t.id() as f64,
                 peak as f64,
                 rms as f64,
                 if clip { 1.0 } else { 0.0 },
+                gate_gr as f64,
+                comp_gr as f64,
             ]);
         }
         &self.snapshot

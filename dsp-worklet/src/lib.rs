@@ -8,6 +8,7 @@
 //! [`Engine::process`], and publishes a [`MeterSnapshot`] that the shell posts back to the UI.
 
 pub mod command;
+pub mod dsp;
 pub mod engine;
 pub mod error;
 pub mod meter;
@@ -25,7 +26,7 @@ pub use command::Command;
 pub use engine::Engine;
 pub use error::EngineError;
 pub use meter::MeterSnapshot;
-pub use params::{PARAMS, ParamId, ParamSpec};
+pub use params::{PARAMS, ParamId, ParamSpec, ParamValues};
 
 /// Frames per render quantum in Web Audio: the block size the worklet calls `process` with.
 pub const BLOCK_FRAMES: usize = 128;

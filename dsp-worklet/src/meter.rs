@@ -13,12 +13,12 @@
 //! | 5, 6 | master RMS L, R (linear) |
 //! | 7 | 1 if the master reached full scale (|x| ≥ 1) since the last snapshot |
 //! | 8 | number of tracks N |
-//! | 9 + 4k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag |
+//! | 9 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
 
 /// Words before the per-track records.
 pub const HEADER_WORDS: usize = 9;
 /// Words per track record.
-pub const TRACK_WORDS: usize = 4;
+pub const TRACK_WORDS: usize = 6;
 
 /// Peak and mean-square accumulator for one signal.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -70,6 +70,10 @@ pub struct TrackLevel {
     /// Linear RMS over both output channels.
     pub rms: f32,
     pub clip: bool,
+    /// Deepest gate gain reduction in the window, dB (≥ 0).
+    pub gate_reduction_db: f32,
+    /// Deepest compressor gain reduction in the window, dB (≥ 0).
+    pub comp_reduction_db: f32,
 }
 
 /// A decoded meter snapshot (main thread).
@@ -109,6 +113,8 @@ impl MeterSnapshot {
                     peak: t[1] as f32,
                     rms: t[2] as f32,
                     clip: t[3] != 0.0,
+                    gate_reduction_db: t[4] as f32,
+                    comp_reduction_db: t[5] as f32,
                 })
                 .collect(),
         })

@@ -15,6 +15,48 @@ pub enum ParamId {
     Mute = 3,
     /// Track solo (solo-in-place).
     Solo = 4,
+    /// Input trim, dB.
+    Trim = 10,
+    /// Polarity invert.
+    Polarity = 11,
+    HpOn = 20,
+    HpFreq = 21,
+    /// High-pass slope, 12 or 24 dB/oct.
+    HpSlope = 22,
+    LpOn = 25,
+    LpFreq = 26,
+    LpSlope = 27,
+    /// EQ module on/off.
+    EqOn = 30,
+    /// Band 1 (low shelf).
+    Eq1Freq = 31,
+    Eq1Gain = 32,
+    Eq1Q = 33,
+    /// Band 2 (bell).
+    Eq2Freq = 34,
+    Eq2Gain = 35,
+    Eq2Q = 36,
+    /// Band 3 (bell).
+    Eq3Freq = 37,
+    Eq3Gain = 38,
+    Eq3Q = 39,
+    /// Band 4 (high shelf).
+    Eq4Freq = 40,
+    Eq4Gain = 41,
+    Eq4Q = 42,
+    GateOn = 50,
+    GateThreshold = 51,
+    GateRange = 52,
+    GateAttack = 53,
+    GateHold = 54,
+    GateRelease = 55,
+    CompOn = 60,
+    CompThreshold = 61,
+    CompRatio = 62,
+    CompKnee = 63,
+    CompAttack = 64,
+    CompRelease = 65,
+    CompMakeup = 66,
     /// Master fader, dB.
     MasterGain = 1001,
 }
@@ -35,6 +77,24 @@ pub enum Unit {
     Pan,
     /// Off (0) or on (1).
     Toggle,
+    /// Frequency in Hz.
+    Hertz,
+    /// Time in milliseconds.
+    Milliseconds,
+    /// Compression ratio, n:1.
+    Ratio,
+    /// Filter quality factor.
+    Q,
+    /// Filter slope in dB per octave (12 or 24).
+    DbPerOctave,
+}
+
+/// How a control maps its travel to values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Taper {
+    Linear,
+    /// Equal travel per octave/decade (frequencies, Q, times).
+    Log,
 }
 
 /// One row of the parameter table.
@@ -57,80 +117,112 @@ pub struct ParamSpec {
     pub smoothing_ms: f32,
     /// For dB parameters: the minimum of the range means silence (−∞ dB), as on a fader.
     pub min_is_silence: bool,
+    pub taper: Taper,
+    /// The strip module it belongs to, for grouping in the editor ("fader", "input", "filters",
+    /// "eq", "gate", "comp", "master").
+    pub group: &'static str,
 }
 
 /// Fader range shared by track and master faders: −∞ (the bottom, shown as −∞) … +12 dB.
-const FADER_MIN_DB: f32 = -70.0;
-const FADER_MAX_DB: f32 = 12.0;
+const FADER: (f32, f32, f32, f32) = (-70.0, 12.0, 0.0, 0.1);
+const ON: (f32, f32, f32, f32) = (0.0, 1.0, 0.0, 1.0);
+const SLOPE: (f32, f32, f32, f32) = (12.0, 24.0, 12.0, 12.0);
+const EQ_GAIN: (f32, f32, f32, f32) = (-18.0, 18.0, 0.0, 0.1);
+const SHELF_Q: (f32, f32, f32, f32) = (0.1, 10.0, core::f32::consts::FRAC_1_SQRT_2, 0.01);
+const BELL_Q: (f32, f32, f32, f32) = (0.1, 10.0, 1.0, 0.01);
+const fn hz(default: f32) -> (f32, f32, f32, f32) {
+    (20.0, 20_000.0, default, 1.0)
+}
+/// Ramp for continuous controls: fast enough to follow a hand, slow enough not to zipper (ms).
+const SMOOTH: f32 = 20.0;
+/// Crossfade for switches (ms).
+const SWITCH: f32 = 5.0;
 
-/// The table. Order is display order; ids never change meaning.
+/// Builds a row. `range` is (min, max, default, step) in display units.
+#[allow(clippy::too_many_arguments)]
+const fn row(
+    id: ParamId,
+    key: &'static str,
+    name: &'static str,
+    group: &'static str,
+    unit: Unit,
+    taper: Taper,
+    range: (f32, f32, f32, f32),
+    smoothing_ms: f32,
+) -> ParamSpec {
+    ParamSpec {
+        id,
+        key,
+        name,
+        scope: if matches!(id, ParamId::MasterGain) {
+            Scope::Master
+        } else {
+            Scope::Track
+        },
+        unit,
+        min: range.0,
+        max: range.1,
+        default: range.2,
+        step: range.3,
+        smoothing_ms,
+        min_is_silence: matches!(id, ParamId::Gain | ParamId::MasterGain),
+        taper,
+        group,
+    }
+}
+
+use ParamId as P;
+use Taper::{Linear as Lin, Log};
+use Unit::{
+    DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, Pan as PanUnit, Q as Qu, Ratio, Toggle,
+};
+
+/// The table. Order is signal-flow and display order (DESIGN.md); ids never change meaning.
+#[rustfmt::skip]
 pub const PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        id: ParamId::Gain,
-        key: "gain",
-        name: "Gain",
-        scope: Scope::Track,
-        unit: Unit::Decibels,
-        min: FADER_MIN_DB,
-        max: FADER_MAX_DB,
-        default: 0.0,
-        step: 0.1,
-        smoothing_ms: 20.0,
-        min_is_silence: true,
-    },
-    ParamSpec {
-        id: ParamId::Pan,
-        key: "pan",
-        name: "Pan",
-        scope: Scope::Track,
-        unit: Unit::Pan,
-        min: -100.0,
-        max: 100.0,
-        default: 0.0,
-        step: 1.0,
-        smoothing_ms: 20.0,
-        min_is_silence: false,
-    },
-    ParamSpec {
-        id: ParamId::Mute,
-        key: "mute",
-        name: "Mute",
-        scope: Scope::Track,
-        unit: Unit::Toggle,
-        min: 0.0,
-        max: 1.0,
-        default: 0.0,
-        step: 1.0,
-        smoothing_ms: 5.0,
-        min_is_silence: false,
-    },
-    ParamSpec {
-        id: ParamId::Solo,
-        key: "solo",
-        name: "Solo",
-        scope: Scope::Track,
-        unit: Unit::Toggle,
-        min: 0.0,
-        max: 1.0,
-        default: 0.0,
-        step: 1.0,
-        smoothing_ms: 5.0,
-        min_is_silence: false,
-    },
-    ParamSpec {
-        id: ParamId::MasterGain,
-        key: "master-gain",
-        name: "Master",
-        scope: Scope::Master,
-        unit: Unit::Decibels,
-        min: FADER_MIN_DB,
-        max: FADER_MAX_DB,
-        default: 0.0,
-        step: 0.1,
-        smoothing_ms: 20.0,
-        min_is_silence: true,
-    },
+    row(P::Gain, "gain", "Gain", "fader", Db, Lin, FADER, SMOOTH),
+    row(P::Pan, "pan", "Pan", "fader", PanUnit, Lin, (-100.0, 100.0, 0.0, 1.0), SMOOTH),
+    row(P::Mute, "mute", "Mute", "fader", Toggle, Lin, ON, SWITCH),
+    row(P::Solo, "solo", "Solo", "fader", Toggle, Lin, ON, SWITCH),
+    row(P::Trim, "trim", "Trim", "input", Db, Lin, (-24.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::Polarity, "polarity", "Polarity ø", "input", Toggle, Lin, ON, SWITCH),
+    row(P::HpOn, "hp-on", "High-pass", "filters", Toggle, Lin, ON, SWITCH),
+    row(P::HpFreq, "hp-freq", "HP freq", "filters", Hertz, Log, hz(80.0), SMOOTH),
+    row(P::HpSlope, "hp-slope", "HP slope", "filters", DbPerOctave, Lin, SLOPE, SWITCH),
+    row(P::LpOn, "lp-on", "Low-pass", "filters", Toggle, Lin, ON, SWITCH),
+    row(P::LpFreq, "lp-freq", "LP freq", "filters", Hertz, Log, hz(16_000.0), SMOOTH),
+    row(P::LpSlope, "lp-slope", "LP slope", "filters", DbPerOctave, Lin, SLOPE, SWITCH),
+    row(P::EqOn, "eq-on", "EQ", "eq", Toggle, Lin, ON, SWITCH),
+    row(P::Eq1Freq, "eq1-freq", "Low shelf freq", "eq", Hertz, Log, hz(100.0), SMOOTH),
+    row(P::Eq1Gain, "eq1-gain", "Low shelf gain", "eq", Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Eq1Q, "eq1-q", "Low shelf Q", "eq", Qu, Log, SHELF_Q, SMOOTH),
+    row(P::Eq2Freq, "eq2-freq", "Bell 1 freq", "eq", Hertz, Log, hz(400.0), SMOOTH),
+    row(P::Eq2Gain, "eq2-gain", "Bell 1 gain", "eq", Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Eq2Q, "eq2-q", "Bell 1 Q", "eq", Qu, Log, BELL_Q, SMOOTH),
+    row(P::Eq3Freq, "eq3-freq", "Bell 2 freq", "eq", Hertz, Log, hz(2_500.0), SMOOTH),
+    row(P::Eq3Gain, "eq3-gain", "Bell 2 gain", "eq", Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Eq3Q, "eq3-q", "Bell 2 Q", "eq", Qu, Log, BELL_Q, SMOOTH),
+    row(P::Eq4Freq, "eq4-freq", "High shelf freq", "eq", Hertz, Log, hz(8_000.0), SMOOTH),
+    row(P::Eq4Gain, "eq4-gain", "High shelf gain", "eq", Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Eq4Q, "eq4-q", "High shelf Q", "eq", Qu, Log, SHELF_Q, SMOOTH),
+    row(P::GateOn, "gate-on", "Gate", "gate", Toggle, Lin, ON, SWITCH),
+    row(P::GateThreshold, "gate-threshold", "Threshold", "gate", Db, Lin, (-80.0, 0.0, -50.0, 0.1), SMOOTH),
+    row(P::GateRange, "gate-range", "Range", "gate", Db, Lin, (0.0, 80.0, 40.0, 0.1), SMOOTH),
+    row(P::GateAttack, "gate-attack", "Attack", "gate", Ms, Log, (0.1, 50.0, 1.0, 0.1), SMOOTH),
+    row(P::GateHold, "gate-hold", "Hold", "gate", Ms, Lin, (0.0, 500.0, 20.0, 1.0), SMOOTH),
+    row(P::GateRelease, "gate-release", "Release", "gate", Ms, Log, (5.0, 2_000.0, 100.0, 1.0), SMOOTH),
+    row(P::CompOn, "comp-on", "Compressor", "comp", Toggle, Lin, ON, SWITCH),
+    row(P::CompThreshold, "comp-threshold", "Threshold", "comp", Db, Lin, (-60.0, 0.0, -18.0, 0.1), SMOOTH),
+    row(P::CompRatio, "comp-ratio", "Ratio", "comp", Ratio, Log, (1.0, 20.0, 4.0, 0.1), SMOOTH),
+    row(P::CompKnee, "comp-knee", "Knee", "comp", Db, Lin, (0.0, 24.0, 6.0, 0.1), SMOOTH),
+    row(P::CompAttack, "comp-attack", "Attack", "comp", Ms, Log, (0.1, 200.0, 10.0, 0.1), SMOOTH),
+    row(P::CompRelease, "comp-release", "Release", "comp", Ms, Log, (5.0, 2_000.0, 100.0, 1.0), SMOOTH),
+    row(P::CompMakeup, "comp-makeup", "Makeup", "comp", Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::MasterGain, "master-gain", "Master", "master", Db, Lin, FADER, SMOOTH),
 ];
+
+/// Number of rows in [`PARAMS`].
+pub const PARAM_COUNT: usize = PARAMS.len();
 
 impl ParamId {
     /// The id for a wire value, if it is in the table.
@@ -140,8 +232,13 @@ impl ParamId {
 
     /// This parameter's row in [`PARAMS`].
     pub fn spec(self) -> &'static ParamSpec {
+        &PARAMS[self.index()]
+    }
+
+    /// Position of this parameter's row in [`PARAMS`] (stable within a build, not on the wire).
+    pub fn index(self) -> usize {
         // Every ParamId variant has a row; `params_table_covers_every_id` pins that.
-        PARAMS.iter().find(|p| p.id == self).unwrap_or(&PARAMS[0])
+        PARAMS.iter().position(|p| p.id == self).unwrap_or(0)
     }
 }
 
@@ -151,13 +248,33 @@ impl ParamSpec {
         PARAMS.iter().find(|p| p.key == key)
     }
 
-    /// `value` limited to the range; NaN becomes the default.
+    /// `value` limited to the range (and, for slopes, to 12 or 24); NaN becomes the default.
     pub fn clamp(&self, value: f32) -> f32 {
         if value.is_nan() {
             self.default
+        } else if self.unit == Unit::DbPerOctave {
+            if value >= 18.0 { 24.0 } else { 12.0 }
         } else {
             value.clamp(self.min, self.max)
         }
+    }
+
+    /// Travel 0…1 of a control for `value` (log taper: equal travel per ratio).
+    pub fn to_normalized(&self, value: f32) -> f32 {
+        let v = self.clamp(value);
+        match self.taper {
+            Taper::Linear => (v - self.min) / (self.max - self.min),
+            Taper::Log => (v / self.min).ln() / (self.max / self.min).ln(),
+        }
+    }
+
+    /// Value for a control travel 0…1.
+    pub fn from_normalized(&self, t: f32) -> f32 {
+        let t = t.clamp(0.0, 1.0);
+        self.clamp(match self.taper {
+            Taper::Linear => self.min + t * (self.max - self.min),
+            Taper::Log => self.min * (self.max / self.min).powf(t),
+        })
     }
 
     /// Linear amplitude for a dB value of this parameter (0 at the silent bottom of a fader).
@@ -187,6 +304,13 @@ impl ParamSpec {
                 }
             }
             Unit::Toggle => if v >= 0.5 { "On" } else { "Off" }.to_string(),
+            Unit::Hertz if v >= 1000.0 => format!("{:.2} kHz", v / 1000.0),
+            Unit::Hertz => format!("{v:.0} Hz"),
+            Unit::Milliseconds if v < 10.0 => format!("{v:.1} ms"),
+            Unit::Milliseconds => format!("{v:.0} ms"),
+            Unit::Ratio => format!("{v:.1}:1"),
+            Unit::Q => format!("Q {v:.2}"),
+            Unit::DbPerOctave => format!("{v:.0} dB/oct"),
         }
     }
 
@@ -209,8 +333,59 @@ impl ParamSpec {
                 "off" | "0" | "false" => 0.0,
                 _ => return None,
             },
+            Unit::Hertz => match t.strip_suffix("khz") {
+                Some(k) => k.trim().parse::<f32>().ok()? * 1000.0,
+                None => t.trim_end_matches("hz").trim().parse::<f32>().ok()?,
+            },
+            Unit::Milliseconds => t.trim_end_matches("ms").trim().parse::<f32>().ok()?,
+            Unit::Ratio => t.trim_end_matches(":1").trim().parse::<f32>().ok()?,
+            Unit::Q => t.trim_start_matches('q').trim().parse::<f32>().ok()?,
+            Unit::DbPerOctave => t
+                .trim_end_matches("/oct")
+                .trim_end_matches("db")
+                .trim()
+                .parse::<f32>()
+                .ok()?,
+        };
+        let value = if self.unit == Unit::DbPerOctave {
+            if value >= 18.0 { 24.0 } else { 12.0 }
+        } else {
+            value
         };
         value.is_finite().then(|| self.clamp(value))
+    }
+}
+
+/// One value per row of [`PARAMS`], in display units: a track's (or the master's) settings as
+/// plain data, shared by the UI and the engine.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ParamValues([f32; PARAM_COUNT]);
+
+impl Default for ParamValues {
+    fn default() -> Self {
+        let mut v = [0.0; PARAM_COUNT];
+        for (slot, p) in v.iter_mut().zip(PARAMS) {
+            *slot = p.default;
+        }
+        ParamValues(v)
+    }
+}
+
+impl ParamValues {
+    pub fn get(&self, id: ParamId) -> f32 {
+        self.0[id.index()]
+    }
+
+    /// Stores `value` clamped to the row's range and returns what was stored.
+    pub fn set(&mut self, id: ParamId, value: f32) -> f32 {
+        let v = id.spec().clamp(value);
+        self.0[id.index()] = v;
+        v
+    }
+
+    /// A toggle's state.
+    pub fn on(&self, id: ParamId) -> bool {
+        self.get(id) >= 0.5
     }
 }
 
@@ -232,16 +407,24 @@ mod tests {
     #[test]
     fn params_table_ids_are_pinned() {
         let ids: Vec<(u16, &str)> = PARAMS.iter().map(|p| (p.id as u16, p.key)).collect();
-        assert_eq!(
-            ids,
-            vec![
-                (1, "gain"),
-                (2, "pan"),
-                (3, "mute"),
-                (4, "solo"),
-                (1001, "master-gain")
-            ]
-        );
+        #[rustfmt::skip]
+        let pinned = vec![
+            (1, "gain"), (2, "pan"), (3, "mute"), (4, "solo"),
+            (10, "trim"), (11, "polarity"),
+            (20, "hp-on"), (21, "hp-freq"), (22, "hp-slope"),
+            (25, "lp-on"), (26, "lp-freq"), (27, "lp-slope"),
+            (30, "eq-on"),
+            (31, "eq1-freq"), (32, "eq1-gain"), (33, "eq1-q"),
+            (34, "eq2-freq"), (35, "eq2-gain"), (36, "eq2-q"),
+            (37, "eq3-freq"), (38, "eq3-gain"), (39, "eq3-q"),
+            (40, "eq4-freq"), (41, "eq4-gain"), (42, "eq4-q"),
+            (50, "gate-on"), (51, "gate-threshold"), (52, "gate-range"),
+            (53, "gate-attack"), (54, "gate-hold"), (55, "gate-release"),
+            (60, "comp-on"), (61, "comp-threshold"), (62, "comp-ratio"), (63, "comp-knee"),
+            (64, "comp-attack"), (65, "comp-release"), (66, "comp-makeup"),
+            (1001, "master-gain"),
+        ];
+        assert_eq!(ids, pinned);
     }
 
     #[test]
@@ -276,6 +459,34 @@ mod tests {
         assert_eq!(pan.format(-35.0), "L35");
         let mute = ParamId::Mute.spec();
         assert_eq!(mute.parse(&mute.format(1.0)), Some(1.0));
+        // Every row parses what it formats, to within its display precision.
+        for p in PARAMS {
+            for t in [0.0f32, 0.3, 0.77, 1.0] {
+                let v = p.from_normalized(t);
+                let back = p.parse(&p.format(v)).unwrap_or(f32::NAN);
+                let tol = (v.abs() * 0.01).max(p.step).max(0.051);
+                let silent_floor = p.min_is_silence && v <= p.min + 0.05;
+                assert!(
+                    silent_floor || (back - v).abs() <= tol,
+                    "{}: {v} -> {} -> {back}",
+                    p.key,
+                    p.format(v)
+                );
+            }
+        }
+        assert_eq!(ParamId::HpSlope.spec().parse("24 dB/oct"), Some(24.0));
+        assert_eq!(ParamId::HpFreq.spec().parse("1.5 kHz"), Some(1500.0));
+    }
+
+    #[test]
+    fn log_taper_spends_equal_travel_per_octave() {
+        let f = ParamId::Eq2Freq.spec();
+        assert!((f.from_normalized(0.0) - 20.0).abs() < 1e-3);
+        assert!((f.from_normalized(1.0) - 20_000.0).abs() < 0.5);
+        assert!((f.from_normalized(0.5) - 632.46).abs() < 0.1);
+        assert!((f.to_normalized(632.46) - 0.5).abs() < 1e-4);
+        let g = ParamId::Gain.spec();
+        assert!((g.to_normalized(g.from_normalized(0.25)) - 0.25).abs() < 1e-6);
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! One stem in the mixer: its samples (owned, allocated when the track is added) and its strip
 //! state — fader, pan or balance, mute/solo gate — all smoothed per sample.
 
+use crate::BLOCK_FRAMES;
+use crate::dsp::strip::StripChain;
 use crate::error::EngineError;
 use crate::meter::LevelMeter;
 use crate::pan::pan_gains;
-use crate::params::ParamId;
+use crate::params::{ParamId, ParamValues, Scope};
 use crate::smoother::LinearSmoother;
 
 /// Longest stem the engine takes, in frames (about 12 h at 48 kHz).
@@ -28,6 +30,11 @@ pub struct Track {
     pan_pos: LinearSmoother,
     /// 1 when audible, 0 when muted or soloed out; ramps so mute and solo do not click.
     gate: LinearSmoother,
+    /// Trim, filters, EQ, gate, compressor.
+    chain: StripChain,
+    /// The block being processed, left and right (mono stems use the left only). Allocated with
+    /// the track, BLOCK_FRAMES long.
+    scratch: [Vec<f32>; 2],
     /// Post-fader, post-pan level of both output channels.
     pub(crate) meter: LevelMeter,
 }
@@ -96,6 +103,8 @@ impl Track {
             ),
             pan_pos: LinearSmoother::new(0.0, spec(ParamId::Pan).smoothing_ms, sample_rate),
             gate: LinearSmoother::new(1.0, spec(ParamId::Mute).smoothing_ms, sample_rate),
+            chain: StripChain::new(&ParamValues::default(), sample_rate),
+            scratch: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
             meter: LevelMeter::default(),
         }
     }
@@ -159,8 +168,23 @@ impl Track {
                 self.solo = v >= 0.5;
                 changed
             }
-            ParamId::MasterGain => false,
+            other => {
+                if other.spec().scope == Scope::Track {
+                    self.chain.set(other, v, snap);
+                }
+                false
+            }
         }
+    }
+
+    /// The strip-module values last set (display units).
+    pub fn strip_values(&self) -> &ParamValues {
+        self.chain.values()
+    }
+
+    /// Deepest gate and compressor gain reduction since the last call, dB.
+    pub fn take_reductions(&mut self) -> (f32, f32) {
+        self.chain.take_reductions()
     }
 
     /// Ends every ramp at its target and clears the meter (see [`crate::Engine::reset`]).
@@ -168,6 +192,7 @@ impl Track {
         self.gain.reset(self.gain.target());
         self.pan_pos.reset(self.pan_pos.target());
         self.gate.reset(self.gate.target());
+        self.chain.reset();
         self.meter = LevelMeter::default();
     }
 
@@ -176,12 +201,11 @@ impl Track {
         set(&mut self.gate, if audible { 1.0 } else { 0.0 }, snap);
     }
 
-    /// Adds this track's contribution for song frames `start .. start + out_l.len()` into the
-    /// buses. Frames past the end of the stem are silence. Never allocates.
+    /// Adds this track's contribution for song frames `start .. start + out_l.len()` (at most
+    /// [`BLOCK_FRAMES`]) into the buses: the stem (silence past its end) through the strip chain,
+    /// then fader, mute/solo gate and pan. Never allocates.
     pub fn render(&mut self, start: u64, out_l: &mut [f32], out_r: &mut [f32]) {
-        let n = out_l.len().min(out_r.len());
-        let start = start.min(self.frames as u64) as usize;
-        let avail = (self.frames - start).min(n);
+        let n = out_l.len().min(out_r.len()).min(BLOCK_FRAMES);
         let smoothing =
             self.gain.is_smoothing() || self.pan_pos.is_smoothing() || self.gate.is_smoothing();
         if !smoothing && (self.gate.current() == 0.0 || self.gain.current() == 0.0) {
@@ -189,16 +213,28 @@ impl Track {
             return;
         }
         let channels = self.samples.len();
-        let (left, right) = match self.samples.as_slice() {
-            [l] => (l.as_slice(), l.as_slice()),
-            [l, r, ..] => (l.as_slice(), r.as_slice()),
-            [] => return,
-        };
-        let left = &left[start..start + avail];
-        let right = &right[start..start + avail];
-        let (out_l, out_r) = (&mut out_l[..avail], &mut out_r[..avail]);
+        let stereo = channels == 2;
+        let start = start.min(self.frames as u64) as usize;
+        let avail = (self.frames - start).min(n);
+        let [sl, sr] = &mut self.scratch;
+        let (sl, sr) = (&mut sl[..n], &mut sr[..n]);
+        for (dst, src) in [
+            (&mut *sl, self.samples.first()),
+            (&mut *sr, self.samples.get(1)),
+        ] {
+            match src {
+                Some(src) => {
+                    dst[..avail].copy_from_slice(&src[start..start + avail]);
+                    dst[avail..].fill(0.0);
+                }
+                None => dst.fill(0.0),
+            }
+        }
+        self.chain.process(sl, sr, stereo);
+        let right: &[f32] = if stereo { sr } else { sl };
+        let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
         if smoothing {
-            for (((x_l, x_r), y_l), y_r) in left.iter().zip(right).zip(out_l).zip(out_r) {
+            for (((x_l, x_r), y_l), y_r) in sl.iter().zip(right).zip(out_l).zip(out_r) {
                 let g = self.gain.next_value() * self.gate.next_value();
                 let (p_l, p_r) = pan_gains(channels, self.pan_pos.next_value());
                 let (a, b) = (x_l * g * p_l, x_r * g * p_r);
@@ -207,15 +243,11 @@ impl Track {
                 self.meter.add(a);
                 self.meter.add(b);
             }
-            let rest = (n - avail) as u32;
-            self.gain.skip(rest);
-            self.gate.skip(rest);
-            self.pan_pos.skip(rest);
         } else {
             let g = self.gain.current() * self.gate.current();
             let (p_l, p_r) = pan_gains(channels, self.pan_pos.current());
             let (g_l, g_r) = (g * p_l, g * p_r);
-            for (((x_l, x_r), y_l), y_r) in left.iter().zip(right).zip(out_l).zip(out_r) {
+            for (((x_l, x_r), y_l), y_r) in sl.iter().zip(right).zip(out_l).zip(out_r) {
                 let (a, b) = (x_l * g_l, x_r * g_r);
                 *y_l += a;
                 *y_r += b;
@@ -223,7 +255,6 @@ impl Track {
                 self.meter.add(b);
             }
         }
-        self.meter.add_silence(2 * (n - avail));
     }
 }
 

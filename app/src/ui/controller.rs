@@ -29,6 +29,8 @@ pub struct Studio {
     pub loading: RwSignal<usize>,
     /// Track ids whose clip light is latched (0 = master), until clicked.
     pub clips: RwSignal<Vec<u32>>,
+    /// The track open in the editor.
+    pub selected: RwSignal<Option<u32>>,
     next_notice: StoredValue<u64>,
 }
 
@@ -40,6 +42,7 @@ impl Studio {
             errors: RwSignal::new(Vec::new()),
             loading: RwSignal::new(0),
             clips: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(None),
             next_notice: StoredValue::new(1),
         }
     }

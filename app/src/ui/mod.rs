@@ -3,6 +3,8 @@
 
 pub mod controller;
 pub mod drop_zone;
+pub mod editor;
+pub mod eq_curve;
 pub mod errors;
 pub mod export_dialog;
 pub mod master;
@@ -44,6 +46,7 @@ pub fn App() -> impl IntoView {
                 </div>
                 <master::Master/>
             </section>
+            <editor::Editor/>
         </main>
     }
 }

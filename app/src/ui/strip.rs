@@ -45,11 +45,29 @@ pub fn Strip(id: u32) -> impl IntoView {
     } else {
         format!("{:.1} kHz", track.source_rate / 1000.0)
     };
+    let selected = move || s.selected.get() == Some(id);
     view! {
-        <div class="strip" data-testid="track" data-track-name=name.clone() data-track-id=id>
+        <div
+            class="strip"
+            class:selected=selected
+            data-testid="track"
+            data-track-name=name.clone()
+            data-track-id=id
+        >
             <div class="strip-head">
                 <span class="strip-name" title=track.file_name.clone()>{name.clone()}</span>
                 <span class="strip-info">{kind}" · "{rate_note}</span>
+                <button
+                    class="strip-edit"
+                    data-testid="track-edit"
+                    aria-pressed=move || selected().to_string()
+                    aria-label=format!("Edit channel strip, {name}")
+                    on:click=move |_| s.selected.update(|sel| {
+                        *sel = if *sel == Some(id) { None } else { Some(id) }
+                    })
+                >
+                    "EQ · Dyn"
+                </button>
                 <button
                     class="strip-remove"
                     data-testid="track-remove"

@@ -1,0 +1,152 @@
+//! Feed-forward compressor after Giannoulis, Massberg & Reiss (JAES 2012) (audio thread):
+//! level in dB → soft-knee gain computer → smooth branching peak detector on the gain reduction
+//! (attack while it rises, release while it falls) → makeup. Stereo-linked (the louder channel
+//! drives both).
+
+use super::{Processor, one_pole};
+use crate::params::db_to_gain;
+use crate::smoother::LinearSmoother;
+
+/// The static curve: output level in dB for input level `x` dB with threshold `t`, ratio `r`
+/// and knee width `w` dB (Giannoulis et al., eq. 4).
+pub fn gain_computer_db(x: f32, t: f32, r: f32, w: f32) -> f32 {
+    let over = x - t;
+    if 2.0 * over < -w {
+        x
+    } else if w > 0.0 && 2.0 * over.abs() <= w {
+        x + (1.0 / r - 1.0) * (over + w / 2.0) * (over + w / 2.0) / (2.0 * w)
+    } else {
+        t + over / r
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Compressor {
+    sample_rate: f32,
+    threshold_db: LinearSmoother,
+    ratio: LinearSmoother,
+    knee_db: LinearSmoother,
+    makeup_db: LinearSmoother,
+    attack: f32,
+    release: f32,
+    /// Smoothed gain reduction, dB (≥ 0).
+    reduction_db: f32,
+    /// Deepest gain reduction since the meter last read it, dB.
+    pub(crate) max_reduction_db: f32,
+}
+
+impl Compressor {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        threshold_db: f32,
+        ratio: f32,
+        knee_db: f32,
+        attack_ms: f32,
+        release_ms: f32,
+        makeup_db: f32,
+        ms: f32,
+        sample_rate: f32,
+    ) -> Compressor {
+        Compressor {
+            sample_rate,
+            threshold_db: LinearSmoother::new(threshold_db, ms, sample_rate),
+            ratio: LinearSmoother::new(ratio, ms, sample_rate),
+            knee_db: LinearSmoother::new(knee_db, ms, sample_rate),
+            makeup_db: LinearSmoother::new(makeup_db, ms, sample_rate),
+            attack: one_pole(attack_ms, sample_rate),
+            release: one_pole(release_ms, sample_rate),
+            reduction_db: 0.0,
+            max_reduction_db: 0.0,
+        }
+    }
+
+    pub fn set_threshold(&mut self, db: f32, snap: bool) {
+        set(&mut self.threshold_db, db, snap);
+    }
+    pub fn set_ratio(&mut self, ratio: f32, snap: bool) {
+        set(&mut self.ratio, ratio, snap);
+    }
+    pub fn set_knee(&mut self, db: f32, snap: bool) {
+        set(&mut self.knee_db, db, snap);
+    }
+    pub fn set_makeup(&mut self, db: f32, snap: bool) {
+        set(&mut self.makeup_db, db, snap);
+    }
+    pub fn set_attack(&mut self, ms: f32) {
+        self.attack = one_pole(ms, self.sample_rate);
+    }
+    pub fn set_release(&mut self, ms: f32) {
+        self.release = one_pole(ms, self.sample_rate);
+    }
+
+    /// Current smoothed gain reduction, dB.
+    pub fn reduction_db(&self) -> f32 {
+        self.reduction_db
+    }
+
+    /// Takes (and clears) the deepest reduction since the last call, dB.
+    pub fn take_reduction_db(&mut self) -> f32 {
+        core::mem::take(&mut self.max_reduction_db)
+    }
+}
+
+fn set(s: &mut LinearSmoother, v: f32, snap: bool) {
+    if snap { s.reset(v) } else { s.set_target(v) }
+}
+
+impl Processor for Compressor {
+    #[inline]
+    fn tick(&mut self, l: f32, r: f32, stereo: bool) -> (f32, f32) {
+        let t = self.threshold_db.next_value();
+        let ratio = self.ratio.next_value();
+        let w = self.knee_db.next_value();
+        let makeup = self.makeup_db.next_value();
+        let level = if stereo {
+            l.abs().max(r.abs())
+        } else {
+            l.abs()
+        };
+        // Far below the knee with nothing to release, the computer's answer is 0 dB: skip the log.
+        let target = if level < 1e-9 {
+            0.0
+        } else {
+            let x = 20.0 * level.log10();
+            (x - gain_computer_db(x, t, ratio, w)).max(0.0)
+        };
+        let a = if target > self.reduction_db {
+            self.attack
+        } else {
+            self.release
+        };
+        self.reduction_db = a * self.reduction_db + (1.0 - a) * target;
+        if self.reduction_db < 1e-6 {
+            self.reduction_db = 0.0;
+        }
+        self.max_reduction_db = self.max_reduction_db.max(self.reduction_db);
+        let g = db_to_gain(makeup - self.reduction_db);
+        (l * g, r * g)
+    }
+
+    fn reset(&mut self) {
+        self.reduction_db = 0.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gain_computer_regions_meet_continuously() {
+        let (t, r, w) = (-20.0, 4.0, 6.0);
+        assert_eq!(gain_computer_db(-40.0, t, r, w), -40.0);
+        assert!((gain_computer_db(0.0, t, r, w) - (-15.0)).abs() < 1e-5);
+        for edge in [t - w / 2.0, t + w / 2.0] {
+            let below = gain_computer_db(edge - 1e-3, t, r, w);
+            let above = gain_computer_db(edge + 1e-3, t, r, w);
+            assert!((below - above).abs() < 1e-2, "discontinuity at {edge}");
+        }
+        // Hard knee: exactly the two lines.
+        assert_eq!(gain_computer_db(-10.0, t, r, 0.0), -17.5);
+    }
+}

@@ -1,0 +1,141 @@
+//! Four-band parametric EQ: low shelf, two bells, high shelf (audio thread). Frequencies are
+//! smoothed on a log scale, gains in dB, Q on a log scale; a band at 0 dB is skipped (it would
+//! pass audio unchanged).
+
+use super::Processor;
+use super::svf::{SvfCoefs, SvfShape, SvfState};
+use crate::smoother::LinearSmoother;
+
+/// Band shapes, in band order.
+pub const BAND_SHAPES: [SvfShape; 4] = [
+    SvfShape::LowShelf,
+    SvfShape::Bell,
+    SvfShape::Bell,
+    SvfShape::HighShelf,
+];
+
+/// One band's settings in display units.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct BandSettings {
+    pub freq: f32,
+    pub gain_db: f32,
+    pub q: f32,
+}
+
+/// Magnitude in dB of band `index` with `b` at `freq` (the UI curve and the tests use this).
+pub fn band_response_db(index: usize, b: BandSettings, freq: f64, fs: f64) -> f64 {
+    SvfCoefs::design(
+        BAND_SHAPES[index.min(3)],
+        b.freq as f64,
+        b.q as f64,
+        b.gain_db as f64,
+        fs,
+    )
+    .magnitude_db(freq, fs)
+}
+
+#[derive(Clone, Debug)]
+struct Band {
+    shape: SvfShape,
+    log_freq: LinearSmoother,
+    gain_db: LinearSmoother,
+    log_q: LinearSmoother,
+    coefs: SvfCoefs,
+    state: [SvfState; 2],
+}
+
+impl Band {
+    fn smoothing(&self) -> bool {
+        self.log_freq.is_smoothing() || self.gain_db.is_smoothing() || self.log_q.is_smoothing()
+    }
+
+    fn design(&mut self, fs: f32) {
+        self.coefs = SvfCoefs::design(
+            self.shape,
+            self.log_freq.current().exp2() as f64,
+            self.log_q.current().exp2() as f64,
+            self.gain_db.current() as f64,
+            fs as f64,
+        );
+    }
+}
+
+/// The EQ for one track.
+#[derive(Clone, Debug)]
+pub struct Equalizer {
+    sample_rate: f32,
+    bands: [Band; 4],
+}
+
+impl Equalizer {
+    pub fn new(settings: [BandSettings; 4], ms: f32, sample_rate: f32) -> Self {
+        let band = |i: usize| {
+            let s = settings[i];
+            let mut b = Band {
+                shape: BAND_SHAPES[i],
+                log_freq: LinearSmoother::new(s.freq.log2(), ms, sample_rate),
+                gain_db: LinearSmoother::new(s.gain_db, ms, sample_rate),
+                log_q: LinearSmoother::new(s.q.log2(), ms, sample_rate),
+                coefs: SvfCoefs::identity(),
+                state: Default::default(),
+            };
+            b.design(sample_rate);
+            b
+        };
+        Equalizer {
+            sample_rate,
+            bands: [band(0), band(1), band(2), band(3)],
+        }
+    }
+
+    /// Changes band `index` (0…3).
+    pub fn set_band(&mut self, index: usize, s: BandSettings, snap: bool) {
+        let fs = self.sample_rate;
+        let Some(b) = self.bands.get_mut(index) else {
+            return;
+        };
+        for (sm, v) in [
+            (&mut b.log_freq, s.freq.log2()),
+            (&mut b.gain_db, s.gain_db),
+            (&mut b.log_q, s.q.log2()),
+        ] {
+            if snap {
+                sm.reset(v);
+            } else {
+                sm.set_target(v);
+            }
+        }
+        if snap {
+            b.design(fs);
+        }
+    }
+}
+
+impl Processor for Equalizer {
+    #[inline]
+    fn tick(&mut self, mut l: f32, mut r: f32, stereo: bool) -> (f32, f32) {
+        let fs = self.sample_rate;
+        for b in &mut self.bands {
+            if b.smoothing() {
+                b.log_freq.next_value();
+                b.gain_db.next_value();
+                b.log_q.next_value();
+                b.design(fs);
+            } else if b.gain_db.current() == 0.0 {
+                b.state = Default::default();
+                continue;
+            }
+            l = b.state[0].tick(&b.coefs, l);
+            if stereo {
+                r = b.state[1].tick(&b.coefs, r);
+            }
+        }
+        (l, r)
+    }
+
+    fn reset(&mut self) {
+        for b in &mut self.bands {
+            b.state = Default::default();
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! A track's processing chain, in the order DESIGN.md gives: trim and polarity → high-pass →
+//! low-pass → EQ → gate → compressor. (Fader, pan and sends follow in [`crate::track::Track`].)
+
+use super::compressor::Compressor;
+use super::eq::{BandSettings, Equalizer, band_response_db};
+use super::filters::{PassFilter, pass_response_db};
+use super::gate::Gate;
+use super::svf::SvfShape;
+use super::switch::Switch;
+use crate::params::{ParamId, ParamValues, db_to_gain};
+use crate::smoother::LinearSmoother;
+
+/// EQ band `i`'s (freq, gain, Q) parameter ids.
+pub const BAND_PARAMS: [(ParamId, ParamId, ParamId); 4] = [
+    (ParamId::Eq1Freq, ParamId::Eq1Gain, ParamId::Eq1Q),
+    (ParamId::Eq2Freq, ParamId::Eq2Gain, ParamId::Eq2Q),
+    (ParamId::Eq3Freq, ParamId::Eq3Gain, ParamId::Eq3Q),
+    (ParamId::Eq4Freq, ParamId::Eq4Gain, ParamId::Eq4Q),
+];
+
+/// Band `i`'s settings from a value table.
+pub fn band_settings(v: &ParamValues, i: usize) -> BandSettings {
+    let (f, g, q) = BAND_PARAMS[i];
+    BandSettings {
+        freq: v.get(f),
+        gain_db: v.get(g),
+        q: v.get(q),
+    }
+}
+
+/// Magnitude response in dB at `freq` of the strip's filters and EQ as set in `v` (modules that
+/// are off contribute nothing). The same design functions build the DSP coefficients, so the EQ
+/// curve the UI draws is the filter that runs.
+pub fn strip_response_db(v: &ParamValues, freq: f64, fs: f64) -> f64 {
+    let mut db = 0.0;
+    if v.on(ParamId::HpOn) {
+        db += pass_response_db(
+            SvfShape::HighPass,
+            v.get(ParamId::HpFreq) as f64,
+            v.get(ParamId::HpSlope),
+            freq,
+            fs,
+        );
+    }
+    if v.on(ParamId::LpOn) {
+        db += pass_response_db(
+            SvfShape::LowPass,
+            v.get(ParamId::LpFreq) as f64,
+            v.get(ParamId::LpSlope),
+            freq,
+            fs,
+        );
+    }
+    if v.on(ParamId::EqOn) {
+        db += (0..4)
+            .map(|i| band_response_db(i, band_settings(v, i), freq, fs))
+            .sum::<f64>();
+    }
+    db
+}
+
+/// Trim and polarity: one signed gain, ramped (a polarity flip fades through zero, no click).
+#[derive(Clone, Debug)]
+struct InputStage {
+    gain: LinearSmoother,
+}
+
+/// The per-track chain. Sized and allocated with the track; `process` never allocates.
+#[derive(Clone, Debug)]
+pub struct StripChain {
+    sample_rate: f32,
+    values: ParamValues,
+    input: InputStage,
+    hp: PassFilter,
+    hp_on: Switch,
+    lp: PassFilter,
+    lp_on: Switch,
+    eq: Equalizer,
+    eq_on: Switch,
+    gate: Gate,
+    gate_on: Switch,
+    comp: Compressor,
+    comp_on: Switch,
+}
+
+impl StripChain {
+    pub fn new(v: &ParamValues, sample_rate: f32) -> StripChain {
+        let ms = |p: ParamId| p.spec().smoothing_ms;
+        let sw = |p: ParamId| Switch::new(v.on(p), ms(p), sample_rate);
+        let mut gate = Gate::new(
+            v.get(ParamId::GateThreshold),
+            v.get(ParamId::GateRange),
+            ms(ParamId::GateThreshold),
+            sample_rate,
+        );
+        gate.set_attack(v.get(ParamId::GateAttack));
+        gate.set_hold(v.get(ParamId::GateHold));
+        gate.set_release(v.get(ParamId::GateRelease));
+        StripChain {
+            sample_rate,
+            values: *v,
+            input: InputStage {
+                gain: LinearSmoother::new(input_gain(v), ms(ParamId::Trim), sample_rate),
+            },
+            hp: PassFilter::new(
+                SvfShape::HighPass,
+                v.get(ParamId::HpFreq),
+                v.get(ParamId::HpSlope),
+                ms(ParamId::HpFreq),
+                sample_rate,
+            ),
+            hp_on: sw(ParamId::HpOn),
+            lp: PassFilter::new(
+                SvfShape::LowPass,
+                v.get(ParamId::LpFreq),
+                v.get(ParamId::LpSlope),
+                ms(ParamId::LpFreq),
+                sample_rate,
+            ),
+            lp_on: sw(ParamId::LpOn),
+            eq: Equalizer::new(
+                core::array::from_fn(|i| band_settings(v, i)),
+                ms(ParamId::Eq1Freq),
+                sample_rate,
+            ),
+            eq_on: sw(ParamId::EqOn),
+            gate,
+            gate_on: sw(ParamId::GateOn),
+            comp: Compressor::new(
+                v.get(ParamId::CompThreshold),
+                v.get(ParamId::CompRatio),
+                v.get(ParamId::CompKnee),
+                v.get(ParamId::CompAttack),
+                v.get(ParamId::CompRelease),
+                v.get(ParamId::CompMakeup),
+                ms(ParamId::CompThreshold),
+                sample_rate,
+            ),
+            comp_on: sw(ParamId::CompOn),
+        }
+    }
+
+    /// The values last set, display units.
+    pub fn values(&self) -> &ParamValues {
+        &self.values
+    }
+
+    /// Sets a strip-module parameter (display units, clamped); `snap` skips ramps.
+    pub fn set(&mut self, id: ParamId, value: f32, snap: bool) {
+        let v = self.values.set(id, value);
+        let on = v >= 0.5;
+        match id {
+            ParamId::Trim | ParamId::Polarity => {
+                let g = input_gain(&self.values);
+                if snap {
+                    self.input.gain.reset(g)
+                } else {
+                    self.input.gain.set_target(g)
+                }
+            }
+            ParamId::HpOn => self.hp_on.set(on, snap),
+            ParamId::HpFreq => self.hp.set_freq(v, snap),
+            ParamId::HpSlope => self.hp.set_slope(v),
+            ParamId::LpOn => self.lp_on.set(on, snap),
+            ParamId::LpFreq => self.lp.set_freq(v, snap),
+            ParamId::LpSlope => self.lp.set_slope(v),
+            ParamId::EqOn => self.eq_on.set(on, snap),
+            ParamId::Eq1Freq | ParamId::Eq1Gain | ParamId::Eq1Q => self.set_band(0, snap),
+            ParamId::Eq2Freq | ParamId::Eq2Gain | ParamId::Eq2Q => self.set_band(1, snap),
+            ParamId::Eq3Freq | ParamId::Eq3Gain | ParamId::Eq3Q => self.set_band(2, snap),
+            ParamId::Eq4Freq | ParamId::Eq4Gain | ParamId::Eq4Q => self.set_band(3, snap),
+            ParamId::GateOn => self.gate_on.set(on, snap),
+            ParamId::GateThreshold => self.gate.set_threshold(v, snap),
+            ParamId::GateRange => self.gate.set_range(v, snap),
+            ParamId::GateAttack => self.gate.set_attack(v),
+            ParamId::GateHold => self.gate.set_hold(v),
+            ParamId::GateRelease => self.gate.set_release(v),
+            ParamId::CompOn => self.comp_on.set(on, snap),
+            ParamId::CompThreshold => self.comp.set_threshold(v, snap),
+            ParamId::CompRatio => self.comp.set_ratio(v, snap),
+            ParamId::CompKnee => self.comp.set_knee(v, snap),
+            ParamId::CompAttack => self.comp.set_attack(v),
+            ParamId::CompRelease => self.comp.set_release(v),
+            ParamId::CompMakeup => self.comp.set_makeup(v, snap),
+            ParamId::Gain | ParamId::Pan | ParamId::Mute | ParamId::Solo | ParamId::MasterGain => {}
+        }
+    }
+
+    fn set_band(&mut self, i: usize, snap: bool) {
+        self.eq.set_band(i, band_settings(&self.values, i), snap);
+    }
+
+    /// Runs the chain over a block in place. `r` is only read and written for stereo stems.
+    pub fn process(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
+        let g = &mut self.input.gain;
+        if g.is_smoothing() {
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                let k = g.next_value();
+                *a *= k;
+                *b *= k;
+            }
+        } else if g.current() != 1.0 {
+            let k = g.current();
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                *a *= k;
+                *b *= k;
+            }
+        }
+        self.hp_on.run(&mut self.hp, l, r, stereo);
+        self.lp_on.run(&mut self.lp, l, r, stereo);
+        self.eq_on.run(&mut self.eq, l, r, stereo);
+        self.gate_on.run(&mut self.gate, l, r, stereo);
+        self.comp_on.run(&mut self.comp, l, r, stereo);
+    }
+
+    /// Deepest gate and compressor gain reduction since the last call, dB (≥ 0).
+    pub fn take_reductions(&mut self) -> (f32, f32) {
+        (self.gate.take_reduction_db(), self.comp.take_reduction_db())
+    }
+
+    /// Clears every module's state (filters, envelopes) and ends every ramp at its value.
+    /// Allocation-free: the chain holds no heap data.
+    pub fn reset(&mut self) {
+        *self = StripChain::new(&self.values, self.sample_rate);
+    }
+}
+
+/// Trim in linear gain with the polarity's sign.
+fn input_gain(v: &ParamValues) -> f32 {
+    let g = db_to_gain(v.get(ParamId::Trim));
+    if v.on(ParamId::Polarity) { -g } else { g }
+}

@@ -1,0 +1,58 @@
+//! Module bypass with a short crossfade (audio thread).
+
+use super::Processor;
+use crate::smoother::LinearSmoother;
+
+/// How much of a module is heard: 0 = bypassed (not run at all), 1 = fully in.
+#[derive(Clone, Copy, Debug)]
+pub struct Switch {
+    amount: LinearSmoother,
+}
+
+impl Switch {
+    pub fn new(on: bool, ms: f32, sample_rate: f32) -> Switch {
+        Switch {
+            amount: LinearSmoother::new(if on { 1.0 } else { 0.0 }, ms, sample_rate),
+        }
+    }
+
+    /// Turns the module on or off; `snap` skips the crossfade.
+    pub fn set(&mut self, on: bool, snap: bool) {
+        let t = if on { 1.0 } else { 0.0 };
+        if snap {
+            self.amount.reset(t);
+        } else {
+            self.amount.set_target(t);
+        }
+    }
+
+    /// Fully bypassed and not fading: the module costs nothing.
+    pub fn is_off(&self) -> bool {
+        !self.amount.is_smoothing() && self.amount.current() == 0.0
+    }
+
+    /// Runs `p` over a block in place, crossfading while the switch moves. A module switched on
+    /// from off starts from a clean state.
+    pub fn run<P: Processor>(&mut self, p: &mut P, l: &mut [f32], r: &mut [f32], stereo: bool) {
+        if self.is_off() {
+            return;
+        }
+        if self.amount.current() == 0.0 {
+            p.reset();
+        }
+        if !self.amount.is_smoothing() {
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                let (y, z) = p.tick(*a, *b, stereo);
+                *a = y;
+                *b = z;
+            }
+            return;
+        }
+        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+            let m = self.amount.next_value();
+            let (y, z) = p.tick(*a, *b, stereo);
+            *a += m * (y - *a);
+            *b += m * (z - *b);
+        }
+    }
+}
