@@ -6,7 +6,6 @@
 //! worklet's message handler, between render quanta: they may allocate and free. [`Engine::process`]
 //! and [`Engine::meter_snapshot`] run inside `process()`: they never allocate, lock or panic.
 
-use crate::BLOCK_FRAMES;
 use crate::command::Command;
 use crate::error::EngineError;
 use crate::meter::{HEADER_WORDS, LevelMeter, TRACK_WORDS};
@@ -14,6 +13,7 @@ use crate::params::ParamId;
 use crate::smoother::LinearSmoother;
 use crate::track::Track;
 use crate::transport::Transport;
+use crate::{BLOCK_FRAMES, LATENCY_FRAMES};
 
 /// Length of the de-click fade when playback pauses or stops, in ms.
 pub const DECLICK_MS: f32 = 5.0;
@@ -38,6 +38,15 @@ pub struct Engine {
     declick: LinearSmoother,
     after_fade: AfterFade,
     transport: Transport,
+    /// Where the tracks read their stems: [`LATENCY_FRAMES`] ahead of the playhead (through the
+    /// loop), so that after the strips' constant latency the output at the playhead is exactly
+    /// the song at the playhead.
+    reader: Transport,
+    /// Set when the strips' delay lines do not hold the look-ahead frames (tracks added while
+    /// stopped); the next Play primes them.
+    needs_prime: bool,
+    /// Output of priming, thrown away. Allocated with the engine.
+    discard: [Vec<f32>; 2],
     /// Length of the longest stem, in frames.
     song_frames: u64,
     master_meter: [LevelMeter; 2],
@@ -61,6 +70,9 @@ impl Engine {
             declick: LinearSmoother::new(1.0, DECLICK_MS, sample_rate),
             after_fade: AfterFade::Nothing,
             transport: Transport::default(),
+            reader: Transport::default(),
+            needs_prime: true,
+            discard: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
             song_frames: 0,
             master_meter: [LevelMeter::default(); 2],
             snapshot: vec![0.0; HEADER_WORDS],
@@ -153,6 +165,9 @@ impl Engine {
     }
 
     fn tracks_changed(&mut self) {
+        if !self.transport.playing {
+            self.needs_prime = true;
+        }
         self.song_frames = self
             .tracks
             .iter()
@@ -206,7 +221,10 @@ impl Engine {
                     && self.transport.position >= self.song_frames
                     && self.transport.loop_region.is_none()
                 {
-                    self.transport.position = 0;
+                    self.relocate(0);
+                }
+                if self.needs_prime {
+                    self.relocate(self.transport.position);
                 }
                 self.transport.playing = true;
                 self.after_fade = AfterFade::Nothing;
@@ -226,10 +244,11 @@ impl Engine {
                 }
             }
             Command::Seek { frame } => {
-                self.transport.position = frame.min(self.song_frames);
+                self.relocate(frame.min(self.song_frames));
             }
             Command::SetLoop { start, end } => {
                 self.transport.loop_region = (end > start).then_some((start, end));
+                self.relocate(self.transport.position);
             }
             Command::RemoveTrack { track } => self.remove_track(track)?,
         }
@@ -240,11 +259,41 @@ impl Engine {
         match what {
             AfterFade::Nothing => return,
             AfterFade::Pause => {}
-            AfterFade::Stop => self.transport.position = 0,
+            AfterFade::Stop => self.relocate(0),
         }
         self.transport.playing = false;
         self.after_fade = AfterFade::Nothing;
         self.declick.reset(1.0);
+    }
+
+    /// Moves the playhead to `frame` and primes every strip with the [`LATENCY_FRAMES`] frames that
+    /// follow it, so the next output frame is the song at `frame`. Renders into the discard
+    /// buffers: no allocation, callable from `process` (a stop at the end of a fade).
+    fn relocate(&mut self, frame: u64) {
+        self.transport.position = frame;
+        self.reader = Transport {
+            playing: true,
+            position: frame,
+            loop_region: self.transport.loop_region,
+        };
+        let mut left = LATENCY_FRAMES;
+        while left > 0 {
+            let (len, wrap) = self.reader.next_segment(left.min(BLOCK_FRAMES), u64::MAX);
+            let len = len.max(1);
+            let [dl, dr] = &mut self.discard;
+            let (dl, dr) = (&mut dl[..len], &mut dr[..len]);
+            dl.fill(0.0);
+            dr.fill(0.0);
+            for t in &mut self.tracks {
+                // Priming is not heard: keep it out of the meters.
+                let meter = t.meter;
+                t.render(self.reader.position, dl, dr);
+                t.meter = meter;
+            }
+            self.reader.advance(len, wrap);
+            left -= len;
+        }
+        self.needs_prime = false;
     }
 
     /// Renders the next `min(out_l.len(), out_r.len())` frames of the mix into the two buffers
@@ -267,15 +316,18 @@ impl Engine {
         out_r.fill(0.0);
         let mut done = 0;
         while self.transport.playing && done < n {
-            let (len, wrap) = self.transport.next_segment(n - done, self.song_frames);
-            if len == 0 {
+            let (len_play, wrap_play) = self.transport.next_segment(n - done, self.song_frames);
+            if len_play == 0 {
                 // End of the song: stop where it ended.
                 self.transport.playing = false;
                 self.after_fade = AfterFade::Nothing;
                 self.declick.reset(1.0);
                 break;
             }
-            let position = self.transport.position;
+            // The reader runs ahead and may reach the loop end first; stop the segment there.
+            let (len, wrap_read) = self.reader.next_segment(len_play, u64::MAX);
+            let len = len.max(1);
+            let position = self.reader.position;
             for t in &mut self.tracks {
                 t.render(
                     position,
@@ -283,7 +335,8 @@ impl Engine {
                     &mut out_r[done..done + len],
                 );
             }
-            self.transport.advance(len, wrap);
+            self.transport.advance(len, wrap_play && len == len_play);
+            self.reader.advance(len, wrap_read);
             done += len;
         }
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
@@ -351,6 +404,7 @@ impl Engine {
         for t in &mut self.tracks {
             t.settle();
         }
+        self.relocate(0);
     }
 }
 

@@ -57,6 +57,11 @@ pub enum ParamId {
     CompAttack = 64,
     CompRelease = 65,
     CompMakeup = 66,
+    SatOn = 70,
+    /// Saturation drive, dB.
+    SatDrive = 71,
+    /// Saturation wet/dry mix, %.
+    SatMix = 72,
     /// Master fader, dB.
     MasterGain = 1001,
 }
@@ -87,6 +92,8 @@ pub enum Unit {
     Q,
     /// Filter slope in dB per octave (12 or 24).
     DbPerOctave,
+    /// Percent, 0…100.
+    Percent,
 }
 
 /// How a control maps its travel to values.
@@ -119,7 +126,7 @@ pub struct ParamSpec {
     pub min_is_silence: bool,
     pub taper: Taper,
     /// The strip module it belongs to, for grouping in the editor ("fader", "input", "filters",
-    /// "eq", "gate", "comp", "master").
+    /// "eq", "gate", "comp", "sat", "master").
     pub group: &'static str,
 }
 
@@ -174,7 +181,8 @@ const fn row(
 use ParamId as P;
 use Taper::{Linear as Lin, Log};
 use Unit::{
-    DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, Pan as PanUnit, Q as Qu, Ratio, Toggle,
+    DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, Pan as PanUnit, Percent, Q as Qu,
+    Ratio, Toggle,
 };
 
 /// The table. Order is signal-flow and display order (DESIGN.md); ids never change meaning.
@@ -218,6 +226,9 @@ pub const PARAMS: &[ParamSpec] = &[
     row(P::CompAttack, "comp-attack", "Attack", "comp", Ms, Log, (0.1, 200.0, 10.0, 0.1), SMOOTH),
     row(P::CompRelease, "comp-release", "Release", "comp", Ms, Log, (5.0, 2_000.0, 100.0, 1.0), SMOOTH),
     row(P::CompMakeup, "comp-makeup", "Makeup", "comp", Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::SatOn, "sat-on", "Saturation", "sat", Toggle, Lin, ON, SWITCH),
+    row(P::SatDrive, "sat-drive", "Drive", "sat", Db, Lin, (0.0, 24.0, 6.0, 0.1), SMOOTH),
+    row(P::SatMix, "sat-mix", "Mix", "sat", Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
     row(P::MasterGain, "master-gain", "Master", "master", Db, Lin, FADER, SMOOTH),
 ];
 
@@ -311,6 +322,7 @@ impl ParamSpec {
             Unit::Ratio => format!("{v:.1}:1"),
             Unit::Q => format!("Q {v:.2}"),
             Unit::DbPerOctave => format!("{v:.0} dB/oct"),
+            Unit::Percent => format!("{v:.0} %"),
         }
     }
 
@@ -346,6 +358,7 @@ impl ParamSpec {
                 .trim()
                 .parse::<f32>()
                 .ok()?,
+            Unit::Percent => t.trim_end_matches('%').trim().parse::<f32>().ok()?,
         };
         let value = if self.unit == Unit::DbPerOctave {
             if value >= 18.0 { 24.0 } else { 12.0 }
@@ -422,6 +435,7 @@ mod tests {
             (53, "gate-attack"), (54, "gate-hold"), (55, "gate-release"),
             (60, "comp-on"), (61, "comp-threshold"), (62, "comp-ratio"), (63, "comp-knee"),
             (64, "comp-attack"), (65, "comp-release"), (66, "comp-makeup"),
+            (70, "sat-on"), (71, "sat-drive"), (72, "sat-mix"),
             (1001, "master-gain"),
         ];
         assert_eq!(ids, pinned);

@@ -6,6 +6,7 @@ pub mod compressor;
 pub mod eq;
 pub mod filters;
 pub mod gate;
+pub mod saturation;
 pub mod strip;
 pub mod svf;
 pub mod switch;

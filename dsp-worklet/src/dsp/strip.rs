@@ -1,14 +1,21 @@
 //! A track's processing chain, in the order DESIGN.md gives: trim and polarity → high-pass →
-//! low-pass → EQ → gate → compressor. (Fader, pan and sends follow in [`crate::track::Track`].)
+//! low-pass → EQ → gate → compressor → saturation. (Fader, pan and sends follow in
+//! [`crate::track::Track`].) The chain delays every track by [`STRIP_LATENCY_FRAMES`], whatever is
+//! switched on, so tracks stay sample-aligned with each other.
 
 use super::compressor::Compressor;
 use super::eq::{BandSettings, Equalizer, band_response_db};
 use super::filters::{PassFilter, pass_response_db};
 use super::gate::Gate;
+use super::saturation::Saturation;
 use super::svf::SvfShape;
 use super::switch::Switch;
 use crate::params::{ParamId, ParamValues, db_to_gain};
 use crate::smoother::LinearSmoother;
+
+/// Latency of every strip, frames at the session rate (the saturation's oversampling filters;
+/// constant so that switching a module never shifts a track in time).
+pub const STRIP_LATENCY_FRAMES: usize = super::saturation::LATENCY_FRAMES;
 
 /// EQ band `i`'s (freq, gain, Q) parameter ids.
 pub const BAND_PARAMS: [(ParamId, ParamId, ParamId); 4] = [
@@ -81,6 +88,8 @@ pub struct StripChain {
     gate_on: Switch,
     comp: Compressor,
     comp_on: Switch,
+    sat: Saturation,
+    sat_on: Switch,
 }
 
 impl StripChain {
@@ -137,6 +146,13 @@ impl StripChain {
                 sample_rate,
             ),
             comp_on: sw(ParamId::CompOn),
+            sat: Saturation::new(
+                v.get(ParamId::SatDrive),
+                v.get(ParamId::SatMix),
+                ms(ParamId::SatDrive),
+                sample_rate,
+            ),
+            sat_on: sw(ParamId::SatOn),
         }
     }
 
@@ -182,6 +198,9 @@ impl StripChain {
             ParamId::CompAttack => self.comp.set_attack(v),
             ParamId::CompRelease => self.comp.set_release(v),
             ParamId::CompMakeup => self.comp.set_makeup(v, snap),
+            ParamId::SatOn => self.sat_on.set(on, snap),
+            ParamId::SatDrive => self.sat.set_drive(v, snap),
+            ParamId::SatMix => self.sat.set_mix(v, snap),
             ParamId::Gain | ParamId::Pan | ParamId::Mute | ParamId::Solo | ParamId::MasterGain => {}
         }
     }
@@ -211,6 +230,7 @@ impl StripChain {
         self.eq_on.run(&mut self.eq, l, r, stereo);
         self.gate_on.run(&mut self.gate, l, r, stereo);
         self.comp_on.run(&mut self.comp, l, r, stereo);
+        self.sat.run(&mut self.sat_on, l, r, stereo);
     }
 
     /// Deepest gate and compressor gain reduction since the last call, dB (≥ 0).

@@ -31,6 +31,22 @@ impl Switch {
         !self.amount.is_smoothing() && self.amount.current() == 0.0
     }
 
+    /// True while crossfading.
+    pub fn is_fading(&self) -> bool {
+        self.amount.is_smoothing()
+    }
+
+    /// Current amount 0…1 (where the last fade left it).
+    pub fn amount(&self) -> f32 {
+        self.amount.current()
+    }
+
+    /// Advances the crossfade one sample and returns the amount.
+    #[inline]
+    pub fn next_amount(&mut self) -> f32 {
+        self.amount.next_value()
+    }
+
     /// Runs `p` over a block in place, crossfading while the switch moves. A module switched on
     /// from off starts from a clean state.
     pub fn run<P: Processor>(&mut self, p: &mut P, l: &mut [f32], r: &mut [f32], stereo: bool) {
