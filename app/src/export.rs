@@ -18,6 +18,20 @@ pub struct Rendered {
     pub sample_rate: f32,
 }
 
+/// Longest effects tail an export keeps, seconds.
+pub const MAX_TAIL_SECONDS: f64 = 10.0;
+/// Level below which the tail counts as finished: −90 dBFS.
+pub const TAIL_FLOOR: f32 = 3.162_277_7e-5;
+
+/// Frames to keep: the whole song, plus the tail up to its last sample at or above −90 dBFS.
+pub fn tail_end(left: &[f32], right: &[f32], song: usize) -> usize {
+    let n = left.len().min(right.len());
+    (song.min(n)..n)
+        .rev()
+        .find(|i| left[*i].abs() >= TAIL_FLOOR || right[*i].abs() >= TAIL_FLOOR)
+        .map_or(song.min(n), |i| i + 1)
+}
+
 /// How many progress steps a render of `frames` gets: one per quarter second of audio, 1…100.
 pub fn progress_steps(frames: u64, rate: f32) -> u64 {
     ((frames as f64 / (rate as f64 * 0.25)) as u64).clamp(1, 100)
@@ -57,7 +71,13 @@ pub async fn render_mix(
             detail: "audio has not started yet".into(),
         });
     }
-    let frames = mix.song_frames();
+    let song = mix.song_frames();
+    // With an FX bus in use, render up to 10 s more and keep the tail until it falls below −90 dBFS.
+    let frames = if mix.uses_fx() {
+        song + (rate as f64 * MAX_TAIL_SECONDS) as u64
+    } else {
+        song
+    };
     let fail = |e: JsValue| AppError::Export {
         detail: js_detail(&e),
     };
@@ -131,9 +151,14 @@ pub async fn render_mix(
     if cancelled() {
         return Ok(None);
     }
+    let mut left = buffer.get_channel_data(0).map_err(fail)?;
+    let mut right = buffer.get_channel_data(1).map_err(fail)?;
+    let keep = tail_end(&left, &right, song as usize);
+    left.truncate(keep);
+    right.truncate(keep);
     Ok(Some(Rendered {
-        left: buffer.get_channel_data(0).map_err(fail)?,
-        right: buffer.get_channel_data(1).map_err(fail)?,
+        left,
+        right,
         sample_rate: rate,
     }))
 }
@@ -223,6 +248,16 @@ pub fn download(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), AppErro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tail_is_kept_until_it_falls_below_minus_90_dbfs() {
+        let mut l = vec![0.5f32; 100];
+        l.extend([1e-3, 1e-4, 1e-5, 0.0, 0.0]);
+        let r = vec![0.0f32; l.len()];
+        assert_eq!(tail_end(&l, &r, 100), 102);
+        // Never shorter than the song, even if the song ends in silence.
+        assert_eq!(tail_end(&[0.0; 50], &[0.0; 50], 40), 40);
+    }
 
     #[test]
     fn suspend_points_are_quantum_aligned_and_inside_the_render() {

@@ -44,8 +44,8 @@ impl TrackState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mix {
     pub tracks: Vec<TrackState>,
-    /// Master fader, dB.
-    pub master_gain_db: f32,
+    /// Master-scope parameters (master fader, reverb and delay buses), display units.
+    pub master: ParamValues,
     /// The AudioContext's rate, Hz; every stem is decoded to it. 0 until audio has started.
     pub sample_rate: f32,
     next_id: u32,
@@ -55,7 +55,7 @@ impl Default for Mix {
     fn default() -> Self {
         Mix {
             tracks: Vec::new(),
-            master_gain_db: ParamId::MasterGain.spec().default,
+            master: ParamValues::default(),
             sample_rate: 0.0,
             next_id: 1,
         }
@@ -116,14 +116,38 @@ impl Mix {
         })
     }
 
-    /// Sets the master fader (clamped) and returns the engine command.
-    pub fn set_master_gain(&mut self, db: f32) -> Command {
-        let v = ParamId::MasterGain.spec().clamp(db);
-        self.master_gain_db = v;
-        Command::SetMasterParam {
-            param: ParamId::MasterGain,
-            value: v,
+    /// Sets a master-scope parameter (clamped) and returns the engine command.
+    pub fn set_master_param(&mut self, param: ParamId, value: f32) -> Option<Command> {
+        if param.spec().scope != Scope::Master {
+            return None;
         }
+        let v = self.master.set(param, value);
+        Some(Command::SetMasterParam { param, value: v })
+    }
+
+    /// True when some audible track sends to an FX bus whose return is up: the export then
+    /// renders the effects' tail.
+    pub fn uses_fx(&self) -> bool {
+        let buses = [
+            (
+                ParamId::Send1Level,
+                ParamId::ReverbReturn,
+                ParamId::ReverbMute,
+            ),
+            (
+                ParamId::Send2Level,
+                ParamId::DelayReturn,
+                ParamId::DelayMute,
+            ),
+        ];
+        buses.iter().any(|(send, ret, mute)| {
+            !self.master.on(*mute)
+                && self.master.get(*ret) > ret.spec().min
+                && self
+                    .tracks
+                    .iter()
+                    .any(|t| t.value(*send) > send.spec().min && !t.muted())
+        })
     }
 
     /// Every parameter of every track and the master, as commands: what a fresh engine (the
@@ -139,10 +163,12 @@ impl Mix {
                 });
             }
         }
-        out.push(Command::SetMasterParam {
-            param: ParamId::MasterGain,
-            value: self.master_gain_db,
-        });
+        for p in PARAMS.iter().filter(|p| p.scope == Scope::Master) {
+            out.push(Command::SetMasterParam {
+                param: p.id,
+                value: self.master.get(p.id),
+            });
+        }
         out
     }
 
@@ -162,7 +188,9 @@ impl Mix {
                 || (any_solo && !t.soloed())
                 || t.value(ParamId::Gain) <= ParamId::Gain.spec().min
         };
-        if self.tracks.iter().all(silent) || self.master_gain_db <= ParamId::MasterGain.spec().min {
+        if self.tracks.iter().all(silent)
+            || self.master.get(ParamId::MasterGain) <= ParamId::MasterGain.spec().min
+        {
             return Some(
                 "Every track is muted or faded out (or the master is at -∞), so the export would be silent.",
             );
@@ -234,10 +262,10 @@ mod tests {
         let a = m.add_track(new_track("a.wav", 10));
         m.set_track_param(a, ParamId::Pan, -30.0);
         m.set_track_param(a, ParamId::Mute, 1.0);
-        m.set_master_gain(-2.0);
+        m.set_master_param(ParamId::MasterGain, -2.0);
+        assert_eq!(m.set_master_param(ParamId::Gain, 0.0), None);
         let cmds = m.state_commands();
-        let track_params = PARAMS.iter().filter(|p| p.scope == Scope::Track).count();
-        assert_eq!(cmds.len(), track_params + 1);
+        assert_eq!(cmds.len(), PARAMS.len());
         assert!(cmds.contains(&Command::SetTrackParam {
             track: a,
             param: ParamId::Pan,
@@ -248,13 +276,16 @@ mod tests {
             param: ParamId::Mute,
             value: 1.0
         }));
-        assert_eq!(
-            cmds.last(),
-            Some(&Command::SetMasterParam {
-                param: ParamId::MasterGain,
-                value: -2.0
-            })
-        );
+        assert!(cmds.contains(&Command::SetMasterParam {
+            param: ParamId::MasterGain,
+            value: -2.0
+        }));
+        assert!(!m.uses_fx());
+        m.set_track_param(a, ParamId::Mute, 0.0);
+        m.set_track_param(a, ParamId::Send1Level, -10.0);
+        assert!(m.uses_fx());
+        m.set_master_param(ParamId::ReverbMute, 1.0);
+        assert!(!m.uses_fx());
     }
 
     #[test]

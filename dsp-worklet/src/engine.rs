@@ -7,6 +7,7 @@
 //! and [`Engine::meter_snapshot`] run inside `process()`: they never allocate, lock or panic.
 
 use crate::command::Command;
+use crate::dsp::buses::FxBuses;
 use crate::error::EngineError;
 use crate::meter::{HEADER_WORDS, LevelMeter, TRACK_WORDS};
 use crate::params::ParamId;
@@ -34,6 +35,8 @@ pub struct Engine {
     /// A track being filled by the worklet shell between `begin_track` and `commit_track`.
     pending: Option<Track>,
     master_gain: LinearSmoother,
+    /// Reverb and delay buses with their returns.
+    buses: FxBuses,
     /// Transport fade: 1 while playing, ramps to 0 on pause/stop.
     declick: LinearSmoother,
     after_fade: AfterFade,
@@ -67,6 +70,7 @@ impl Engine {
                 master.smoothing_ms,
                 sample_rate,
             ),
+            buses: FxBuses::new(sample_rate),
             declick: LinearSmoother::new(1.0, DECLICK_MS, sample_rate),
             after_fade: AfterFade::Nothing,
             transport: Transport::default(),
@@ -207,15 +211,18 @@ impl Engine {
                     self.update_gates(snap);
                 }
             }
-            Command::SetMasterParam { param, value } => {
-                let spec = param.spec();
-                let gain = spec.db_to_gain(value);
+            Command::SetMasterParam {
+                param: ParamId::MasterGain,
+                value,
+            } => {
+                let gain = ParamId::MasterGain.spec().db_to_gain(value);
                 if snap {
                     self.master_gain.reset(gain);
                 } else {
                     self.master_gain.set_target(gain);
                 }
             }
+            Command::SetMasterParam { param, value } => self.buses.set(param, value, snap),
             Command::Play => {
                 if !self.transport.playing
                     && self.transport.position >= self.song_frames
@@ -287,7 +294,7 @@ impl Engine {
             for t in &mut self.tracks {
                 // Priming is not heard: keep it out of the meters.
                 let meter = t.meter;
-                t.render(self.reader.position, dl, dr);
+                t.render(self.reader.position, dl, dr, None);
                 t.meter = meter;
             }
             self.reader.advance(len, wrap);
@@ -314,6 +321,7 @@ impl Engine {
         let n = out_l.len();
         out_l.fill(0.0);
         out_r.fill(0.0);
+        self.buses.clear_inputs(n);
         let mut done = 0;
         while self.transport.playing && done < n {
             let (len_play, wrap_play) = self.transport.next_segment(n - done, self.song_frames);
@@ -333,14 +341,24 @@ impl Engine {
                     position,
                     &mut out_l[done..done + len],
                     &mut out_r[done..done + len],
+                    Some((&mut self.buses.input, done)),
                 );
             }
             self.transport.advance(len, wrap_play && len == len_play);
             self.reader.advance(len, wrap_read);
             done += len;
         }
+        // The de-click fade applies to the tracks only: FX tails ring on after a stop.
+        if self.declick.is_smoothing() || self.declick.current() != 1.0 {
+            for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
+                let g = self.declick.next_value();
+                *l *= g;
+                *r *= g;
+            }
+        }
+        self.buses.process_into(out_l, out_r);
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
-            let g = self.master_gain.next_value() * self.declick.next_value();
+            let g = self.master_gain.next_value();
             *l = clean(*l * g);
             *r = clean(*r * g);
             self.master_meter[0].add(*l);

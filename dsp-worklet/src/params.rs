@@ -62,8 +62,35 @@ pub enum ParamId {
     SatDrive = 71,
     /// Saturation wet/dry mix, %.
     SatMix = 72,
+    /// Send to FX bus 1 (reverb), dB.
+    Send1Level = 80,
+    /// Send 1 taken before the fader.
+    Send1Pre = 81,
+    /// Send to FX bus 2 (delay), dB.
+    Send2Level = 82,
+    Send2Pre = 83,
     /// Master fader, dB.
     MasterGain = 1001,
+    ReverbSize = 1010,
+    ReverbDamping = 1011,
+    ReverbPredelay = 1012,
+    ReverbWidth = 1013,
+    /// Reverb return fader, dB.
+    ReverbReturn = 1014,
+    ReverbMute = 1015,
+    /// Delay time in ms (when not synced to the tempo).
+    DelayTime = 1020,
+    /// Use `DelayNote` at `DelayBpm` instead of `DelayTime`.
+    DelaySync = 1021,
+    /// Note value in quarter-note beats (1/16 = 0.25 … 1/1 = 4).
+    DelayNote = 1022,
+    DelayBpm = 1023,
+    DelayFeedback = 1024,
+    DelayHighCut = 1025,
+    DelayPingPong = 1026,
+    /// Delay return fader, dB.
+    DelayReturn = 1027,
+    DelayMute = 1028,
 }
 
 /// Whether a parameter belongs to each track or to the master bus.
@@ -94,6 +121,35 @@ pub enum Unit {
     DbPerOctave,
     /// Percent, 0…100.
     Percent,
+    /// A note value in quarter-note beats, one of [`NOTE_VALUES`].
+    NoteValue,
+    /// Tempo, beats per minute.
+    Bpm,
+}
+
+/// Note values a synced delay offers: (length in quarter-note beats, name).
+pub const NOTE_VALUES: [(f32, &str); 10] = [
+    (0.25, "1/16"),
+    (1.0 / 3.0, "1/8T"),
+    (0.5, "1/8"),
+    (2.0 / 3.0, "1/4T"),
+    (0.75, "1/8."),
+    (1.0, "1/4"),
+    (1.5, "1/4."),
+    (2.0, "1/2"),
+    (3.0, "1/2."),
+    (4.0, "1/1"),
+];
+
+/// The listed note value nearest to `beats`.
+pub fn nearest_note(beats: f32) -> (f32, &'static str) {
+    let mut best = NOTE_VALUES[0];
+    for nv in NOTE_VALUES {
+        if (nv.0 - beats).abs() < (best.0 - beats).abs() {
+            best = nv;
+        }
+    }
+    best
 }
 
 /// How a control maps its travel to values.
@@ -125,13 +181,15 @@ pub struct ParamSpec {
     /// For dB parameters: the minimum of the range means silence (−∞ dB), as on a fader.
     pub min_is_silence: bool,
     pub taper: Taper,
-    /// The strip module it belongs to, for grouping in the editor ("fader", "input", "filters",
-    /// "eq", "gate", "comp", "sat", "master").
+    /// The module it belongs to, for grouping in the UI ("fader", "input", "filters", "eq",
+    /// "gate", "comp", "sat", "sends"; master scope: "master", "reverb", "delay").
     pub group: &'static str,
 }
 
 /// Fader range shared by track and master faders: −∞ (the bottom, shown as −∞) … +12 dB.
 const FADER: (f32, f32, f32, f32) = (-70.0, 12.0, 0.0, 0.1);
+/// Send level: −∞ (off, the default) … +6 dB.
+const SEND: (f32, f32, f32, f32) = (-70.0, 6.0, -70.0, 0.1);
 const ON: (f32, f32, f32, f32) = (0.0, 1.0, 0.0, 1.0);
 const SLOPE: (f32, f32, f32, f32) = (12.0, 24.0, 12.0, 12.0);
 const EQ_GAIN: (f32, f32, f32, f32) = (-18.0, 18.0, 0.0, 0.1);
@@ -161,7 +219,7 @@ const fn row(
         id,
         key,
         name,
-        scope: if matches!(id, ParamId::MasterGain) {
+        scope: if id as u16 >= 1000 {
             Scope::Master
         } else {
             Scope::Track
@@ -172,7 +230,15 @@ const fn row(
         default: range.2,
         step: range.3,
         smoothing_ms,
-        min_is_silence: matches!(id, ParamId::Gain | ParamId::MasterGain),
+        min_is_silence: matches!(
+            id,
+            ParamId::Gain
+                | ParamId::MasterGain
+                | ParamId::Send1Level
+                | ParamId::Send2Level
+                | ParamId::ReverbReturn
+                | ParamId::DelayReturn
+        ),
         taper,
         group,
     }
@@ -181,8 +247,8 @@ const fn row(
 use ParamId as P;
 use Taper::{Linear as Lin, Log};
 use Unit::{
-    DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, Pan as PanUnit, Percent, Q as Qu,
-    Ratio, Toggle,
+    Bpm, DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, NoteValue, Pan as PanUnit,
+    Percent, Q as Qu, Ratio, Toggle,
 };
 
 /// The table. Order is signal-flow and display order (DESIGN.md); ids never change meaning.
@@ -229,7 +295,26 @@ pub const PARAMS: &[ParamSpec] = &[
     row(P::SatOn, "sat-on", "Saturation", "sat", Toggle, Lin, ON, SWITCH),
     row(P::SatDrive, "sat-drive", "Drive", "sat", Db, Lin, (0.0, 24.0, 6.0, 0.1), SMOOTH),
     row(P::SatMix, "sat-mix", "Mix", "sat", Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
+    row(P::Send1Level, "send1-level", "Reverb send", "sends", Db, Lin, SEND, SMOOTH),
+    row(P::Send1Pre, "send1-pre", "Reverb send pre-fader", "sends", Toggle, Lin, ON, SWITCH),
+    row(P::Send2Level, "send2-level", "Delay send", "sends", Db, Lin, SEND, SMOOTH),
+    row(P::Send2Pre, "send2-pre", "Delay send pre-fader", "sends", Toggle, Lin, ON, SWITCH),
     row(P::MasterGain, "master-gain", "Master", "master", Db, Lin, FADER, SMOOTH),
+    row(P::ReverbSize, "reverb-size", "Size", "reverb", Percent, Lin, (0.0, 100.0, 60.0, 1.0), SMOOTH),
+    row(P::ReverbDamping, "reverb-damping", "Damping", "reverb", Percent, Lin, (0.0, 100.0, 50.0, 1.0), SMOOTH),
+    row(P::ReverbPredelay, "reverb-predelay", "Pre-delay", "reverb", Ms, Lin, (0.0, 200.0, 20.0, 1.0), SMOOTH),
+    row(P::ReverbWidth, "reverb-width", "Width", "reverb", Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
+    row(P::ReverbReturn, "reverb-return", "Reverb return", "reverb", Db, Lin, FADER, SMOOTH),
+    row(P::ReverbMute, "reverb-mute", "Mute reverb", "reverb", Toggle, Lin, ON, SWITCH),
+    row(P::DelayTime, "delay-time", "Time", "delay", Ms, Log, (1.0, 2_000.0, 375.0, 1.0), SMOOTH),
+    row(P::DelaySync, "delay-sync", "Sync to tempo", "delay", Toggle, Lin, ON, SWITCH),
+    row(P::DelayNote, "delay-note", "Note", "delay", NoteValue, Lin, (0.25, 4.0, 0.75, 0.25), SMOOTH),
+    row(P::DelayBpm, "delay-bpm", "Tempo", "delay", Bpm, Lin, (40.0, 240.0, 120.0, 1.0), SMOOTH),
+    row(P::DelayFeedback, "delay-feedback", "Feedback", "delay", Percent, Lin, (0.0, 95.0, 35.0, 1.0), SMOOTH),
+    row(P::DelayHighCut, "delay-highcut", "High-cut", "delay", Hertz, Log, (1_000.0, 20_000.0, 6_000.0, 1.0), SMOOTH),
+    row(P::DelayPingPong, "delay-pingpong", "Ping-pong", "delay", Toggle, Lin, ON, SWITCH),
+    row(P::DelayReturn, "delay-return", "Delay return", "delay", Db, Lin, FADER, SMOOTH),
+    row(P::DelayMute, "delay-mute", "Mute delay", "delay", Toggle, Lin, ON, SWITCH),
 ];
 
 /// Number of rows in [`PARAMS`].
@@ -265,6 +350,8 @@ impl ParamSpec {
             self.default
         } else if self.unit == Unit::DbPerOctave {
             if value >= 18.0 { 24.0 } else { 12.0 }
+        } else if self.unit == Unit::NoteValue {
+            nearest_note(value).0
         } else {
             value.clamp(self.min, self.max)
         }
@@ -323,6 +410,8 @@ impl ParamSpec {
             Unit::Q => format!("Q {v:.2}"),
             Unit::DbPerOctave => format!("{v:.0} dB/oct"),
             Unit::Percent => format!("{v:.0} %"),
+            Unit::NoteValue => nearest_note(v).1.to_string(),
+            Unit::Bpm => format!("{v:.0} BPM"),
         }
     }
 
@@ -359,6 +448,11 @@ impl ParamSpec {
                 .parse::<f32>()
                 .ok()?,
             Unit::Percent => t.trim_end_matches('%').trim().parse::<f32>().ok()?,
+            Unit::NoteValue => match NOTE_VALUES.iter().find(|(_, n)| n.eq_ignore_ascii_case(t)) {
+                Some((beats, _)) => *beats,
+                None => t.parse::<f32>().ok()?,
+            },
+            Unit::Bpm => t.trim_end_matches("bpm").trim().parse::<f32>().ok()?,
         };
         let value = if self.unit == Unit::DbPerOctave {
             if value >= 18.0 { 24.0 } else { 12.0 }
@@ -436,7 +530,13 @@ mod tests {
             (60, "comp-on"), (61, "comp-threshold"), (62, "comp-ratio"), (63, "comp-knee"),
             (64, "comp-attack"), (65, "comp-release"), (66, "comp-makeup"),
             (70, "sat-on"), (71, "sat-drive"), (72, "sat-mix"),
+            (80, "send1-level"), (81, "send1-pre"), (82, "send2-level"), (83, "send2-pre"),
             (1001, "master-gain"),
+            (1010, "reverb-size"), (1011, "reverb-damping"), (1012, "reverb-predelay"),
+            (1013, "reverb-width"), (1014, "reverb-return"), (1015, "reverb-mute"),
+            (1020, "delay-time"), (1021, "delay-sync"), (1022, "delay-note"), (1023, "delay-bpm"),
+            (1024, "delay-feedback"), (1025, "delay-highcut"), (1026, "delay-pingpong"),
+            (1027, "delay-return"), (1028, "delay-mute"),
         ];
         assert_eq!(ids, pinned);
     }

@@ -2,6 +2,7 @@
 //! state — fader, pan or balance, mute/solo gate — all smoothed per sample.
 
 use crate::BLOCK_FRAMES;
+use crate::dsp::buses::SendBlock;
 use crate::dsp::strip::StripChain;
 use crate::error::EngineError;
 use crate::meter::LevelMeter;
@@ -30,8 +31,12 @@ pub struct Track {
     pan_pos: LinearSmoother,
     /// 1 when audible, 0 when muted or soloed out; ramps so mute and solo do not click.
     gate: LinearSmoother,
-    /// Trim, filters, EQ, gate, compressor.
+    /// Trim, filters, EQ, gate, compressor, saturation.
     chain: StripChain,
+    /// Send levels to the two FX buses, linear (0 = off).
+    send_gain: [LinearSmoother; 2],
+    /// Sends taken before the fader.
+    send_pre: [bool; 2],
     /// The block being processed, left and right (mono stems use the left only). Allocated with
     /// the track, BLOCK_FRAMES long.
     scratch: [Vec<f32>; 2],
@@ -104,6 +109,12 @@ impl Track {
             pan_pos: LinearSmoother::new(0.0, spec(ParamId::Pan).smoothing_ms, sample_rate),
             gate: LinearSmoother::new(1.0, spec(ParamId::Mute).smoothing_ms, sample_rate),
             chain: StripChain::new(&ParamValues::default(), sample_rate),
+            send_gain: [LinearSmoother::new(
+                0.0,
+                spec(ParamId::Send1Level).smoothing_ms,
+                sample_rate,
+            ); 2],
+            send_pre: [false; 2],
             scratch: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
             meter: LevelMeter::default(),
         }
@@ -168,6 +179,15 @@ impl Track {
                 self.solo = v >= 0.5;
                 changed
             }
+            ParamId::Send1Level | ParamId::Send2Level => {
+                let k = (param == ParamId::Send2Level) as usize;
+                set(&mut self.send_gain[k], param.spec().db_to_gain(v), snap);
+                false
+            }
+            ParamId::Send1Pre | ParamId::Send2Pre => {
+                self.send_pre[(param == ParamId::Send2Pre) as usize] = v >= 0.5;
+                false
+            }
             other => {
                 if other.spec().scope == Scope::Track {
                     self.chain.set(other, v, snap);
@@ -192,6 +212,9 @@ impl Track {
         self.gain.reset(self.gain.target());
         self.pan_pos.reset(self.pan_pos.target());
         self.gate.reset(self.gate.target());
+        for g in &mut self.send_gain {
+            g.reset(g.target());
+        }
         self.chain.reset();
         self.meter = LevelMeter::default();
     }
@@ -203,12 +226,23 @@ impl Track {
 
     /// Adds this track's contribution for song frames `start .. start + out_l.len()` (at most
     /// [`BLOCK_FRAMES`]) into the buses: the stem (silence past its end) through the strip chain,
-    /// then fader, mute/solo gate and pan. Never allocates.
-    pub fn render(&mut self, start: u64, out_l: &mut [f32], out_r: &mut [f32]) {
+    /// then fader, mute/solo gate and pan; the sends, when given (`(buses, offset)`), are added
+    /// into the FX buses' inputs at `offset`. Never allocates.
+    pub fn render(
+        &mut self,
+        start: u64,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        sends: Option<(&mut SendBlock, usize)>,
+    ) {
         let n = out_l.len().min(out_r.len()).min(BLOCK_FRAMES);
         let smoothing =
             self.gain.is_smoothing() || self.pan_pos.is_smoothing() || self.gate.is_smoothing();
-        if !smoothing && (self.gate.current() == 0.0 || self.gain.current() == 0.0) {
+        let pre_send = (0..2).any(|k| {
+            self.send_pre[k]
+                && (self.send_gain[k].current() > 0.0 || self.send_gain[k].is_smoothing())
+        });
+        if !smoothing && (self.gate.current() == 0.0 || (self.gain.current() == 0.0 && !pre_send)) {
             self.meter.add_silence(2 * n);
             return;
         }
@@ -233,6 +267,20 @@ impl Track {
         self.chain.process(sl, sr, stereo);
         let right: &[f32] = if stereo { sr } else { sl };
         let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
+        if let Some((buses, offset)) = sends {
+            // Before the fader pass below moves the smoothers: sends read them ahead per sample.
+            let smoothers = (self.gain, self.gate, self.pan_pos);
+            add_sends(
+                &mut self.send_gain,
+                self.send_pre,
+                smoothers,
+                sl,
+                right,
+                channels,
+                buses,
+                offset,
+            );
+        }
         if smoothing {
             for (((x_l, x_r), y_l), y_r) in sl.iter().zip(right).zip(out_l).zip(out_r) {
                 let g = self.gain.next_value() * self.gate.next_value();
@@ -253,6 +301,61 @@ impl Track {
                 *y_r += b;
                 self.meter.add(a);
                 self.meter.add(b);
+            }
+        }
+    }
+}
+
+/// Adds a block's sends into the bus inputs: pan and mute/solo always apply; the fader applies to
+/// post-fader sends. Works on copies of the fader/gate/pan smoothers (`smoothers`) so the main pass
+/// sees the same ramp.
+#[allow(clippy::too_many_arguments)]
+fn add_sends(
+    send_gain: &mut [LinearSmoother; 2],
+    send_pre: [bool; 2],
+    smoothers: (LinearSmoother, LinearSmoother, LinearSmoother),
+    left: &[f32],
+    right: &[f32],
+    channels: usize,
+    buses: &mut SendBlock,
+    offset: usize,
+) {
+    {
+        for bus in 0..2 {
+            let level = &mut send_gain[bus];
+            if !level.is_smoothing() && level.current() == 0.0 {
+                continue;
+            }
+            let (mut gain, mut gate, mut pan) = smoothers;
+            let pre = send_pre[bus];
+            let [bl, br] = &mut buses[bus];
+            let (Some(bl), Some(br)) = (
+                bl.get_mut(offset..offset + left.len()),
+                br.get_mut(offset..offset + left.len()),
+            ) else {
+                continue;
+            };
+            let steady = !(gain.is_smoothing()
+                || gate.is_smoothing()
+                || pan.is_smoothing()
+                || level.is_smoothing());
+            if steady {
+                let fader = if pre { 1.0 } else { gain.current() };
+                let g = gate.current() * level.current() * fader;
+                let (p_l, p_r) = pan_gains(channels, pan.current());
+                let (g_l, g_r) = (g * p_l, g * p_r);
+                for (((x_l, x_r), a), b) in left.iter().zip(right).zip(bl).zip(br) {
+                    *a += x_l * g_l;
+                    *b += x_r * g_r;
+                }
+                continue;
+            }
+            for (((x_l, x_r), a), b) in left.iter().zip(right).zip(bl).zip(br) {
+                let fader = gain.next_value();
+                let g = gate.next_value() * level.next_value() * if pre { 1.0 } else { fader };
+                let (p_l, p_r) = pan_gains(channels, pan.next_value());
+                *a += x_l * g * p_l;
+                *b += x_r * g * p_r;
             }
         }
     }

@@ -114,11 +114,13 @@ impl Studio {
         }
     }
 
-    /// Sets the master fader (dB) and tells the engine.
-    pub fn set_master(self, db: f32) {
+    /// Sets a master-scope parameter (master fader, FX buses) and tells the engine.
+    pub fn set_master(self, param: ParamId, value: f32) {
         let mut cmd = None;
-        self.mix.update(|m| cmd = Some(m.set_master_gain(db)));
-        audio::send(&cmd.into_iter().collect::<Vec<_>>());
+        self.mix.update(|m| cmd = m.set_master_param(param, value));
+        if let Some(c) = cmd {
+            audio::send(&[c]);
+        }
     }
 
     pub fn remove_track(self, id: u32) {

@@ -10,13 +10,14 @@ use super::eq_curve::EqCurve;
 use super::param_slider::ParamControl;
 
 /// Module groups shown in the editor, with their headings (the fader group lives in the strip).
-pub const GROUPS: [(&str, &str); 6] = [
+pub const GROUPS: [(&str, &str); 7] = [
     ("input", "Input"),
     ("filters", "Filters"),
     ("eq", "EQ"),
     ("gate", "Gate"),
     ("comp", "Compressor"),
     ("sat", "Saturation (4× oversampled)"),
+    ("sends", "Sends"),
 ];
 
 #[component]
@@ -128,7 +129,7 @@ fn TrackEditor(id: u32) -> impl IntoView {
                 "Drag a band handle to set its frequency and gain, scroll on it for Q, Shift for fine moves. "
                 "Double-click any control to reset it. Signal flow: "
                 {ParamId::Trim.spec().name}
-                " → filters → EQ → gate → compressor → saturation → fader → pan."
+                " → filters → EQ → gate → compressor → saturation → fader → pan; sends go to the reverb and delay buses beside the master."
             </p>
         </section>
     }

@@ -5,13 +5,13 @@ use dsp_worklet::params::ParamId;
 use leptos::prelude::*;
 
 use super::controller::use_studio;
-use super::param_slider::ParamSlider;
+use super::param_slider::{ParamControl, ParamSlider};
 
 #[component]
 pub fn Master() -> impl IntoView {
     let s = use_studio();
-    let value = Signal::derive(move || s.mix.with(|m| m.master_gain_db));
-    let set = Callback::new(move |v: f32| s.set_master(v));
+    let value = Signal::derive(move || s.mix.with(|m| m.master.get(ParamId::MasterGain)));
+    let set = Callback::new(move |v: f32| s.set_master(ParamId::MasterGain, v));
     let peak = move |ch: usize| s.meters.with(|m| to_dbfs(m.master_peak[ch]));
     let rms = move |ch: usize| s.meters.with(|m| to_dbfs(m.master_rms[ch]));
     let clipped = move || s.clips.with(|c| c.contains(&0));
@@ -63,6 +63,63 @@ pub fn Master() -> impl IntoView {
                     }}
                 </span>
             </div>
+            <Buses/>
         </aside>
     }
+}
+
+/// The two FX buses: reverb and delay, each with its return fader and mute. Controls are
+/// generated from the parameter table; their `data-testid` is the parameter key.
+#[component]
+fn Buses() -> impl IntoView {
+    let s = use_studio();
+    [
+        ("reverb", "Reverb bus (send 1)"),
+        ("delay", "Delay bus (send 2)"),
+    ]
+    .into_iter()
+    .map(|(group, title)| {
+        let controls = dsp_worklet::PARAMS
+            .iter()
+            .filter(|p| p.group == group)
+            .map(|p| {
+                let pid = p.id;
+                view! {
+                    <ParamControl
+                        spec=p
+                        testid=p.key.to_string()
+                        label=p.name.to_string()
+                        value=Signal::derive(move || s.mix.with(|m| m.master.get(pid)))
+                        set=Callback::new(move |v: f32| s.set_master(pid, v))
+                    />
+                }
+            })
+            .collect_view();
+        let delay_note = (group == "delay").then(|| {
+            view! {
+                <p class="delay-time-readout" data-testid="delay-effective-ms">
+                    {move || {
+                        let v = s.mix.with(|m| m.master);
+                        let ms = if v.on(ParamId::DelaySync) {
+                            dsp_worklet::dsp::delay::note_ms(
+                                v.get(ParamId::DelayNote),
+                                v.get(ParamId::DelayBpm),
+                            )
+                        } else {
+                            v.get(ParamId::DelayTime)
+                        };
+                        format!("Delay time in effect: {ms:.1} ms")
+                    }}
+                </p>
+            }
+        });
+        view! {
+            <fieldset class="module bus" data-module=group>
+                <legend>{title}</legend>
+                {controls}
+                {delay_note}
+            </fieldset>
+        }
+    })
+    .collect_view()
 }

@@ -5,7 +5,7 @@
 //! a slider moves it ten times slower.
 
 use dsp_worklet::ParamSpec;
-use dsp_worklet::params::{Taper, Unit};
+use dsp_worklet::params::{NOTE_VALUES, Taper, Unit};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -95,6 +95,27 @@ pub fn ParamControl(
                     on:dblclick=move |_| set.run(spec.default)
                 />
                 <span class="param-name">{spec.name}</span>
+            </label>
+        }
+        .into_any(),
+        (Unit::NoteValue, _) => view! {
+            <label class="param">
+                <span class="param-name">{spec.name}</span>
+                <select
+                    data-testid=testid
+                    aria-label=label
+                    prop:value=move || value.get().to_string()
+                    on:change=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).parse::<f32>() {
+                            set.run(v);
+                        }
+                    }
+                >
+                    {NOTE_VALUES
+                        .iter()
+                        .map(|(beats, name)| view! { <option value=beats.to_string()>{*name}</option> })
+                        .collect_view()}
+                </select>
             </label>
         }
         .into_any(),

@@ -2,10 +2,13 @@
 //! (mono stems run the left channel only), so block size never changes the output, and each sits
 //! behind a [`switch::Switch`] that crossfades it in and out and skips it entirely when off.
 
+pub mod buses;
 pub mod compressor;
+pub mod delay;
 pub mod eq;
 pub mod filters;
 pub mod gate;
+pub mod reverb;
 pub mod saturation;
 pub mod strip;
 pub mod svf;

@@ -201,7 +201,8 @@ impl StripChain {
             ParamId::SatOn => self.sat_on.set(on, snap),
             ParamId::SatDrive => self.sat.set_drive(v, snap),
             ParamId::SatMix => self.sat.set_mix(v, snap),
-            ParamId::Gain | ParamId::Pan | ParamId::Mute | ParamId::Solo | ParamId::MasterGain => {}
+            // Fader, pan, sends and master-scope rows are handled outside the chain.
+            _ => {}
         }
     }
 
