@@ -5,7 +5,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use dsp_worklet::{BLOCK_FRAMES, Command, Engine, ParamId};
 use std::hint::black_box;
 
-fn session(tracks: u32) -> Engine {
+fn session(tracks: u32, full_strip: bool) -> Engine {
     let rate = 48_000.0;
     let mut e = Engine::new(rate);
     let frames = 48_000 * 10;
@@ -27,6 +27,29 @@ fn session(tracks: u32) -> Engine {
             value: (id as f32 * 17.0) % 200.0 - 100.0,
         })
         .unwrap();
+        if full_strip {
+            for (param, value) in [
+                (ParamId::HpOn, 1.0),
+                (ParamId::LpOn, 1.0),
+                (ParamId::EqOn, 1.0),
+                (ParamId::Eq1Gain, 3.0),
+                (ParamId::Eq2Gain, -4.0),
+                (ParamId::Eq3Gain, 2.0),
+                (ParamId::Eq4Gain, 1.5),
+                (ParamId::GateOn, 1.0),
+                (ParamId::CompOn, 1.0),
+                (ParamId::SatOn, 1.0),
+                (ParamId::Send1Level, -12.0),
+                (ParamId::Send2Level, -18.0),
+            ] {
+                e.apply(Command::SetTrackParam {
+                    track: id,
+                    param,
+                    value,
+                })
+                .unwrap();
+            }
+        }
     }
     e.apply(Command::SetLoop {
         start: 0,
@@ -38,9 +61,20 @@ fn session(tracks: u32) -> Engine {
 }
 
 fn bench_block(c: &mut Criterion) {
-    let mut group = c.benchmark_group("engine_block_128");
+    for (name, full) in [
+        ("engine_block_128", false),
+        ("engine_block_128_full_strip", true),
+    ] {
+        bench_group(c, name, full);
+    }
+}
+
+/// `full`: every strip module on (HP, LP, 4 EQ bands, gate, compressor, 4× saturation) and both
+/// sends feeding the reverb and delay buses.
+fn bench_group(c: &mut Criterion, name: &str, full: bool) {
+    let mut group = c.benchmark_group(name);
     for tracks in [1u32, 8, 16, 32, 64, 128] {
-        let mut e = session(tracks);
+        let mut e = session(tracks, full);
         let mut l = vec![0.0f32; BLOCK_FRAMES];
         let mut r = vec![0.0f32; BLOCK_FRAMES];
         group.bench_with_input(BenchmarkId::from_parameter(tracks), &tracks, |b, _| {

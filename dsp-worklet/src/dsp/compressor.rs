@@ -29,6 +29,10 @@ pub struct Compressor {
     makeup_db: LinearSmoother,
     attack: f32,
     release: f32,
+    /// Linear level where the knee starts (below it the computer changes nothing), cached.
+    knee_start: f32,
+    /// Linear makeup gain, cached.
+    makeup: f32,
     /// Smoothed gain reduction, dB (≥ 0).
     reduction_db: f32,
     /// Deepest gain reduction since the meter last read it, dB.
@@ -55,6 +59,8 @@ impl Compressor {
             makeup_db: LinearSmoother::new(makeup_db, ms, sample_rate),
             attack: one_pole(attack_ms, sample_rate),
             release: one_pole(release_ms, sample_rate),
+            knee_start: db_to_gain(threshold_db - knee_db * 0.5),
+            makeup: db_to_gain(makeup_db),
             reduction_db: 0.0,
             max_reduction_db: 0.0,
         }
@@ -62,15 +68,27 @@ impl Compressor {
 
     pub fn set_threshold(&mut self, db: f32, snap: bool) {
         set(&mut self.threshold_db, db, snap);
+        self.update_cache();
     }
     pub fn set_ratio(&mut self, ratio: f32, snap: bool) {
         set(&mut self.ratio, ratio, snap);
     }
     pub fn set_knee(&mut self, db: f32, snap: bool) {
         set(&mut self.knee_db, db, snap);
+        self.update_cache();
     }
     pub fn set_makeup(&mut self, db: f32, snap: bool) {
         set(&mut self.makeup_db, db, snap);
+        self.update_cache();
+    }
+
+    fn update_cache(&mut self) {
+        // While a ramp runs the knee start is the lower of its two ends, so nothing is skipped
+        // that should be compressed; `tick` refreshes it every sample until the ramp ends.
+        let knee = |t: f32, w: f32| db_to_gain(t - w * 0.5);
+        self.knee_start = knee(self.threshold_db.current(), self.knee_db.current())
+            .min(knee(self.threshold_db.target(), self.knee_db.target()));
+        self.makeup = db_to_gain(self.makeup_db.current());
     }
     pub fn set_attack(&mut self, ms: f32) {
         self.attack = one_pole(ms, self.sample_rate);
@@ -123,7 +141,11 @@ impl Processor for Compressor {
             self.reduction_db = 0.0;
         }
         self.max_reduction_db = self.max_reduction_db.max(self.reduction_db);
-        let g = db_to_gain(makeup - self.reduction_db);
+        let g = if self.reduction_db == 0.0 {
+            self.makeup
+        } else {
+            db_to_gain(makeup - self.reduction_db)
+        };
         (l * g, r * g)
     }
 
