@@ -216,11 +216,7 @@ impl Engine {
                 value,
             } => {
                 let gain = ParamId::MasterGain.spec().db_to_gain(value);
-                if snap {
-                    self.master_gain.reset(gain);
-                } else {
-                    self.master_gain.set_target(gain);
-                }
+                self.master_gain.set(gain, snap)
             }
             Command::SetMasterParam { param, value } => self.buses.set(param, value, snap),
             Command::Play => {

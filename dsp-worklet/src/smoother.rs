@@ -35,6 +35,15 @@ impl LinearSmoother {
         self.step = (target - self.current) / self.ramp_len as f32;
     }
 
+    /// Ramps to `target`, or jumps there when `snap` (no audio flowing).
+    pub fn set(&mut self, target: f32, snap: bool) {
+        if snap {
+            self.reset(target);
+        } else {
+            self.set_target(target);
+        }
+    }
+
     /// Jumps to `value` with no ramp (when no audio is flowing).
     pub fn reset(&mut self, value: f32) {
         self.current = value;

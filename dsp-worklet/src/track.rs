@@ -161,12 +161,12 @@ impl Track {
         match param {
             ParamId::Gain => {
                 self.gain_db = v;
-                set(&mut self.gain, param.spec().db_to_gain(v), snap);
+                self.gain.set(param.spec().db_to_gain(v), snap);
                 false
             }
             ParamId::Pan => {
                 self.pan = v;
-                set(&mut self.pan_pos, v / 100.0, snap);
+                self.pan_pos.set(v / 100.0, snap);
                 false
             }
             ParamId::Mute => {
@@ -181,7 +181,7 @@ impl Track {
             }
             ParamId::Send1Level | ParamId::Send2Level => {
                 let k = (param == ParamId::Send2Level) as usize;
-                set(&mut self.send_gain[k], param.spec().db_to_gain(v), snap);
+                self.send_gain[k].set(param.spec().db_to_gain(v), snap);
                 false
             }
             ParamId::Send1Pre | ParamId::Send2Pre => {
@@ -221,7 +221,7 @@ impl Track {
 
     /// Opens or closes the mute/solo gate.
     pub fn set_audible(&mut self, audible: bool, snap: bool) {
-        set(&mut self.gate, if audible { 1.0 } else { 0.0 }, snap);
+        self.gate.set(if audible { 1.0 } else { 0.0 }, snap);
     }
 
     /// Adds this track's contribution for song frames `start .. start + out_l.len()` (at most
@@ -358,13 +358,5 @@ fn add_sends(
                 *b += x_r * g * p_r;
             }
         }
-    }
-}
-
-fn set(s: &mut LinearSmoother, target: f32, snap: bool) {
-    if snap {
-        s.reset(target);
-    } else {
-        s.set_target(target);
     }
 }

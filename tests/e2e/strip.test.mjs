@@ -119,3 +119,36 @@ test('the compressor shows gain reduction while a loud track plays', async () =>
   assert.ok(Math.abs(gr - 18) < 0.5, `compressor gain reduction ${gr} dB, want 18 ± 0.5`);
   await page.getByTestId('transport-stop').click();
 });
+
+test('dragging an EQ handle sets its band (and turns the EQ on); Shift drags ten times finer', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const x = new Float32Array(rate).map((_, i) => 0.1 * Math.sin((2 * Math.PI * 440 * i) / rate));
+  await dropFiles(page, [{ name: 'Guitar.wav', bytes: encodeWav({ rate, channels: [x], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  await page.getByTestId('track-edit').click();
+  const handle = page.locator('[data-testid=eq-handle][data-band="1"] circle');
+  const gain = page.getByTestId('track-eq2-gain');
+
+  async function drag(dy, shift) {
+    await handle.scrollIntoViewIfNeeded();
+    const b = await handle.boundingBox();
+    const [cx, cy] = [b.x + b.width / 2, b.y + b.height / 2];
+    if (shift) await page.keyboard.down('Shift');
+    await page.mouse.move(cx, cy);
+    await page.mouse.down();
+    await page.mouse.move(cx, cy + dy, { steps: 6 });
+    await page.mouse.up();
+    if (shift) await page.keyboard.up('Shift');
+    return Number(await gain.inputValue());
+  }
+
+  assert.equal(await page.getByTestId('track-eq-on').isChecked(), false);
+  const coarse = await drag(-30, false);
+  assert.ok(coarse > 2, `dragging up 30 px boosts band 2: ${coarse} dB`);
+  assert.equal(await page.getByTestId('track-eq-on').isChecked(), true, 'touching a band turns the EQ on');
+  await gain.dblclick();
+  assert.equal(Number(await gain.inputValue()), 0);
+  const fine = await drag(-30, true);
+  assert.ok(Math.abs(fine / coarse - 0.1) < 0.03, `Shift-drag moved ${fine} dB vs ${coarse} dB`);
+});

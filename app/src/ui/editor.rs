@@ -23,16 +23,14 @@ pub const GROUPS: [(&str, &str); 7] = [
 #[component]
 pub fn Editor() -> impl IntoView {
     let s = use_studio();
-    let selected = move || {
+    // A memo, so the editor is rebuilt only when the selection changes, not on every edit (which
+    // would also tear down an EQ handle in the middle of a drag).
+    let selected = Memo::new(move |_| {
         s.selected
             .get()
             .filter(|id| s.mix.with(|m| m.track(*id).is_some()))
-    };
-    view! {
-        <Show when=move || selected().is_some()>
-            {move || selected().map(|id| view! { <TrackEditor id=id/> })}
-        </Show>
-    }
+    });
+    view! { {move || selected.get().map(|id| view! { <TrackEditor id=id/> })} }
 }
 
 #[component]

@@ -98,46 +98,37 @@ pub fn ParamControl(
             </label>
         }
         .into_any(),
-        (Unit::NoteValue, _) => view! {
-            <label class="param">
-                <span class="param-name">{spec.name}</span>
-                <select
-                    data-testid=testid
-                    aria-label=label
-                    prop:value=move || value.get().to_string()
-                    on:change=move |ev| {
-                        if let Ok(v) = event_target_value(&ev).parse::<f32>() {
-                            set.run(v);
+        (Unit::NoteValue | Unit::DbPerOctave, _) => {
+            let options: Vec<(f32, String)> = if spec.unit == Unit::NoteValue {
+                NOTE_VALUES
+                    .iter()
+                    .map(|(b, n)| (*b, n.to_string()))
+                    .collect()
+            } else {
+                [12.0, 24.0].iter().map(|v| (*v, spec.format(*v))).collect()
+            };
+            view! {
+                <label class="param">
+                    <span class="param-name">{spec.name}</span>
+                    <select
+                        data-testid=testid
+                        aria-label=label
+                        prop:value=move || value.get().to_string()
+                        on:change=move |ev| {
+                            if let Ok(v) = event_target_value(&ev).parse::<f32>() {
+                                set.run(v);
+                            }
                         }
-                    }
-                >
-                    {NOTE_VALUES
-                        .iter()
-                        .map(|(beats, name)| view! { <option value=beats.to_string()>{*name}</option> })
-                        .collect_view()}
-                </select>
-            </label>
+                    >
+                        {options
+                            .into_iter()
+                            .map(|(v, name)| view! { <option value=v.to_string()>{name}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+            }
+            .into_any()
         }
-        .into_any(),
-        (Unit::DbPerOctave, _) => view! {
-            <label class="param">
-                <span class="param-name">{spec.name}</span>
-                <select
-                    data-testid=testid
-                    aria-label=label
-                    prop:value=move || value.get().to_string()
-                    on:change=move |ev| {
-                        if let Ok(v) = event_target_value(&ev).parse::<f32>() {
-                            set.run(v);
-                        }
-                    }
-                >
-                    <option value="12">"12 dB/oct"</option>
-                    <option value="24">"24 dB/oct"</option>
-                </select>
-            </label>
-        }
-        .into_any(),
         (_, Taper::Log) => view! {
             <label class="param">
                 <span class="param-name">{spec.name}</span>

@@ -93,26 +93,23 @@ pub fn Strip(id: u32) -> impl IntoView {
                     value=value(ParamId::Pan)
                     set=set(ParamId::Pan)
                 />
-                <label class="toggle mute">
-                    <input
-                        type="checkbox"
-                        data-testid="track-mute"
-                        aria-label=format!("Mute {name}")
-                        prop:checked=move || { value(ParamId::Mute).get() >= 0.5 }
-                        on:change=toggle(ParamId::Mute)
-                    />
-                    <span>"M"</span>
-                </label>
-                <label class="toggle solo">
-                    <input
-                        type="checkbox"
-                        data-testid="track-solo"
-                        aria-label=format!("Solo {name}")
-                        prop:checked=move || { value(ParamId::Solo).get() >= 0.5 }
-                        on:change=toggle(ParamId::Solo)
-                    />
-                    <span>"S"</span>
-                </label>
+                {[(ParamId::Mute, "mute", "M", "Mute"), (ParamId::Solo, "solo", "S", "Solo")]
+                    .into_iter()
+                    .map(|(p, class, letter, verb)| {
+                        view! {
+                            <label class=format!("toggle {class}")>
+                                <input
+                                    type="checkbox"
+                                    data-testid=format!("track-{}", p.spec().key)
+                                    aria-label=format!("{verb} {name}")
+                                    prop:checked=move || { value(p).get() >= 0.5 }
+                                    on:change=toggle(p)
+                                />
+                                <span>{letter}</span>
+                            </label>
+                        }
+                    })
+                    .collect_view()}
                 <div class="meter-wrap">
                     <meter
                         data-testid="track-meter"

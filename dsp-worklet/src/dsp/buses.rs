@@ -118,7 +118,7 @@ impl FxBuses {
             } else {
                 fader.spec().db_to_gain(v.get(fader))
             };
-            if snap { r.reset(g) } else { r.set_target(g) }
+            r.set(g, snap)
         }
     }
 

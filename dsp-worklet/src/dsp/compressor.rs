@@ -67,18 +67,18 @@ impl Compressor {
     }
 
     pub fn set_threshold(&mut self, db: f32, snap: bool) {
-        set(&mut self.threshold_db, db, snap);
+        self.threshold_db.set(db, snap);
         self.update_cache();
     }
     pub fn set_ratio(&mut self, ratio: f32, snap: bool) {
-        set(&mut self.ratio, ratio, snap);
+        self.ratio.set(ratio, snap);
     }
     pub fn set_knee(&mut self, db: f32, snap: bool) {
-        set(&mut self.knee_db, db, snap);
+        self.knee_db.set(db, snap);
         self.update_cache();
     }
     pub fn set_makeup(&mut self, db: f32, snap: bool) {
-        set(&mut self.makeup_db, db, snap);
+        self.makeup_db.set(db, snap);
         self.update_cache();
     }
 
@@ -106,10 +106,6 @@ impl Compressor {
     pub fn take_reduction_db(&mut self) -> f32 {
         core::mem::take(&mut self.max_reduction_db)
     }
-}
-
-fn set(s: &mut LinearSmoother, v: f32, snap: bool) {
-    if snap { s.reset(v) } else { s.set_target(v) }
 }
 
 impl Processor for Compressor {

@@ -48,21 +48,13 @@ impl Delay {
     /// Delay time in ms (clamped to 1…2000).
     pub fn set_time(&mut self, ms: f32, snap: bool) {
         let f = frames(ms, self.sample_rate);
-        if snap {
-            self.time_frames.reset(f)
-        } else {
-            self.time_frames.set_target(f)
-        }
+        self.time_frames.set(f, snap)
     }
 
     /// Feedback 0…0.95.
     pub fn set_feedback(&mut self, fb: f32, snap: bool) {
         let fb = fb.clamp(0.0, 0.95);
-        if snap {
-            self.feedback.reset(fb)
-        } else {
-            self.feedback.set_target(fb)
-        }
+        self.feedback.set(fb, snap)
     }
 
     /// High-cut in the feedback loop, Hz.

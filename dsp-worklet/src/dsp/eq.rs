@@ -99,11 +99,7 @@ impl Equalizer {
             (&mut b.gain_db, s.gain_db),
             (&mut b.log_q, s.q.log2()),
         ] {
-            if snap {
-                sm.reset(v);
-            } else {
-                sm.set_target(v);
-            }
+            sm.set(v, snap)
         }
         if snap {
             b.design(fs);

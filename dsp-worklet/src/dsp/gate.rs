@@ -49,14 +49,14 @@ impl Gate {
     }
 
     pub fn set_threshold(&mut self, db: f32, snap: bool) {
-        set(&mut self.threshold_db, db, snap);
+        self.threshold_db.set(db, snap);
         if snap {
             self.threshold = crate::params::db_to_gain(db);
         }
     }
 
     pub fn set_range(&mut self, db: f32, snap: bool) {
-        set(&mut self.range_db, db, snap);
+        self.range_db.set(db, snap);
     }
 
     pub fn set_attack(&mut self, ms: f32) {
@@ -75,10 +75,6 @@ impl Gate {
     pub fn take_reduction_db(&mut self) -> f32 {
         core::mem::take(&mut self.max_reduction_db)
     }
-}
-
-fn set(s: &mut LinearSmoother, v: f32, snap: bool) {
-    if snap { s.reset(v) } else { s.set_target(v) }
 }
 
 impl Processor for Gate {

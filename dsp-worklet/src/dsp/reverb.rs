@@ -119,17 +119,17 @@ impl Reverb {
 
     /// Room size 0…1 (comb feedback 0.7…0.98).
     pub fn set_size(&mut self, size: f32, snap: bool) {
-        set(&mut self.feedback, room_feedback(size), snap);
+        self.feedback.set(room_feedback(size), snap);
     }
 
     /// High-frequency damping 0…1.
     pub fn set_damping(&mut self, damping: f32, snap: bool) {
-        set(&mut self.damp, damping * 0.4, snap);
+        self.damp.set(damping * 0.4, snap);
     }
 
     /// Stereo width 0 (mono) … 1.
     pub fn set_width(&mut self, width: f32, snap: bool) {
-        set(&mut self.width, width, snap);
+        self.width.set(width, snap);
     }
 
     pub fn set_predelay(&mut self, ms: f32) {
@@ -174,8 +174,4 @@ impl Reverb {
 
 fn room_feedback(size: f32) -> f32 {
     size.clamp(0.0, 1.0) * 0.28 + 0.7
-}
-
-fn set(s: &mut LinearSmoother, v: f32, snap: bool) {
-    if snap { s.reset(v) } else { s.set_target(v) }
 }

@@ -202,20 +202,12 @@ impl Saturation {
 
     pub fn set_drive(&mut self, db: f32, snap: bool) {
         let g = db_to_gain(db);
-        if snap {
-            self.drive.reset(g)
-        } else {
-            self.drive.set_target(g)
-        }
+        self.drive.set(g, snap)
     }
 
     pub fn set_mix(&mut self, percent: f32, snap: bool) {
         let m = percent / 100.0;
-        if snap {
-            self.mix.reset(m)
-        } else {
-            self.mix.set_target(m)
-        }
+        self.mix.set(m, snap)
     }
 
     /// The dry path alone: what the strip outputs while saturation is bypassed, so the track's

@@ -168,11 +168,7 @@ impl StripChain {
         match id {
             ParamId::Trim | ParamId::Polarity => {
                 let g = input_gain(&self.values);
-                if snap {
-                    self.input.gain.reset(g)
-                } else {
-                    self.input.gain.set_target(g)
-                }
+                self.input.gain.set(g, snap)
             }
             ParamId::HpOn => self.hp_on.set(on, snap),
             ParamId::HpFreq => self.hp.set_freq(v, snap),

@@ -19,11 +19,7 @@ impl Switch {
     /// Turns the module on or off; `snap` skips the crossfade.
     pub fn set(&mut self, on: bool, snap: bool) {
         let t = if on { 1.0 } else { 0.0 };
-        if snap {
-            self.amount.reset(t);
-        } else {
-            self.amount.set_target(t);
-        }
+        self.amount.set(t, snap)
     }
 
     /// Fully bypassed and not fading: the module costs nothing.
