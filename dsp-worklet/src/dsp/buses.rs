@@ -81,13 +81,13 @@ impl FxBuses {
         match id {
             ParamId::ReverbSize => self.reverb.set_size(v / 100.0, snap),
             ParamId::ReverbDamping => self.reverb.set_damping(v / 100.0, snap),
-            ParamId::ReverbPredelay => self.reverb.set_predelay(v),
+            ParamId::ReverbPredelay => self.reverb.set_predelay(v, snap),
             ParamId::ReverbWidth => self.reverb.set_width(v / 100.0, snap),
             ParamId::DelayTime | ParamId::DelaySync | ParamId::DelayNote | ParamId::DelayBpm => {
                 self.delay.set_time(self.delay_ms(), snap)
             }
             ParamId::DelayFeedback => self.delay.set_feedback(v / 100.0, snap),
-            ParamId::DelayHighCut => self.delay.set_high_cut(v),
+            ParamId::DelayHighCut => self.delay.set_high_cut(v, snap),
             ParamId::DelayPingPong => self.delay.set_ping_pong(v >= 0.5),
             ParamId::ReverbReturn
             | ParamId::ReverbMute

@@ -15,7 +15,8 @@ pub struct Delay {
     pos: usize,
     time_frames: LinearSmoother,
     feedback: LinearSmoother,
-    /// One-pole low-pass coefficient for the high-cut in the loop, and its states.
+    /// High-cut frequency (Hz, ramped) and the one-pole coefficient and states it gives.
+    cut_hz: LinearSmoother,
     cut: f32,
     cut_state: [f32; 2],
     ping_pong: bool,
@@ -37,11 +38,12 @@ impl Delay {
             pos: 0,
             time_frames: LinearSmoother::new(frames(time_ms, sample_rate), ms * 5.0, sample_rate),
             feedback: LinearSmoother::new(feedback, ms, sample_rate),
+            cut_hz: LinearSmoother::new(high_cut_hz, ms, sample_rate),
             cut: 0.0,
             cut_state: [0.0; 2],
             ping_pong,
         };
-        d.set_high_cut(high_cut_hz);
+        d.set_high_cut(high_cut_hz, true);
         d
     }
 
@@ -58,9 +60,14 @@ impl Delay {
     }
 
     /// High-cut in the feedback loop, Hz.
-    pub fn set_high_cut(&mut self, hz: f32) {
-        let w = 2.0 * core::f32::consts::PI * hz.clamp(200.0, self.sample_rate * 0.45)
-            / self.sample_rate;
+    pub fn set_high_cut(&mut self, hz: f32, snap: bool) {
+        self.cut_hz
+            .set(hz.clamp(200.0, self.sample_rate * 0.45), snap);
+        self.update_cut();
+    }
+
+    fn update_cut(&mut self) {
+        let w = 2.0 * core::f32::consts::PI * self.cut_hz.current() / self.sample_rate;
         self.cut = (-w).exp();
     }
 
@@ -85,6 +92,10 @@ impl Delay {
     pub fn tick(&mut self, l: f32, r: f32) -> (f32, f32) {
         let delay = self.time_frames.next_value();
         let fb = self.feedback.next_value();
+        if self.cut_hz.is_smoothing() {
+            self.cut_hz.next_value();
+            self.update_cut();
+        }
         let yl = self.read(0, delay);
         let yr = self.read(1, delay);
         // High-cut inside the loop: each repeat is darker than the last.

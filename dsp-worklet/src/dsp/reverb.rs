@@ -65,7 +65,8 @@ pub struct Reverb {
     allpasses: [Vec<Allpass>; 2],
     predelay: Vec<f32>,
     pre_pos: usize,
-    predelay_frames: usize,
+    /// Pre-delay in frames, ramped and read with linear interpolation so changing it glides.
+    predelay_frames: LinearSmoother,
     feedback: LinearSmoother,
     damp: LinearSmoother,
     width: LinearSmoother,
@@ -108,12 +109,12 @@ impl Reverb {
             allpasses,
             predelay: vec![0.0; (MAX_PREDELAY_MS * 0.001 * sample_rate) as usize + 1],
             pre_pos: 0,
-            predelay_frames: 0,
+            predelay_frames: LinearSmoother::new(0.0, ms, sample_rate),
             feedback: LinearSmoother::new(room_feedback(size), ms, sample_rate),
             damp: LinearSmoother::new(damping * 0.4, ms, sample_rate),
             width: LinearSmoother::new(width, ms, sample_rate),
         };
-        r.set_predelay(predelay_ms);
+        r.set_predelay(predelay_ms, true);
         r
     }
 
@@ -132,10 +133,11 @@ impl Reverb {
         self.width.set(width, snap);
     }
 
-    pub fn set_predelay(&mut self, ms: f32) {
-        self.predelay_frames = ((ms.clamp(0.0, MAX_PREDELAY_MS) * 0.001 * self.sample_rate)
-            as usize)
-            .min(self.predelay.len() - 1);
+    /// Pre-delay in ms (0…200).
+    pub fn set_predelay(&mut self, ms: f32, snap: bool) {
+        let frames = (ms.clamp(0.0, MAX_PREDELAY_MS) * 0.001 * self.sample_rate)
+            .min((self.predelay.len() - 2) as f32);
+        self.predelay_frames.set(frames, snap);
     }
 
     /// Processes one frame of bus input; returns the wet stereo output.
@@ -147,8 +149,12 @@ impl Reverb {
         // Pre-delay on the mono sum.
         let n = self.predelay.len();
         self.predelay[self.pre_pos] = (l + r) * INPUT_GAIN;
-        let read = (self.pre_pos + n - self.predelay_frames) % n;
-        let x = self.predelay[read];
+        let d = self.predelay_frames.next_value();
+        let whole = d as usize;
+        let frac = d - whole as f32;
+        let a = self.predelay[(self.pre_pos + n - whole) % n];
+        let b = self.predelay[(self.pre_pos + n - whole - 1) % n];
+        let x = a + (b - a) * frac;
         self.pre_pos = (self.pre_pos + 1) % n;
         let mut out = [0.0f32; 2];
         for (ch, o) in out.iter_mut().enumerate() {
