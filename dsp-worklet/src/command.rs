@@ -31,6 +31,8 @@ pub enum Command {
     SetLoop { start: u64, end: u64 },
     /// Unload a track and free its samples.
     RemoveTrack { track: u32 },
+    /// Start integrated loudness, loudness range and peak readings afresh.
+    ResetLoudness,
 }
 
 const SET_TRACK_PARAM: f64 = 1.0;
@@ -41,6 +43,7 @@ const STOP: f64 = 5.0;
 const SEEK: f64 = 6.0;
 const SET_LOOP: f64 = 7.0;
 const REMOVE_TRACK: f64 = 8.0;
+const RESET_LOUDNESS: f64 = 9.0;
 
 /// Largest whole number an f64 word carries exactly.
 const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
@@ -68,6 +71,7 @@ impl Command {
             Command::Seek { frame } => [SEEK, frame as f64, 0.0, 0.0],
             Command::SetLoop { start, end } => [SET_LOOP, start as f64, end as f64, 0.0],
             Command::RemoveTrack { track } => [REMOVE_TRACK, track as f64, 0.0, 0.0],
+            Command::ResetLoudness => [RESET_LOUDNESS, 0.0, 0.0, 0.0],
         }
     }
 
@@ -95,6 +99,7 @@ impl Command {
             REMOVE_TRACK => Command::RemoveTrack {
                 track: whole_u32(a)?,
             },
+            RESET_LOUDNESS => Command::ResetLoudness,
             _ => return Err(EngineError::UnknownCommand),
         })
     }
@@ -158,6 +163,7 @@ mod tests {
                 end: 88_200,
             },
             Command::RemoveTrack { track: u32::MAX },
+            Command::ResetLoudness,
         ];
         for c in all {
             assert_eq!(Command::from_words(c.to_words()), Ok(c));

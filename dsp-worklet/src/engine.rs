@@ -9,6 +9,7 @@
 use crate::command::Command;
 use crate::dsp::buses::FxBuses;
 use crate::error::EngineError;
+use crate::loudness::LoudnessMeter;
 use crate::meter::{HEADER_WORDS, LevelMeter, TRACK_WORDS};
 use crate::params::ParamId;
 use crate::smoother::LinearSmoother;
@@ -53,6 +54,8 @@ pub struct Engine {
     /// Length of the longest stem, in frames.
     song_frames: u64,
     master_meter: [LevelMeter; 2],
+    /// BS.1770 / R128 meter on the master output (`None` only for a rate it cannot take).
+    loudness: Option<LoudnessMeter>,
     /// Meter words (layout in [`crate::meter`]); sized whenever the track list changes.
     snapshot: Vec<f64>,
 }
@@ -79,6 +82,7 @@ impl Engine {
             discard: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
             song_frames: 0,
             master_meter: [LevelMeter::default(); 2],
+            loudness: LoudnessMeter::new(2, sample_rate as u32),
             snapshot: vec![0.0; HEADER_WORDS],
         }
     }
@@ -229,6 +233,12 @@ impl Engine {
                 if self.needs_prime {
                     self.relocate(self.transport.position);
                 }
+                if !self.transport.playing && self.transport.position == 0 {
+                    // Integrated loudness runs from play at the top (or a reset).
+                    if let Some(m) = &mut self.loudness {
+                        m.reset();
+                    }
+                }
                 self.transport.playing = true;
                 self.after_fade = AfterFade::Nothing;
                 self.declick.reset(1.0);
@@ -254,6 +264,11 @@ impl Engine {
                 self.relocate(self.transport.position);
             }
             Command::RemoveTrack { track } => self.remove_track(track)?,
+            Command::ResetLoudness => {
+                if let Some(m) = &mut self.loudness {
+                    m.reset();
+                }
+            }
         }
         Ok(())
     }
@@ -360,6 +375,9 @@ impl Engine {
             self.master_meter[0].add(*l);
             self.master_meter[1].add(*r);
         }
+        if let Some(m) = &mut self.loudness {
+            m.add(&[out_l, out_r]);
+        }
         if self.after_fade != AfterFade::Nothing && !self.declick.is_smoothing() {
             self.finish(self.after_fade);
         }
@@ -370,6 +388,11 @@ impl Engine {
     pub fn meter_snapshot(&mut self) -> &[f64] {
         let (pl, rl, cl) = self.master_meter[0].take();
         let (pr, rr, cr) = self.master_meter[1].take();
+        let lr = self
+            .loudness
+            .as_ref()
+            .map(|m| m.readings())
+            .unwrap_or_default();
         let header = [
             self.transport.position as f64,
             if self.transport.playing { 1.0 } else { 0.0 },
@@ -380,6 +403,12 @@ impl Engine {
             rr as f64,
             if cl || cr { 1.0 } else { 0.0 },
             self.tracks.len() as f64,
+            lr.momentary,
+            lr.short_term,
+            lr.integrated,
+            lr.range,
+            lr.true_peak,
+            lr.sample_peak,
         ];
         let (head, body) = self.snapshot.split_at_mut(HEADER_WORDS);
         head.copy_from_slice(&header);

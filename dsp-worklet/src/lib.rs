@@ -11,6 +11,7 @@ pub mod command;
 pub mod dsp;
 pub mod engine;
 pub mod error;
+pub mod loudness;
 pub mod meter;
 pub mod overview;
 pub mod pan;

@@ -13,10 +13,11 @@
 //! | 5, 6 | master RMS L, R (linear) |
 //! | 7 | 1 if the master reached full scale (|x| ≥ 1) since the last snapshot |
 //! | 8 | number of tracks N |
-//! | 9 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
+//! | 9–14 | loudness: momentary, short-term, integrated (LUFS), range (LU), true peak (dBTP), sample peak (dBFS); −∞ until measured |
+//! | 15 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
 
 /// Words before the per-track records.
-pub const HEADER_WORDS: usize = 9;
+pub const HEADER_WORDS: usize = 15;
 /// Words per track record.
 pub const TRACK_WORDS: usize = 6;
 
@@ -87,6 +88,8 @@ pub struct MeterSnapshot {
     /// Linear RMS, L and R.
     pub master_rms: [f32; 2],
     pub master_clip: bool,
+    /// Master loudness (LUFS, LU, dBTP, dBFS).
+    pub loudness: crate::loudness::LoudnessReadings,
     pub tracks: Vec<TrackLevel>,
 }
 
@@ -106,6 +109,14 @@ impl MeterSnapshot {
             master_peak: [header[3] as f32, header[4] as f32],
             master_rms: [header[5] as f32, header[6] as f32],
             master_clip: header[7] != 0.0,
+            loudness: crate::loudness::LoudnessReadings {
+                momentary: header[9],
+                short_term: header[10],
+                integrated: header[11],
+                range: header[12],
+                true_peak: header[13],
+                sample_peak: header[14],
+            },
             tracks: body
                 .chunks_exact(TRACK_WORDS)
                 .map(|t| TrackLevel {

@@ -1,8 +1,11 @@
 //! The master section: fader and stereo peak meters with clip light.
 
+use dsp_worklet::Command;
 use dsp_worklet::meter::to_dbfs;
 use dsp_worklet::params::ParamId;
 use leptos::prelude::*;
+
+use crate::audio;
 
 use super::controller::use_studio;
 use super::param_slider::{ParamControl, ParamSlider};
@@ -63,6 +66,7 @@ pub fn Master() -> impl IntoView {
                     }}
                 </span>
             </div>
+            <Loudness/>
             <Buses/>
         </aside>
     }
@@ -122,4 +126,54 @@ fn Buses() -> impl IntoView {
         }
     })
     .collect_view()
+}
+
+/// EBU R128 readings of the master output, from the engine's BS.1770 meter.
+#[component]
+fn Loudness() -> impl IntoView {
+    let s = use_studio();
+    let reading = move |f: fn(&dsp_worklet::loudness::LoudnessReadings) -> f64| {
+        s.meters.with(|m| f(&m.loudness))
+    };
+    let row = move |testid: &'static str,
+                    name: &'static str,
+                    unit: &'static str,
+                    f: fn(&dsp_worklet::loudness::LoudnessReadings) -> f64| {
+        view! {
+            <div class="loudness-row">
+                <span class="param-name">{name}</span>
+                <output
+                    data-testid=testid
+                    data-value=move || {
+                        let v = reading(f);
+                        if v.is_finite() { format!("{v:.2}") } else { String::new() }
+                    }
+                >
+                    {move || {
+                        let v = reading(f);
+                        if v.is_finite() { format!("{v:.1} {unit}") } else { format!("– {unit}") }
+                    }}
+                </output>
+            </div>
+        }
+    };
+    view! {
+        <fieldset class="module loudness" data-module="loudness">
+            <legend>"Loudness (EBU R128)"</legend>
+            {row("lufs-momentary", "Momentary", "LUFS", |r| r.momentary)}
+            {row("lufs-short", "Short-term", "LUFS", |r| r.short_term)}
+            {row("lufs-integrated", "Integrated", "LUFS", |r| r.integrated)}
+            {row("lra", "Range", "LU", |r| r.range)}
+            {row("true-peak", "True peak", "dBTP", |r| r.true_peak)}
+            {row("sample-peak", "Sample peak", "dBFS", |r| r.sample_peak)}
+            {row("plr", "PLR", "LU", |r| r.true_peak - r.integrated)}
+            <button
+                data-testid="meter-reset"
+                title="Start integrated loudness, range and peaks afresh"
+                on:click=move |_| audio::send(&[Command::ResetLoudness])
+            >
+                "Reset"
+            </button>
+        </fieldset>
+    }
 }
