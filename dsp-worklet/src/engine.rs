@@ -6,8 +6,11 @@
 //! worklet's message handler, between render quanta: they may allocate and free. [`Engine::process`]
 //! and [`Engine::meter_snapshot`] run inside `process()`: they never allocate, lock or panic.
 
+use crate::BLOCK_FRAMES;
 use crate::command::Command;
 use crate::dsp::buses::FxBuses;
+use crate::dsp::master::MasterChain;
+use crate::dsp::strip::STRIP_LATENCY_FRAMES;
 use crate::error::EngineError;
 use crate::loudness::LoudnessMeter;
 use crate::meter::{HEADER_WORDS, LevelMeter, TRACK_WORDS};
@@ -15,7 +18,6 @@ use crate::params::ParamId;
 use crate::smoother::LinearSmoother;
 use crate::track::Track;
 use crate::transport::Transport;
-use crate::{BLOCK_FRAMES, LATENCY_FRAMES};
 
 /// Length of the de-click fade when playback pauses or stops, in ms.
 pub const DECLICK_MS: f32 = 5.0;
@@ -38,13 +40,15 @@ pub struct Engine {
     master_gain: LinearSmoother,
     /// Reverb and delay buses with their returns.
     buses: FxBuses,
+    /// EQ, multiband, width, saturation, limiter, output (after the master fader).
+    master_chain: MasterChain,
     /// Transport fade: 1 while playing, ramps to 0 on pause/stop.
     declick: LinearSmoother,
     after_fade: AfterFade,
     transport: Transport,
-    /// Where the tracks read their stems: [`LATENCY_FRAMES`] ahead of the playhead (through the
-    /// loop), so that after the strips' constant latency the output at the playhead is exactly
-    /// the song at the playhead.
+    /// Where the tracks read their stems: [`Engine::latency_frames`] ahead of the playhead
+    /// (through the loop), so that after the strips' and the master chain's constant latency the
+    /// output at the playhead is exactly the song at the playhead.
     reader: Transport,
     /// Set when the strips' delay lines do not hold the look-ahead frames (tracks added while
     /// stopped); the next Play primes them.
@@ -74,6 +78,7 @@ impl Engine {
                 sample_rate,
             ),
             buses: FxBuses::new(sample_rate),
+            master_chain: MasterChain::new(&crate::ParamValues::default(), sample_rate),
             declick: LinearSmoother::new(1.0, DECLICK_MS, sample_rate),
             after_fade: AfterFade::Nothing,
             transport: Transport::default(),
@@ -222,6 +227,9 @@ impl Engine {
                 let gain = ParamId::MasterGain.spec().db_to_gain(value);
                 self.master_gain.set(gain, snap)
             }
+            Command::SetMasterParam { param, value } if param as u16 >= 1100 => {
+                self.master_chain.set(param, value, snap)
+            }
             Command::SetMasterParam { param, value } => self.buses.set(param, value, snap),
             Command::Play => {
                 if !self.transport.playing
@@ -231,7 +239,7 @@ impl Engine {
                     self.relocate(0);
                 }
                 if self.needs_prime {
-                    self.relocate(self.transport.position);
+                    self.prime();
                 }
                 if !self.transport.playing && self.transport.position == 0 {
                     // Integrated loudness runs from play at the top (or a reset).
@@ -274,44 +282,83 @@ impl Engine {
     }
 
     fn finish(&mut self, what: AfterFade) {
-        match what {
-            AfterFade::Nothing => return,
-            AfterFade::Pause => {}
-            AfterFade::Stop => self.relocate(0),
+        if what == AfterFade::Nothing {
+            return;
         }
         self.transport.playing = false;
+        if what == AfterFade::Stop {
+            self.relocate(0);
+        }
         self.after_fade = AfterFade::Nothing;
         self.declick.reset(1.0);
     }
 
-    /// Moves the playhead to `frame` and primes every strip with the [`LATENCY_FRAMES`] frames that
-    /// follow it, so the next output frame is the song at `frame`. Renders into the discard
-    /// buffers: no allocation, callable from `process` (a stop at the end of a fade).
+    /// Moves the playhead to `frame` and primes the strips and the master chain with the
+    /// [`Engine::latency_frames`] frames that follow it, so the next output frame is the song at
+    /// `frame`. Renders into the discard buffers: no allocation, callable from `process` (a stop
+    /// at the end of a fade).
     fn relocate(&mut self, frame: u64) {
         self.transport.position = frame;
+        if self.transport.playing {
+            self.prime();
+        } else {
+            // Primed at the next Play: priming now would leave the song's first frames waiting
+            // in the master chain, to leak out while stopped.
+            self.needs_prime = true;
+        }
+    }
+
+    /// Fills the strips' and the master chain's delay lines with the frames that follow the
+    /// playhead.
+    fn prime(&mut self) {
         self.reader = Transport {
             playing: true,
-            position: frame,
+            position: self.transport.position,
             loop_region: self.transport.loop_region,
         };
-        let mut left = LATENCY_FRAMES;
+        // The buffers are taken out while the graph renders into them (no allocation: an empty
+        // Vec is free), then put back.
+        let mut discard = core::mem::take(&mut self.discard);
+        let [dl, dr] = &mut discard;
+        // 1. The strips' latency: tracks alone (the frames that come out are stale and dropped).
+        let mut left = STRIP_LATENCY_FRAMES;
         while left > 0 {
             let (len, wrap) = self.reader.next_segment(left.min(BLOCK_FRAMES), u64::MAX);
             let len = len.max(1);
-            let [dl, dr] = &mut self.discard;
-            let (dl, dr) = (&mut dl[..len], &mut dr[..len]);
-            dl.fill(0.0);
-            dr.fill(0.0);
+            let (l, r) = (&mut dl[..len], &mut dr[..len]);
+            l.fill(0.0);
+            r.fill(0.0);
             for t in &mut self.tracks {
-                // Priming is not heard: keep it out of the meters.
-                let meter = t.meter;
-                t.render(self.reader.position, dl, dr, None);
-                t.meter = meter;
+                t.render(self.reader.position, l, r, None);
             }
             self.reader.advance(len, wrap);
             left -= len;
         }
+        // 2. The master chain's latency: the whole graph, so the chain holds the frames that
+        //    follow the playhead (the limiter sees its look-ahead).
+        let mut left = self.master_chain.latency();
+        while left > 0 {
+            let len = left.min(BLOCK_FRAMES);
+            self.mix_block(&mut dl[..len], &mut dr[..len], false);
+            left -= len;
+        }
+        self.discard = discard;
+        // Priming is not heard: keep it out of the track meters.
+        for t in &mut self.tracks {
+            t.meter = LevelMeter::default();
+        }
         self.needs_prime = false;
+    }
+
+    /// Total latency the engine compensates, frames: the strips' plus the master chain's.
+    pub fn latency_frames(&self) -> usize {
+        STRIP_LATENCY_FRAMES + self.master_chain.latency()
+    }
+
+    /// How long after a change while playing a track or master control is heard, frames: the
+    /// master chain's latency (controls act where the graph renders, ahead of the output).
+    pub fn control_latency_frames(&self) -> usize {
+        self.master_chain.latency()
     }
 
     /// Renders the next `min(out_l.len(), out_r.len())` frames of the mix into the two buffers
@@ -329,13 +376,36 @@ impl Engine {
 
     /// One block of at most [`BLOCK_FRAMES`] frames (the tracks' scratch size).
     fn process_block(&mut self, out_l: &mut [f32], out_r: &mut [f32]) {
-        let n = out_l.len();
+        self.mix_block(out_l, out_r, true);
+        for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
+            *l = clean(*l);
+            *r = clean(*r);
+            self.master_meter[0].add(*l);
+            self.master_meter[1].add(*r);
+        }
+        if let Some(m) = &mut self.loudness {
+            m.add(&[out_l, out_r]);
+        }
+        if self.after_fade != AfterFade::Nothing && !self.declick.is_smoothing() {
+            self.finish(self.after_fade);
+        }
+    }
+
+    /// One block of the graph: tracks (and their sends) → de-click → FX returns → master fader →
+    /// master chain. `playback`: the playhead moves with the reader (normal play); otherwise
+    /// only the reader moves (priming after a relocation).
+    fn mix_block(&mut self, out_l: &mut [f32], out_r: &mut [f32], playback: bool) {
+        let n = out_l.len().min(out_r.len());
         out_l.fill(0.0);
         out_r.fill(0.0);
         self.buses.clear_inputs(n);
         let mut done = 0;
-        while self.transport.playing && done < n {
-            let (len_play, wrap_play) = self.transport.next_segment(n - done, self.song_frames);
+        while (self.transport.playing || !playback) && done < n {
+            let (len_play, wrap_play) = if playback {
+                self.transport.next_segment(n - done, self.song_frames)
+            } else {
+                (n - done, false)
+            };
             if len_play == 0 {
                 // End of the song: stop where it ended.
                 self.transport.playing = false;
@@ -355,12 +425,14 @@ impl Engine {
                     Some((&mut self.buses.input, done)),
                 );
             }
-            self.transport.advance(len, wrap_play && len == len_play);
+            if playback {
+                self.transport.advance(len, wrap_play && len == len_play);
+            }
             self.reader.advance(len, wrap_read);
             done += len;
         }
         // The de-click fade applies to the tracks only: FX tails ring on after a stop.
-        if self.declick.is_smoothing() || self.declick.current() != 1.0 {
+        if playback && (self.declick.is_smoothing() || self.declick.current() != 1.0) {
             for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
                 let g = self.declick.next_value();
                 *l *= g;
@@ -368,19 +440,14 @@ impl Engine {
             }
         }
         self.buses.process_into(out_l, out_r);
-        for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
-            let g = self.master_gain.next_value();
-            *l = clean(*l * g);
-            *r = clean(*r * g);
-            self.master_meter[0].add(*l);
-            self.master_meter[1].add(*r);
+        if self.master_gain.is_smoothing() || self.master_gain.current() != 1.0 {
+            for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
+                let g = self.master_gain.next_value();
+                *l *= g;
+                *r *= g;
+            }
         }
-        if let Some(m) = &mut self.loudness {
-            m.add(&[out_l, out_r]);
-        }
-        if self.after_fade != AfterFade::Nothing && !self.declick.is_smoothing() {
-            self.finish(self.after_fade);
-        }
+        self.master_chain.process(out_l, out_r);
     }
 
     /// Fills and returns the meter words (layout in [`crate::meter`]) and restarts the level
@@ -409,6 +476,7 @@ impl Engine {
             lr.range,
             lr.true_peak,
             lr.sample_peak,
+            self.master_chain.take_limiter_reduction_db() as f64,
         ];
         let (head, body) = self.snapshot.split_at_mut(HEADER_WORDS);
         head.copy_from_slice(&header);

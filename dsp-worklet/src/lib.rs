@@ -31,7 +31,3 @@ pub use params::{PARAMS, ParamId, ParamSpec, ParamValues};
 
 /// Frames per render quantum in Web Audio: the block size the worklet calls `process` with.
 pub const BLOCK_FRAMES: usize = 128;
-
-/// The engine's output latency relative to the playhead, frames: a render of the song from frame
-/// 0 is delayed by this much (export renders this many extra frames and drops them from the front).
-pub const LATENCY_FRAMES: usize = dsp::strip::STRIP_LATENCY_FRAMES;

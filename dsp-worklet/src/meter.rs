@@ -14,10 +14,11 @@
 //! | 7 | 1 if the master reached full scale (|x| ≥ 1) since the last snapshot |
 //! | 8 | number of tracks N |
 //! | 9–14 | loudness: momentary, short-term, integrated (LUFS), range (LU), true peak (dBTP), sample peak (dBFS); −∞ until measured |
-//! | 15 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
+//! | 15 | master limiter gain reduction, deepest in the window (dB, ≥ 0) |
+//! | 16 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
 
 /// Words before the per-track records.
-pub const HEADER_WORDS: usize = 15;
+pub const HEADER_WORDS: usize = 16;
 /// Words per track record.
 pub const TRACK_WORDS: usize = 6;
 
@@ -90,6 +91,8 @@ pub struct MeterSnapshot {
     pub master_clip: bool,
     /// Master loudness (LUFS, LU, dBTP, dBFS).
     pub loudness: crate::loudness::LoudnessReadings,
+    /// Master limiter gain reduction, dB (≥ 0).
+    pub limiter_reduction_db: f32,
     pub tracks: Vec<TrackLevel>,
 }
 
@@ -117,6 +120,7 @@ impl MeterSnapshot {
                 true_peak: header[13],
                 sample_peak: header[14],
             },
+            limiter_reduction_db: header[15] as f32,
             tracks: body
                 .chunks_exact(TRACK_WORDS)
                 .map(|t| TrackLevel {

@@ -69,6 +69,20 @@ fn process_and_meters_never_allocate() {
         )
         .unwrap();
     }
+    // The whole master chain on.
+    for (p, v) in [
+        (ParamId::MeqOn, 1.0),
+        (ParamId::MeqTilt, 2.0),
+        (ParamId::MbOn, 1.0),
+        (ParamId::WidthOn, 1.0),
+        (ParamId::MonoBelowOn, 1.0),
+        (ParamId::MsatOn, 1.0),
+        (ParamId::LimOn, 1.0),
+        (ParamId::LimInput, 9.0),
+    ] {
+        e.apply(Command::SetMasterParam { param: p, value: v })
+            .unwrap();
+    }
     let mut l = vec![0.0f32; 128];
     let mut r = vec![0.0f32; 128];
     let ((), calls) = armed(|| {

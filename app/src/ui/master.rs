@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use crate::audio;
 
 use super::controller::use_studio;
-use super::param_slider::{ParamControl, ParamSlider};
+use super::master_groups::MasterParamGroup;
+use super::param_slider::ParamSlider;
 
 #[component]
 pub fn Master() -> impl IntoView {
@@ -72,60 +73,28 @@ pub fn Master() -> impl IntoView {
     }
 }
 
-/// The two FX buses: reverb and delay, each with its return fader and mute. Controls are
-/// generated from the parameter table; their `data-testid` is the parameter key.
+/// The two FX buses: reverb and delay, each with its return fader and mute.
 #[component]
 fn Buses() -> impl IntoView {
     let s = use_studio();
-    [
-        ("reverb", "Reverb bus (send 1)"),
-        ("delay", "Delay bus (send 2)"),
-    ]
-    .into_iter()
-    .map(|(group, title)| {
-        let controls = dsp_worklet::PARAMS
-            .iter()
-            .filter(|p| p.group == group)
-            .map(|p| {
-                let pid = p.id;
-                view! {
-                    <ParamControl
-                        spec=p
-                        testid=p.key.to_string()
-                        label=p.name.to_string()
-                        value=Signal::derive(move || s.mix.with(|m| m.master.get(pid)))
-                        set=Callback::new(move |v: f32| s.set_master(pid, v))
-                    />
-                }
-            })
-            .collect_view();
-        let delay_note = (group == "delay").then(|| {
-            view! {
-                <p class="delay-time-readout" data-testid="delay-effective-ms">
-                    {move || {
-                        let v = s.mix.with(|m| m.master);
-                        let ms = if v.on(ParamId::DelaySync) {
-                            dsp_worklet::dsp::delay::note_ms(
-                                v.get(ParamId::DelayNote),
-                                v.get(ParamId::DelayBpm),
-                            )
-                        } else {
-                            v.get(ParamId::DelayTime)
-                        };
-                        format!("Delay time in effect: {ms:.1} ms")
-                    }}
-                </p>
-            }
-        });
-        view! {
-            <fieldset class="module bus" data-module=group>
-                <legend>{title}</legend>
-                {controls}
-                {delay_note}
-            </fieldset>
-        }
-    })
-    .collect_view()
+    let delay_time = view! {
+        <p class="delay-time-readout" data-testid="delay-effective-ms">
+            {move || {
+                let v = s.mix.with(|m| m.master);
+                let ms = if v.on(ParamId::DelaySync) {
+                    dsp_worklet::dsp::delay::note_ms(v.get(ParamId::DelayNote), v.get(ParamId::DelayBpm))
+                } else {
+                    v.get(ParamId::DelayTime)
+                };
+                format!("Delay time in effect: {ms:.1} ms")
+            }}
+        </p>
+    }
+    .into_any();
+    view! {
+        <MasterParamGroup group="reverb" title="Reverb bus (send 1)"/>
+        <MasterParamGroup group="delay" title="Delay bus (send 2)" extra=delay_time/>
+    }
 }
 
 /// EBU R128 readings of the master output, from the engine's BS.1770 meter.

@@ -8,6 +8,7 @@ pub mod eq_curve;
 pub mod errors;
 pub mod export_dialog;
 pub mod master;
+pub mod master_groups;
 pub mod param_slider;
 pub mod strip;
 pub mod transport;
@@ -47,6 +48,7 @@ pub fn App() -> impl IntoView {
                 <master::Master/>
             </section>
             <editor::Editor/>
+            <master_groups::Mastering/>
         </main>
     }
 }

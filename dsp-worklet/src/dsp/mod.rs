@@ -4,10 +4,13 @@
 
 pub mod buses;
 pub mod compressor;
+pub mod crossover;
 pub mod delay;
 pub mod eq;
 pub mod filters;
 pub mod gate;
+pub mod limiter;
+pub mod master;
 pub mod reverb;
 pub mod saturation;
 pub mod strip;

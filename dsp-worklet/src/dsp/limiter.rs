@@ -1,0 +1,364 @@
+//! True-peak look-ahead limiter (audio thread).
+//!
+//! Detection: each input frame's true peak is estimated with a 4× polyphase interpolator
+//! (BS.1770 annex 2 style: the sample itself plus three interpolated phases per channel), giving
+//! the gain that keeps that neighbourhood under the ceiling. Gain path: moving minimum over the
+//! look-ahead window W → smoothing with instant attack and timed (or automatic) release that never
+//! rises above that minimum → a W-sample boxcar average. Every value averaged at the moment a
+//! sample leaves is at most the gain that sample needs, so the average is too: the ceiling holds
+//! without clipping. The audio is delayed to match; the delay is fixed at its 5 ms maximum (plus
+//! the detector's) whatever W is, so the engine's latency compensation never changes.
+
+use crate::smoother::LinearSmoother;
+
+/// Longest look-ahead, ms.
+pub const MAX_LOOKAHEAD_MS: f32 = 5.0;
+/// Half-length of the true-peak interpolator, samples (16 taps per phase).
+const HALF: usize = 8;
+const TAPS: usize = 2 * HALF;
+/// Headroom kept below the ceiling for the interpolator's residual error, dB.
+const MARGIN_DB: f32 = 0.05;
+
+/// Interpolation filters for the phases at +¼, +½, +¾ of a sample (Kaiser-windowed sinc).
+fn phases() -> [[f32; TAPS]; 3] {
+    let i0 = |x: f64| {
+        let (mut sum, mut term) = (1.0, 1.0);
+        for k in 1..30 {
+            term *= (x / 2.0) * (x / 2.0) / (k * k) as f64;
+            sum += term;
+        }
+        sum
+    };
+    let beta = 5.0;
+    core::array::from_fn(|p| {
+        let frac = (p + 1) as f64 / 4.0;
+        let mut h = [0.0f64; TAPS];
+        for (k, v) in h.iter_mut().enumerate() {
+            // Tap k weighs the sample at offset (k − HALF + 1) from the interpolated point's left
+            // neighbour; the point sits `frac` after that neighbour.
+            let d = (k as f64 - (HALF as f64 - 1.0)) - frac;
+            let sinc = if d == 0.0 {
+                1.0
+            } else {
+                (core::f64::consts::PI * d).sin() / (core::f64::consts::PI * d)
+            };
+            let r = d / (HALF as f64 + 0.5);
+            *v = sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta);
+        }
+        let sum: f64 = h.iter().sum();
+        core::array::from_fn(|k| (h[k] / sum) as f32)
+    })
+}
+
+/// Fixed-capacity monotonic queue for a sliding-window minimum.
+#[derive(Clone, Debug)]
+struct MovingMin {
+    /// (frame index, value) pairs with increasing values.
+    buf: Vec<(u64, f32)>,
+    head: usize,
+    len: usize,
+}
+
+impl MovingMin {
+    fn new(capacity: usize) -> Self {
+        MovingMin {
+            buf: vec![(0, 1.0); capacity + 1],
+            head: 0,
+            len: 0,
+        }
+    }
+
+    /// Adds `value` at `frame` and returns the minimum over frames `frame − window + 1 ..= frame`.
+    #[inline]
+    fn push(&mut self, frame: u64, value: f32, window: usize) -> f32 {
+        let cap = self.buf.len();
+        while self.len > 0 {
+            let back = (self.head + self.len - 1) % cap;
+            if self.buf[back].1 >= value {
+                self.len -= 1;
+            } else {
+                break;
+            }
+        }
+        let at = (self.head + self.len) % cap;
+        self.buf[at] = (frame, value);
+        self.len += 1;
+        while self.buf[self.head].0 + window as u64 <= frame {
+            self.head = (self.head + 1) % cap;
+            self.len -= 1;
+        }
+        self.buf[self.head].1
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Limiter {
+    sample_rate: f32,
+    phases: [[f32; TAPS]; 3],
+    /// Input history per channel, stored twice for contiguous windows.
+    hist: [[f32; 2 * TAPS]; 2],
+    hist_pos: usize,
+    input_gain: LinearSmoother,
+    ceiling: LinearSmoother,
+    window: usize,
+    max_window: usize,
+    release: f32,
+    auto_release: bool,
+    /// Sustained gain reduction (dB, 1 s average) steering the automatic release.
+    sustained_db: f32,
+    sustain_coef: f32,
+    frame: u64,
+    min: MovingMin,
+    smoothed: f32,
+    /// The last `max_window` smoothed gains, and the running sum of the newest `window` of them.
+    boxcar: Vec<f32>,
+    box_pos: usize,
+    box_sum: f64,
+    /// Audio delay lines (detector delay + look-ahead).
+    delay: [Vec<f32>; 2],
+    delay_pos: usize,
+    /// Finished gains, so a window shorter than the maximum still meets its sample.
+    gain_delay: Vec<f32>,
+    gain_pos: usize,
+    /// Deepest gain reduction since the meter last read it, dB.
+    pub(crate) max_reduction_db: f32,
+}
+
+impl Limiter {
+    pub fn new(
+        input_db: f32,
+        ceiling_dbtp: f32,
+        lookahead_ms: f32,
+        release_ms: f32,
+        auto: bool,
+        ms: f32,
+        sample_rate: f32,
+    ) -> Limiter {
+        let max_window = ((MAX_LOOKAHEAD_MS * 0.001 * sample_rate) as usize).max(1);
+        let mut l = Limiter {
+            sample_rate,
+            phases: phases(),
+            hist: [[0.0; 2 * TAPS]; 2],
+            hist_pos: 0,
+            input_gain: LinearSmoother::new(crate::params::db_to_gain(input_db), ms, sample_rate),
+            ceiling: LinearSmoother::new(
+                crate::params::db_to_gain(ceiling_dbtp - MARGIN_DB),
+                ms,
+                sample_rate,
+            ),
+            window: 1,
+            max_window,
+            release: 0.0,
+            auto_release: auto,
+            sustained_db: 0.0,
+            sustain_coef: super::one_pole(1_000.0, sample_rate),
+            frame: 0,
+            min: MovingMin::new(max_window),
+            smoothed: 1.0,
+            boxcar: vec![1.0; max_window],
+            box_pos: 0,
+            box_sum: 0.0,
+            delay: [
+                vec![0.0; Self::delay_len(max_window)],
+                vec![0.0; Self::delay_len(max_window)],
+            ],
+            delay_pos: 0,
+            gain_delay: vec![1.0; max_window],
+            gain_pos: 0,
+            max_reduction_db: 0.0,
+        };
+        l.set_lookahead(lookahead_ms);
+        l.set_release(release_ms);
+        l
+    }
+
+    /// Audio delay line length: the delay is one less, HALF + max_window − 2 frames.
+    fn delay_len(max_window: usize) -> usize {
+        HALF + max_window - 1
+    }
+
+    /// Latency in frames (constant for a sample rate).
+    pub fn latency(&self) -> usize {
+        Self::delay_len(self.max_window) - 1
+    }
+
+    pub fn set_input(&mut self, db: f32, snap: bool) {
+        self.input_gain.set(crate::params::db_to_gain(db), snap);
+    }
+
+    pub fn set_ceiling(&mut self, dbtp: f32, snap: bool) {
+        self.ceiling
+            .set(crate::params::db_to_gain(dbtp - MARGIN_DB), snap);
+    }
+
+    /// Look-ahead in ms (clamped to 5). The gain path restarts from the current gain.
+    pub fn set_lookahead(&mut self, ms: f32) {
+        let w = ((ms.clamp(0.0, MAX_LOOKAHEAD_MS) * 0.001 * self.sample_rate) as usize)
+            .clamp(1, self.max_window);
+        if w != self.window {
+            self.window = w;
+            self.min.clear();
+            let g = self.smoothed;
+            self.boxcar.iter_mut().for_each(|v| *v = g);
+            self.box_sum = g as f64 * w as f64;
+        }
+    }
+
+    pub fn set_release(&mut self, ms: f32) {
+        self.release = super::one_pole(ms, self.sample_rate);
+    }
+
+    pub fn set_auto_release(&mut self, on: bool) {
+        self.auto_release = on;
+    }
+
+    /// Takes (and clears) the deepest reduction since the last call, dB.
+    pub fn take_reduction_db(&mut self) -> f32 {
+        core::mem::take(&mut self.max_reduction_db)
+    }
+
+    /// Limits one stereo frame; returns the frame that leaves (delayed by [`Self::latency`]).
+    #[inline]
+    pub fn tick(&mut self, l: f32, r: f32) -> (f32, f32) {
+        let gin = self.input_gain.next_value();
+        let ceiling = self.ceiling.next_value();
+        let (l, r) = (l * gin, r * gin);
+        // Detector: true peak around the sample HALF − 1 frames back.
+        self.hist_pos = if self.hist_pos == 0 {
+            TAPS - 1
+        } else {
+            self.hist_pos - 1
+        };
+        let mut peak = 0.0f32;
+        for (ch, x) in [l, r].into_iter().enumerate() {
+            let h = &mut self.hist[ch];
+            h[self.hist_pos] = x;
+            h[self.hist_pos + TAPS] = x;
+            // Newest first: reverse the window so tap k meets the oldest-first sample k.
+            let win = &h[self.hist_pos..self.hist_pos + TAPS];
+            peak = peak.max(win[HALF - 1].abs());
+            for ph in &self.phases {
+                let mut acc = 0.0;
+                for (k, c) in ph.iter().enumerate() {
+                    acc += c * win[TAPS - 1 - k];
+                }
+                peak = peak.max(acc.abs());
+            }
+        }
+        let need = if peak > ceiling { ceiling / peak } else { 1.0 };
+        self.frame += 1;
+        let m = self.min.push(self.frame, need, self.window);
+        // Release: instant down, timed up, never above the window minimum.
+        let rel = if self.auto_release {
+            // Fast (30 ms) after short peaks, slow (600 ms) under sustained limiting.
+            let t = (self.sustained_db / 6.0).clamp(0.0, 1.0);
+            super::one_pole(30.0 + 570.0 * t, self.sample_rate)
+        } else {
+            self.release
+        };
+        self.smoothed = m.min(rel * self.smoothed + (1.0 - rel) * m);
+        // Boxcar over the newest `window` smoothed gains.
+        let n = self.boxcar.len();
+        let leaving = self.boxcar[(self.box_pos + n - self.window) % n];
+        self.boxcar[self.box_pos] = self.smoothed;
+        self.box_pos = (self.box_pos + 1) % n;
+        self.box_sum += self.smoothed as f64 - leaving as f64;
+        let mut g = (self.box_sum / self.window as f64) as f32;
+        if g > 1.0 {
+            g = 1.0;
+        }
+        let gr_db = -20.0 * g.max(1e-6).log10();
+        self.sustained_db =
+            self.sustain_coef * self.sustained_db + (1.0 - self.sustain_coef) * gr_db;
+        self.max_reduction_db = self.max_reduction_db.max(gr_db);
+        // The gain just computed is safe for the sample HALF + W − 2 frames back. Audio is delayed
+        // by the fixed HALF + max_window − 2, so a shorter window's gain waits (max_window − W)
+        // frames in its own ring to meet its sample.
+        let gn = self.gain_delay.len();
+        self.gain_delay[self.gain_pos] = g;
+        let g_aligned =
+            self.gain_delay[(self.gain_pos + gn - (self.max_window - self.window)) % gn];
+        self.gain_pos = (self.gain_pos + 1) % gn;
+        let d = self.delay[0].len();
+        self.delay[0][self.delay_pos] = l;
+        self.delay[1][self.delay_pos] = r;
+        self.delay_pos = (self.delay_pos + 1) % d;
+        (
+            self.delay[0][self.delay_pos] * g_aligned,
+            self.delay[1][self.delay_pos] * g_aligned,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loudness::LoudnessMeter;
+
+    const FS: f32 = 48_000.0;
+
+    fn run(l: &mut Limiter, x: &[f32]) -> Vec<f32> {
+        let mut out: Vec<f32> = x.iter().map(|v| l.tick(*v, *v).0).collect();
+        // Flush the delay so the whole signal comes out.
+        for _ in 0..l.latency() {
+            out.push(l.tick(0.0, 0.0).0);
+        }
+        out
+    }
+
+    fn true_peak_db(x: &[f32]) -> f64 {
+        let mut m = LoudnessMeter::new(2, FS as u32).unwrap();
+        for c in x.chunks(256) {
+            m.add(&[c, c]);
+        }
+        m.readings().true_peak
+    }
+
+    /// Hot material (noise and inter-sample-peak sines, 12 dB over the ceiling) comes out under
+    /// the ceiling in true peak, measured by the BS.1770 meter, within +0.1 dB.
+    #[test]
+    fn output_true_peak_stays_under_the_ceiling() {
+        for (lookahead, auto) in [(5.0, true), (1.5, false), (0.5, true)] {
+            for ceiling in [-1.0f32, -0.1, -3.0] {
+                let mut lim = Limiter::new(12.0, ceiling, lookahead, 80.0, auto, 20.0, FS);
+                let mut s = 7u32;
+                let mut x: Vec<f32> = (0..48_000)
+                    .map(|_| {
+                        s ^= s << 13;
+                        s ^= s >> 17;
+                        s ^= s << 5;
+                        0.5 * (s as f32 / u32::MAX as f32 * 2.0 - 1.0)
+                    })
+                    .collect();
+                // fs/4 at 45°: samples at ±0.707 of the true peak.
+                x.extend((0..24_000).map(|i| {
+                    0.5 * (core::f32::consts::FRAC_PI_2 * i as f32 + core::f32::consts::FRAC_PI_4)
+                        .sin()
+                }));
+                let tp = true_peak_db(&run(&mut lim, &x));
+                assert!(
+                    tp <= ceiling as f64 + 0.1,
+                    "look-ahead {lookahead} ms, ceiling {ceiling}: {tp:.3} dBTP"
+                );
+            }
+        }
+    }
+
+    /// Below the ceiling the limiter is a pure delay of exactly `latency()` frames.
+    #[test]
+    fn quiet_audio_passes_bit_exact_after_the_latency() {
+        for lookahead in [5.0, 2.0] {
+            let mut lim = Limiter::new(0.0, -1.0, lookahead, 100.0, false, 20.0, FS);
+            let x: Vec<f32> = (0..10_000).map(|i| 0.3 * (i as f32 * 0.01).sin()).collect();
+            let y = run(&mut lim, &x);
+            let d = lim.latency();
+            assert_eq!(d, HALF + (0.005 * FS) as usize - 2);
+            assert!(y[..d].iter().all(|v| *v == 0.0));
+            assert_eq!(&y[d..d + x.len()], &x[..]);
+        }
+    }
+}
