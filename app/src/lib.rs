@@ -10,8 +10,10 @@ pub mod error;
 pub mod export;
 pub mod intake;
 pub mod js;
+pub mod matching;
 pub mod session;
 pub mod sniff;
+pub mod targets;
 pub mod ui;
 pub mod wav;
 

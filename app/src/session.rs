@@ -46,6 +46,8 @@ pub struct Mix {
     pub tracks: Vec<TrackState>,
     /// Master-scope parameters (master fader, reverb and delay buses), display units.
     pub master: ParamValues,
+    /// The loudness target the master is matched to.
+    pub target: crate::targets::Target,
     /// The AudioContext's rate, Hz; every stem is decoded to it. 0 until audio has started.
     pub sample_rate: f32,
     next_id: u32,
@@ -56,6 +58,7 @@ impl Default for Mix {
         Mix {
             tracks: Vec::new(),
             master: ParamValues::default(),
+            target: crate::targets::PRESETS[0],
             sample_rate: 0.0,
             next_id: 1,
         }

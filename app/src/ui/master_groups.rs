@@ -63,6 +63,7 @@ pub fn Mastering() -> impl IntoView {
         <details class="mastering" data-testid="mastering" open=true>
             <summary>"Mastering chain — EQ → multiband → width → saturation → limiter → output"</summary>
             <div class="modules">
+                <super::target_panel::TargetPanel/>
                 <MasterParamGroup group="master-eq" title="EQ and tilt"/>
                 <MasterParamGroup group="multiband" title="Multiband compressor (LR4)"/>
                 <MasterParamGroup group="width" title="Stereo width"/>

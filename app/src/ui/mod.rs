@@ -11,6 +11,7 @@ pub mod master;
 pub mod master_groups;
 pub mod param_slider;
 pub mod strip;
+pub mod target_panel;
 pub mod transport;
 pub mod waveform;
 

@@ -1,0 +1,125 @@
+//! Loudness target: presets, custom values, and "Match target".
+
+use dsp_worklet::ParamId;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::controller::use_studio;
+use crate::matching::match_target;
+use crate::targets::{CEILING_RANGE, LUFS_RANGE, PRESETS, Target};
+
+#[component]
+pub fn TargetPanel() -> impl IntoView {
+    let s = use_studio();
+    let target = move || s.mix.with(|m| m.target);
+    let set_target = move |t: Target| s.mix.update(|m| m.target = t);
+    let running = RwSignal::new(false);
+    let cancel = RwSignal::new(false);
+    let progress = RwSignal::new(0.0f64);
+    let status = RwSignal::new(String::new());
+    let start = move |_| {
+        if running.get_untracked() {
+            return;
+        }
+        let mix = s.mix.get_untracked();
+        let t = mix.target;
+        running.set(true);
+        cancel.set(false);
+        progress.set(0.0);
+        status.set(format!("Rendering and measuring for {} LUFS…", t.lufs));
+        spawn_local(async move {
+            match match_target(
+                &mix,
+                t,
+                move |p| progress.set(p),
+                move || cancel.get_untracked(),
+            )
+            .await
+            {
+                Ok(Some(m)) => {
+                    s.set_master(ParamId::LimOn, 1.0);
+                    s.set_master(ParamId::LimCeiling, t.ceiling);
+                    s.set_master(ParamId::MasterBypass, 0.0);
+                    s.set_master(ParamId::LimInput, m.input_gain_db);
+                    status.set(format!(
+                        "{}: {:.1} LUFS integrated, true peak {:.1} dBTP, limiter input {:+.1} dB ({} pass{}).",
+                        if m.on_target { "Matched" } else { "Closest reachable" },
+                        m.integrated,
+                        m.true_peak,
+                        m.input_gain_db,
+                        m.passes,
+                        if m.passes == 1 { "" } else { "es" }
+                    ));
+                }
+                Ok(None) => status.set("Matching cancelled.".into()),
+                Err(e) => {
+                    status.set(String::new());
+                    s.report(e);
+                }
+            }
+            running.set(false);
+        });
+    };
+    let number = move |testid: &'static str,
+                       range: (f32, f32),
+                       get: fn(&Target) -> f32,
+                       custom: fn(Target, f32) -> Target| {
+        view! {
+            <input
+                type="number"
+                class="param-number"
+                data-testid=testid
+                aria-label=testid
+                min=range.0.to_string()
+                max=range.1.to_string()
+                step="0.1"
+                prop:value=move || get(&target()).to_string()
+                on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).parse::<f32>() {
+                        set_target(custom(target(), v));
+                    }
+                }
+            />
+        }
+    };
+    view! {
+        <fieldset class="module target" data-module="target">
+            <legend>"Loudness target"</legend>
+            <label class="param">
+                <span class="param-name">"Preset"</span>
+                <select
+                    data-testid="target-preset"
+                    aria-label="Loudness target preset"
+                    prop:value=move || target().name.to_string()
+                    on:change=move |ev| {
+                        if let Some(t) = Target::preset(&event_target_value(&ev)) {
+                            set_target(t);
+                        }
+                    }
+                >
+                    {PRESETS
+                        .iter()
+                        .map(|t| view! { <option value=t.name>{t.label()}</option> })
+                        .collect_view()}
+                    <option value="Custom">"Custom"</option>
+                </select>
+            </label>
+            <label class="param">
+                <span class="param-name">"Target (LUFS)"</span>
+                {number("target-lufs", LUFS_RANGE, |t| t.lufs, |t, v| Target::custom(v, t.ceiling))}
+            </label>
+            <label class="param">
+                <span class="param-name">"Ceiling (dBTP)"</span>
+                {number("target-ceiling", CEILING_RANGE, |t| t.ceiling, |t, v| Target::custom(t.lufs, v))}
+            </label>
+            <button data-testid="match-target" disabled=move || running.get() on:click=start>
+                "Match target"
+            </button>
+            <progress data-testid="match-progress" max="1" prop:value=move || progress.get()></progress>
+            <button data-testid="match-cancel" disabled=move || !running.get() on:click=move |_| cancel.set(true)>
+                "Cancel"
+            </button>
+            <output data-testid="match-status">{move || status.get()}</output>
+        </fieldset>
+    }
+}
