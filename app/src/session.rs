@@ -166,7 +166,11 @@ impl Mix {
                 });
             }
         }
-        for p in PARAMS.iter().filter(|p| p.scope == Scope::Master) {
+        // Monitoring (mono, A/B, platform preview) is how you listen, not part of the mix.
+        for p in PARAMS
+            .iter()
+            .filter(|p| p.scope == Scope::Master && p.group != "monitor")
+        {
             out.push(Command::SetMasterParam {
                 param: p.id,
                 value: self.master.get(p.id),
@@ -268,7 +272,15 @@ mod tests {
         m.set_master_param(ParamId::MasterGain, -2.0);
         assert_eq!(m.set_master_param(ParamId::Gain, 0.0), None);
         let cmds = m.state_commands();
-        assert_eq!(cmds.len(), PARAMS.len());
+        let monitor = PARAMS.iter().filter(|p| p.group == "monitor").count();
+        assert_eq!(cmds.len(), PARAMS.len() - monitor);
+        assert!(!cmds.iter().any(|c| matches!(
+            c,
+            Command::SetMasterParam {
+                param: ParamId::Mono,
+                ..
+            }
+        )));
         assert!(cmds.contains(&Command::SetTrackParam {
             track: a,
             param: ParamId::Pan,

@@ -60,6 +60,14 @@ pub struct Engine {
     master_meter: [LevelMeter; 2],
     /// BS.1770 / R128 meter on the master output (`None` only for a rate it cannot take).
     loudness: Option<LoudnessMeter>,
+    /// The same meter on the unmastered mix (latency-matched), for loudness-matched A/B.
+    mix_loudness: Option<LoudnessMeter>,
+    /// The latency-matched unmastered mix of the current block.
+    prechain: [Vec<f32>; 2],
+    /// Correlation accumulators over the meter window: Σl·r, Σl², Σr².
+    correlation: [f64; 3],
+    /// Monitoring: what is heard, never what is measured or exported.
+    monitor: Monitor,
     /// Meter words (layout in [`crate::meter`]); sized whenever the track list changes.
     snapshot: Vec<f64>,
 }
@@ -88,6 +96,18 @@ impl Engine {
             song_frames: 0,
             master_meter: [LevelMeter::default(); 2],
             loudness: LoudnessMeter::new(2, sample_rate as u32),
+            mix_loudness: LoudnessMeter::new(2, sample_rate as u32),
+            prechain: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
+            correlation: [0.0; 3],
+            monitor: Monitor {
+                mono: false,
+                ab: 0.0,
+                platform: 0.0,
+                ab_db: 0.0,
+                platform_db: 0.0,
+                gain: LinearSmoother::new(1.0, 50.0, sample_rate),
+                source: LinearSmoother::new(0.0, 20.0, sample_rate),
+            },
             snapshot: vec![0.0; HEADER_WORDS],
         }
     }
@@ -227,6 +247,21 @@ impl Engine {
                 let gain = ParamId::MasterGain.spec().db_to_gain(value);
                 self.master_gain.set(gain, snap)
             }
+            Command::SetMasterParam { param, value } if param as u16 >= 1200 => {
+                let v = param.spec().clamp(value);
+                match param {
+                    ParamId::Mono => self.monitor.mono = v >= 0.5,
+                    ParamId::AbToggle => {
+                        self.monitor.ab = v;
+                        self.monitor
+                            .source
+                            .set(if v.round() == 1.0 { 1.0 } else { 0.0 }, snap);
+                    }
+                    ParamId::PlatformPreview => self.monitor.platform = v,
+                    _ => {}
+                }
+                self.update_monitor_gain(snap);
+            }
             Command::SetMasterParam { param, value } if param as u16 >= 1100 => {
                 self.master_chain.set(param, value, snap)
             }
@@ -243,7 +278,10 @@ impl Engine {
                 }
                 if !self.transport.playing && self.transport.position == 0 {
                     // Integrated loudness runs from play at the top (or a reset).
-                    if let Some(m) = &mut self.loudness {
+                    for m in [&mut self.loudness, &mut self.mix_loudness]
+                        .into_iter()
+                        .flatten()
+                    {
                         m.reset();
                     }
                 }
@@ -273,7 +311,10 @@ impl Engine {
             }
             Command::RemoveTrack { track } => self.remove_track(track)?,
             Command::ResetLoudness => {
-                if let Some(m) = &mut self.loudness {
+                for m in [&mut self.loudness, &mut self.mix_loudness]
+                    .into_iter()
+                    .flatten()
+                {
                     m.reset();
                 }
             }
@@ -376,16 +417,26 @@ impl Engine {
 
     /// One block of at most [`BLOCK_FRAMES`] frames (the tracks' scratch size).
     fn process_block(&mut self, out_l: &mut [f32], out_r: &mut [f32]) {
+        let n = out_l.len().min(out_r.len());
         self.mix_block(out_l, out_r, true);
+        let [c_lr, c_ll, c_rr] = &mut self.correlation;
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
             *l = clean(*l);
             *r = clean(*r);
             self.master_meter[0].add(*l);
             self.master_meter[1].add(*r);
+            *c_lr += (*l * *r) as f64;
+            *c_ll += (*l * *l) as f64;
+            *c_rr += (*r * *r) as f64;
         }
         if let Some(m) = &mut self.loudness {
             m.add(&[out_l, out_r]);
         }
+        let [pl, pr] = &self.prechain;
+        if let Some(m) = &mut self.mix_loudness {
+            m.add(&[&pl[..n], &pr[..n]]);
+        }
+        self.monitor.apply(out_l, out_r, &self.prechain);
         if self.after_fade != AfterFade::Nothing && !self.declick.is_smoothing() {
             self.finish(self.after_fade);
         }
@@ -447,7 +498,9 @@ impl Engine {
                 *r *= g;
             }
         }
-        self.master_chain.process(out_l, out_r);
+        let [pl, pr] = &mut self.prechain;
+        self.master_chain
+            .process(out_l, out_r, [&mut pl[..n], &mut pr[..n]]);
     }
 
     /// Fills and returns the meter words (layout in [`crate::meter`]) and restarts the level
@@ -460,6 +513,18 @@ impl Engine {
             .as_ref()
             .map(|m| m.readings())
             .unwrap_or_default();
+        let mix = self
+            .mix_loudness
+            .as_ref()
+            .map(|m| m.readings())
+            .unwrap_or_default();
+        let [c_lr, c_ll, c_rr] = core::mem::take(&mut self.correlation);
+        let corr = if c_ll > 0.0 && c_rr > 0.0 {
+            c_lr / (c_ll * c_rr).sqrt()
+        } else {
+            0.0
+        };
+        self.monitor.update(&lr, &mix);
         let header = [
             self.transport.position as f64,
             if self.transport.playing { 1.0 } else { 0.0 },
@@ -477,6 +542,11 @@ impl Engine {
             lr.true_peak,
             lr.sample_peak,
             self.master_chain.take_limiter_reduction_db() as f64,
+            corr,
+            mix.integrated,
+            mix.short_term,
+            self.monitor.ab_db,
+            self.monitor.platform_db,
         ];
         let (head, body) = self.snapshot.split_at_mut(HEADER_WORDS);
         head.copy_from_slice(&header);
@@ -516,6 +586,87 @@ impl Engine {
             t.settle();
         }
         self.relocate(0);
+    }
+}
+
+/// Monitoring state: mono, loudness-matched A/B, platform preview. Gains in dB are recomputed at
+/// each meter snapshot (about 30 Hz) and ramped.
+#[derive(Debug)]
+struct Monitor {
+    mono: bool,
+    /// 0 off, 1 hear the mix (A), 2 hear the master (B).
+    ab: f32,
+    platform: f32,
+    ab_db: f64,
+    platform_db: f64,
+    /// Linear monitor gain.
+    gain: LinearSmoother,
+    /// 0 = master, 1 = unmastered mix.
+    source: LinearSmoother,
+}
+
+impl Monitor {
+    /// Recomputes the A/B and platform gains from the latest loudness readings.
+    fn update(
+        &mut self,
+        master: &crate::loudness::LoudnessReadings,
+        mix: &crate::loudness::LoudnessReadings,
+    ) {
+        let level = |r: &crate::loudness::LoudnessReadings| {
+            if r.integrated.is_finite() {
+                r.integrated
+            } else {
+                r.short_term
+            }
+        };
+        let (m, x) = (level(master), level(mix));
+        self.ab_db = match self.ab.round() as i32 {
+            1 => crate::platform::ab_match_gain_db(x, m),
+            2 => crate::platform::ab_match_gain_db(m, x),
+            _ => 0.0,
+        };
+        self.platform_db =
+            crate::platform::platform_gain_db(self.platform, master.integrated, master.true_peak);
+        self.gain.set_target(crate::params::db_to_gain(
+            (self.ab_db + self.platform_db) as f32,
+        ));
+    }
+
+    /// Applies source choice, gain and mono to what goes to the speakers.
+    fn apply(&mut self, l: &mut [f32], r: &mut [f32], prechain: &[Vec<f32>; 2]) {
+        let active = self.mono
+            || self.gain.is_smoothing()
+            || self.gain.current() != 1.0
+            || self.source.is_smoothing()
+            || self.source.current() != 0.0;
+        if !active {
+            return;
+        }
+        for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
+            let k = self.source.next_value();
+            let g = self.gain.next_value();
+            let (dl, dr) = (
+                prechain[0].get(i).copied().unwrap_or(0.0),
+                prechain[1].get(i).copied().unwrap_or(0.0),
+            );
+            let (mut x, mut y) = ((*a + k * (dl - *a)) * g, (*b + k * (dr - *b)) * g);
+            if self.mono {
+                let m = 0.5 * (x + y);
+                x = m;
+                y = m;
+            }
+            *a = clean(x);
+            *b = clean(y);
+        }
+    }
+}
+
+impl Engine {
+    fn update_monitor_gain(&mut self, snap: bool) {
+        if snap {
+            let g = self.monitor.gain.target();
+            self.monitor.gain.reset(g);
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod meter;
 pub mod overview;
 pub mod pan;
 pub mod params;
+pub mod platform;
 pub mod smoother;
 pub mod track;
 pub mod transport;

@@ -15,10 +15,13 @@
 //! | 8 | number of tracks N |
 //! | 9–14 | loudness: momentary, short-term, integrated (LUFS), range (LU), true peak (dBTP), sample peak (dBFS); −∞ until measured |
 //! | 15 | master limiter gain reduction, deepest in the window (dB, ≥ 0) |
-//! | 16 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
+//! | 16 | stereo correlation of the master over the window (−1…1; 0 for silence) |
+//! | 17, 18 | unmastered mix: integrated and short-term loudness (LUFS), for A/B |
+//! | 19, 20 | monitor gains in effect: A/B match and platform preview (dB) |
+//! | 21 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
 
 /// Words before the per-track records.
-pub const HEADER_WORDS: usize = 16;
+pub const HEADER_WORDS: usize = 21;
 /// Words per track record.
 pub const TRACK_WORDS: usize = 6;
 
@@ -93,6 +96,14 @@ pub struct MeterSnapshot {
     pub loudness: crate::loudness::LoudnessReadings,
     /// Master limiter gain reduction, dB (≥ 0).
     pub limiter_reduction_db: f32,
+    /// Stereo correlation of the master, −1…1.
+    pub correlation: f32,
+    /// Unmastered mix loudness (integrated, short-term), LUFS.
+    pub mix_integrated: f64,
+    pub mix_short_term: f64,
+    /// Monitor gains in effect: A/B match and platform preview, dB.
+    pub ab_gain_db: f64,
+    pub platform_gain_db: f64,
     pub tracks: Vec<TrackLevel>,
 }
 
@@ -121,6 +132,11 @@ impl MeterSnapshot {
                 sample_peak: header[14],
             },
             limiter_reduction_db: header[15] as f32,
+            correlation: header[16] as f32,
+            mix_integrated: header[17],
+            mix_short_term: header[18],
+            ab_gain_db: header[19],
+            platform_gain_db: header[20],
             tracks: body
                 .chunks_exact(TRACK_WORDS)
                 .map(|t| TrackLevel {

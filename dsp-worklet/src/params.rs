@@ -142,6 +142,14 @@ pub enum ParamId {
     LimAuto = 1185,
     OutGain = 1190,
     MasterBypass = 1195,
+    // Monitoring (what you hear, never what is measured or exported).
+    /// Sum the output to mono.
+    Mono = 1200,
+    /// Loudness-matched A/B: 0 off, 1 hear the unmastered mix (A), 2 hear the master (B); in
+    /// A and B the louder of the two is turned down to the other's loudness.
+    AbToggle = 1201,
+    /// Play at the gain a platform would apply (0 off, 1 Spotify, 2 Apple Music, 3 YouTube).
+    PlatformPreview = 1202,
 }
 
 /// Whether a parameter belongs to each track or to the master bus.
@@ -176,6 +184,23 @@ pub enum Unit {
     NoteValue,
     /// Tempo, beats per minute.
     Bpm,
+    /// A streaming platform, one of [`crate::platform::PLATFORMS`].
+    Platform,
+    /// A/B monitoring state, one of [`AB_STATES`].
+    AbState,
+}
+
+/// The A/B monitoring states.
+pub const AB_STATES: [(f32, &str); 3] = [(0.0, "Off"), (1.0, "A: mix"), (2.0, "B: master")];
+
+/// The fixed choices of a select-type unit (value, label).
+pub fn choices(unit: Unit) -> Option<&'static [(f32, &'static str)]> {
+    match unit {
+        Unit::NoteValue => Some(&NOTE_VALUES),
+        Unit::Platform => Some(&crate::platform::PLATFORMS),
+        Unit::AbState => Some(&AB_STATES),
+        _ => None,
+    }
 }
 
 /// Note values a synced delay offers: (length in quarter-note beats, name).
@@ -299,8 +324,8 @@ const fn row(
 use ParamId as P;
 use Taper::{Linear as Lin, Log};
 use Unit::{
-    Bpm, DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, NoteValue, Pan as PanUnit,
-    Percent, Q as Qu, Ratio, Toggle,
+    AbState, Bpm, DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, NoteValue,
+    Pan as PanUnit, Percent, Platform, Q as Qu, Ratio, Toggle,
 };
 
 /// The table. Order is signal-flow and display order (DESIGN.md); ids never change meaning.
@@ -417,6 +442,9 @@ pub const PARAMS: &[ParamSpec] = &[
     row(P::LimAuto, "lim-auto", "Auto release", "limiter", Toggle, Lin, (0.0, 1.0, 1.0, 1.0), SWITCH),
     row(P::OutGain, "out-gain", "Output gain", "output", Db, Lin, (-12.0, 12.0, 0.0, 0.1), SMOOTH),
     row(P::MasterBypass, "master-bypass", "Bypass master chain", "output", Toggle, Lin, ON, SWITCH),
+    row(P::Mono, "mono", "Mono", "monitor", Toggle, Lin, ON, SWITCH),
+    row(P::AbToggle, "ab-toggle", "A/B (loudness-matched)", "monitor", AbState, Lin, (0.0, 2.0, 0.0, 1.0), SWITCH),
+    row(P::PlatformPreview, "platform-preview", "Listen as", "monitor", Platform, Lin, (0.0, 3.0, 0.0, 1.0), SMOOTH),
 ];
 
 /// Number of rows in [`PARAMS`].
@@ -454,6 +482,8 @@ impl ParamSpec {
             if value >= 18.0 { 24.0 } else { 12.0 }
         } else if self.unit == Unit::NoteValue {
             nearest_note(value).0
+        } else if matches!(self.unit, Unit::Platform | Unit::AbState) {
+            value.round().clamp(self.min, self.max)
         } else {
             value.clamp(self.min, self.max)
         }
@@ -514,6 +544,9 @@ impl ParamSpec {
             Unit::Percent => format!("{v:.0} %"),
             Unit::NoteValue => nearest_note(v).1.to_string(),
             Unit::Bpm => format!("{v:.0} BPM"),
+            Unit::Platform | Unit::AbState => choices(self.unit)
+                .and_then(|c| c.iter().find(|(x, _)| (*x - v).abs() < 0.5))
+                .map_or_else(String::new, |(_, n)| n.to_string()),
         }
     }
 
@@ -555,6 +588,13 @@ impl ParamSpec {
                 None => t.parse::<f32>().ok()?,
             },
             Unit::Bpm => t.trim_end_matches("bpm").trim().parse::<f32>().ok()?,
+            Unit::Platform | Unit::AbState => match choices(self.unit)?
+                .iter()
+                .find(|(_, n)| n.eq_ignore_ascii_case(t))
+            {
+                Some((v, _)) => *v,
+                None => t.parse::<f32>().ok()?,
+            },
         };
         let value = if self.unit == Unit::DbPerOctave {
             if value >= 18.0 { 24.0 } else { 12.0 }
@@ -640,6 +680,7 @@ mod tests {
             (1024, "delay-feedback"), (1025, "delay-highcut"), (1026, "delay-pingpong"),
             (1027, "delay-return"), (1028, "delay-mute"),
             (1100, "meq-on"), (1101, "meq1-freq"), (1102, "meq1-gain"), (1103, "meq1-q"), (1104, "meq2-freq"), (1105, "meq2-gain"), (1106, "meq2-q"), (1107, "meq3-freq"), (1108, "meq3-gain"), (1109, "meq3-q"), (1110, "meq4-freq"), (1111, "meq4-gain"), (1112, "meq4-q"), (1113, "meq-tilt"), (1120, "mb-on"), (1121, "mb-low-cross"), (1122, "mb-high-cross"), (1130, "mb1-threshold"), (1131, "mb1-ratio"), (1132, "mb1-attack"), (1133, "mb1-release"), (1134, "mb1-makeup"), (1135, "mb1-solo"), (1140, "mb2-threshold"), (1141, "mb2-ratio"), (1142, "mb2-attack"), (1143, "mb2-release"), (1144, "mb2-makeup"), (1145, "mb2-solo"), (1150, "mb3-threshold"), (1151, "mb3-ratio"), (1152, "mb3-attack"), (1153, "mb3-release"), (1154, "mb3-makeup"), (1155, "mb3-solo"), (1160, "width-on"), (1161, "width"), (1162, "mono-below-on"), (1163, "mono-below"), (1170, "msat-on"), (1171, "msat-drive"), (1172, "msat-mix"), (1180, "lim-on"), (1181, "lim-input"), (1182, "lim-ceiling"), (1183, "lim-lookahead"), (1184, "lim-release"), (1185, "lim-auto"), (1190, "out-gain"), (1195, "master-bypass"),
+            (1200, "mono"), (1201, "ab-toggle"), (1202, "platform-preview"),
         ];
         assert_eq!(ids, pinned);
     }

@@ -146,3 +146,74 @@ fn tilt_matches_its_design() {
         assert!((got - want).abs() < 0.1, "{f} Hz: {got:.3} vs {want:.3}");
     }
 }
+
+/// Loudness-matched A/B, mono and platform preview change what is heard, never what is metered.
+#[test]
+fn monitoring_matches_loudness_and_leaves_the_meters_alone() {
+    let n = 48_000 * 8;
+    let x = sine(1_000.0, 0.1, n); // −20 dBFS stereo: −20 LUFS
+    let mut e = stereo_engine(x.clone(), x, &[(ParamId::OutGain, 6.0)]); // master at −14 LUFS
+    // Level over the last 0.5 s of a render (after any 50 ms monitor ramp).
+    let level = |e: &mut Engine, frames: usize| {
+        let (l, _) = render(e, frames, 128);
+        db(amplitude_at(&l[frames - 24_000..], 1_000.0) / 0.1)
+    };
+    assert!(
+        (level(&mut e, 48_000) - 6.0).abs() < 0.05,
+        "the master is 6 dB up"
+    );
+    // B: the master, turned down to the mix's loudness once the meters have it.
+    master(&mut e, ParamId::AbToggle, 2.0);
+    e.meter_snapshot();
+    let b = level(&mut e, 48_000);
+    assert!(b.abs() < 0.1, "B (master) matched to the mix: {b:.3} dB");
+    let snap = dsp_worklet::MeterSnapshot::decode(e.meter_snapshot()).unwrap();
+    assert!(
+        (snap.loudness.integrated - -14.0).abs() < 0.1,
+        "meters still read the master: {}",
+        snap.loudness.integrated
+    );
+    assert!((snap.ab_gain_db + 6.0).abs() < 0.1);
+    // A: the unmastered mix, already the quieter one, at its own level.
+    master(&mut e, ParamId::AbToggle, 1.0);
+    e.meter_snapshot();
+    let a = level(&mut e, 48_000);
+    assert!(a.abs() < 0.1, "A (mix): {a:.3} dB");
+    master(&mut e, ParamId::AbToggle, 0.0);
+    // Spotify preview of a −14 LUFS master: unchanged; with +6 more (−8 LUFS): 6 dB down.
+    master(&mut e, ParamId::OutGain, 12.0);
+    master(&mut e, ParamId::PlatformPreview, 1.0);
+    e.apply(Command::ResetLoudness).unwrap();
+    render(&mut e, 48_000, 128);
+    e.meter_snapshot();
+    let heard = level(&mut e, 48_000);
+    assert!(
+        (heard - 6.0).abs() < 0.15,
+        "Spotify plays the −8 LUFS master at −14: {heard:.3} dB"
+    );
+}
+
+#[test]
+fn mono_monitoring_and_correlation() {
+    let n = 48_000;
+    let (a, b) = (noise(n, 0.3, 8), noise(n, 0.3, 9));
+    let mut e = stereo_engine(a.clone(), a.clone(), &[]);
+    render(&mut e, n / 2, 128);
+    let snap = dsp_worklet::MeterSnapshot::decode(e.meter_snapshot()).unwrap();
+    assert!(
+        (snap.correlation - 1.0).abs() < 1e-4,
+        "identical channels: {}",
+        snap.correlation
+    );
+    let mut e = stereo_engine(a.clone(), a.iter().map(|v| -v).collect(), &[]);
+    render(&mut e, n / 2, 128);
+    let snap = dsp_worklet::MeterSnapshot::decode(e.meter_snapshot()).unwrap();
+    assert!(
+        (snap.correlation + 1.0).abs() < 1e-4,
+        "opposite polarity: {}",
+        snap.correlation
+    );
+    let mut e = stereo_engine(a, b, &[(ParamId::Mono, 1.0)]);
+    let (l, r) = render(&mut e, n, 128);
+    assert!(l == r, "mono sums both channels to both speakers");
+}

@@ -68,6 +68,7 @@ pub fn Master() -> impl IntoView {
                 </span>
             </div>
             <Loudness/>
+            <Listening/>
             <Buses/>
         </aside>
     }
@@ -144,5 +145,65 @@ fn Loudness() -> impl IntoView {
                 "Reset"
             </button>
         </fieldset>
+    }
+}
+
+/// Listening tools: mono with the correlation readout, loudness-matched A/B, platform preview.
+#[component]
+fn Listening() -> impl IntoView {
+    let s = use_studio();
+    let readouts = view! {
+        <div class="loudness-row">
+            <span class="param-name">"Correlation"</span>
+            <output
+                data-testid="correlation"
+                data-value=move || s.meters.with(|m| format!("{:.3}", m.correlation))
+            >
+                {move || s.meters.with(|m| format!("{:+.2}", m.correlation))}
+            </output>
+        </div>
+        <p class="monitor-note" data-testid="ab-offset">
+            {move || {
+                let ab = s.mix.with(|m| m.master.get(ParamId::AbToggle)).round() as i32;
+                let gain = s.meters.with(|m| m.ab_gain_db);
+                match ab {
+                    1 => format!("Hearing A, the unmastered mix, {}", offset_words(gain)),
+                    2 => format!("Hearing B, the master, {}", offset_words(gain)),
+                    _ => "A/B off: hearing the master as it is.".to_string(),
+                }
+            }}
+        </p>
+        <p class="monitor-note" data-testid="platform-text">
+            {move || {
+                let platform = s.mix.with(|m| m.master.get(ParamId::PlatformPreview));
+                if platform < 0.5 {
+                    String::new()
+                } else {
+                    s.meters.with(|m| {
+                        dsp_worklet::platform::describe(
+                            platform,
+                            dsp_worklet::platform::platform_gain_db(
+                                platform,
+                                m.loudness.integrated,
+                                m.loudness.true_peak,
+                            ),
+                        )
+                    })
+                }
+            }}
+        </p>
+    }
+    .into_any();
+    view! { <MasterParamGroup group="monitor" title="Listening" extra=readouts/> }
+}
+
+fn offset_words(gain_db: f64) -> String {
+    if gain_db <= -0.05 {
+        format!(
+            "turned down {:.1} dB to match the other's loudness.",
+            -gain_db
+        )
+    } else {
+        "at its own level (it is the quieter one).".to_string()
     }
 }

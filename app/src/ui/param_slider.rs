@@ -5,7 +5,7 @@
 //! a slider moves it ten times slower.
 
 use dsp_worklet::ParamSpec;
-use dsp_worklet::params::{NOTE_VALUES, Taper, Unit};
+use dsp_worklet::params::{Taper, Unit, choices};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -98,14 +98,10 @@ pub fn ParamControl(
             </label>
         }
         .into_any(),
-        (Unit::NoteValue | Unit::DbPerOctave, _) => {
-            let options: Vec<(f32, String)> = if spec.unit == Unit::NoteValue {
-                NOTE_VALUES
-                    .iter()
-                    .map(|(b, n)| (*b, n.to_string()))
-                    .collect()
-            } else {
-                [12.0, 24.0].iter().map(|v| (*v, spec.format(*v))).collect()
+        (Unit::NoteValue | Unit::DbPerOctave | Unit::Platform | Unit::AbState, _) => {
+            let options: Vec<(f32, String)> = match choices(spec.unit) {
+                Some(list) => list.iter().map(|(v, n)| (*v, n.to_string())).collect(),
+                None => [12.0, 24.0].iter().map(|v| (*v, spec.format(*v))).collect(),
             };
             view! {
                 <label class="param">

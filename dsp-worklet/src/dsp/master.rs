@@ -265,19 +265,19 @@ impl MasterChain {
         }
     }
 
-    /// Processes the master bus in place.
-    pub fn process(&mut self, l: &mut [f32], r: &mut [f32]) {
-        let n = l.len().min(r.len());
+    /// Processes the master bus in place (at most [`crate::BLOCK_FRAMES`] frames) and writes the
+    /// latency-matched unprocessed mix into `dry_out` (for the chain bypass and for A/B).
+    pub fn process(&mut self, l: &mut [f32], r: &mut [f32], dry_out: [&mut [f32]; 2]) {
+        let n = l.len().min(r.len()).min(crate::BLOCK_FRAMES);
         let (l, r) = (&mut l[..n], &mut r[..n]);
-        // Keep the latency-matched dry copy for the whole-chain bypass.
         let dry_len = self.dry[0].len();
-        let mut dry_out = [[0.0f32; crate::BLOCK_FRAMES]; 2];
-        for i in 0..n.min(crate::BLOCK_FRAMES) {
+        let [dry_l, dry_r] = dry_out;
+        for i in 0..n.min(dry_l.len()).min(dry_r.len()) {
             self.dry[0][self.dry_pos] = l[i];
             self.dry[1][self.dry_pos] = r[i];
             self.dry_pos = (self.dry_pos + 1) % dry_len;
-            dry_out[0][i] = self.dry[0][self.dry_pos];
-            dry_out[1][i] = self.dry[1][self.dry_pos];
+            dry_l[i] = self.dry[0][self.dry_pos];
+            dry_r[i] = self.dry[1][self.dry_pos];
         }
         // 1. EQ and tilt.
         if !self.eq_on.is_off() {
@@ -338,10 +338,10 @@ impl MasterChain {
         }
         // Whole-chain bypass.
         if self.chain_on.is_fading() || self.chain_on.amount() < 1.0 {
-            for i in 0..n.min(crate::BLOCK_FRAMES) {
+            for i in 0..n.min(dry_l.len()).min(dry_r.len()) {
                 let k = self.chain_on.next_amount();
-                l[i] = dry_out[0][i] + k * (l[i] - dry_out[0][i]);
-                r[i] = dry_out[1][i] + k * (r[i] - dry_out[1][i]);
+                l[i] = dry_l[i] + k * (l[i] - dry_l[i]);
+                r[i] = dry_r[i] + k * (r[i] - dry_r[i]);
             }
         }
     }

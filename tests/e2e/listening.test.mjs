@@ -1,0 +1,41 @@
+// Listening tools in Chromium: loudness-matched A/B says what it does and leaves the meters on
+// the master; "listen as Spotify" says how Spotify would play the master; correlation reads.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApp, sessionRate, dropFiles, setRange } from './lib/browser.mjs';
+import { encodeWav, sine } from './lib/wav.mjs';
+
+let app;
+before(async () => { app = await startApp(); });
+after(async () => { await app?.close(); });
+
+const value = async (page, id) => Number(await page.getByTestId(id).getAttribute('data-value'));
+
+test('A/B is loudness-matched, the platform preview says what Spotify does, correlation reads', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const x = sine({ freq: 1000, peakDb: -20, rate, seconds: 20 });
+  await dropFiles(page, [{ name: 'Tone.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  await setRange(page.getByTestId('out-gain'), 6); // the master: −14 LUFS, the mix: −20
+  await page.getByTestId('transport-play').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=transport-position]').textContent > '0:01.200', null, { timeout: 10_000 });
+
+  await page.getByTestId('ab-toggle').selectOption('2');
+  await page.getByTestId('ab-offset').filter({ hasText: /Hearing B, the master, turned down 6\.0 dB/ }).waitFor();
+  const m = await value(page, 'lufs-momentary');
+  assert.ok(Math.abs(m - -14) <= 0.1, `the meters still read the master: ${m} LUFS`);
+  await page.getByTestId('ab-toggle').selectOption('1');
+  await page.getByTestId('ab-offset').filter({ hasText: /Hearing A, the unmastered mix, at its own level/ }).waitFor();
+  await page.getByTestId('ab-toggle').selectOption('0');
+
+  await setRange(page.getByTestId('out-gain'), 12); // master now −8 LUFS
+  await page.getByTestId('meter-reset').click();
+  await page.getByTestId('platform-preview').selectOption('1');
+  await page.waitForTimeout(1200);
+  await page.getByTestId('platform-text').filter({ hasText: /Spotify will play this (5\.9|6\.0|6\.1) dB quieter/ }).waitFor({ timeout: 5000 });
+  const corr = await value(page, 'correlation');
+  assert.ok(Math.abs(corr - 1) < 1e-3, `identical channels correlate: ${corr}`);
+  await page.getByTestId('mono').check();
+  await page.getByTestId('transport-stop').click();
+});
