@@ -33,6 +33,8 @@ pub enum Command {
     RemoveTrack { track: u32 },
     /// Start integrated loudness, loudness range and peak readings afresh.
     ResetLoudness,
+    /// Run the spectrum analyser (only while the UI shows it).
+    SetAnalysis { on: bool },
 }
 
 const SET_TRACK_PARAM: f64 = 1.0;
@@ -44,6 +46,7 @@ const SEEK: f64 = 6.0;
 const SET_LOOP: f64 = 7.0;
 const REMOVE_TRACK: f64 = 8.0;
 const RESET_LOUDNESS: f64 = 9.0;
+const SET_ANALYSIS: f64 = 10.0;
 
 /// Largest whole number an f64 word carries exactly.
 const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
@@ -72,6 +75,7 @@ impl Command {
             Command::SetLoop { start, end } => [SET_LOOP, start as f64, end as f64, 0.0],
             Command::RemoveTrack { track } => [REMOVE_TRACK, track as f64, 0.0, 0.0],
             Command::ResetLoudness => [RESET_LOUDNESS, 0.0, 0.0, 0.0],
+            Command::SetAnalysis { on } => [SET_ANALYSIS, on as u8 as f64, 0.0, 0.0],
         }
     }
 
@@ -100,6 +104,7 @@ impl Command {
                 track: whole_u32(a)?,
             },
             RESET_LOUDNESS => Command::ResetLoudness,
+            SET_ANALYSIS => Command::SetAnalysis { on: a != 0.0 },
             _ => return Err(EngineError::UnknownCommand),
         })
     }
@@ -164,6 +169,7 @@ mod tests {
             },
             Command::RemoveTrack { track: u32::MAX },
             Command::ResetLoudness,
+            Command::SetAnalysis { on: true },
         ];
         for c in all {
             assert_eq!(Command::from_words(c.to_words()), Ok(c));

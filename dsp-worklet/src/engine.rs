@@ -68,6 +68,9 @@ pub struct Engine {
     correlation: [f64; 3],
     /// Monitoring: what is heard, never what is measured or exported.
     monitor: Monitor,
+    /// Spectrum analyser of the master, run only while `analysis` is on.
+    spectrum: crate::spectrum::Spectrum,
+    analysis: bool,
     /// Meter words (layout in [`crate::meter`]); sized whenever the track list changes.
     snapshot: Vec<f64>,
 }
@@ -99,6 +102,8 @@ impl Engine {
             mix_loudness: LoudnessMeter::new(2, sample_rate as u32),
             prechain: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
             correlation: [0.0; 3],
+            spectrum: crate::spectrum::Spectrum::new(sample_rate),
+            analysis: false,
             monitor: Monitor {
                 mono: false,
                 ab: 0.0,
@@ -108,7 +113,7 @@ impl Engine {
                 gain: LinearSmoother::new(1.0, 50.0, sample_rate),
                 source: LinearSmoother::new(0.0, 20.0, sample_rate),
             },
-            snapshot: vec![0.0; HEADER_WORDS],
+            snapshot: vec![-200.0; HEADER_WORDS + crate::spectrum::BANDS],
         }
     }
 
@@ -207,8 +212,10 @@ impl Engine {
             .map(|t| t.frames() as u64)
             .max()
             .unwrap_or(0);
-        self.snapshot
-            .resize(HEADER_WORDS + TRACK_WORDS * self.tracks.len(), 0.0);
+        self.snapshot.resize(
+            HEADER_WORDS + TRACK_WORDS * self.tracks.len() + crate::spectrum::BANDS,
+            -200.0,
+        );
         self.update_gates(true);
     }
 
@@ -310,6 +317,12 @@ impl Engine {
                 self.relocate(self.transport.position);
             }
             Command::RemoveTrack { track } => self.remove_track(track)?,
+            Command::SetAnalysis { on } => {
+                if !on {
+                    self.spectrum.clear();
+                }
+                self.analysis = on;
+            }
             Command::ResetLoudness => {
                 for m in [&mut self.loudness, &mut self.mix_loudness]
                     .into_iter()
@@ -432,6 +445,9 @@ impl Engine {
         if let Some(m) = &mut self.loudness {
             m.add(&[out_l, out_r]);
         }
+        if self.analysis {
+            self.spectrum.push(out_l, out_r);
+        }
         let [pl, pr] = &self.prechain;
         if let Some(m) = &mut self.mix_loudness {
             m.add(&[&pl[..n], &pr[..n]]);
@@ -550,6 +566,14 @@ impl Engine {
         ];
         let (head, body) = self.snapshot.split_at_mut(HEADER_WORDS);
         head.copy_from_slice(&header);
+        let (body, bands) = body.split_at_mut(body.len() - crate::spectrum::BANDS);
+        if self.analysis {
+            for (dst, b) in bands.iter_mut().zip(self.spectrum.analyse()) {
+                *dst = *b as f64;
+            }
+        } else {
+            bands.fill(-200.0);
+        }
         for (t, words) in self
             .tracks
             .iter_mut()

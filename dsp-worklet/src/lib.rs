@@ -18,6 +18,7 @@ pub mod pan;
 pub mod params;
 pub mod platform;
 pub mod smoother;
+pub mod spectrum;
 pub mod track;
 pub mod transport;
 

@@ -18,6 +18,7 @@
 //! | 16 | stereo correlation of the master over the window (−1…1; 0 for silence) |
 //! | 17, 18 | unmastered mix: integrated and short-term loudness (LUFS), for A/B |
 //! | 19, 20 | monitor gains in effect: A/B match and platform preview (dB) |
+//! | after the tracks | 60 spectrum bands (dB), 1/6 octave from 20 Hz, −200 while analysis is off |
 //! | 21 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
 
 /// Words before the per-track records.
@@ -104,6 +105,8 @@ pub struct MeterSnapshot {
     /// Monitor gains in effect: A/B match and platform preview, dB.
     pub ab_gain_db: f64,
     pub platform_gain_db: f64,
+    /// Spectrum of the master in 1/6-octave bands (dB), empty while analysis is off.
+    pub spectrum: Vec<f32>,
     pub tracks: Vec<TrackLevel>,
 }
 
@@ -116,6 +119,15 @@ impl MeterSnapshot {
             return None;
         }
         let body = w.get(HEADER_WORDS..HEADER_WORDS + n as usize * TRACK_WORDS)?;
+        let bands = w
+            .get(HEADER_WORDS + n as usize * TRACK_WORDS..)
+            .unwrap_or(&[]);
+        let spectrum = if bands.len() == crate::spectrum::BANDS && bands.iter().any(|b| *b > -199.0)
+        {
+            bands.iter().map(|b| *b as f32).collect()
+        } else {
+            Vec::new()
+        };
         Some(MeterSnapshot {
             position: header[0].max(0.0) as u64,
             playing: header[1] != 0.0,
@@ -137,6 +149,7 @@ impl MeterSnapshot {
             mix_short_term: header[18],
             ab_gain_db: header[19],
             platform_gain_db: header[20],
+            spectrum,
             tracks: body
                 .chunks_exact(TRACK_WORDS)
                 .map(|t| TrackLevel {

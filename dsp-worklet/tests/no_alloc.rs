@@ -83,6 +83,7 @@ fn process_and_meters_never_allocate() {
         e.apply(Command::SetMasterParam { param: p, value: v })
             .unwrap();
     }
+    e.apply(Command::SetAnalysis { on: true }).unwrap();
     let mut l = vec![0.0f32; 128];
     let mut r = vec![0.0f32; 128];
     let ((), calls) = armed(|| {

@@ -39,3 +39,22 @@ test('A/B is loudness-matched, the platform preview says what Spotify does, corr
   await page.getByTestId('mono').check();
   await page.getByTestId('transport-stop').click();
 });
+
+test('the analysis panel shows the spectrum peak at a sine\'s frequency and draws loudness history', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const x = sine({ freq: 1000, peakDb: -12, rate, seconds: 10 });
+  await dropFiles(page, [{ name: 'Tone.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  await page.locator('[data-testid=analysis] > summary').click();
+  await page.getByTestId('transport-play').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=transport-position]').textContent > '0:01.500', null, { timeout: 10_000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=spectrum]').dataset.peakHz !== '');
+  const peak = Number(await page.getByTestId('spectrum').getAttribute('data-peak-hz'));
+  assert.ok(Math.abs(Math.log2(peak / 1000)) <= 1 / 12, `spectrum peak at ${peak} Hz`);
+  const points = await page.locator('[data-testid=loudness-history] path').evaluate((p) => (p.getAttribute('d').match(/[ML]/g) || []).length);
+  assert.ok(points >= 5, `loudness history has ${points} points`);
+  // Spotify's −14 LUFS target on a −40…0 LUFS axis 160 high: y = 14/40·160 = 56.
+  assert.equal(await page.getByTestId('history-target').getAttribute('y1'), '56.0');
+  await page.getByTestId('transport-stop').click();
+});

@@ -31,6 +31,8 @@ pub struct Studio {
     pub clips: RwSignal<Vec<u32>>,
     /// The track open in the editor.
     pub selected: RwSignal<Option<u32>>,
+    /// Short-term loudness over the song while playing: (seconds, LUFS), ~10 points a second.
+    pub history: RwSignal<Vec<(f64, f64)>>,
     next_notice: StoredValue<u64>,
 }
 
@@ -43,6 +45,7 @@ impl Studio {
             loading: RwSignal::new(0),
             clips: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
+            history: RwSignal::new(Vec::new()),
             next_notice: StoredValue::new(1),
         }
     }
@@ -69,6 +72,7 @@ impl Studio {
                         }
                     });
                 }
+                self.record_history(&snap);
                 self.meters.set(snap);
             }),
             on_error: Box::new(move |e| self.report(e)),
@@ -83,6 +87,24 @@ impl Studio {
                     audio::send(&self.mix.with_untracked(|m| m.state_commands()));
                 }
                 Err(e) => self.report(e),
+            }
+        });
+    }
+
+    /// Adds a short-term loudness point while playing (starting over when the playhead jumps back).
+    fn record_history(self, snap: &MeterSnapshot) {
+        let rate = self.mix.with_untracked(|m| m.sample_rate).max(1.0) as f64;
+        let t = snap.position as f64 / rate;
+        let l = snap.loudness.short_term;
+        if !snap.playing || !l.is_finite() {
+            return;
+        }
+        self.history.update(|h| {
+            if h.last().is_some_and(|(last, _)| t < *last) {
+                h.clear();
+            }
+            if h.last().is_none_or(|(last, _)| t - last >= 0.1) {
+                h.push((t, l));
             }
         });
     }

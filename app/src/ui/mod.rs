@@ -1,6 +1,7 @@
 //! Components. State is plain data ([`crate::session::Mix`]) in signals; edits go through the
 //! [`controller::Studio`] handle, which updates the data and sends the engine its typed commands.
 
+pub mod analysis;
 pub mod controller;
 pub mod drop_zone;
 pub mod editor;
@@ -50,6 +51,7 @@ pub fn App() -> impl IntoView {
             </section>
             <editor::Editor/>
             <master_groups::Mastering/>
+            <analysis::Analysis/>
         </main>
     }
 }
