@@ -2,21 +2,13 @@
 // export keeps it until it falls below −90 dBFS), and a tempo-synced delay repeats on the beat.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, sessionRate, dropFiles, exportMix, setRange } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, exportMix, setControl as set } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise } from './lib/wav.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
 after(async () => { await app?.close(); });
 
-async function set(page, testid, value) {
-  const el = page.getByTestId(testid);
-  const kind = await el.evaluate((e) => (e.tagName === 'SELECT' ? 'select' : e.type));
-  if (kind === 'checkbox') { if (value) await el.check(); else await el.uncheck(); }
-  else if (kind === 'select') await el.selectOption(String(value));
-  else if (kind === 'range') await setRange(el, value);
-  else await el.evaluate((e, v) => { e.value = String(v); e.dispatchEvent(new Event('change', { bubbles: true })); }, value);
-}
 
 const peakDb = (chs, from, to) => {
   let p = 0;

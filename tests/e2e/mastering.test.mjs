@@ -3,20 +3,13 @@
 // dry mix back exactly.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, sessionRate, dropFiles, exportMix, setRange } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, exportMix, setControl as set } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise } from './lib/wav.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
 after(async () => { await app?.close(); });
 
-async function set(page, testid, value) {
-  const el = page.getByTestId(testid);
-  const kind = await el.evaluate((e) => (e.tagName === 'SELECT' ? 'select' : e.type));
-  if (kind === 'checkbox') { if (value) await el.check(); else await el.uncheck(); }
-  else if (kind === 'range') await setRange(el, value);
-  else await el.evaluate((e, v) => { e.value = String(v); e.dispatchEvent(new Event('change', { bubbles: true })); }, value);
-}
 
 test('the limiter holds −1 dBTP on a hot mix; bypass returns the dry mix', async () => {
   const page = await app.openPage();

@@ -5,7 +5,7 @@
 // highpass take Q in dB (20·log10 of our Q).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, sessionRate, dropFiles, exportMix } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, exportMix, setControl } from './lib/browser.mjs';
 import { encodeWav, decodeWav, amplitudeAt, dB } from './lib/wav.mjs';
 
 let app;
@@ -33,21 +33,7 @@ const CASES = [
     nodes: Q_BW4.map((q) => ({ type: 'lowpass', frequency: 6000, Q: 20 * Math.log10(q) })) },
 ];
 
-async function setParam(page, key, value) {
-  const el = page.getByTestId(`track-${key}`);
-  const kind = await el.evaluate((e) => (e.tagName === 'SELECT' ? 'select' : e.type));
-  if (kind === 'checkbox') {
-    if (value) await el.check(); else await el.uncheck();
-  } else if (kind === 'select') {
-    await el.selectOption(String(value));
-  } else {
-    await el.evaluate((e, v) => {
-      e.value = String(v);
-      e.dispatchEvent(new Event('input', { bubbles: true }));
-      e.dispatchEvent(new Event('change', { bubbles: true }));
-    }, value);
-  }
-}
+const setParam = (page, key, value) => setControl(page, `track-${key}`, value);
 
 test('filters and EQ bands match Chromium\'s BiquadFilterNode within 0.1 dB, measured on the export', async () => {
   const page = await app.openPage();

@@ -80,6 +80,24 @@ export async function setRange(locator, value) {
   }, value);
 }
 
+/** Sets any native control by its test id as a user would: checkbox (check/uncheck), select
+ * (choose), range (input event), number (change event). */
+export async function setControl(page, testid, value) {
+  const el = page.getByTestId(testid);
+  const kind = await el.evaluate((e) => (e.tagName === 'SELECT' ? 'select' : e.type));
+  if (kind === 'checkbox') {
+    if (value) await el.check(); else await el.uncheck();
+  } else if (kind === 'select') {
+    await el.selectOption(String(value));
+  } else {
+    await el.evaluate((e, v) => {
+      e.value = String(v);
+      e.dispatchEvent(new Event('input', { bubbles: true }));
+      e.dispatchEvent(new Event('change', { bubbles: true }));
+    }, value);
+  }
+}
+
 /** Opens the export dialog, picks a format, exports, and returns the downloaded bytes. */
 export async function exportMix(page, format) {
   if (!(await page.getByTestId('export-start').isVisible().catch(() => false))) {
