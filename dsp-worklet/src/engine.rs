@@ -99,7 +99,7 @@ impl Engine {
             song_frames: 0,
             master_meter: [LevelMeter::default(); 2],
             loudness: LoudnessMeter::new(2, sample_rate as u32),
-            mix_loudness: LoudnessMeter::new(2, sample_rate as u32),
+            mix_loudness: LoudnessMeter::loudness_only(2, sample_rate as u32),
             prechain: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
             correlation: [0.0; 3],
             spectrum: crate::spectrum::Spectrum::new(sample_rate),

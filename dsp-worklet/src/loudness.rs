@@ -70,6 +70,16 @@ impl LoudnessMeter {
         Some(LoudnessMeter { ebu, channels })
     }
 
+    /// A meter of momentary, short-term and integrated loudness only (no range, no peaks): what
+    /// loudness matching needs, at a fraction of the cost (no 4× true-peak oversampling).
+    pub fn loudness_only(channels: u32, rate: u32) -> Option<LoudnessMeter> {
+        let mode = Mode::M | Mode::S | Mode::I | Mode::HISTOGRAM;
+        Some(LoudnessMeter {
+            ebu: EbuR128::new(channels, rate, mode).ok()?,
+            channels,
+        })
+    }
+
     /// Adds planar audio (one slice per channel, equal lengths).
     pub fn add(&mut self, planar: &[&[f32]]) {
         // Only a channel-count mismatch can fail, which the engine never produces.
