@@ -105,6 +105,8 @@ pub async fn render_mix(
         }
     }
     let mut commands = mix.state_commands();
+    // Nobody reads live meters during an offline render.
+    commands.push(Command::SetMetering { on: false });
     commands.push(Command::Seek { frame: 0 });
     commands.push(Command::Play);
     port.post_message(&crate::js::object(&[

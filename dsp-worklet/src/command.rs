@@ -35,6 +35,8 @@ pub enum Command {
     ResetLoudness,
     /// Run the spectrum analyser (only while the UI shows it).
     SetAnalysis { on: bool },
+    /// Run the live meters (levels, loudness, correlation); the offline export turns them off.
+    SetMetering { on: bool },
 }
 
 const SET_TRACK_PARAM: f64 = 1.0;
@@ -47,6 +49,7 @@ const SET_LOOP: f64 = 7.0;
 const REMOVE_TRACK: f64 = 8.0;
 const RESET_LOUDNESS: f64 = 9.0;
 const SET_ANALYSIS: f64 = 10.0;
+const SET_METERING: f64 = 11.0;
 
 /// Largest whole number an f64 word carries exactly.
 const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
@@ -76,6 +79,7 @@ impl Command {
             Command::RemoveTrack { track } => [REMOVE_TRACK, track as f64, 0.0, 0.0],
             Command::ResetLoudness => [RESET_LOUDNESS, 0.0, 0.0, 0.0],
             Command::SetAnalysis { on } => [SET_ANALYSIS, on as u8 as f64, 0.0, 0.0],
+            Command::SetMetering { on } => [SET_METERING, on as u8 as f64, 0.0, 0.0],
         }
     }
 
@@ -105,6 +109,7 @@ impl Command {
             },
             RESET_LOUDNESS => Command::ResetLoudness,
             SET_ANALYSIS => Command::SetAnalysis { on: a != 0.0 },
+            SET_METERING => Command::SetMetering { on: a != 0.0 },
             _ => return Err(EngineError::UnknownCommand),
         })
     }
@@ -170,6 +175,7 @@ mod tests {
             Command::RemoveTrack { track: u32::MAX },
             Command::ResetLoudness,
             Command::SetAnalysis { on: true },
+            Command::SetMetering { on: false },
         ];
         for c in all {
             assert_eq!(Command::from_words(c.to_words()), Ok(c));

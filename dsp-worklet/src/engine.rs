@@ -71,6 +71,8 @@ pub struct Engine {
     /// Spectrum analyser of the master, run only while `analysis` is on.
     spectrum: crate::spectrum::Spectrum,
     analysis: bool,
+    /// Live meters on (realtime) or off (offline export, where nobody reads them).
+    metering: bool,
     /// Meter words (layout in [`crate::meter`]); sized whenever the track list changes.
     snapshot: Vec<f64>,
 }
@@ -104,6 +106,7 @@ impl Engine {
             correlation: [0.0; 3],
             spectrum: crate::spectrum::Spectrum::new(sample_rate),
             analysis: false,
+            metering: true,
             monitor: Monitor {
                 mono: false,
                 ab: 0.0,
@@ -317,6 +320,7 @@ impl Engine {
                 self.relocate(self.transport.position);
             }
             Command::RemoveTrack { track } => self.remove_track(track)?,
+            Command::SetMetering { on } => self.metering = on,
             Command::SetAnalysis { on } => {
                 if !on {
                     self.spectrum.clear();
@@ -432,6 +436,17 @@ impl Engine {
     fn process_block(&mut self, out_l: &mut [f32], out_r: &mut [f32]) {
         let n = out_l.len().min(out_r.len());
         self.mix_block(out_l, out_r, true);
+        if !self.metering {
+            for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
+                *l = clean(*l);
+                *r = clean(*r);
+            }
+            self.monitor.apply(out_l, out_r, &self.prechain);
+            if self.after_fade != AfterFade::Nothing && !self.declick.is_smoothing() {
+                self.finish(self.after_fade);
+            }
+            return;
+        }
         let [c_lr, c_ll, c_rr] = &mut self.correlation;
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
             *l = clean(*l);
