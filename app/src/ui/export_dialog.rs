@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::controller::use_studio;
+use super::job::Job;
 use crate::error::AppError;
 use crate::export::{download, render_mix};
 use crate::wav::{WavFormat, encode_stereo};
@@ -16,36 +17,25 @@ pub fn ExportDialog() -> impl IntoView {
     let s = use_studio();
     let open = RwSignal::new(false);
     let format = RwSignal::new(WavFormat::Pcm24);
-    let running = RwSignal::new(false);
-    let cancel = RwSignal::new(false);
-    let progress = RwSignal::new(0.0f64);
-    let status = RwSignal::new(String::new());
+    let job = Job::new();
 
     let start = move |_| {
-        if running.get_untracked() {
-            return;
-        }
         let mix = s.mix.get_untracked();
         let fmt = format.get_untracked();
-        running.set(true);
-        cancel.set(false);
-        progress.set(0.0);
-        status.set("Rendering…".into());
+        if !job.begin("Rendering…") {
+            return;
+        }
         spawn_local(async move {
             let t0 = js_sys::Date::now();
-            let result = render_mix(
-                &mix,
-                move |p| progress.set(p),
-                move || cancel.get_untracked(),
-            )
-            .await;
+            let result =
+                render_mix(&mix, move |p| job.progress.set(p), move || job.cancelled()).await;
             let outcome = match result {
                 Ok(None) => {
-                    status.set("Export cancelled.".into());
+                    job.status.set("Export cancelled.".into());
                     Ok(())
                 }
                 Ok(Some(r)) => {
-                    status.set("Writing WAV…".into());
+                    job.status.set("Writing WAV…".into());
                     let rendered_at = js_sys::Date::now();
                     encode_stereo(&r.left, &r.right, r.sample_rate as u32, fmt)
                         .map_err(|e| AppError::Export {
@@ -56,7 +46,7 @@ pub fn ExportDialog() -> impl IntoView {
                             let secs = r.left.len() as f64 / r.sample_rate as f64;
                             let took = (js_sys::Date::now() - t0) / 1000.0;
                             let render = (rendered_at - t0) / 1000.0;
-                            status.set(format!(
+                            job.status.set(format!(
                                 "Exported “{EXPORT_FILE_NAME}”: {secs:.1} s, {} Hz, {} — {:.0}× realtime (render {render:.2} s, write {:.2} s).",
                                 r.sample_rate,
                                 fmt.label(),
@@ -69,10 +59,10 @@ pub fn ExportDialog() -> impl IntoView {
                 Err(e) => Err(e),
             };
             if let Err(e) = outcome {
-                status.set(String::new());
+                job.status.set(String::new());
                 s.report(e);
             }
-            running.set(false);
+            job.finish();
         });
     };
 
@@ -105,7 +95,7 @@ pub fn ExportDialog() -> impl IntoView {
                 </span>
                 <button
                     data-testid="export-start"
-                    disabled=move || running.get()
+                    disabled=move || job.running.get()
                     on:click=start
                 >
                     "Export"
@@ -114,16 +104,16 @@ pub fn ExportDialog() -> impl IntoView {
                     data-testid="export-progress"
                     aria-label="Export progress"
                     max="1"
-                    prop:value=move || progress.get()
+                    prop:value=move || job.progress.get()
                 ></progress>
                 <button
                     data-testid="export-cancel"
-                    disabled=move || !running.get()
-                    on:click=move |_| cancel.set(true)
+                    disabled=move || !job.running.get()
+                    on:click=move |_| job.cancel.set(true)
                 >
                     "Cancel"
                 </button>
-                <output data-testid="export-status">{move || status.get()}</output>
+                <output data-testid="export-status">{move || job.status.get()}</output>
             </div>
         </Show>
     }

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use crate::audio;
 
 use super::controller::use_studio;
+use super::level_meter::{ClipLight, PeakMeter};
 use super::master_groups::MasterParamGroup;
 use super::param_slider::ParamSlider;
 
@@ -21,19 +22,13 @@ pub fn Master() -> impl IntoView {
     let clipped = move || s.clips.with(|c| c.contains(&0));
     let meter = move |ch: usize, name: &'static str| {
         view! {
-            <meter
-                data-testid="master-meter"
-                data-channel=name
-                aria-label=format!("Master level {name}")
-                min="-60"
-                max="0"
-                low="-18"
-                high="-6"
-                optimum="-30"
-                prop:value=move || peak(ch).max(-60.0).to_string()
-                data-peak-db=move || format!("{:.2}", peak(ch))
-                data-rms-db=move || format!("{:.2}", rms(ch))
-            ></meter>
+            <PeakMeter
+                testid="master-meter"
+                channel=name
+                label=format!("Master level {name}")
+                peak=Signal::derive(move || peak(ch))
+                rms=Signal::derive(move || rms(ch))
+            />
         }
     };
     view! {
@@ -51,15 +46,12 @@ pub fn Master() -> impl IntoView {
             <div class="meter-wrap">
                 {meter(0, "L")}
                 {meter(1, "R")}
-                <button
-                    class="clip"
-                    data-testid="master-clip"
-                    class:on=clipped
-                    aria-label="Master clip indicator (click to clear)"
-                    on:click=move |_| s.clear_clip(0)
-                >
-                    {move || if clipped() { "CLIP" } else { "" }}
-                </button>
+                <ClipLight
+                    testid="master-clip"
+                    label="Master clip indicator (click to clear)".to_string()
+                    on=Signal::derive(clipped)
+                    clear=Callback::new(move |_| s.clear_clip(0))
+                />
                 <span class="meter-readout">
                     {move || {
                         let p = peak(0).max(peak(1));

@@ -8,6 +8,8 @@ pub mod editor;
 pub mod eq_curve;
 pub mod errors;
 pub mod export_dialog;
+pub mod job;
+pub mod level_meter;
 pub mod master;
 pub mod master_groups;
 pub mod param_slider;

@@ -5,6 +5,7 @@ use dsp_worklet::params::ParamId;
 use leptos::prelude::*;
 
 use super::controller::use_studio;
+use super::level_meter::{ClipLight, PeakMeter};
 use super::param_slider::ParamSlider;
 use super::waveform::Waveform;
 
@@ -111,27 +112,18 @@ pub fn Strip(id: u32) -> impl IntoView {
                     })
                     .collect_view()}
                 <div class="meter-wrap">
-                    <meter
-                        data-testid="track-meter"
-                        aria-label=format!("Level, {name}")
-                        min="-60"
-                        max="0"
-                        low="-18"
-                        high="-6"
-                        optimum="-30"
-                        prop:value=move || peak_db().max(-60.0).to_string()
-                        data-peak-db=move || format!("{:.2}", peak_db())
-                        data-rms-db=move || format!("{:.2}", rms_db())
-                    ></meter>
-                    <button
-                        class="clip"
-                        data-testid="track-clip"
-                        class:on=clipped
-                        aria-label=format!("Clip indicator, {name} (click to clear)")
-                        on:click=move |_| s.clear_clip(id)
-                    >
-                        {move || if clipped() { "CLIP" } else { "" }}
-                    </button>
+                    <PeakMeter
+                        testid="track-meter"
+                        label=format!("Level, {name}")
+                        peak=Signal::derive(peak_db)
+                        rms=Signal::derive(rms_db)
+                    />
+                    <ClipLight
+                        testid="track-clip"
+                        label=format!("Clip indicator, {name} (click to clear)")
+                        on=Signal::derive(clipped)
+                        clear=Callback::new(move |_| s.clear_clip(id))
+                    />
                     <span class="meter-readout">
                         {move || {
                             let p = peak_db();

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::controller::use_studio;
+use super::job::Job;
 use crate::matching::match_target;
 use crate::targets::{CEILING_RANGE, LUFS_RANGE, PRESETS, Target};
 
@@ -13,26 +14,19 @@ pub fn TargetPanel() -> impl IntoView {
     let s = use_studio();
     let target = move || s.mix.with(|m| m.target);
     let set_target = move |t: Target| s.mix.update(|m| m.target = t);
-    let running = RwSignal::new(false);
-    let cancel = RwSignal::new(false);
-    let progress = RwSignal::new(0.0f64);
-    let status = RwSignal::new(String::new());
+    let job = Job::new();
     let start = move |_| {
-        if running.get_untracked() {
-            return;
-        }
         let mix = s.mix.get_untracked();
         let t = mix.target;
-        running.set(true);
-        cancel.set(false);
-        progress.set(0.0);
-        status.set(format!("Rendering and measuring for {} LUFS…", t.lufs));
+        if !job.begin(format!("Rendering and measuring for {} LUFS…", t.lufs)) {
+            return;
+        }
         spawn_local(async move {
             match match_target(
                 &mix,
                 t,
-                move |p| progress.set(p),
-                move || cancel.get_untracked(),
+                move |p| job.progress.set(p),
+                move || job.cancelled(),
             )
             .await
             {
@@ -41,7 +35,7 @@ pub fn TargetPanel() -> impl IntoView {
                     s.set_master(ParamId::LimCeiling, t.ceiling);
                     s.set_master(ParamId::MasterBypass, 0.0);
                     s.set_master(ParamId::LimInput, m.input_gain_db);
-                    status.set(format!(
+                    job.status.set(format!(
                         "{}: {:.1} LUFS integrated, true peak {:.1} dBTP, limiter input {:+.1} dB ({} pass{}).",
                         if m.on_target { "Matched" } else { "Closest reachable" },
                         m.integrated,
@@ -51,13 +45,13 @@ pub fn TargetPanel() -> impl IntoView {
                         if m.passes == 1 { "" } else { "es" }
                     ));
                 }
-                Ok(None) => status.set("Matching cancelled.".into()),
+                Ok(None) => job.status.set("Matching cancelled.".into()),
                 Err(e) => {
-                    status.set(String::new());
+                    job.status.set(String::new());
                     s.report(e);
                 }
             }
-            running.set(false);
+            job.finish();
         });
     };
     let number = move |testid: &'static str,
@@ -112,14 +106,14 @@ pub fn TargetPanel() -> impl IntoView {
                 <span class="param-name">"Ceiling (dBTP)"</span>
                 {number("target-ceiling", CEILING_RANGE, |t| t.ceiling, |t, v| Target::custom(t.lufs, v))}
             </label>
-            <button data-testid="match-target" disabled=move || running.get() on:click=start>
+            <button data-testid="match-target" disabled=move || job.running.get() on:click=start>
                 "Match target"
             </button>
-            <progress data-testid="match-progress" max="1" prop:value=move || progress.get()></progress>
-            <button data-testid="match-cancel" disabled=move || !running.get() on:click=move |_| cancel.set(true)>
+            <progress data-testid="match-progress" max="1" prop:value=move || job.progress.get()></progress>
+            <button data-testid="match-cancel" disabled=move || !job.running.get() on:click=move |_| job.cancel.set(true)>
                 "Cancel"
             </button>
-            <output data-testid="match-status">{move || status.get()}</output>
+            <output data-testid="match-status">{move || job.status.get()}</output>
         </fieldset>
     }
 }
