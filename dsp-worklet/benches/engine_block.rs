@@ -2,7 +2,7 @@
 //! Figures are reported as % of the 2.667 ms block budget at 48 kHz by `scripts/bench`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use dsp_worklet::{BLOCK_FRAMES, Command, Engine, ParamId};
+use dsp_worklet::{BLOCK_FRAMES, Command, Engine, bench_session};
 use std::hint::black_box;
 
 fn session(tracks: u32, full_strip: bool) -> Engine {
@@ -10,45 +10,10 @@ fn session(tracks: u32, full_strip: bool) -> Engine {
     let mut e = Engine::new(rate);
     let frames = 48_000 * 10;
     for id in 0..tracks {
-        let f = 55.0 * (1.0 + id as f32);
-        let ch: Vec<f32> = (0..frames)
-            .map(|i| 0.1 * (2.0 * std::f32::consts::PI * f * i as f32 / rate).sin())
-            .collect();
+        let ch = bench_session::stem(id, frames, rate);
         e.add_track(id, vec![ch.clone(), ch]).unwrap();
-        e.apply(Command::SetTrackParam {
-            track: id,
-            param: ParamId::Gain,
-            value: -3.0,
-        })
-        .unwrap();
-        e.apply(Command::SetTrackParam {
-            track: id,
-            param: ParamId::Pan,
-            value: (id as f32 * 17.0) % 200.0 - 100.0,
-        })
-        .unwrap();
-        if full_strip {
-            for (param, value) in [
-                (ParamId::HpOn, 1.0),
-                (ParamId::LpOn, 1.0),
-                (ParamId::EqOn, 1.0),
-                (ParamId::Eq1Gain, 3.0),
-                (ParamId::Eq2Gain, -4.0),
-                (ParamId::Eq3Gain, 2.0),
-                (ParamId::Eq4Gain, 1.5),
-                (ParamId::GateOn, 1.0),
-                (ParamId::CompOn, 1.0),
-                (ParamId::SatOn, 1.0),
-                (ParamId::Send1Level, -12.0),
-                (ParamId::Send2Level, -18.0),
-            ] {
-                e.apply(Command::SetTrackParam {
-                    track: id,
-                    param,
-                    value,
-                })
-                .unwrap();
-            }
+        for c in bench_session::track_commands(id, full_strip) {
+            e.apply(c).unwrap();
         }
     }
     e.apply(Command::SetLoop {

@@ -7,6 +7,7 @@
 //! the stems and the transport, sums every track into a stereo bus on 128-frame blocks in
 //! [`Engine::process`], and publishes a [`MeterSnapshot`] that the shell posts back to the UI.
 
+pub mod bench_session;
 pub mod command;
 pub mod dsp;
 pub mod engine;

@@ -48,6 +48,30 @@ impl LevelMeter {
         self.clipped |= a >= 1.0;
     }
 
+    /// Adds a block of samples: eight lanes of peak and sum of squares (f32 within the block,
+    /// f64 across blocks), so it vectorises.
+    #[inline]
+    pub fn add_block(&mut self, x: &[f32]) {
+        let mut peak = [0.0f32; 8];
+        let mut sq = [0.0f32; 8];
+        let chunks = x.chunks_exact(8);
+        for &v in chunks.remainder() {
+            peak[0] = peak[0].max(v.abs());
+            sq[0] += v * v;
+        }
+        for c in chunks {
+            for k in 0..8 {
+                peak[k] = peak[k].max(c[k].abs());
+                sq[k] += c[k] * c[k];
+            }
+        }
+        let p = peak.iter().fold(self.peak, |a, &b| a.max(b));
+        self.peak = p;
+        self.sum_sq += sq.iter().map(|&v| v as f64).sum::<f64>();
+        self.count = self.count.saturating_add(x.len() as u32);
+        self.clipped |= p >= 1.0;
+    }
+
     /// Adds `n` samples of silence.
     #[inline]
     pub fn add_silence(&mut self, n: usize) {

@@ -281,34 +281,38 @@ impl Track {
                 offset,
             );
         }
+        // Fader, mute gate and pan into the scratch buffers (a mono stem fans out to both),
+        // then meter and sum them: separate passes over contiguous blocks, so they vectorise.
         if smoothing {
-            for (((x_l, x_r), y_l), y_r) in sl.iter().zip(right).zip(out_l).zip(out_r) {
+            for (a, b) in sl.iter_mut().zip(sr.iter_mut()) {
                 let g = self.gain.next_value() * self.gate.next_value();
                 let (p_l, p_r) = pan_gains(channels, self.pan_pos.next_value());
-                let (a, b) = (x_l * g * p_l, x_r * g * p_r);
-                *y_l += a;
-                *y_r += b;
-                self.meter.add(a);
-                self.meter.add(b);
+                let x_r = if stereo { *b } else { *a };
+                *b = x_r * g * p_r;
+                *a *= g * p_l;
             }
         } else {
             let g = self.gain.current() * self.gate.current();
             let (p_l, p_r) = pan_gains(channels, self.pan_pos.current());
             let (g_l, g_r) = (g * p_l, g * p_r);
-            for (((x_l, x_r), y_l), y_r) in sl.iter().zip(right).zip(out_l).zip(out_r) {
-                let (a, b) = (x_l * g_l, x_r * g_r);
-                *y_l += a;
-                *y_r += b;
-                self.meter.add(a);
-                self.meter.add(b);
+            if stereo {
+                sr.iter_mut().for_each(|b| *b *= g_r);
+            } else {
+                sr.iter_mut().zip(sl.iter()).for_each(|(b, a)| *b = a * g_r);
             }
+            sl.iter_mut().for_each(|a| *a *= g_l);
         }
+        for (y, a) in out_l.iter_mut().zip(sl.iter()) {
+            *y += a;
+        }
+        for (y, b) in out_r.iter_mut().zip(sr.iter()) {
+            *y += b;
+        }
+        self.meter.add_block(sl);
+        self.meter.add_block(sr);
     }
 }
 
-/// Adds a block's sends into the bus inputs: pan and mute/solo always apply; the fader applies to
-/// post-fader sends. Works on copies of the fader/gate/pan smoothers (`smoothers`) so the main pass
-/// sees the same ramp.
 #[allow(clippy::too_many_arguments)]
 fn add_sends(
     send_gain: &mut [LinearSmoother; 2],

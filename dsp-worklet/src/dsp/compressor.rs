@@ -3,7 +3,8 @@
 //! (attack while it rises, release while it falls) → makeup. Stereo-linked (the louder channel
 //! drives both).
 
-use super::{Processor, one_pole};
+use super::{Processor, fast_math, one_pole};
+use crate::BLOCK_FRAMES;
 use crate::params::db_to_gain;
 use crate::smoother::LinearSmoother;
 
@@ -37,6 +38,8 @@ pub struct Compressor {
     reduction_db: f32,
     /// Deepest gain reduction since the meter last read it, dB.
     pub(crate) max_reduction_db: f32,
+    /// Per-frame working buffer of the block path (target, then smoothed reduction, dB).
+    scratch: [f32; BLOCK_FRAMES],
 }
 
 impl Compressor {
@@ -63,6 +66,7 @@ impl Compressor {
             makeup: db_to_gain(makeup_db),
             reduction_db: 0.0,
             max_reduction_db: 0.0,
+            scratch: [0.0; BLOCK_FRAMES],
         }
     }
 
@@ -108,6 +112,54 @@ impl Compressor {
     }
 }
 
+impl Compressor {
+    /// Gain reduction the static curve asks for at linear `level`, dB (≥ 0). Far below the knee
+    /// with nothing to release, the computer's answer is 0 dB: the log is skipped.
+    #[inline]
+    fn target_db(level: f32, t: f32, ratio: f32, w: f32) -> f32 {
+        if level < 1e-9 {
+            0.0
+        } else {
+            let x = fast_math::gain_to_db(level);
+            (x - gain_computer_db(x, t, ratio, w)).max(0.0)
+        }
+    }
+
+    /// One step of the smooth branching peak detector towards `target` dB; returns the
+    /// smoothed reduction.
+    #[inline]
+    fn detect(&mut self, target: f32) -> f32 {
+        let a = if target > self.reduction_db {
+            self.attack
+        } else {
+            self.release
+        };
+        self.reduction_db = a * self.reduction_db + (1.0 - a) * target;
+        if self.reduction_db < 1e-6 {
+            self.reduction_db = 0.0;
+        }
+        self.max_reduction_db = self.max_reduction_db.max(self.reduction_db);
+        self.reduction_db
+    }
+
+    /// Linear gain for a smoothed reduction and the makeup in dB.
+    #[inline]
+    fn gain(&self, reduction_db: f32, makeup_db: f32) -> f32 {
+        if reduction_db == 0.0 {
+            self.makeup
+        } else {
+            fast_math::db_to_gain(makeup_db - reduction_db)
+        }
+    }
+
+    fn smoothing(&self) -> bool {
+        self.threshold_db.is_smoothing()
+            || self.ratio.is_smoothing()
+            || self.knee_db.is_smoothing()
+            || self.makeup_db.is_smoothing()
+    }
+}
+
 impl Processor for Compressor {
     #[inline]
     fn tick(&mut self, l: f32, r: f32, stereo: bool) -> (f32, f32) {
@@ -120,29 +172,46 @@ impl Processor for Compressor {
         } else {
             l.abs()
         };
-        // Far below the knee with nothing to release, the computer's answer is 0 dB: skip the log.
-        let target = if level < 1e-9 {
-            0.0
-        } else {
-            let x = 20.0 * level.log10();
-            (x - gain_computer_db(x, t, ratio, w)).max(0.0)
-        };
-        let a = if target > self.reduction_db {
-            self.attack
-        } else {
-            self.release
-        };
-        self.reduction_db = a * self.reduction_db + (1.0 - a) * target;
-        if self.reduction_db < 1e-6 {
-            self.reduction_db = 0.0;
-        }
-        self.max_reduction_db = self.max_reduction_db.max(self.reduction_db);
-        let g = if self.reduction_db == 0.0 {
-            self.makeup
-        } else {
-            db_to_gain(makeup - self.reduction_db)
-        };
+        let reduction = self.detect(Self::target_db(level, t, ratio, w));
+        let g = self.gain(reduction, makeup);
         (l * g, r * g)
+    }
+
+    /// With the settings steady, three passes per block — the static curve for every frame (no
+    /// state), the detector (the only recursion), then the gains — with the same arithmetic as
+    /// `tick`, bit for bit.
+    fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
+        if self.smoothing() {
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                (*a, *b) = self.tick(*a, *b, stereo);
+            }
+            return;
+        }
+        let t = self.threshold_db.current();
+        let ratio = self.ratio.current();
+        let w = self.knee_db.current();
+        let makeup = self.makeup_db.current();
+        for (l, r) in l.chunks_mut(BLOCK_FRAMES).zip(r.chunks_mut(BLOCK_FRAMES)) {
+            let mut buf = self.scratch;
+            let buf = &mut buf[..l.len()];
+            if stereo {
+                for ((d, a), b) in buf.iter_mut().zip(&*l).zip(&*r) {
+                    *d = Self::target_db(a.abs().max(b.abs()), t, ratio, w);
+                }
+            } else {
+                for (d, a) in buf.iter_mut().zip(&*l) {
+                    *d = Self::target_db(a.abs(), t, ratio, w);
+                }
+            }
+            for d in buf.iter_mut() {
+                *d = self.detect(*d);
+            }
+            for ((a, b), d) in l.iter_mut().zip(r.iter_mut()).zip(&*buf) {
+                let g = self.gain(*d, makeup);
+                *a *= g;
+                *b *= g;
+            }
+        }
     }
 
     fn reset(&mut self) {

@@ -129,6 +129,39 @@ impl Processor for Equalizer {
         (l, r)
     }
 
+    /// Band by band over the block (the same arithmetic as `tick`, in a different order): a
+    /// steady band runs as one tight loop per channel pair.
+    fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
+        let fs = self.sample_rate;
+        for b in &mut self.bands {
+            if !b.smoothing() {
+                if b.gain_db.current() == 0.0 {
+                    b.state = Default::default();
+                } else if stereo {
+                    SvfState::run_pair(&mut b.state, &b.coefs, l, r);
+                } else {
+                    b.state[0].run(&b.coefs, l);
+                }
+                continue;
+            }
+            for (x, y) in l.iter_mut().zip(r.iter_mut()) {
+                if b.smoothing() {
+                    b.log_freq.next_value();
+                    b.gain_db.next_value();
+                    b.log_q.next_value();
+                    b.design(fs);
+                } else if b.gain_db.current() == 0.0 {
+                    b.state = Default::default();
+                    continue;
+                }
+                *x = b.state[0].tick(&b.coefs, *x);
+                if stereo {
+                    *y = b.state[1].tick(&b.coefs, *y);
+                }
+            }
+        }
+    }
+
     fn reset(&mut self) {
         for b in &mut self.bands {
             b.state = Default::default();

@@ -99,6 +99,22 @@ impl Processor for PassFilter {
         (l, r)
     }
 
+    fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
+        if self.log_freq.is_smoothing() {
+            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                (*a, *b) = self.tick(*a, *b, stereo);
+            }
+            return;
+        }
+        for s in 0..self.sections() {
+            if stereo {
+                SvfState::run_pair(&mut self.state[s], &self.coefs[s], l, r);
+            } else {
+                self.state[s][0].run(&self.coefs[s], l);
+            }
+        }
+    }
+
     fn reset(&mut self) {
         self.state = Default::default();
     }

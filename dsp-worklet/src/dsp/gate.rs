@@ -108,7 +108,7 @@ impl Processor for Gate {
             self.gain_db = target;
         }
         if self.gain_db != before {
-            self.gain = crate::params::db_to_gain(self.gain_db);
+            self.gain = super::fast_math::db_to_gain(self.gain_db);
         }
         self.max_reduction_db = self.max_reduction_db.max(-self.gain_db);
         (l * self.gain, r * self.gain)

@@ -7,6 +7,7 @@ pub mod compressor;
 pub mod crossover;
 pub mod delay;
 pub mod eq;
+pub mod fast_math;
 pub mod filters;
 pub mod gate;
 pub mod limiter;
@@ -22,6 +23,14 @@ pub trait Processor {
     /// Processes one frame. For mono input `r` is a copy of `l` and the result's right half is
     /// ignored.
     fn tick(&mut self, l: f32, r: f32, stereo: bool) -> (f32, f32);
+    /// Processes a block in place, exactly as `tick` frame by frame would (bit for bit); a
+    /// processor may override it with a faster loop (for example filter section by section).
+    #[inline]
+    fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
+        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+            (*a, *b) = self.tick(*a, *b, stereo);
+        }
+    }
     /// Clears internal state (filter memories, envelopes).
     fn reset(&mut self);
 }

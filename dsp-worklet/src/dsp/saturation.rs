@@ -4,8 +4,13 @@
 //! and decimated through the same FIR. The filters' delay is exactly [`LATENCY_FRAMES`] at the
 //! base rate; the dry path is delayed to match, so the mix control and the bypass crossfade are
 //! phase-aligned, and the strip has the same latency whether saturation is on or off.
+//!
+//! The work is done a block at a time, one polyphase branch at a time: every filter tap is one
+//! multiply-add over a contiguous run of up to [`BLOCK_FRAMES`] samples, which compilers turn into
+//! SIMD (SSE natively, `simd128` in the worklet). Each output still sums its taps in the same
+//! order whatever the block size, so splitting a block never changes a bit of the output.
 
-use super::Processor;
+use crate::BLOCK_FRAMES;
 use crate::params::db_to_gain;
 use crate::smoother::LinearSmoother;
 
@@ -58,22 +63,6 @@ fn design_fir() -> [f32; FIR_TAPS] {
     h
 }
 
-/// Dot product with eight independent accumulators, so the compiler can vectorise it and the
-/// additions do not wait on each other.
-#[inline]
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let (ra, rb) = (ca.remainder(), cb.remainder());
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[4]) + (acc[1] + acc[5]) + (acc[2] + acc[6]) + (acc[3] + acc[7]) + tail
-}
-
 /// The interpolator's polyphase branches: branch `p` holds taps `p, p + 4, p + 8, …` (zero-padded
 /// to equal length), pre-scaled by the oversampling factor to restore the level zero-stuffing
 /// takes away.
@@ -86,105 +75,151 @@ fn branches(fir: &[f32; FIR_TAPS]) -> [[f32; PHASE_TAPS]; OVERSAMPLE] {
     })
 }
 
+/// The decimator's taps split by phase: `phase[q][j] = fir[4j + q]` (zero-padded).
+fn decimator_phases(fir: &[f32; FIR_TAPS]) -> [[f32; PHASE_TAPS]; OVERSAMPLE] {
+    core::array::from_fn(|q| {
+        core::array::from_fn(|j| fir.get(q + OVERSAMPLE * j).map_or(0.0, |h| *h))
+    })
+}
+
 /// `tanh` by Lambert's continued fraction (7th order): within 1e-6 of `tanh` below |x| = 3 and
-/// within 1.1e-4 everywhere; it reaches ±1 at |x| ≈ 4.97, where it is clamped (continuously).
-/// Far cheaper than libm's `tanh` in wasm.
+/// within 1.1e-4 everywhere; it reaches ±1 at |x| ≈ 4.97, where the input is clamped
+/// (continuously, and without a branch, so a block of them vectorises). Far cheaper than libm's
+/// `tanh` in wasm.
 #[inline]
 pub fn fast_tanh(x: f32) -> f32 {
-    if x.abs() >= 4.97 {
-        return x.signum();
-    }
+    let x = x.clamp(-4.97, 4.97);
     let x2 = x * x;
     let num = x * (135_135.0 + x2 * (17_325.0 + x2 * (378.0 + x2)));
     let den = 135_135.0 + x2 * (62_370.0 + x2 * (3_150.0 + x2 * 28.0));
     num / den
 }
 
-/// One channel's filter histories and dry delay, stored twice over so a window is always one
-/// contiguous slice (no modulo in the inner loops).
-#[derive(Clone, Copy, Debug)]
+/// History kept in front of each block: the filters' reach at the base rate (24 frames), which is
+/// also the dry path's delay.
+const HISTORY: usize = PHASE_TAPS - 1;
+const BUF: usize = HISTORY + BLOCK_FRAMES;
+
+/// `acc[i] += Σ_j taps[j] · src[end + i − j]` for every `i` in the block. Outputs are taken eight
+/// at a time and held in registers while every tap passes over them (a multiply-add along time,
+/// which vectorises); every `acc[i]` sums its taps in `j` order, whatever the block size.
+#[inline]
+fn convolve_add(acc: &mut [f32], taps: &[f32], src: &[f32; BUF], end: usize) {
+    const LANES: usize = 8;
+    let mut chunks = acc.chunks_exact_mut(LANES);
+    let mut start = end;
+    for out in &mut chunks {
+        let mut a = [0.0f32; LANES];
+        a.copy_from_slice(out);
+        for (j, &h) in taps.iter().enumerate() {
+            let s = &src[start - j..start - j + LANES];
+            for k in 0..LANES {
+                a[k] += h * s[k];
+            }
+        }
+        out.copy_from_slice(&a);
+        start += LANES;
+    }
+    for (i, a) in chunks.into_remainder().iter_mut().enumerate() {
+        for (j, &h) in taps.iter().enumerate() {
+            *a += h * src[start + i - j];
+        }
+    }
+}
+
+/// One channel's state: the base-rate input with [`HISTORY`] frames of history in front (the
+/// upsampler's memory and the dry delay line at once), and the shaped oversampled signal split
+/// into its four phases, each with the same history (the decimator's memory).
+#[derive(Clone, Debug)]
 struct Channel {
-    up: [f32; 2 * PHASE_TAPS],
-    up_pos: usize,
-    down: [f32; 2 * FIR_TAPS],
-    down_pos: usize,
-    dry: [f32; LATENCY_FRAMES + 1],
-    dry_pos: usize,
+    input: [f32; BUF],
+    shaped: [[f32; BUF]; OVERSAMPLE],
 }
 
 impl Default for Channel {
     fn default() -> Self {
         Channel {
-            up: [0.0; 2 * PHASE_TAPS],
-            up_pos: 0,
-            down: [0.0; 2 * FIR_TAPS],
-            down_pos: 0,
-            dry: [0.0; LATENCY_FRAMES + 1],
-            dry_pos: 0,
+            input: [0.0; BUF],
+            shaped: [[0.0; BUF]; OVERSAMPLE],
         }
     }
 }
 
 impl Channel {
-    /// The input from [`LATENCY_FRAMES`] frames ago (the dry path), after storing `x`.
+    /// Stores a block (≤ [`BLOCK_FRAMES`]) of input after the history.
     #[inline]
-    fn delay(&mut self, x: f32) -> f32 {
-        self.dry[self.dry_pos] = x;
-        self.dry_pos += 1;
-        if self.dry_pos == self.dry.len() {
-            self.dry_pos = 0;
-        }
-        self.dry[self.dry_pos]
+    fn load(&mut self, x: &[f32]) {
+        self.input[HISTORY..HISTORY + x.len()].copy_from_slice(x);
     }
 
-    /// Oversampled saturation of `x`: returns the decimated, shaped sample.
+    /// The dry path: the input [`HISTORY`] frames ago, for the block just loaded.
     #[inline]
-    fn saturate(
-        &mut self,
-        x: f32,
-        fir: &[f32; FIR_TAPS],
-        branches: &[[f32; PHASE_TAPS]; OVERSAMPLE],
-        drive: f32,
-    ) -> f32 {
-        // Newest input first in `up[up_pos ..]`.
-        self.up_pos = if self.up_pos == 0 {
-            PHASE_TAPS - 1
-        } else {
-            self.up_pos - 1
-        };
-        self.up[self.up_pos] = x;
-        self.up[self.up_pos + PHASE_TAPS] = x;
-        let hist = &self.up[self.up_pos..self.up_pos + PHASE_TAPS];
-        let inv_drive = 1.0 / drive;
-        let mut out = 0.0;
-        for (phase, branch) in branches.iter().enumerate() {
-            let u = dot(branch, hist);
-            let v = fast_tanh(u * drive) * inv_drive;
-            self.down_pos = if self.down_pos == 0 {
-                FIR_TAPS - 1
-            } else {
-                self.down_pos - 1
-            };
-            self.down[self.down_pos] = v;
-            self.down[self.down_pos + FIR_TAPS] = v;
-            if phase == 0 {
-                // Decimate on the window that ends at phase 0: the delay is then exactly
-                // 2 × 48 oversampled samples = 24 frames.
-                out = dot(&self.down[self.down_pos..self.down_pos + FIR_TAPS], fir);
+    fn dry(&self, n: usize) -> &[f32] {
+        &self.input[..n]
+    }
+
+    /// Moves the last [`HISTORY`] frames of an `n`-frame block to the front, ready for the next.
+    #[inline]
+    fn advance(&mut self, n: usize, shaped_too: bool) {
+        self.input.copy_within(n..n + HISTORY, 0);
+        if shaped_too {
+            for s in &mut self.shaped {
+                s.copy_within(n..n + HISTORY, 0);
             }
         }
-        out
+    }
+
+    /// Upsamples the loaded block, shapes it with per-frame `drive` (and its inverse), and
+    /// decimates into `out`.
+    fn saturate(&mut self, k: &Kernels, drive: &[f32], inv_drive: &[f32], out: &mut [f32]) {
+        let n = out.len();
+        for (p, branch) in k.up.iter().enumerate() {
+            let (_, block) = self.shaped[p].split_at_mut(HISTORY);
+            let u = &mut block[..n];
+            u.fill(0.0);
+            convolve_add(u, branch, &self.input, HISTORY);
+            for ((v, d), inv) in u.iter_mut().zip(drive).zip(inv_drive) {
+                *v = fast_tanh(*v * d) * inv;
+            }
+        }
+        // y[i] = Σ_j fir[4j]·s₀[i − j] + Σ_{q=1..3} Σ_j fir[4j + q]·s_{4−q}[i − j − 1]
+        // (the window ends at phase 0 of frame i: a delay of exactly 2 × 48 oversampled samples).
+        out.fill(0.0);
+        convolve_add(out, &k.down[0], &self.shaped[0], HISTORY);
+        for q in 1..OVERSAMPLE {
+            // Phases 1–3 hold 24 taps (4·24 + q > 96): the 25th, zero, would reach before the history.
+            let taps = &k.down[q][..PHASE_TAPS - 1];
+            convolve_add(out, taps, &self.shaped[OVERSAMPLE - q], HISTORY - 1);
+        }
+    }
+
+    /// Clears the oversampler's memories (the dry line keeps running).
+    fn clear_oversampler(&mut self) {
+        for s in &mut self.shaped {
+            s[..HISTORY].fill(0.0);
+        }
     }
 }
 
-/// The saturation module for one track.
+/// The filter taps, arranged for the upsampler and the decimator.
+#[derive(Clone, Debug)]
+struct Kernels {
+    up: [[f32; PHASE_TAPS]; OVERSAMPLE],
+    down: [[f32; PHASE_TAPS]; OVERSAMPLE],
+}
+
+/// The saturation module for one track (or the master). All buffers are inline: no heap.
 #[derive(Clone, Debug)]
 pub struct Saturation {
-    fir: [f32; FIR_TAPS],
-    branches: [[f32; PHASE_TAPS]; OVERSAMPLE],
+    k: Kernels,
     drive: LinearSmoother,
     mix: LinearSmoother,
     ch: [Channel; 2],
+    /// Per-frame drive, its inverse, and mix × switch amount, for the current block.
+    drive_buf: [f32; BLOCK_FRAMES],
+    inv_buf: [f32; BLOCK_FRAMES],
+    mix_buf: [f32; BLOCK_FRAMES],
+    wet: [f32; BLOCK_FRAMES],
 }
 
 impl Saturation {
@@ -192,11 +227,17 @@ impl Saturation {
     pub fn new(drive_db: f32, mix_percent: f32, ms: f32, sample_rate: f32) -> Saturation {
         let fir = design_fir();
         Saturation {
-            fir,
-            branches: branches(&fir),
+            k: Kernels {
+                up: branches(&fir),
+                down: decimator_phases(&fir),
+            },
             drive: LinearSmoother::new(db_to_gain(drive_db), ms, sample_rate),
             mix: LinearSmoother::new(mix_percent / 100.0, ms, sample_rate),
-            ch: [Channel::default(); 2],
+            ch: Default::default(),
+            drive_buf: [0.0; BLOCK_FRAMES],
+            inv_buf: [0.0; BLOCK_FRAMES],
+            mix_buf: [0.0; BLOCK_FRAMES],
+            wet: [0.0; BLOCK_FRAMES],
         }
     }
 
@@ -213,16 +254,16 @@ impl Saturation {
     /// The dry path alone: what the strip outputs while saturation is bypassed, so the track's
     /// timing never depends on the switch. Keeps the oversampler's input history current.
     pub fn delay_only(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
-        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-            *a = self.ch[0].delay(*a);
-            if stereo {
-                *b = self.ch[1].delay(*b);
+        for (l, r) in l.chunks_mut(BLOCK_FRAMES).zip(r.chunks_mut(BLOCK_FRAMES)) {
+            let n = l.len();
+            for (c, x) in self.ch.iter_mut().zip([l, r]).take(1 + stereo as usize) {
+                c.load(x);
+                x.copy_from_slice(c.dry(n));
+                c.advance(n, false);
             }
         }
     }
-}
 
-impl Saturation {
     /// Runs the module behind its switch. Unlike the other modules, "off" still delays by
     /// [`LATENCY_FRAMES`], and the crossfade blends against the delayed dry signal.
     pub fn run(
@@ -239,45 +280,51 @@ impl Saturation {
         if sw.amount() == 0.0 {
             self.reset();
         }
+        for (l, r) in l.chunks_mut(BLOCK_FRAMES).zip(r.chunks_mut(BLOCK_FRAMES)) {
+            self.run_block(sw, l, r, stereo);
+        }
+    }
+
+    /// One block of at most [`BLOCK_FRAMES`].
+    fn run_block(
+        &mut self,
+        sw: &mut super::switch::Switch,
+        l: &mut [f32],
+        r: &mut [f32],
+        stereo: bool,
+    ) {
+        let n = l.len();
         let fading = sw.is_fading();
-        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-            let k = if fading { sw.next_amount() } else { 1.0 };
-            let drive = self.drive.next_value();
-            let mix = self.mix.next_value() * k;
-            let dry_l = self.ch[0].delay(*a);
-            let wet_l = self.ch[0].saturate(*a, &self.fir, &self.branches, drive);
-            *a = dry_l + mix * (wet_l - dry_l);
-            if stereo {
-                let dry_r = self.ch[1].delay(*b);
-                let wet_r = self.ch[1].saturate(*b, &self.fir, &self.branches, drive);
-                *b = dry_r + mix * (wet_r - dry_r);
+        if self.drive.is_smoothing() {
+            for (d, inv) in self.drive_buf[..n].iter_mut().zip(&mut self.inv_buf[..n]) {
+                *d = self.drive.next_value();
+                *inv = 1.0 / *d;
             }
+        } else {
+            let d = self.drive.current();
+            self.drive_buf[..n].fill(d);
+            self.inv_buf[..n].fill(1.0 / d);
+        }
+        for m in &mut self.mix_buf[..n] {
+            let k = if fading { sw.next_amount() } else { 1.0 };
+            *m = self.mix.next_value() * k;
+        }
+        for (c, x) in self.ch.iter_mut().zip([l, r]).take(1 + stereo as usize) {
+            c.load(x);
+            let wet = &mut self.wet[..n];
+            c.saturate(&self.k, &self.drive_buf[..n], &self.inv_buf[..n], wet);
+            for (((y, dry), w), m) in x.iter_mut().zip(c.dry(n)).zip(&*wet).zip(&self.mix_buf) {
+                *y = dry + m * (w - dry);
+            }
+            c.advance(n, true);
         }
     }
-}
 
-impl Processor for Saturation {
-    #[inline]
-    fn tick(&mut self, l: f32, r: f32, stereo: bool) -> (f32, f32) {
-        let drive = self.drive.next_value();
-        let mix = self.mix.next_value();
-        let dry_l = self.ch[0].delay(l);
-        let wet_l = self.ch[0].saturate(l, &self.fir, &self.branches, drive);
-        let out_l = dry_l + mix * (wet_l - dry_l);
-        if !stereo {
-            return (out_l, out_l);
-        }
-        let dry_r = self.ch[1].delay(r);
-        let wet_r = self.ch[1].saturate(r, &self.fir, &self.branches, drive);
-        (out_l, dry_r + mix * (wet_r - dry_r))
-    }
-
-    fn reset(&mut self) {
-        // The dry delay keeps running (it carries the signal while bypassed); only the
-        // oversampler's filter memories start afresh.
+    /// Clears the oversampler's filter memories. The dry delay keeps running (it carries the
+    /// signal while bypassed).
+    pub fn reset(&mut self) {
         for c in &mut self.ch {
-            c.up = [0.0; 2 * PHASE_TAPS];
-            c.down = [0.0; 2 * FIR_TAPS];
+            c.clear_oversampler();
         }
     }
 }

@@ -132,6 +132,29 @@ impl SvfState {
         c.m0 * v0 + c.m1 * v1 + c.m2 * v2
     }
 
+    /// Filters a block in place with fixed coefficients: the same arithmetic as [`Self::tick`]
+    /// sample by sample (bit for bit), with the states held in registers.
+    #[inline]
+    pub fn run(&mut self, c: &SvfCoefs, x: &mut [f32]) {
+        let mut s = *self;
+        for v in x {
+            *v = s.tick(c, *v);
+        }
+        *self = s;
+    }
+
+    /// Filters two channels at once (independent states, shared coefficients): the two
+    /// recursions interleave, so neither waits on the other.
+    #[inline]
+    pub fn run_pair(states: &mut [SvfState; 2], c: &SvfCoefs, l: &mut [f32], r: &mut [f32]) {
+        let [mut a, mut b] = *states;
+        for (x, y) in l.iter_mut().zip(r.iter_mut()) {
+            *x = a.tick(c, *x);
+            *y = b.tick(c, *y);
+        }
+        *states = [a, b];
+    }
+
     pub fn reset(&mut self) {
         *self = SvfState::default();
     }

@@ -53,11 +53,7 @@ impl Switch {
             p.reset();
         }
         if !self.amount.is_smoothing() {
-            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-                let (y, z) = p.tick(*a, *b, stereo);
-                *a = y;
-                *b = z;
-            }
+            p.process_block(l, r, stereo);
             return;
         }
         for (a, b) in l.iter_mut().zip(r.iter_mut()) {
