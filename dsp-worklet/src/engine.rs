@@ -408,6 +408,14 @@ impl Engine {
         self.needs_prime = false;
     }
 
+    /// How many values in the strips' and the FX buses' state (filter memories, envelopes,
+    /// delay lines) are subnormal: a probe for tests of the denormal rule. It walks every
+    /// buffer, so it is never called on the audio thread.
+    pub fn subnormal_states(&self) -> usize {
+        let tracks: usize = self.tracks.iter().map(|t| t.subnormal_states()).sum();
+        tracks + self.buses.subnormal_states()
+    }
+
     /// Total latency the engine compensates, frames: the strips' plus the master chain's.
     pub fn latency_frames(&self) -> usize {
         STRIP_LATENCY_FRAMES + self.master_chain.latency()

@@ -198,6 +198,11 @@ impl Track {
     }
 
     /// The strip-module values last set (display units).
+    /// Subnormal values in the strip's state (a test probe, not for the audio thread).
+    pub fn subnormal_states(&self) -> usize {
+        self.chain.subnormal_states()
+    }
+
     pub fn strip_values(&self) -> &ParamValues {
         self.chain.values()
     }

@@ -129,6 +129,11 @@ impl FxBuses {
         }
     }
 
+    /// Subnormal values in the reverb's and the delay's state (a test probe).
+    pub fn subnormal_states(&self) -> usize {
+        self.reverb.subnormal_states() + self.delay.subnormal_states()
+    }
+
     /// Runs both buses over the block's inputs and adds their returns into `out`.
     pub fn process_into(&mut self, out_l: &mut [f32], out_r: &mut [f32]) {
         let n = out_l.len().min(out_r.len()).min(BLOCK_FRAMES);

@@ -160,6 +160,12 @@ impl Compressor {
     }
 }
 
+impl super::SubnormalStates for Compressor {
+    fn subnormal_states(&self) -> usize {
+        super::count_subnormals([&self.reduction_db])
+    }
+}
+
 impl Processor for Compressor {
     #[inline]
     fn tick(&mut self, l: f32, r: f32, stereo: bool) -> (f32, f32) {

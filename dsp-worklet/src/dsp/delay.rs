@@ -87,6 +87,11 @@ impl Delay {
         a + (b - a) * frac
     }
 
+    /// Subnormal values in the lines and the loop filter (a test probe, not for the audio thread).
+    pub fn subnormal_states(&self) -> usize {
+        super::count_subnormals(self.lines.iter().flatten().chain(&self.cut_state))
+    }
+
     /// Processes one frame of bus input; returns the wet stereo output (the repeats).
     #[inline]
     pub fn tick(&mut self, l: f32, r: f32) -> (f32, f32) {
@@ -100,10 +105,7 @@ impl Delay {
         let yr = self.read(1, delay);
         // High-cut inside the loop: each repeat is darker than the last.
         for (s, y) in self.cut_state.iter_mut().zip([yl, yr]) {
-            *s = y + self.cut * (*s - y);
-            if s.abs() < 1e-20 {
-                *s = 0.0;
-            }
+            *s = super::flush(y + self.cut * (*s - y));
         }
         let (fl, fr) = (self.cut_state[0] * fb, self.cut_state[1] * fb);
         let (wl, wr) = if self.ping_pong {
@@ -112,8 +114,8 @@ impl Delay {
             (l + fl, r + fr)
         };
         let n = self.lines[0].len();
-        self.lines[0][self.pos] = wl;
-        self.lines[1][self.pos] = wr;
+        self.lines[0][self.pos] = super::flush(wl);
+        self.lines[1][self.pos] = super::flush(wr);
         self.pos = (self.pos + 1) % n;
         (yl, yr)
     }

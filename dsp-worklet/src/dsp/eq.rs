@@ -107,6 +107,16 @@ impl Equalizer {
     }
 }
 
+impl super::SubnormalStates for Equalizer {
+    fn subnormal_states(&self) -> usize {
+        let v = self
+            .bands
+            .iter()
+            .flat_map(|b| b.state.iter().flat_map(|s| s.values()));
+        v.filter(|x| x.is_subnormal()).count()
+    }
+}
+
 impl Processor for Equalizer {
     #[inline]
     fn tick(&mut self, mut l: f32, mut r: f32, stereo: bool) -> (f32, f32) {

@@ -83,6 +83,13 @@ impl PassFilter {
     }
 }
 
+impl super::SubnormalStates for PassFilter {
+    fn subnormal_states(&self) -> usize {
+        let v = self.state.iter().flatten().flat_map(|s| s.values());
+        v.filter(|x| x.is_subnormal()).count()
+    }
+}
+
 impl Processor for PassFilter {
     #[inline]
     fn tick(&mut self, mut l: f32, mut r: f32, stereo: bool) -> (f32, f32) {

@@ -77,6 +77,12 @@ impl Gate {
     }
 }
 
+impl super::SubnormalStates for Gate {
+    fn subnormal_states(&self) -> usize {
+        super::count_subnormals([&self.envelope, &self.gain_db, &self.gain])
+    }
+}
+
 impl Processor for Gate {
     #[inline]
     fn tick(&mut self, l: f32, r: f32, stereo: bool) -> (f32, f32) {
@@ -85,7 +91,8 @@ impl Processor for Gate {
         } else {
             l.abs()
         };
-        self.envelope = level.max(self.envelope * self.detector_decay);
+        // Decays towards zero: flushed before it turns subnormal.
+        self.envelope = super::flush(level.max(self.envelope * self.detector_decay));
         if self.threshold_db.is_smoothing() {
             self.threshold = crate::params::db_to_gain(self.threshold_db.next_value());
         }

@@ -35,6 +35,25 @@ pub trait Processor {
     fn reset(&mut self);
 }
 
+/// How many state values (filter memories, envelopes, delay lines) are subnormal right now. A
+/// probe for tests of the denormal rule (subnormal arithmetic is up to 100× slower on x86); it
+/// walks every buffer, so it is never called on the audio thread.
+pub trait SubnormalStates {
+    fn subnormal_states(&self) -> usize;
+}
+
+/// Counts the subnormal values in `xs`.
+pub fn count_subnormals<'a>(xs: impl IntoIterator<Item = &'a f32>) -> usize {
+    xs.into_iter().filter(|x| x.is_subnormal()).count()
+}
+
+/// `x`, or 0 when it is below 1e-20 (−400 dB): what goes into a recirculating line or filter
+/// memory, so that decaying values never reach the subnormal range (below 1.2e-38).
+#[inline]
+pub fn flush(x: f32) -> f32 {
+    if x.abs() < 1e-20 { 0.0 } else { x }
+}
+
 /// One-pole coefficient for a time constant of `ms` at `sample_rate`: `e^(−1/(τ·fs))`.
 pub fn one_pole(ms: f32, sample_rate: f32) -> f32 {
     let samples = (ms * 0.001 * sample_rate).max(1e-3);

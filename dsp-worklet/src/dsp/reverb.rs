@@ -24,11 +24,8 @@ impl Comb {
     #[inline]
     fn tick(&mut self, x: f32, feedback: f32, damp: f32) -> f32 {
         let y = self.buf[self.pos];
-        self.store = y * (1.0 - damp) + self.store * damp;
-        if self.store.abs() < 1e-20 {
-            self.store = 0.0;
-        }
-        self.buf[self.pos] = x + self.store * feedback;
+        self.store = super::flush(y * (1.0 - damp) + self.store * damp);
+        self.buf[self.pos] = super::flush(x + self.store * feedback);
         self.pos += 1;
         if self.pos == self.buf.len() {
             self.pos = 0;
@@ -48,7 +45,9 @@ impl Allpass {
     fn tick(&mut self, x: f32) -> f32 {
         let b = self.buf[self.pos];
         let y = b - x;
-        self.buf[self.pos] = x + b * 0.5;
+        // Once the combs fall silent the line halves on every pass: flush it before it turns
+        // subnormal.
+        self.buf[self.pos] = super::flush(x + b * 0.5);
         self.pos += 1;
         if self.pos == self.buf.len() {
             self.pos = 0;
@@ -140,6 +139,19 @@ impl Reverb {
         self.predelay_frames.set(frames, snap);
     }
 
+    /// Subnormal values in the lines and comb filters (a test probe, not for the audio thread).
+    pub fn subnormal_states(&self) -> usize {
+        let combs = self.combs.iter().flatten();
+        let allpasses = self.allpasses.iter().flatten();
+        combs
+            .map(|c| super::count_subnormals(c.buf.iter().chain([&c.store])))
+            .sum::<usize>()
+            + allpasses
+                .map(|a| super::count_subnormals(a.buf.iter()))
+                .sum::<usize>()
+            + super::count_subnormals(self.predelay.iter())
+    }
+
     /// Processes one frame of bus input; returns the wet stereo output.
     #[inline]
     pub fn tick(&mut self, l: f32, r: f32) -> (f32, f32) {
@@ -148,7 +160,7 @@ impl Reverb {
         let width = self.width.next_value();
         // Pre-delay on the mono sum.
         let n = self.predelay.len();
-        self.predelay[self.pre_pos] = (l + r) * INPUT_GAIN;
+        self.predelay[self.pre_pos] = super::flush((l + r) * INPUT_GAIN);
         let d = self.predelay_frames.next_value();
         let whole = d as usize;
         let frac = d - whole as f32;

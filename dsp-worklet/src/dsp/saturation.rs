@@ -320,6 +320,17 @@ impl Saturation {
         }
     }
 
+    /// Subnormal values in the filter histories (a test probe).
+    pub fn subnormal_states(&self) -> usize {
+        self.ch
+            .iter()
+            .map(|c| {
+                super::count_subnormals(c.input[..HISTORY].iter())
+                    + super::count_subnormals(c.shaped.iter().flat_map(|s| s[..HISTORY].iter()))
+            })
+            .sum()
+    }
+
     /// Clears the oversampler's filter memories. The dry delay keeps running (it carries the
     /// signal while bypassed).
     pub fn reset(&mut self) {

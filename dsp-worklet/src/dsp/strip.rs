@@ -228,6 +228,14 @@ impl StripChain {
         self.gate_on.run(&mut self.gate, l, r, stereo);
         self.comp_on.run(&mut self.comp, l, r, stereo);
         self.sat.run(&mut self.sat_on, l, r, stereo);
+        // Stems are sanitised when they load, so this should never fire; if a NaN or an
+        // infinity gets in anyway, it must not stick in a filter state for ever: the block goes
+        // silent and the chain starts afresh (allocation-free), so the next block is clean.
+        if !all_finite(l) || (stereo && !all_finite(r)) {
+            l.fill(0.0);
+            r.fill(0.0);
+            self.reset();
+        }
     }
 
     /// Deepest gate and compressor gain reduction since the last call, dB (≥ 0).
@@ -235,11 +243,36 @@ impl StripChain {
         (self.gate.take_reduction_db(), self.comp.take_reduction_db())
     }
 
+    /// Subnormal values in every module's state (a test probe, not for the audio thread).
+    pub fn subnormal_states(&self) -> usize {
+        use super::SubnormalStates;
+        self.hp.subnormal_states()
+            + self.lp.subnormal_states()
+            + self.eq.subnormal_states()
+            + self.gate.subnormal_states()
+            + self.comp.subnormal_states()
+            + self.sat.subnormal_states()
+    }
+
     /// Clears every module's state (filters, envelopes) and ends every ramp at its value.
     /// Allocation-free: the chain holds no heap data.
     pub fn reset(&mut self) {
         *self = StripChain::new(&self.values, self.sample_rate);
     }
+}
+
+/// True when no sample is NaN or infinite (a sum of the block stays finite only then; eight
+/// lanes, so it vectorises).
+fn all_finite(x: &[f32]) -> bool {
+    let mut acc = [0.0f32; 8];
+    let chunks = x.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().map(|v| v * 0.0).sum();
+    for c in chunks {
+        for k in 0..8 {
+            acc[k] += c[k] * 0.0;
+        }
+    }
+    (acc.iter().sum::<f32>() + tail) == 0.0
 }
 
 /// Trim in linear gain with the polarity's sign.

@@ -120,15 +120,9 @@ impl SvfState {
         let v3 = v0 - self.ic2eq;
         let v1 = c.a1 * self.ic1eq + c.a2 * v3;
         let v2 = self.ic2eq + c.a2 * self.ic1eq + c.a3 * v3;
-        self.ic1eq = 2.0 * v1 - self.ic1eq;
-        self.ic2eq = 2.0 * v2 - self.ic2eq;
         // Flush decaying states before they turn subnormal.
-        if self.ic1eq.abs() < 1e-20 {
-            self.ic1eq = 0.0;
-        }
-        if self.ic2eq.abs() < 1e-20 {
-            self.ic2eq = 0.0;
-        }
+        self.ic1eq = super::flush(2.0 * v1 - self.ic1eq);
+        self.ic2eq = super::flush(2.0 * v2 - self.ic2eq);
         c.m0 * v0 + c.m1 * v1 + c.m2 * v2
     }
 
@@ -157,6 +151,11 @@ impl SvfState {
 
     pub fn reset(&mut self) {
         *self = SvfState::default();
+    }
+
+    /// The two integrator states.
+    pub fn values(&self) -> [f32; 2] {
+        [self.ic1eq, self.ic2eq]
     }
 }
 
