@@ -31,9 +31,19 @@ struct Studio {
     ctx: AudioContext,
     node: AudioWorkletNode,
     module: WebAssembly::Module,
-    /// Decoded stems by track id, for the offline export.
-    stems: RefCell<Vec<(u32, String, AudioBuffer)>>,
+    /// Stems by track id, for the offline export.
+    stems: RefCell<Vec<Stem>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
+}
+
+/// A stem as the export needs it: decoded at the session rate, and the file's own bytes for
+/// decoding again at another rate.
+#[derive(Clone)]
+pub struct Stem {
+    pub id: u32,
+    pub file_name: String,
+    pub buffer: AudioBuffer,
+    pub bytes: js_sys::ArrayBuffer,
 }
 
 thread_local! {
@@ -200,7 +210,12 @@ pub fn post_stem(
 }
 
 /// Gives the engine a decoded stem (copied across) and keeps the buffer for export.
-pub fn add_stem(id: u32, file_name: &str, buffer: &AudioBuffer) -> Result<(), AppError> {
+pub fn add_stem(
+    id: u32,
+    file_name: &str,
+    buffer: &AudioBuffer,
+    bytes: &js_sys::ArrayBuffer,
+) -> Result<(), AppError> {
     let s = studio().ok_or(AppError::AudioUnavailable {
         detail: "the audio engine is not running".into(),
     })?;
@@ -209,16 +224,19 @@ pub fn add_stem(id: u32, file_name: &str, buffer: &AudioBuffer) -> Result<(), Ap
         detail: js_detail(&e),
     };
     post_stem(&s.node.port().map_err(fail)?, id, buffer).map_err(fail)?;
-    s.stems
-        .borrow_mut()
-        .push((id, file_name.to_string(), buffer.clone()));
+    s.stems.borrow_mut().push(Stem {
+        id,
+        file_name: file_name.to_string(),
+        buffer: buffer.clone(),
+        bytes: bytes.clone(),
+    });
     Ok(())
 }
 
 /// Forgets a stem's audio (after the engine was told to remove it).
 pub fn drop_stem(id: u32) {
     if let Some(s) = studio() {
-        s.stems.borrow_mut().retain(|(i, _, _)| *i != id);
+        s.stems.borrow_mut().retain(|st| st.id != id);
     }
 }
 
@@ -227,18 +245,13 @@ fn stem_file_name(id: u32) -> Option<String> {
         .stems
         .borrow()
         .iter()
-        .find(|(i, _, _)| *i == id)
-        .map(|(_, n, _)| n.clone())
+        .find(|st| st.id == id)
+        .map(|st| st.file_name.clone())
 }
 
 /// The compiled engine module and every stem, for an offline render.
-pub fn export_inputs() -> Option<(WebAssembly::Module, Vec<(u32, AudioBuffer)>)> {
+pub fn export_inputs() -> Option<(WebAssembly::Module, Vec<Stem>)> {
     let s = studio()?;
-    let stems = s
-        .stems
-        .borrow()
-        .iter()
-        .map(|(id, _, b)| (*id, b.clone()))
-        .collect();
+    let stems = s.stems.borrow().clone();
     Some((s.module.clone(), stems))
 }

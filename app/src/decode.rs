@@ -16,6 +16,8 @@ pub struct DecodedStem {
     pub file_name: String,
     /// Chromium's decoded audio, resampled to the context rate.
     pub buffer: AudioBuffer,
+    /// The file's bytes, kept so an export at another rate can decode it again at that rate.
+    pub bytes: js_sys::ArrayBuffer,
     /// The file's own rate when the container says it (WAV), else the session rate.
     pub source_rate: f32,
     pub overview: Vec<(f32, f32)>,
@@ -38,6 +40,7 @@ pub async fn decode_file(ctx: &AudioContext, file: &File) -> Result<DecodedStem,
         js_sys::Uint8Array::new_with_byte_offset_and_length(&array, 0, array.byte_length().min(64))
             .to_vec();
     let content = sniff::identify(&head);
+    let original = array.slice(0);
     // decodeAudioData detaches the buffer it is given; the header read above is all we keep.
     let promise = ctx
         .decode_audio_data(&array)
@@ -70,6 +73,7 @@ pub async fn decode_file(ctx: &AudioContext, file: &File) -> Result<DecodedStem,
     Ok(DecodedStem {
         file_name: name,
         buffer,
+        bytes: original,
         source_rate,
         overview,
     })

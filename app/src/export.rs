@@ -16,6 +16,27 @@ pub struct Rendered {
     pub left: Vec<f32>,
     pub right: Vec<f32>,
     pub sample_rate: f32,
+    /// The master limiter's deepest gain reduction over the render, dB (≥ 0).
+    pub limiter_reduction_db: f64,
+}
+
+/// What part of the song to render.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Range {
+    /// From the top to the end of the longest stem.
+    Song,
+    /// From `start` to `end`, seconds (the loop region). The dry tracks stop at the end (a
+    /// render quantum later at most, ≤ 2.7 ms) and the effects ring out after it.
+    Region { start: f64, end: f64 },
+}
+
+impl Range {
+    pub fn describe(&self) -> String {
+        match self {
+            Range::Song => "whole song".into(),
+            Range::Region { start, end } => format!("loop region {start:.3}–{end:.3} s"),
+        }
+    }
 }
 
 /// Longest effects tail an export keeps, seconds.
@@ -50,10 +71,13 @@ pub fn suspend_times(frames: u64, rate: f32, steps: u64) -> Vec<f64> {
     out
 }
 
-/// Renders the whole song from the top. `progress` gets 0…1; when `cancelled()` turns true the
-/// render is abandoned at the next step and `Ok(None)` comes back.
+/// Renders `range` of the mix at `rate` Hz (stems decoded again from their files when that is not
+/// the session rate). `progress` gets 0…1; when `cancelled()` turns true the render is abandoned
+/// at the next step and `Ok(None)` comes back.
 pub async fn render_mix(
     mix: &Mix,
+    rate: f32,
+    range: Range,
     progress: impl Fn(f64),
     cancelled: impl Fn() -> bool,
 ) -> Result<Option<Rendered>, AppError> {
@@ -65,21 +89,57 @@ pub async fn render_mix(
     let (module, stems) = export_inputs().ok_or(AppError::AudioUnavailable {
         detail: "the audio engine is not running".into(),
     })?;
-    let rate = mix.sample_rate;
-    if rate <= 0.0 {
+    if rate <= 0.0 || mix.sample_rate <= 0.0 {
         return Err(AppError::AudioUnavailable {
             detail: "audio has not started yet".into(),
         });
     }
-    let song = mix.song_frames();
-    // With an FX bus in use, render up to 10 s more and keep the tail until it falls below −90 dBFS.
-    let frames = if mix.uses_fx() {
-        song + (rate as f64 * MAX_TAIL_SECONDS) as u64
-    } else {
-        song
-    };
     let fail = |e: JsValue| AppError::Export {
         detail: js_detail(&e),
+    };
+    // Stems at the render rate: the session's own buffers, or the files decoded again.
+    let mut buffers = Vec::new();
+    for st in stems.iter().filter(|st| mix.track(st.id).is_some()) {
+        let buffer = if rate == mix.sample_rate {
+            st.buffer.clone()
+        } else {
+            decode_at(&st.bytes, rate)
+                .await
+                .map_err(|e| AppError::Export {
+                    detail: format!(
+                        "“{}” could not be decoded at {rate} Hz: {}",
+                        st.file_name,
+                        js_detail(&e)
+                    ),
+                })?
+        };
+        buffers.push((st.id, buffer));
+    }
+    let song = buffers
+        .iter()
+        .map(|(_, b)| b.length() as u64)
+        .max()
+        .unwrap_or(0);
+    let q = BLOCK_FRAMES as u64;
+    let (start, dry) = match range {
+        Range::Song => (0, song),
+        Range::Region { start, end } => {
+            let a = ((start * rate as f64).round() as u64).min(song);
+            let b = ((end * rate as f64).round() as u64).clamp(a, song);
+            // The dry stop lands on a render-quantum boundary.
+            (a, (b - a).div_ceil(q) * q)
+        }
+    };
+    if dry == 0 {
+        return Err(AppError::NothingToExport {
+            reason: "The range to export is empty.".into(),
+        });
+    }
+    // With an FX bus in use, render up to 10 s more and keep the tail until it falls below −90 dBFS.
+    let frames = if mix.uses_fx() {
+        dry + (rate as f64 * MAX_TAIL_SECONDS) as u64
+    } else {
+        dry
     };
     let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(
         2,
@@ -99,34 +159,35 @@ pub async fn render_mix(
     node.connect_with_audio_node(&ctx.destination())
         .map_err(fail)?;
     let port = node.port().map_err(fail)?;
-    for (id, buffer) in &stems {
-        if mix.track(*id).is_some() {
-            post_stem(&port, *id, buffer).map_err(fail)?;
-        }
+    for (id, buffer) in &buffers {
+        post_stem(&port, *id, buffer).map_err(fail)?;
     }
     let mut commands = mix.state_commands();
     // Nobody reads live meters during an offline render.
     commands.push(Command::SetMetering { on: false });
-    commands.push(Command::Seek { frame: 0 });
+    commands.push(Command::Seek { frame: start });
     commands.push(Command::Play);
-    port.post_message(&crate::js::object(&[
-        ("type", &"cmd".into()),
-        ("words", &words(&commands)),
-    ]))
-    .map_err(fail)?;
+    post_commands(&port, &commands).map_err(fail)?;
     // Port messages are handled in order; the pong says the engine holds the whole session.
-    engine_settled(&port).await?;
+    request(&port, "ping", "pong").await?;
 
-    let times = suspend_times(frames, rate, progress_steps(frames, rate));
+    // Progress steps, plus the end of the dry range when the tail renders after it.
+    let mut times = suspend_times(frames, rate, progress_steps(frames, rate));
+    let stop_at = (range != Range::Song && dry < frames).then(|| dry as f64 / rate as f64);
+    if let Some(t) = stop_at {
+        times.push(t);
+        times.sort_by(f64::total_cmp);
+        times.dedup();
+    }
     let mut next = times.iter();
     let mut pending = next
         .next()
-        .map(|t| suspend(&ctx, *t))
+        .map(|t| suspend(&ctx, *t).map(|f| (*t, f)))
         .transpose()
         .map_err(fail)?;
     let rendering = JsFuture::from(ctx.start_rendering().map_err(fail)?);
     let mut done = 0usize;
-    while let Some(step) = pending.take() {
+    while let Some((at, step)) = pending.take() {
         step.await.map_err(fail)?;
         done += 1;
         progress(done as f64 / (times.len() + 1) as f64);
@@ -139,9 +200,15 @@ pub async fn render_mix(
             let _ = rendering.await;
             return Ok(None);
         }
+        if Some(at) == stop_at {
+            // The end of the region: the dry tracks stop (with the transport's short fade) and
+            // the effects ring on.
+            post_commands(&port, &[Command::Pause]).map_err(fail)?;
+            request(&port, "ping", "pong").await?;
+        }
         pending = next
             .next()
-            .map(|t| suspend(&ctx, *t))
+            .map(|t| suspend(&ctx, *t).map(|f| (*t, f)))
             .transpose()
             .map_err(fail)?;
         JsFuture::from(ctx.resume().map_err(fail)?)
@@ -153,33 +220,63 @@ pub async fn render_mix(
     if cancelled() {
         return Ok(None);
     }
+    // The limiter's deepest gain reduction over the whole render (nothing read the meters).
+    let snapshot = request(&port, "snapshot", "snapshot").await?;
+    let limiter_reduction_db = crate::js::get(&snapshot, "words")
+        .dyn_into::<js_sys::Float64Array>()
+        .ok()
+        .and_then(|w| dsp_worklet::MeterSnapshot::decode(&w.to_vec()))
+        .map_or(0.0, |m| m.limiter_reduction_db as f64);
+    let _ = port.post_message(&crate::js::object(&[("type", &"dispose".into())]));
     let mut left = buffer.get_channel_data(0).map_err(fail)?;
     let mut right = buffer.get_channel_data(1).map_err(fail)?;
-    let keep = tail_end(&left, &right, song as usize);
+    let keep = tail_end(&left, &right, dry as usize);
     left.truncate(keep);
     right.truncate(keep);
     Ok(Some(Rendered {
         left,
         right,
         sample_rate: rate,
+        limiter_reduction_db,
     }))
 }
 
-/// Waits for the engine's answer to a ping; an engine error reported before it fails the export.
-async fn engine_settled(port: &web_sys::MessagePort) -> Result<(), AppError> {
+/// Decodes a file's bytes at `rate` (an `OfflineAudioContext` at that rate resamples as it
+/// decodes). The bytes are copied first: decoding detaches its input.
+async fn decode_at(bytes: &js_sys::ArrayBuffer, rate: f32) -> Result<AudioBuffer, JsValue> {
+    let ctx =
+        OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(2, 128, rate)?;
+    let decoded = JsFuture::from(ctx.decode_audio_data(&bytes.slice(0))?).await?;
+    Ok(decoded.unchecked_into())
+}
+
+fn post_commands(port: &web_sys::MessagePort, commands: &[Command]) -> Result<(), JsValue> {
+    port.post_message(&crate::js::object(&[
+        ("type", &"cmd".into()),
+        ("words", &words(commands)),
+    ]))
+}
+
+/// Posts `{type: ask}` and waits for the engine's `{type: answer}` message, which comes back
+/// once everything posted before is applied. An engine error reported meanwhile fails it.
+async fn request(
+    port: &web_sys::MessagePort,
+    ask: &str,
+    answer: &'static str,
+) -> Result<JsValue, AppError> {
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::closure::Closure;
     let failure: Rc<RefCell<Option<i32>>> = Rc::default();
     let seen = failure.clone();
     let mut handler: Option<Closure<dyn FnMut(web_sys::MessageEvent)>> = None;
-    let pong = js_sys::Promise::new(&mut |resolve, _reject| {
+    let reply = js_sys::Promise::new(&mut |resolve, _reject| {
         let seen = seen.clone();
         handler = Some(Closure::new(move |ev: web_sys::MessageEvent| {
             let data = ev.data();
             match crate::js::get(&data, "type").as_string().as_deref() {
-                Some("pong") => {
-                    let _ = resolve.call0(&JsValue::UNDEFINED);
+                Some(t) if t == answer => {
+                    let _ = resolve.call1(&JsValue::UNDEFINED, &data);
                 }
                 Some("error") => {
                     let code = crate::js::get(&data, "code").as_f64().unwrap_or(0.0) as i32;
@@ -195,9 +292,9 @@ async fn engine_settled(port: &web_sys::MessagePort) -> Result<(), AppError> {
     let fail = |e: JsValue| AppError::Export {
         detail: js_detail(&e),
     };
-    port.post_message(&crate::js::object(&[("type", &"ping".into())]))
+    port.post_message(&crate::js::object(&[("type", &ask.into())]))
         .map_err(fail)?;
-    JsFuture::from(pong).await.map_err(fail)?;
+    let data = JsFuture::from(reply).await.map_err(fail)?;
     port.set_onmessage(None);
     match *failure.borrow() {
         Some(code) => Err(AppError::Export {
@@ -205,7 +302,7 @@ async fn engine_settled(port: &web_sys::MessagePort) -> Result<(), AppError> {
                 .map(|e| e.to_string())
                 .unwrap_or_else(|| format!("engine error {code}")),
         }),
-        None => Ok(()),
+        None => Ok(data),
     }
 }
 

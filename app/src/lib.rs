@@ -6,11 +6,16 @@
 
 pub mod audio;
 pub mod decode;
+pub mod delivery;
+pub mod dither;
 pub mod error;
 pub mod export;
+pub mod export_job;
 pub mod intake;
 pub mod js;
 pub mod matching;
+pub mod report;
+pub mod riff_info;
 pub mod session;
 pub mod sniff;
 pub mod targets;

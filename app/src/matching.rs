@@ -1,19 +1,14 @@
 //! "Match target" (main thread): renders the whole song through the engine offline (the export's
 //! path, faster than realtime), measures integrated loudness and true peak with the engine's own
-//! BS.1770 meter, and moves the limiter's input gain until the master lands on the target.
+//! BS.1770 meter, and moves the limiter's input gain until the master lands on the target — the
+//! [`crate::delivery::Plan`] loop the export uses, measured on the float render.
 
-use dsp_worklet::ParamId;
-use dsp_worklet::loudness::LoudnessMeter;
-
+use crate::delivery::{MAX_PASSES, Plan, Verdict};
 use crate::error::AppError;
-use crate::export::render_mix;
+use crate::export::{Range, render_mix};
+use crate::report::measure;
 use crate::session::Mix;
-use crate::targets::{Target, next_input_gain};
-
-/// At most this many renders.
-pub const MAX_PASSES: usize = 4;
-/// Close enough, LU.
-pub const TOLERANCE_LU: f64 = 0.1;
+use crate::targets::Target;
 
 /// What matching settled on.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,6 +18,8 @@ pub struct Matched {
     pub true_peak: f64,
     /// Limiter input gain that gets there, dB.
     pub input_gain_db: f32,
+    /// Limiter ceiling it needed, dBTP (the target's, or lower if the output overshot it).
+    pub ceiling_db: f32,
     /// True when the last pass is within the tolerance.
     pub on_target: bool,
 }
@@ -34,19 +31,15 @@ pub async fn match_target(
     progress: impl Fn(f64) + Clone,
     cancelled: impl Fn() -> bool + Clone,
 ) -> Result<Option<Matched>, AppError> {
-    let mut m = mix.clone();
-    m.set_master_param(ParamId::LimOn, 1.0);
-    m.set_master_param(ParamId::LimCeiling, target.ceiling);
-    m.set_master_param(ParamId::MasterBypass, 0.0);
-    let spec = ParamId::LimInput.spec();
-    let mut gain = m.master.get(ParamId::LimInput);
-    let mut result = None;
-    for pass in 1..=MAX_PASSES {
-        m.set_master_param(ParamId::LimInput, gain);
+    let mut plan = Plan::new(target, mix);
+    loop {
+        let used = plan;
         let p = progress.clone();
-        let done = (pass - 1) as f64;
+        let done = plan.passes as f64;
         let Some(r) = render_mix(
-            &m,
+            &plan.configure(mix),
+            mix.sample_rate,
+            Range::Song,
             move |x| p((done + x) / MAX_PASSES as f64),
             cancelled.clone(),
         )
@@ -54,37 +47,27 @@ pub async fn match_target(
         else {
             return Ok(None);
         };
-        let mut meter = LoudnessMeter::new(2, r.sample_rate as u32).ok_or(AppError::Export {
+        let m = measure(&r.left, &r.right, r.sample_rate as u32).ok_or(AppError::Export {
             detail: format!("no loudness meter at {} Hz", r.sample_rate),
         })?;
-        for (l, rr) in r.left.chunks(4096).zip(r.right.chunks(4096)) {
-            meter.add(&[l, rr]);
-        }
-        let reading = meter.readings();
-        if !reading.integrated.is_finite() {
+        if !m.integrated_lufs.is_finite() {
             return Err(AppError::NothingToExport {
                 reason:
                     "The mix is silent (below the −70 LUFS gate), so there is no loudness to match."
                         .into(),
             });
         }
-        let on_target = (reading.integrated - target.lufs as f64).abs() <= TOLERANCE_LU;
-        result = Some(Matched {
-            passes: pass,
-            integrated: reading.integrated,
-            true_peak: reading.true_peak,
-            input_gain_db: gain,
-            on_target,
-        });
-        if on_target {
-            break;
+        let verdict = plan.after_pass(&m);
+        if verdict != Verdict::Again {
+            progress(1.0);
+            return Ok(Some(Matched {
+                passes: plan.passes,
+                integrated: m.integrated_lufs,
+                true_peak: m.true_peak_dbtp,
+                input_gain_db: used.input_gain_db,
+                ceiling_db: used.ceiling_db,
+                on_target: verdict == Verdict::OnTarget,
+            }));
         }
-        let next = next_input_gain(gain, reading.integrated, target.lufs, (spec.min, spec.max));
-        if next == gain {
-            break; // at the end of the control's range: report how close it got
-        }
-        gain = next;
     }
-    progress(1.0);
-    Ok(result)
 }

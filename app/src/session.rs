@@ -43,6 +43,8 @@ impl TrackState {
 /// The whole session the UI holds.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mix {
+    /// The session's name: exports are named `<name> - <preset>.wav`.
+    pub name: String,
     pub tracks: Vec<TrackState>,
     /// Master-scope parameters (master fader, reverb and delay buses), display units.
     pub master: ParamValues,
@@ -56,6 +58,7 @@ pub struct Mix {
 impl Default for Mix {
     fn default() -> Self {
         Mix {
+            name: "Untitled session".into(),
             tracks: Vec::new(),
             master: ParamValues::default(),
             target: crate::targets::PRESETS[0],

@@ -7,6 +7,9 @@
 //   {type:'add', id, channels: [Float32Array]}  a decoded stem at the context rate
 //   {type:'ping'}                               answered {type:'pong'} once everything before it
 //                                               is applied (the export waits for it to start)
+//   {type:'snapshot'}                           answered {type:'snapshot', words} with a meter
+//                                               snapshot (the export reads the limiter's deepest
+//                                               gain reduction over the whole render from it)
 //   {type:'dispose'}                            free the engine; process() returns false after
 // processorOptions: {module, meters} (meters: false turns meter posts off, for the export).
 // Posted back: {type:'meter', words: Float64Array} ~30 times a second, {type:'added', id},
@@ -32,6 +35,7 @@ class SecondEarEngine extends AudioWorkletProcessor {
     if (m.type === 'cmd') this.commands(m.words);
     else if (m.type === 'add') this.addTrack(m);
     else if (m.type === 'ping') this.port.postMessage({ type: 'pong' });
+    else if (m.type === 'snapshot') this.port.postMessage({ type: 'snapshot', words: this.snapshot() });
     else if (m.type === 'dispose') {
       this.wasm.se_engine_free(this.engine);
       this.engine = 0;
@@ -74,11 +78,15 @@ class SecondEarEngine extends AudioWorkletProcessor {
     if (out.length > 1) out[1].set(frames === BLOCK ? this.outR : this.outR.subarray(0, frames));
     if (this.meters && ++this.blocks >= this.meterEvery) {
       this.blocks = 0;
-      const ptr = this.wasm.se_meter_snapshot(this.engine);
-      const len = this.wasm.se_meter_len(this.engine);
-      this.port.postMessage({ type: 'meter', words: new Float64Array(this.wasm.memory.buffer, ptr, len).slice() });
+      this.port.postMessage({ type: 'meter', words: this.snapshot() });
     }
     return true;
+  }
+
+  snapshot() {
+    const ptr = this.wasm.se_meter_snapshot(this.engine);
+    const len = this.wasm.se_meter_len(this.engine);
+    return new Float64Array(this.wasm.memory.buffer, ptr, len).slice();
   }
 }
 

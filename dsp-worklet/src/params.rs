@@ -435,7 +435,7 @@ pub const PARAMS: &[ParamSpec] = &[
     row(P::MsatDrive, "msat-drive", "Drive", "master-sat", Db, Lin, (0.0, 24.0, 3.0, 0.1), SMOOTH),
     row(P::MsatMix, "msat-mix", "Mix", "master-sat", Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
     row(P::LimOn, "lim-on", "Limiter", "limiter", Toggle, Lin, ON, SWITCH),
-    row(P::LimInput, "lim-input", "Input gain", "limiter", Db, Lin, (-12.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::LimInput, "lim-input", "Input gain", "limiter", Db, Lin, (-24.0, 24.0, 0.0, 0.1), SMOOTH),
     row(P::LimCeiling, "lim-ceiling", "Ceiling (dBTP)", "limiter", Db, Lin, (-3.0, -0.1, -1.0, 0.1), SMOOTH),
     row(P::LimLookahead, "lim-lookahead", "Look-ahead", "limiter", Ms, Lin, (0.5, 5.0, 3.0, 0.1), SMOOTH),
     row(P::LimRelease, "lim-release", "Release", "limiter", Ms, Log, (10.0, 1_000.0, 100.0, 1.0), SMOOTH),

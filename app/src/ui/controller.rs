@@ -221,7 +221,7 @@ impl Studio {
                 overview: stem.overview,
             });
         });
-        if let Err(e) = audio::add_stem(id, &stem.file_name, &stem.buffer) {
+        if let Err(e) = audio::add_stem(id, &stem.file_name, &stem.buffer, &stem.bytes) {
             self.mix.update(|m| {
                 m.remove_track(id);
             });

@@ -1,77 +1,246 @@
-//! "Export mix": format choice, progress, cancel, and the download.
+//! "Export": targets (several at once), format, rate, dither, progress with stage names, cancel,
+//! the limiting question, the delivered files and their reports.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 use super::controller::use_studio;
 use super::job::Job;
-use crate::error::AppError;
-use crate::export::{download, render_mix};
-use crate::wav::{WavFormat, encode_stereo};
+use crate::dither::Dither;
+use crate::export::{Range, download};
+use crate::export_job::{Delivery, ExportOptions, Outcome, RATES, run_export};
+use crate::report::DeliveryReport;
+use crate::targets::{PRESETS, Target};
+use crate::wav::WavFormat;
 
-/// Name of the downloaded file.
-pub const EXPORT_FILE_NAME: &str = "Second Ear mix.wav";
+/// A delivered file as the dialog lists it.
+#[derive(Clone, Debug, PartialEq)]
+struct Delivered {
+    file_name: String,
+    url: String,
+    report: DeliveryReport,
+}
+
+/// The `<select multiple>`'s value for a target: its preset name, or "current" for the session's
+/// own (custom) target.
+fn target_key(t: &Target) -> String {
+    if PRESETS.iter().any(|p| p == t) {
+        t.name.to_string()
+    } else {
+        "current".into()
+    }
+}
+
+/// An object URL for downloadable bytes (revoked when the next export starts).
+fn blob_url(bytes: &[u8], mime: &str) -> Option<String> {
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
+    web_sys::Url::create_object_url_with_blob(&blob).ok()
+}
+
+/// Waits `ms` milliseconds without blocking the page.
+async fn sleep(ms: i32) {
+    let p = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
+}
 
 #[component]
 pub fn ExportDialog() -> impl IntoView {
     let s = use_studio();
     let open = RwSignal::new(false);
     let format = RwSignal::new(WavFormat::Pcm24);
+    let rate = RwSignal::new(0u32); // 0: the session rate until chosen
+    let dither = RwSignal::new(Dither::Tpdf);
+    let chosen = RwSignal::new(Vec::<String>::new());
+    let stage = RwSignal::new(String::new());
+    let question = RwSignal::new(None::<String>);
+    let answer = RwSignal::new(None::<bool>);
+    let delivered = RwSignal::new(Vec::<Delivered>::new());
     let job = Job::new();
+
+    let rate_now = move || {
+        let r = rate.get();
+        if r != 0 {
+            r
+        } else {
+            let session = s.mix.with(|m| m.sample_rate as u32);
+            if RATES.contains(&session) {
+                session
+            } else {
+                48_000
+            }
+        }
+    };
+    let chosen_targets = move || {
+        let current = s.mix.with_untracked(|m| m.target);
+        let mut keys = chosen.get_untracked();
+        if keys.is_empty() {
+            keys.push(target_key(&current));
+        }
+        keys.iter()
+            .filter_map(|k| {
+                if k == "current" {
+                    Some(current)
+                } else {
+                    Target::preset(k)
+                }
+            })
+            .collect::<Vec<_>>()
+    };
 
     let start = move |_| {
         let mix = s.mix.get_untracked();
-        let fmt = format.get_untracked();
-        if !job.begin("Rendering…") {
+        let options = ExportOptions {
+            targets: chosen_targets(),
+            format: format.get_untracked(),
+            rate: rate_now(),
+            dither: dither.get_untracked(),
+            range: Range::Song,
+        };
+        if !job.begin("Exporting…") {
             return;
         }
+        for d in delivered.get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&d.url);
+        }
+        delivered.set(Vec::new());
+        question.set(None);
         spawn_local(async move {
             let t0 = js_sys::Date::now();
-            let result =
-                render_mix(&mix, move |p| job.progress.set(p), move || job.cancelled()).await;
-            let outcome = match result {
-                Ok(None) => {
-                    job.status.set("Export cancelled.".into());
-                    Ok(())
-                }
-                Ok(Some(r)) => {
-                    job.status.set("Writing WAV…".into());
-                    let rendered_at = js_sys::Date::now();
-                    encode_stereo(&r.left, &r.right, r.sample_rate as u32, fmt)
-                        .map_err(|e| AppError::Export {
-                            detail: e.to_string(),
-                        })
-                        .and_then(|bytes| {
-                            download(&bytes, EXPORT_FILE_NAME, "audio/wav")?;
-                            let secs = r.left.len() as f64 / r.sample_rate as f64;
-                            let took = (js_sys::Date::now() - t0) / 1000.0;
-                            let render = (rendered_at - t0) / 1000.0;
-                            job.status.set(format!(
-                                "Exported “{EXPORT_FILE_NAME}”: {secs:.1} s, {} Hz, {} — {:.0}× realtime (render {render:.2} s, write {:.2} s).",
-                                r.sample_rate,
-                                fmt.label(),
-                                secs / took.max(1e-3),
-                                took - render,
-                            ));
-                            Ok(())
-                        })
-                }
-                Err(e) => Err(e),
+            let confirm = move |q: String| async move {
+                answer.set(None);
+                question.set(Some(q));
+                let yes = loop {
+                    if let Some(a) = answer.get_untracked() {
+                        break a;
+                    }
+                    if job.cancelled() {
+                        break false;
+                    }
+                    sleep(100).await;
+                };
+                question.set(None);
+                yes
             };
-            if let Err(e) = outcome {
-                job.status.set(String::new());
-                s.report(e);
+            let deliver = move |d: Delivery| {
+                download(&d.wav, &d.file_name, "audio/wav")?;
+                let url = blob_url(&d.wav, "audio/wav").unwrap_or_default();
+                delivered.update(|v| {
+                    v.push(Delivered {
+                        file_name: d.file_name,
+                        url,
+                        report: d.report,
+                    })
+                });
+                Ok(())
+            };
+            let result = run_export(
+                &mix,
+                &options,
+                move |text, p| {
+                    stage.set(text);
+                    job.progress.set(p);
+                },
+                move || job.cancelled(),
+                confirm,
+                deliver,
+            )
+            .await;
+            stage.set(String::new());
+            match result {
+                Ok(Outcome::Finished) => {
+                    let audio: f64 = delivered
+                        .with_untracked(|v| v.iter().map(|d| d.report.measured.duration_s).sum());
+                    let took = (js_sys::Date::now() - t0) / 1000.0;
+                    job.status.set(format!(
+                        "Exported {} file(s) in {took:.1} s ({:.0}× realtime).",
+                        delivered.with_untracked(|v| v.len()),
+                        audio / took.max(1e-3),
+                    ));
+                }
+                Ok(Outcome::Cancelled) => job.status.set("Export cancelled.".into()),
+                Ok(Outcome::Stopped) => {
+                    job.status.set("Export stopped: limiting too heavy.".into())
+                }
+                Err(e) => {
+                    job.status.set(String::new());
+                    s.report(e);
+                }
             }
             job.finish();
         });
     };
 
+    let on_targets = move |ev: leptos::ev::Event| {
+        let Some(sel) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlSelectElement>().ok())
+        else {
+            return;
+        };
+        let opts = sel.selected_options();
+        let keys = (0..opts.length())
+            .filter_map(|i| opts.item(i))
+            .filter_map(|e| e.get_attribute("value"))
+            .collect();
+        chosen.set(keys);
+    };
+
     view! {
         <button data-testid="export-open" on:click=move |_| open.update(|o| *o = !*o)>
-            "Export mix…"
+            "Export…"
         </button>
         <Show when=move || open.get()>
-            <div class="export-dialog" role="dialog" aria-label="Export mix">
+            <div class="export-dialog" role="dialog" aria-label="Export">
+                <label>
+                    "Session "
+                    <input
+                        data-testid="export-name"
+                        aria-label="Session name"
+                        prop:value=move || s.mix.with(|m| m.name.clone())
+                        on:change=move |ev| {
+                            let v = event_target_value(&ev);
+                            s.mix.update(|m| m.name = v);
+                        }
+                    />
+                </label>
+                <label>
+                    "Targets "
+                    <select
+                        multiple
+                        size="5"
+                        data-testid="export-target"
+                        aria-label="Export targets (several at once)"
+                        on:change=on_targets
+                    >
+                        {move || {
+                            let current = s.mix.with(|m| m.target);
+                            let picked = chosen.get();
+                            let is = move |k: &str| {
+                                if picked.is_empty() { target_key(&current) == k } else { picked.iter().any(|p| p == k) }
+                            };
+                            let mut opts: Vec<_> = PRESETS
+                                .iter()
+                                .map(|t| {
+                                    let sel = is(t.name);
+                                    view! { <option value=t.name selected=sel>{t.label()}</option> }
+                                })
+                                .collect();
+                            if target_key(&current) == "current" {
+                                let sel = is("current");
+                                opts.push(view! { <option value="current" selected=sel>{current.label()}</option> });
+                            }
+                            opts
+                        }}
+                    </select>
+                </label>
                 <label>
                     "Format "
                     <select
@@ -90,14 +259,44 @@ pub fn ExportDialog() -> impl IntoView {
                             .collect_view()}
                     </select>
                 </label>
-                <span class="export-rate">
-                    {move || format!("at the session rate, {} Hz", s.mix.with(|m| m.sample_rate))}
-                </span>
-                <button
-                    data-testid="export-start"
-                    disabled=move || job.running.get()
-                    on:click=start
-                >
+                <label>
+                    "Sample rate "
+                    <select
+                        data-testid="export-rate"
+                        aria-label="Export sample rate"
+                        on:change=move |ev| {
+                            if let Ok(r) = event_target_value(&ev).parse() {
+                                rate.set(r);
+                            }
+                        }
+                        prop:value=move || rate_now().to_string()
+                    >
+                        {RATES
+                            .into_iter()
+                            .map(|r| view! { <option value=r.to_string()>{format!("{:.1} kHz", r as f64 / 1000.0)}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Dither "
+                    <select
+                        data-testid="export-dither"
+                        aria-label="Dither"
+                        disabled=move || !format.get().dithers()
+                        on:change=move |ev| {
+                            if let Some(d) = Dither::from_key(&event_target_value(&ev)) {
+                                dither.set(d);
+                            }
+                        }
+                        prop:value=move || dither.get().key()
+                    >
+                        {Dither::ALL
+                            .into_iter()
+                            .map(|d| view! { <option value=d.key()>{d.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <button data-testid="export-start" disabled=move || job.running.get() on:click=start>
                     "Export"
                 </button>
                 <progress
@@ -106,6 +305,7 @@ pub fn ExportDialog() -> impl IntoView {
                     max="1"
                     prop:value=move || job.progress.get()
                 ></progress>
+                <span data-testid="export-stage" class="export-stage">{move || stage.get()}</span>
                 <button
                     data-testid="export-cancel"
                     disabled=move || !job.running.get()
@@ -114,6 +314,42 @@ pub fn ExportDialog() -> impl IntoView {
                     "Cancel"
                 </button>
                 <output data-testid="export-status">{move || job.status.get()}</output>
+                <Show when=move || question.with(|q| q.is_some())>
+                    <div class="export-question" role="alertdialog" data-testid="export-limiting">
+                        <p>{move || question.get().unwrap_or_default()}</p>
+                        <button data-testid="export-continue" on:click=move |_| answer.set(Some(true))>
+                            "Continue anyway"
+                        </button>
+                        <button data-testid="export-stop" on:click=move |_| answer.set(Some(false))>
+                            "Stop"
+                        </button>
+                    </div>
+                </Show>
+                <For
+                    each=move || delivered.get()
+                    key=|d| d.file_name.clone()
+                    children=move |d: Delivered| {
+                        let json = d.report.to_json();
+                        let text = d.report.to_text();
+                        let base = d.file_name.trim_end_matches(".wav").to_string();
+                        let (json_name, text_name) = (format!("{base} report.json"), format!("{base} report.txt"));
+                        let (j, t) = (json.clone(), text.clone());
+                        view! {
+                            <section class="export-report" data-testid="export-report" data-report=json>
+                                <a data-testid="export-file" href=d.url.clone() download=d.file_name.clone()>
+                                    {d.file_name.clone()}
+                                </a>
+                                <pre>{text}</pre>
+                                <button data-testid="export-report-json" on:click=move |_| {
+                                    let _ = download(j.as_bytes(), &json_name, "application/json");
+                                }>"Report as JSON"</button>
+                                <button data-testid="export-report-text" on:click=move |_| {
+                                    let _ = download(t.as_bytes(), &text_name, "text/plain");
+                                }>"Report as text"</button>
+                            </section>
+                        }
+                    }
+                />
             </div>
         </Show>
     }

@@ -32,7 +32,7 @@ pub fn TargetPanel() -> impl IntoView {
             {
                 Ok(Some(m)) => {
                     s.set_master(ParamId::LimOn, 1.0);
-                    s.set_master(ParamId::LimCeiling, t.ceiling);
+                    s.set_master(ParamId::LimCeiling, m.ceiling_db);
                     s.set_master(ParamId::MasterBypass, 0.0);
                     s.set_master(ParamId::LimInput, m.input_gain_db);
                     job.status.set(format!(

@@ -1,0 +1,247 @@
+//! Hitting a loudness target (plain logic, main thread): the render → measure → adjust loop
+//! that both "Match target" and the export run. A [`Plan`] sets the limiter for the next pass;
+//! after each render of the final (quantised) output it reads the measurement and decides:
+//! on target (integrated within ±0.1 LU and true peak ≤ ceiling), again (input gain moved by the
+//! miss; the limiter's ceiling lowered by any true-peak overshoot), or stop (4 passes, or the
+//! controls are at the end of their range).
+
+use dsp_worklet::ParamId;
+
+use crate::report::Measurement;
+use crate::session::Mix;
+use crate::targets::{CEILING_RANGE, Target, next_input_gain};
+
+/// At most this many renders per target.
+pub const MAX_PASSES: usize = 4;
+/// Close enough, LU.
+pub const TOLERANCE_LU: f64 = 0.1;
+/// More limiter gain reduction than this, dB, and the user is asked before going on.
+pub const MAX_LIMITING_DB: f64 = 12.0;
+
+/// What to do after a pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Integrated loudness within tolerance and true peak under the ceiling.
+    OnTarget,
+    /// Render again with the new settings.
+    Again,
+    /// No pass left, or nothing left to turn: the last pass is as close as it gets.
+    Stop,
+}
+
+/// The limiter settings for reaching one target.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plan {
+    pub target: Target,
+    /// Limiter input gain, dB.
+    pub input_gain_db: f32,
+    /// Limiter ceiling actually set, dBTP (the target's, lowered if the output overshoots it).
+    pub ceiling_db: f32,
+    /// Passes measured so far.
+    pub passes: usize,
+    /// The previous pass's (input gain, integrated loudness), for the slope.
+    last: Option<(f32, f64)>,
+}
+
+impl Plan {
+    /// Starts from the mix's current limiter input gain.
+    pub fn new(target: Target, mix: &Mix) -> Plan {
+        Plan {
+            target,
+            input_gain_db: mix.master.get(ParamId::LimInput),
+            ceiling_db: target.ceiling,
+            passes: 0,
+            last: None,
+        }
+    }
+
+    /// The mix to render for the next pass: master chain in, limiter on with this plan's gain
+    /// and ceiling.
+    pub fn configure(&self, mix: &Mix) -> Mix {
+        let mut m = mix.clone();
+        m.set_master_param(ParamId::MasterBypass, 0.0);
+        m.set_master_param(ParamId::LimOn, 1.0);
+        m.set_master_param(ParamId::LimCeiling, self.ceiling_db);
+        m.set_master_param(ParamId::LimInput, self.input_gain_db);
+        m
+    }
+
+    /// Whether a measurement meets the target.
+    pub fn meets(&self, m: &Measurement) -> bool {
+        (m.integrated_lufs - self.target.lufs as f64).abs() <= TOLERANCE_LU
+            && m.true_peak_dbtp <= self.target.ceiling as f64
+    }
+
+    /// Reads the last pass's measurement and sets up the next.
+    pub fn after_pass(&mut self, m: &Measurement) -> Verdict {
+        self.passes += 1;
+        if self.meets(m) {
+            return Verdict::OnTarget;
+        }
+        if self.passes >= MAX_PASSES || !m.integrated_lufs.is_finite() {
+            return Verdict::Stop;
+        }
+        let spec = ParamId::LimInput.spec();
+        // Loudness rises 1:1 with input gain until the limiter works hard, then less: after two
+        // passes, step by the miss over the measured slope (a secant step, slope 0.1…1).
+        let slope = match self.last {
+            Some((g0, i0)) if (self.input_gain_db - g0).abs() > 0.01 => {
+                ((m.integrated_lufs - i0) / (self.input_gain_db - g0) as f64).clamp(0.1, 1.0)
+            }
+            _ => 1.0,
+        };
+        self.last = Some((self.input_gain_db, m.integrated_lufs));
+        let miss = (self.target.lufs as f64 - m.integrated_lufs) / slope;
+        let gain = next_input_gain(
+            self.input_gain_db,
+            self.target.lufs as f64 - miss,
+            self.target.lufs,
+            (spec.min, spec.max),
+        );
+        let overshoot = m.true_peak_dbtp - self.target.ceiling as f64;
+        let ceiling = if overshoot > 0.0 {
+            ((self.ceiling_db as f64 - overshoot - 0.05) as f32)
+                .clamp(CEILING_RANGE.0, CEILING_RANGE.1)
+        } else {
+            self.ceiling_db
+        };
+        if gain == self.input_gain_db && ceiling == self.ceiling_db {
+            return Verdict::Stop;
+        }
+        self.input_gain_db = gain;
+        self.ceiling_db = ceiling;
+        Verdict::Again
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dither::Dither;
+    use crate::report::measure;
+    use crate::session::NewTrack;
+    use crate::targets::PRESETS;
+    use crate::wav::{Delivered, WavFormat};
+    use dsp_worklet::{Command, Engine};
+
+    const RATE: u32 = 48_000;
+
+    fn noise(n: usize, seed: u32) -> Vec<f32> {
+        let mut s = seed.max(1);
+        (0..n)
+            .map(|_| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                s as f32 / u32::MAX as f32 * 2.0 - 1.0
+            })
+            .collect()
+    }
+
+    /// Three different mixes, 12 s each: a dense noise pad, a kick-like pulse train over a
+    /// bass line, and a dynamic piece (quiet verse, loud chorus).
+    fn mixes() -> Vec<Vec<Vec<f32>>> {
+        let n = RATE as usize * 12;
+        let t = |i: usize| i as f32 / RATE as f32;
+        let pad: Vec<f32> = noise(n, 3).iter().map(|x| x * 0.2).collect();
+        let pulses: Vec<f32> = (0..n)
+            .map(|i| {
+                let ph = (i % 12_000) as f32 / RATE as f32; // a kick every 250 ms
+                (-ph * 25.0).exp() * (2.0 * std::f32::consts::PI * 60.0 * ph).sin() * 0.4
+            })
+            .collect();
+        let bass: Vec<f32> = (0..n)
+            .map(|i| 0.3 * (2.0 * std::f32::consts::PI * 110.0 * t(i)).sin())
+            .collect();
+        let dynamic: Vec<f32> = noise(n, 7)
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x * if i < n / 2 { 0.05 } else { 0.9 })
+            .collect();
+        vec![vec![pad], vec![pulses, bass], vec![dynamic]]
+    }
+
+    /// One pass exactly as the export runs it, but natively: a fresh engine, the mix's state,
+    /// render from the top, quantise to 24-bit with TPDF, measure.
+    fn pass(mix: &Mix, stems: &[Vec<f32>]) -> Measurement {
+        let mut e = Engine::new(RATE as f32);
+        for (t, s) in mix.tracks.iter().zip(stems) {
+            e.add_track(t.id, vec![s.clone(), s.clone()]).unwrap();
+        }
+        for c in mix.state_commands() {
+            e.apply(c).unwrap();
+        }
+        e.apply(Command::Play).unwrap();
+        let frames = stems[0].len();
+        let (mut l, mut r) = (vec![0.0f32; frames], vec![0.0f32; frames]);
+        e.process(&mut l, &mut r);
+        let d = Delivered::new(l, r, RATE, WavFormat::Pcm24, Dither::Tpdf, 11);
+        measure(&d.left, &d.right, RATE).unwrap()
+    }
+
+    /// Three mixes × three targets (−9, −14, −23): the delivered file lands within ±0.1 LU with
+    /// its true peak under the ceiling, in at most four passes.
+    #[test]
+    fn three_mixes_land_on_three_targets() {
+        let targets = [
+            Target::preset("CD / club").unwrap(),
+            PRESETS[0],
+            Target::preset("EBU R128 broadcast").unwrap(),
+        ];
+        for (k, stems) in mixes().iter().enumerate() {
+            let mut mix = Mix::default();
+            mix.sample_rate = RATE as f32;
+            for s in stems {
+                mix.add_track(NewTrack {
+                    file_name: format!("stem {k}.wav"),
+                    channels: 2,
+                    frames: s.len() as u64,
+                    source_rate: RATE as f32,
+                    overview: Vec::new(),
+                });
+            }
+            for target in targets {
+                let mut plan = Plan::new(target, &mix);
+                let (verdict, m) = loop {
+                    let m = pass(&plan.configure(&mix), stems);
+                    match plan.after_pass(&m) {
+                        Verdict::Again => continue,
+                        v => break (v, m),
+                    }
+                };
+                assert_eq!(
+                    verdict,
+                    Verdict::OnTarget,
+                    "mix {k} at {target:?}: {m:?} after {} passes",
+                    plan.passes
+                );
+                assert!((m.integrated_lufs - target.lufs as f64).abs() <= 0.1);
+                assert!(m.true_peak_dbtp <= target.ceiling as f64);
+                assert!(plan.passes <= MAX_PASSES);
+            }
+        }
+    }
+
+    #[test]
+    fn overshooting_true_peak_lowers_the_ceiling_and_gain_follows_the_miss() {
+        let mix = Mix::default();
+        let mut plan = Plan::new(PRESETS[0], &mix);
+        let m = Measurement {
+            integrated_lufs: -15.0,
+            lra_lu: 3.0,
+            max_momentary_lufs: -12.0,
+            max_short_term_lufs: -13.0,
+            true_peak_dbtp: -0.8,
+            sample_peak_dbfs: -1.0,
+            plr_db: 14.2,
+            duration_s: 10.0,
+        };
+        assert_eq!(plan.after_pass(&m), Verdict::Again);
+        assert_eq!(plan.input_gain_db, 1.0);
+        assert!((plan.ceiling_db - -1.25).abs() < 1e-6);
+        for _ in 1..MAX_PASSES - 1 {
+            assert_eq!(plan.after_pass(&m), Verdict::Again);
+        }
+        assert_eq!(plan.after_pass(&m), Verdict::Stop, "four passes at most");
+    }
+}

@@ -1,0 +1,240 @@
+//! One export run (main thread): for each chosen target, the [`Plan`] loop — render through the
+//! engine, requantise with dither, measure the delivered samples, adjust — then the WAV with its
+//! LIST/INFO chunk and the delivery report. Long steps yield to the browser so the UI stays
+//! responsive; a cancel takes effect at the next step.
+
+use std::future::Future;
+
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+
+use crate::delivery::{MAX_LIMITING_DB, MAX_PASSES, Plan, Verdict};
+use crate::dither::Dither;
+use crate::error::AppError;
+use crate::export::{Range, render_mix};
+use crate::report::{DeliveryReport, Measurer};
+use crate::session::Mix;
+use crate::targets::Target;
+use crate::wav::{Delivered, WavFormat};
+
+/// What the user chose in the export dialog.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExportOptions {
+    pub targets: Vec<Target>,
+    pub format: WavFormat,
+    /// Hz: 44100, 48000, 88200 or 96000.
+    pub rate: u32,
+    pub dither: Dither,
+    pub range: Range,
+}
+
+/// Rates the export offers, Hz.
+pub const RATES: [u32; 4] = [44_100, 48_000, 88_200, 96_000];
+
+/// One delivered file.
+pub struct Delivery {
+    pub file_name: String,
+    pub wav: Vec<u8>,
+    pub report: DeliveryReport,
+}
+
+/// How an export run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Finished,
+    Cancelled,
+    /// The user chose not to go on past the limiting warning.
+    Stopped,
+}
+
+/// `<session> - <preset>.wav`, with characters that file systems refuse replaced.
+pub fn file_name(session: &str, preset: &str) -> String {
+    let clean = |s: &str| {
+        s.chars()
+            .map(|c| {
+                if "/\\:*?\"<>|".contains(c) || c.is_control() {
+                    '-'
+                } else {
+                    c
+                }
+            })
+            .collect::<String>()
+            .trim()
+            .to_string()
+    };
+    let session = clean(session);
+    let session = if session.is_empty() {
+        "Untitled session".into()
+    } else {
+        session
+    };
+    format!("{session} - {}.wav", clean(preset))
+}
+
+/// Dither noise seed for a target: fixed, so the same export gives the same bits.
+fn seed(t: &Target) -> u64 {
+    t.name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    }) ^ t.lufs.to_bits() as u64
+}
+
+/// Lets the browser run (paint, handle input) before going on.
+pub async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
+        } else {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Runs the export. `stage` gets a stage name and the overall progress 0…1; `confirm` is asked
+/// (once per target) when reaching it takes more than 12 dB of limiting; each finished file goes
+/// to `deliver`.
+pub async fn run_export<C, F>(
+    mix: &Mix,
+    o: &ExportOptions,
+    stage: impl Fn(String, f64) + Clone + 'static,
+    cancelled: impl Fn() -> bool + Clone + 'static,
+    confirm: C,
+    mut deliver: impl FnMut(Delivery) -> Result<(), AppError>,
+) -> Result<Outcome, AppError>
+where
+    C: Fn(String) -> F,
+    F: Future<Output = bool>,
+{
+    if o.targets.is_empty() {
+        return Err(AppError::NothingToExport {
+            reason: "Choose at least one target to export.".into(),
+        });
+    }
+    if let Some(reason) = mix.silence_reason() {
+        return Err(AppError::NothingToExport {
+            reason: reason.into(),
+        });
+    }
+    let n = o.targets.len() as f64;
+    for (i, target) in o.targets.iter().enumerate() {
+        let mut plan = Plan::new(*target, mix);
+        let mut asked = false;
+        loop {
+            let pass = plan.passes + 1;
+            let base = (i as f64 + (pass - 1) as f64 / MAX_PASSES as f64) / n;
+            let share = 1.0 / (MAX_PASSES as f64 * n);
+            let label = format!("{} — pass {pass}", target.name);
+            stage(format!("{label}: rendering"), base);
+            let st = stage.clone();
+            let lab = label.clone();
+            let Some(r) = render_mix(
+                &plan.configure(mix),
+                o.rate as f32,
+                o.range,
+                move |x| st(format!("{lab}: rendering"), base + 0.8 * share * x),
+                cancelled.clone(),
+            )
+            .await?
+            else {
+                return Ok(Outcome::Cancelled);
+            };
+            stage(format!("{label}: measuring"), base + 0.8 * share);
+            yield_to_browser().await;
+            let limiting = r.limiter_reduction_db;
+            let d = Delivered::new(r.left, r.right, o.rate, o.format, o.dither, seed(target));
+            let mut meter = Measurer::new(o.rate).ok_or(AppError::Export {
+                detail: format!("no loudness meter at {} Hz", o.rate),
+            })?;
+            let piece = o.rate as usize * 5;
+            for (l, rr) in d.left.chunks(piece).zip(d.right.chunks(piece)) {
+                meter.add(l, rr);
+                yield_to_browser().await;
+                if cancelled() {
+                    return Ok(Outcome::Cancelled);
+                }
+            }
+            let m = meter.finish();
+            if !m.integrated_lufs.is_finite() {
+                return Err(AppError::NothingToExport {
+                    reason: "The rendered master is silent (below the −70 LUFS gate).".into(),
+                });
+            }
+            if limiting > MAX_LIMITING_DB && !asked {
+                asked = true;
+                let q = format!(
+                    "{}: reaching {:.1} LUFS takes {limiting:.1} dB of limiting (more than {MAX_LIMITING_DB:.0} dB). This pass measured {:.1} LUFS integrated, {:.1} dBTP true peak, PLR {:.1} dB. Continue anyway?",
+                    target.name, target.lufs, m.integrated_lufs, m.true_peak_dbtp, m.plr_db
+                );
+                if !confirm(q).await {
+                    return Ok(Outcome::Stopped);
+                }
+            }
+            let verdict = plan.after_pass(&m);
+            if verdict == Verdict::Again {
+                continue;
+            }
+            stage(format!("{}: writing", target.name), base + 0.9 * share);
+            yield_to_browser().await;
+            let name = file_name(&mix.name, target.name);
+            let report = DeliveryReport {
+                software: format!("Second Ear {}", env!("CARGO_PKG_VERSION")),
+                file_name: name.clone(),
+                preset: target.name.into(),
+                target_lufs: target.lufs as f64,
+                ceiling_dbtp: target.ceiling as f64,
+                format: o.format.label().into(),
+                sample_rate_hz: o.rate,
+                dither: if o.format.dithers() {
+                    o.dither.label()
+                } else {
+                    "none (float)"
+                }
+                .into(),
+                range: o.range.describe(),
+                passes: plan.passes,
+                limiter_reduction_db: (limiting * 10.0).round() / 10.0,
+                on_target: verdict == Verdict::OnTarget,
+                platforms: DeliveryReport::platform_lines(&m),
+                measured: m,
+            };
+            let info = [
+                (*b"ISFT", report.software.clone()),
+                (*b"INAM", mix.name.clone()),
+                (*b"ICMT", report.summary()),
+            ];
+            let wav = d.to_wav(&info).map_err(|e| AppError::Export {
+                detail: e.to_string(),
+            })?;
+            deliver(Delivery {
+                file_name: name,
+                wav,
+                report,
+            })?;
+            break;
+        }
+    }
+    stage("Done".into(), 1.0);
+    Ok(Outcome::Finished)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_named_after_session_and_preset() {
+        assert_eq!(file_name("My Song", "Spotify"), "My Song - Spotify.wav");
+        assert_eq!(
+            file_name("A/B: take 2", "CD / club"),
+            "A-B- take 2 - CD - club.wav"
+        );
+        assert_eq!(file_name("  ", "Custom"), "Untitled session - Custom.wav");
+    }
+
+    #[test]
+    fn dither_seeds_differ_by_target_and_repeat() {
+        let t = crate::targets::PRESETS;
+        assert_eq!(seed(&t[0]), seed(&t[0]));
+        assert_ne!(seed(&t[0]), seed(&t[1]));
+    }
+}
