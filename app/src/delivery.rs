@@ -9,7 +9,7 @@ use dsp_worklet::ParamId;
 
 use crate::report::Measurement;
 use crate::session::Mix;
-use crate::targets::{CEILING_RANGE, Target, next_input_gain};
+use crate::targets::{CEILING_RANGE, Target};
 
 /// At most this many renders per target.
 pub const MAX_PASSES: usize = 4;
@@ -39,8 +39,9 @@ pub struct Plan {
     pub ceiling_db: f32,
     /// Passes measured so far.
     pub passes: usize,
-    /// The previous pass's (input gain, integrated loudness), for the slope.
-    last: Option<(f32, f64)>,
+    /// Earlier passes' (input gain dB, integrated LUFS), newest last: the loudness curve the
+    /// next gain is read from.
+    seen: [(f64, f64); MAX_PASSES],
 }
 
 impl Plan {
@@ -51,7 +52,7 @@ impl Plan {
             input_gain_db: mix.master.get(ParamId::LimInput),
             ceiling_db: target.ceiling,
             passes: 0,
-            last: None,
+            seen: [(0.0, 0.0); MAX_PASSES],
         }
     }
 
@@ -82,22 +83,9 @@ impl Plan {
             return Verdict::Stop;
         }
         let spec = ParamId::LimInput.spec();
-        // Loudness rises 1:1 with input gain until the limiter works hard, then less: after two
-        // passes, step by the miss over the measured slope (a secant step, slope 0.1…1).
-        let slope = match self.last {
-            Some((g0, i0)) if (self.input_gain_db - g0).abs() > 0.01 => {
-                ((m.integrated_lufs - i0) / (self.input_gain_db - g0) as f64).clamp(0.1, 1.0)
-            }
-            _ => 1.0,
-        };
-        self.last = Some((self.input_gain_db, m.integrated_lufs));
-        let miss = (self.target.lufs as f64 - m.integrated_lufs) / slope;
-        let gain = next_input_gain(
-            self.input_gain_db,
-            self.target.lufs as f64 - miss,
-            self.target.lufs,
-            (spec.min, spec.max),
-        );
+        self.seen[self.passes - 1] = (self.input_gain_db as f64, m.integrated_lufs);
+        let wanted = next_gain(&self.seen[..self.passes], self.target.lufs as f64);
+        let gain = (wanted as f32).clamp(spec.min, spec.max);
         let overshoot = m.true_peak_dbtp - self.target.ceiling as f64;
         let ceiling = if overshoot > 0.0 {
             ((self.ceiling_db as f64 - overshoot - 0.05) as f32)
@@ -112,6 +100,67 @@ impl Plan {
         self.ceiling_db = ceiling;
         Verdict::Again
     }
+}
+
+/// The input gain (dB) expected to give `target` LUFS, from the passes so far (gain, LUFS).
+/// Loudness rises 1:1 with input gain until the limiter works hard, then ever less: one pass
+/// steps by the miss; once two passes fall either side of the target, interpolate between
+/// them; otherwise two take the secant's slope (kept within 0.1…1), and three fit a parabola
+/// through the curve and take its crossing nearest the last gain (the secant if it has none
+/// within 12 dB).
+pub fn next_gain(seen: &[(f64, f64)], target: f64) -> f64 {
+    let Some(&(g, i)) = seen.last() else {
+        return 0.0;
+    };
+    let secant = || match seen.len() {
+        n if n >= 2 && (g - seen[n - 2].0).abs() > 1e-3 => {
+            let (g0, i0) = seen[n - 2];
+            ((i - i0) / (g - g0)).clamp(0.1, 1.0)
+        }
+        _ => 1.0,
+    };
+    let by_secant = g + (target - i) / secant();
+    // Two passes either side of the target: interpolate between the closest such pair.
+    let below = seen
+        .iter()
+        .filter(|p| p.1 < target)
+        .max_by(|p, q| p.1.total_cmp(&q.1));
+    let above = seen
+        .iter()
+        .filter(|p| p.1 > target)
+        .min_by(|p, q| p.1.total_cmp(&q.1));
+    if let (Some(&(ga, ia)), Some(&(gb, ib))) = (below, above) {
+        return ga + (target - ia) / (ib - ia) * (gb - ga);
+    }
+    if seen.len() < 3 {
+        return by_secant;
+    }
+    let [(x0, y0), (x1, y1), (x2, y2)] = [seen[seen.len() - 3], seen[seen.len() - 2], (g, i)];
+    if (x0 - x1).abs() < 1e-3 || (x1 - x2).abs() < 1e-3 || (x0 - x2).abs() < 1e-3 {
+        return by_secant;
+    }
+    // y = a·x² + b·x + c through the three points (divided differences).
+    let d01 = (y1 - y0) / (x1 - x0);
+    let d12 = (y2 - y1) / (x2 - x1);
+    let a = (d12 - d01) / (x2 - x0);
+    let b = d01 - a * (x0 + x1);
+    let c = y0 - a * x0 * x0 - b * x0;
+    let roots: Vec<f64> = if a.abs() < 1e-9 {
+        vec![(target - c) / b]
+    } else {
+        let disc = b * b - 4.0 * a * (c - target);
+        if disc < 0.0 {
+            vec![]
+        } else {
+            let r = disc.sqrt();
+            vec![(-b + r) / (2.0 * a), (-b - r) / (2.0 * a)]
+        }
+    };
+    roots
+        .into_iter()
+        .filter(|x| x.is_finite() && (x - g).abs() <= 12.0)
+        .min_by(|p, q| (p - g).abs().total_cmp(&(q - g).abs()))
+        .unwrap_or(by_secant)
 }
 
 #[cfg(test)]
@@ -220,6 +269,25 @@ mod tests {
                 assert!(plan.passes <= MAX_PASSES);
             }
         }
+    }
+
+    #[test]
+    fn the_next_gain_follows_a_bending_loudness_curve() {
+        // A limiter curve: loudness = gain − 18 below −12 dB of gain reduction onset, then
+        // rising ever slower: y = −18 + g − g²/40 for g ≥ 0.
+        let curve = |g: f64| -18.0 + g - g * g / 40.0;
+        let mut seen = vec![(0.0, curve(0.0))];
+        for _ in 0..3 {
+            let g = next_gain(&seen, -9.0);
+            seen.push((g, curve(g)));
+        }
+        let (_, last) = *seen.last().unwrap();
+        assert!((last + 9.0).abs() < 0.01, "{seen:?}");
+        assert_eq!(
+            next_gain(&[(2.0, -18.0)], -14.0),
+            6.0,
+            "one pass: by the miss"
+        );
     }
 
     #[test]

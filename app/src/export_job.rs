@@ -17,10 +17,29 @@ use crate::session::Mix;
 use crate::targets::Target;
 use crate::wav::{Delivered, WavFormat};
 
+/// What one exported file aims at.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Goal {
+    /// The mix exactly as set, master chain and all, with no loudness matching (for a mastering
+    /// engineer, or a reference): one pass.
+    AsMixed,
+    /// A loudness target and ceiling, reached by the [`Plan`] loop.
+    Target(Target),
+}
+
+impl Goal {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Goal::AsMixed => "As mixed",
+            Goal::Target(t) => t.name,
+        }
+    }
+}
+
 /// What the user chose in the export dialog.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ExportOptions {
-    pub targets: Vec<Target>,
+    pub targets: Vec<Goal>,
     pub format: WavFormat,
     /// Hz: 44100, 48000, 88200 or 96000.
     pub rate: u32,
@@ -116,7 +135,20 @@ where
         });
     }
     let n = o.targets.len() as f64;
-    for (i, target) in o.targets.iter().enumerate() {
+    for (i, goal) in o.targets.iter().enumerate() {
+        // "As mixed" renders once with the mix as set: a plan that is never asked to move.
+        let (target, fixed) = match goal {
+            Goal::Target(t) => (*t, false),
+            Goal::AsMixed => (
+                Target {
+                    name: "As mixed",
+                    lufs: f32::NAN,
+                    ceiling: mix.master.get(dsp_worklet::ParamId::LimCeiling),
+                },
+                true,
+            ),
+        };
+        let target = &target;
         let mut plan = Plan::new(*target, mix);
         let mut asked = false;
         loop {
@@ -127,8 +159,13 @@ where
             stage(format!("{label}: rendering"), base);
             let st = stage.clone();
             let lab = label.clone();
+            let setup = if fixed {
+                mix.clone()
+            } else {
+                plan.configure(mix)
+            };
             let Some(r) = render_mix(
-                &plan.configure(mix),
+                &setup,
                 o.rate as f32,
                 o.range,
                 move |x| st(format!("{lab}: rendering"), base + 0.8 * share * x),
@@ -154,12 +191,12 @@ where
                 }
             }
             let m = meter.finish();
-            if !m.integrated_lufs.is_finite() {
+            if !m.integrated_lufs.is_finite() && !fixed {
                 return Err(AppError::NothingToExport {
                     reason: "The rendered master is silent (below the −70 LUFS gate).".into(),
                 });
             }
-            if limiting > MAX_LIMITING_DB && !asked {
+            if limiting > MAX_LIMITING_DB && !asked && !fixed {
                 asked = true;
                 let q = format!(
                     "{}: reaching {:.1} LUFS takes {limiting:.1} dB of limiting (more than {MAX_LIMITING_DB:.0} dB). This pass measured {:.1} LUFS integrated, {:.1} dBTP true peak, PLR {:.1} dB. Continue anyway?",
@@ -169,7 +206,12 @@ where
                     return Ok(Outcome::Stopped);
                 }
             }
-            let verdict = plan.after_pass(&m);
+            let verdict = if fixed {
+                plan.passes += 1;
+                Verdict::OnTarget
+            } else {
+                plan.after_pass(&m)
+            };
             if verdict == Verdict::Again {
                 continue;
             }
@@ -180,7 +222,11 @@ where
                 software: format!("Second Ear {}", env!("CARGO_PKG_VERSION")),
                 file_name: name.clone(),
                 preset: target.name.into(),
-                target_lufs: target.lufs as f64,
+                target_lufs: if fixed {
+                    m.integrated_lufs
+                } else {
+                    target.lufs as f64
+                },
                 ceiling_dbtp: target.ceiling as f64,
                 format: o.format.label().into(),
                 sample_rate_hz: o.rate,

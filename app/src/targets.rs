@@ -80,19 +80,6 @@ impl Target {
     }
 }
 
-/// The next limiter input gain (dB) from the last pass: move by the miss, within the control's
-/// range. Loudness rises about 1:1 with input gain until the limiter works hard, so a few passes
-/// converge.
-pub fn next_input_gain(
-    current_db: f32,
-    measured_lufs: f64,
-    target_lufs: f32,
-    range: (f32, f32),
-) -> f32 {
-    let miss = target_lufs as f64 - measured_lufs;
-    ((current_db as f64 + miss) as f32).clamp(range.0, range.1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,7 +102,5 @@ mod tests {
                 ceiling: -0.1
             }
         );
-        assert_eq!(next_input_gain(2.0, -18.5, -14.0, (-12.0, 24.0)), 6.5);
-        assert_eq!(next_input_gain(20.0, -30.0, -9.0, (-12.0, 24.0)), 24.0);
     }
 }

@@ -9,7 +9,7 @@ use super::controller::use_studio;
 use super::job::Job;
 use crate::dither::Dither;
 use crate::export::{Range, download};
-use crate::export_job::{Delivery, ExportOptions, Outcome, RATES, run_export};
+use crate::export_job::{Delivery, ExportOptions, Goal, Outcome, RATES, run_export};
 use crate::report::DeliveryReport;
 use crate::targets::{PRESETS, Target};
 use crate::wav::WavFormat;
@@ -31,6 +31,9 @@ fn target_key(t: &Target) -> String {
         "current".into()
     }
 }
+
+/// The `<select multiple>`'s value for [`Goal::AsMixed`].
+const AS_MIXED: &str = "as-mixed";
 
 /// An object URL for downloadable bytes (revoked when the next export starts).
 fn blob_url(bytes: &[u8], mime: &str) -> Option<String> {
@@ -85,12 +88,10 @@ pub fn ExportDialog() -> impl IntoView {
             keys.push(target_key(&current));
         }
         keys.iter()
-            .filter_map(|k| {
-                if k == "current" {
-                    Some(current)
-                } else {
-                    Target::preset(k)
-                }
+            .filter_map(|k| match k.as_str() {
+                "current" => Some(Goal::Target(current)),
+                AS_MIXED => Some(Goal::AsMixed),
+                _ => Target::preset(k).map(Goal::Target),
             })
             .collect::<Vec<_>>()
     };
@@ -233,6 +234,8 @@ pub fn ExportDialog() -> impl IntoView {
                                     view! { <option value=t.name selected=sel>{t.label()}</option> }
                                 })
                                 .collect();
+                            let sel = is(AS_MIXED);
+                            opts.push(view! { <option value=AS_MIXED selected=sel>{"As mixed (no loudness target)".to_string()}</option> });
                             if target_key(&current) == "current" {
                                 let sel = is("current");
                                 opts.push(view! { <option value="current" selected=sel>{current.label()}</option> });

@@ -99,11 +99,14 @@ export async function setControl(page, testid, value) {
 }
 
 /** Opens the export dialog, picks a format, exports, and returns the downloaded bytes. */
-export async function exportMix(page, format) {
-  if (!(await page.getByTestId('export-start').isVisible().catch(() => false))) {
-    await page.getByTestId('export-open').click();
-  }
+/** Exports through the dialog and returns the (first) downloaded file. `targets`: option values
+ * of the export-target multi-select; by default the mix as set, with no loudness target. */
+export async function exportMix(page, format, { targets = ['as-mixed'], dither = 'tpdf', rate } = {}) {
+  await openExport(page);
   await page.getByTestId('export-format').selectOption(format);
+  await page.getByTestId('export-target').selectOption(targets);
+  if (format !== 'float32') await page.getByTestId('export-dither').selectOption(dither);
+  if (rate) await page.getByTestId('export-rate').selectOption(String(rate));
   const download = page.waitForEvent('download', { timeout: 60_000 });
   await page.getByTestId('export-start').click();
   const d = await download;
@@ -111,6 +114,13 @@ export async function exportMix(page, format) {
   const chunks = [];
   for await (const c of stream) chunks.push(c);
   return { name: d.suggestedFilename(), bytes: Buffer.concat(chunks) };
+}
+
+/** Opens the export dialog unless it is open. */
+export async function openExport(page) {
+  if (!(await page.getByTestId('export-start').isVisible().catch(() => false))) {
+    await page.getByTestId('export-open').click();
+  }
 }
 
 /** Parses m:ss.mmm into seconds. */
