@@ -52,6 +52,10 @@ pub struct Mix {
     pub target: crate::targets::Target,
     /// The AudioContext's rate, Hz; every stem is decoded to it. 0 until audio has started.
     pub sample_rate: f32,
+    /// The loop region, frames at the session rate (start < end when set), and whether playback
+    /// loops it. The export can render just this region.
+    pub loop_region: Option<(u64, u64)>,
+    pub loop_on: bool,
     next_id: u32,
 }
 
@@ -63,6 +67,8 @@ impl Default for Mix {
             master: ParamValues::default(),
             target: crate::targets::PRESETS[0],
             sample_rate: 0.0,
+            loop_region: None,
+            loop_on: false,
             next_id: 1,
         }
     }
@@ -182,6 +188,28 @@ impl Mix {
         out
     }
 
+    /// Sets the loop region from seconds (clamped to the song; `None` when empty) and whether
+    /// playback loops it; returns the engine command for the realtime transport.
+    pub fn set_loop(&mut self, on: bool, start_s: f64, end_s: f64) -> Command {
+        let song = self.song_frames();
+        let frame = |s: f64| ((s.max(0.0) * self.sample_rate as f64).round() as u64).min(song);
+        let (a, b) = (frame(start_s), frame(end_s));
+        self.loop_region = (b > a).then_some((a, b));
+        self.loop_on = on && self.loop_region.is_some();
+        match (self.loop_on, self.loop_region) {
+            (true, Some((start, end))) => Command::SetLoop { start, end },
+            _ => Command::SetLoop { start: 0, end: 0 },
+        }
+    }
+
+    /// The loop region in seconds, if set.
+    pub fn loop_seconds(&self) -> Option<(f64, f64)> {
+        let r = self.sample_rate as f64;
+        self.loop_region
+            .filter(|_| r > 0.0)
+            .map(|(a, b)| (a as f64 / r, b as f64 / r))
+    }
+
     /// Length of the longest stem, frames.
     pub fn song_frames(&self) -> u64 {
         self.tracks.iter().map(|t| t.frames).max().unwrap_or(0)
@@ -231,6 +259,44 @@ pub fn format_position(frames: u64, rate: f32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loop_region_is_clamped_to_the_song_and_off_when_empty() {
+        let mut m = Mix {
+            sample_rate: 48_000.0,
+            ..Default::default()
+        };
+        m.add_track(NewTrack {
+            file_name: "a.wav".into(),
+            channels: 2,
+            frames: 480_000,
+            source_rate: 48_000.0,
+            overview: Vec::new(),
+        });
+        assert_eq!(
+            m.set_loop(true, 2.0, 5.0),
+            Command::SetLoop {
+                start: 96_000,
+                end: 240_000
+            }
+        );
+        assert_eq!(m.loop_seconds(), Some((2.0, 5.0)));
+        // Past the end: clamped to the song.
+        m.set_loop(true, 8.0, 30.0);
+        assert_eq!(m.loop_region, Some((384_000, 480_000)));
+        // Off keeps the region (for export) but tells the engine not to loop.
+        assert_eq!(
+            m.set_loop(false, 2.0, 5.0),
+            Command::SetLoop { start: 0, end: 0 }
+        );
+        assert_eq!(m.loop_region, Some((96_000, 240_000)));
+        // Empty: no region, no loop.
+        assert_eq!(
+            m.set_loop(true, 5.0, 5.0),
+            Command::SetLoop { start: 0, end: 0 }
+        );
+        assert!(m.loop_region.is_none() && !m.loop_on);
+    }
 
     fn new_track(name: &str, frames: u64) -> NewTrack {
         NewTrack {

@@ -54,3 +54,22 @@ pub fn track_commands(id: u32, full_strip: bool) -> Vec<Command> {
         })
         .collect()
 }
+
+/// The commands that turn every master stage on: EQ (a shelf boost and a tilt), the three-band
+/// compressor, width with mono-below, saturation, and the limiter with 6 dB into it.
+pub fn master_commands() -> Vec<Command> {
+    [
+        (ParamId::MeqOn, 1.0),
+        (ParamId::Meq1Gain, 2.0),
+        (ParamId::MeqTilt, -1.0),
+        (ParamId::MbOn, 1.0),
+        (ParamId::WidthOn, 1.0),
+        (ParamId::MonoBelowOn, 1.0),
+        (ParamId::MsatOn, 1.0),
+        (ParamId::LimOn, 1.0),
+        (ParamId::LimInput, 6.0),
+    ]
+    .into_iter()
+    .map(|(param, value)| Command::SetMasterParam { param, value })
+    .collect()
+}

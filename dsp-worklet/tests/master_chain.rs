@@ -22,10 +22,12 @@ fn stereo_engine(l: Vec<f32>, r: Vec<f32>, settings: &[(ParamId, f32)]) -> Engin
     e
 }
 
-/// With compression off (ratio 1:1) the three LR4 bands sum flat: ±0.1 dB at every frequency.
+/// With compression off (ratio 1:1) the three LR4 bands sum flat: ±0.1 dB at 31 log-spaced
+/// frequencies from 20 Hz to 20 kHz.
 #[test]
 fn multiband_with_ratio_one_sums_flat() {
-    for f in [40.0f32, 150.0, 700.0, 3_000.0, 9_000.0] {
+    for k in 0..31 {
+        let f = 20.0f32 * 1000f32.powf(k as f32 / 30.0);
         let x = sine(f, 0.25, 48_000);
         let mut e = stereo_engine(
             x.clone(),
@@ -74,10 +76,59 @@ fn width_zero_is_mono_and_mono_below_removes_low_side() {
     let low = db(amplitude_at(&l[24_000..], 60.0) / 0.25);
     let high = db(amplitude_at(&l[24_000..], 2_000.0) / 0.25);
     assert!(
-        low < -20.0,
+        low < -30.0,
         "side at 60 Hz removed below 150 Hz: {low:.1} dB"
     );
     assert!(high.abs() < 0.1, "side at 2 kHz kept: {high:.3} dB");
+}
+
+/// "Mono below 120 Hz": a side signal an octave and more under the corner (60, 40, 20 Hz) is at
+/// least 30 dB down (the LR8 split gives 48 dB at one octave); the mid signal passes at its
+/// level (the allpass), and side above the corner keeps its level.
+#[test]
+fn mono_below_120_hz_takes_the_low_side_30_db_down() {
+    let n = 96_000;
+    for (f, want_side_kept) in [
+        (20.0f32, false),
+        (40.0, false),
+        (60.0, false),
+        (1_000.0, true),
+    ] {
+        let x = sine(f, 0.25, n);
+        let neg: Vec<f32> = x.iter().map(|v| -v).collect();
+        let settings = [
+            (ParamId::WidthOn, 1.0),
+            (ParamId::MonoBelowOn, 1.0),
+            (ParamId::MonoBelow, 120.0),
+        ];
+        let (side, _) = render(&mut stereo_engine(x.clone(), neg, &settings), n, 128);
+        let (mid, _) = render(&mut stereo_engine(x.clone(), x, &settings), n, 128);
+        let side_db = db(amplitude_at(&side[48_000..], f) / 0.25);
+        let mid_db = db(amplitude_at(&mid[48_000..], f) / 0.25);
+        assert!(mid_db.abs() < 0.1, "{f} Hz mid: {mid_db:.3} dB");
+        if want_side_kept {
+            assert!(side_db.abs() < 0.1, "{f} Hz side kept: {side_db:.3} dB");
+        } else {
+            assert!(side_db < -30.0, "{f} Hz side: {side_db:.1} dB");
+        }
+    }
+}
+
+/// Width at 100 % (mono-below off) nulls against the dry mix: the stage changes nothing.
+#[test]
+fn width_100_nulls_against_the_input() {
+    let n = 48_000;
+    let (a, b) = (noise(n, 0.3, 5), noise(n, 0.3, 6));
+    let (l0, r0) = render(&mut stereo_engine(a.clone(), b.clone(), &[]), n, 128);
+    let settings = [(ParamId::WidthOn, 1.0), (ParamId::Width, 100.0)];
+    let (l, r) = render(&mut stereo_engine(a, b, &settings), n, 128);
+    let worst = l
+        .iter()
+        .zip(&l0)
+        .chain(r.iter().zip(&r0))
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0f32, f32::max);
+    assert!(worst < 1e-6, "residual {worst:e} (below −120 dBFS)");
 }
 
 /// A hot mix (12 dB of input gain into the limiter) never passes the ceiling in true peak.

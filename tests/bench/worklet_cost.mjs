@@ -5,7 +5,7 @@
 // Cost per block = render wall time / number of 128-frame blocks, so it includes Web Audio's
 // own per-block overhead (reported separately as the 0-track line). Each count is rendered
 // `runs` times, counts interleaved so machine drift spreads over all of them; best run counts.
-// Usage: node tests/bench/worklet_cost.mjs [seconds=20] [runs=3] [counts=0,1,16,64] [plain]
+// Usage: node tests/bench/worklet_cost.mjs [seconds=20] [runs=3] [counts=0,1,16,64] [full|plain|master]
 import { execFileSync } from 'node:child_process';
 import { startApp } from '../e2e/lib/browser.mjs';
 
@@ -13,14 +13,14 @@ const args = process.argv.slice(2);
 const seconds = Number(args[0] ?? 20);
 const runs = Number(args[1] ?? 3);
 const counts = (args[2] ?? '0,1,16,64').split(',').map(Number);
-const plain = args[3] === 'plain';
+const mode = args[3] ?? 'full';
 const RATE = 48_000;
 const BUDGET_MS = (128 / RATE) * 1000;
 const stemFrames = RATE * 10; // 10 s stems, looped
 
 const commands = {};
 for (const n of counts) {
-  const out = execFileSync('cargo', ['run', '-q', '--release', '-p', 'dsp-worklet', '--example', 'bench_commands', String(n), String(stemFrames), ...(plain ? ['plain'] : [])]);
+  const out = execFileSync('cargo', ['run', '-q', '--release', '-p', 'dsp-worklet', '--example', 'bench_commands', String(n), String(stemFrames), mode]);
   commands[n] = JSON.parse(out.toString());
 }
 
@@ -84,7 +84,7 @@ const results = await page.evaluate(async ({ counts, commands, seconds, runs, RA
 }, { counts, commands, seconds, runs, RATE, stemFrames });
 
 const blocks = (RATE * seconds) / 128;
-console.log(`worklet cost in Chromium ${app.browserVersion}, OfflineAudioContext 48 kHz, ${seconds} s, best of ${runs}, ${plain ? 'modules off' : 'full strips + sends + buses'}, master chain with metering`);
+console.log(`worklet cost in Chromium ${app.browserVersion}, OfflineAudioContext 48 kHz, ${seconds} s, best of ${runs}, ${{ full: 'full strips + sends + buses, master chain defaults', plain: 'strip modules off, master chain defaults', master: 'strip modules off, every master stage on' }[mode]}, metering on`);
 console.log('| tracks | µs per block | % of 2.667 ms budget | × realtime | output peak |');
 console.log('|---:|---:|---:|---:|---:|');
 for (const n of counts) {

@@ -144,3 +144,54 @@ test('a 96 kHz export has the right rate and length and the same loudness within
   assert.ok(Math.abs(la - lb) <= 0.1, `44.1 kHz ${la} LUFS vs 96 kHz ${lb} LUFS`);
   await page.close();
 });
+
+test('the loop region exports on its own, sample for sample the same as that stretch of the song', async () => {
+  const page = await app.openPage();
+  const rate = await loadSession(page);
+  const song = decodeWav((await exportMix(page, 'float32')).bytes);
+  await page.getByTestId('loop-start').fill('2');
+  await page.getByTestId('loop-start').dispatchEvent('change');
+  await page.getByTestId('loop-end').fill('5');
+  await page.getByTestId('loop-end').dispatchEvent('change');
+  await page.getByTestId('loop-on').check();
+  await openExport(page);
+  await page.getByTestId('export-range').selectOption('loop');
+  const region = decodeWav((await exportMix(page, 'float32')).bytes);
+  const want = 3 * rate;
+  assert.ok(region.frames >= want && region.frames < want + 128, `region length ${region.frames} for ${want}`);
+  for (let c = 0; c < 2; c++) {
+    for (let i = 0; i < want; i++) {
+      if (region.channelData[c][i] !== song.channelData[c][2 * rate + i]) {
+        assert.fail(`frame ${i} ch ${c}: ${region.channelData[c][i]} vs ${song.channelData[c][2 * rate + i]}`);
+      }
+    }
+  }
+  await page.close();
+});
+
+test('a target that needs more than 12 dB of limiting asks first, with the numbers; Stop leaves no file', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const frames = 8 * rate;
+  const clicks = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) {
+    const t = (i % rate) / rate; // one sharp hit a second over near-silence
+    clicks[i] = 0.9 * Math.exp(-t * 200) * Math.sin(2 * Math.PI * 80 * t);
+  }
+  await dropFiles(page, [{ name: 'Clicks.wav', bytes: encodeWav({ rate, channels: [clicks, clicks], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  await openExport(page);
+  await page.getByTestId('export-target').selectOption(['CD / club']);
+  let downloads = 0;
+  page.on('download', () => downloads++);
+  await page.getByTestId('export-start').click();
+  const q = page.getByTestId('export-limiting');
+  await q.waitFor({ timeout: 120_000 });
+  const text = await q.textContent();
+  assert.match(text, /takes \d+\.\d dB of limiting \(more than 12 dB\)/, text);
+  assert.match(text, /LUFS integrated, -?\d+\.\d dBTP true peak/, text);
+  await page.getByTestId('export-stop').click();
+  await page.getByTestId('export-status').filter({ hasText: /stopped/ }).waitFor();
+  assert.equal(downloads, 0, 'no file');
+  await page.close();
+});

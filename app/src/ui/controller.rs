@@ -170,6 +170,16 @@ impl Studio {
         });
     }
 
+    /// Sets the loop region (seconds) and whether playback loops it.
+    pub fn set_loop(self, on: bool, start_s: f64, end_s: f64) {
+        let mut cmd = None;
+        self.mix
+            .update(|m| cmd = Some(m.set_loop(on, start_s, end_s)));
+        if let Some(c) = cmd {
+            audio::send(&[c]);
+        }
+    }
+
     /// Seeks to a fraction (0…1) of the song.
     pub fn seek_fraction(self, fraction: f64) {
         let frames = self.mix.with_untracked(|m| m.song_frames());

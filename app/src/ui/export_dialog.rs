@@ -61,6 +61,7 @@ pub fn ExportDialog() -> impl IntoView {
     let format = RwSignal::new(WavFormat::Pcm24);
     let rate = RwSignal::new(0u32); // 0: the session rate until chosen
     let dither = RwSignal::new(Dither::Tpdf);
+    let use_loop = RwSignal::new(false);
     let chosen = RwSignal::new(Vec::<String>::new());
     let stage = RwSignal::new(String::new());
     let question = RwSignal::new(None::<String>);
@@ -103,7 +104,10 @@ pub fn ExportDialog() -> impl IntoView {
             format: format.get_untracked(),
             rate: rate_now(),
             dither: dither.get_untracked(),
-            range: Range::Song,
+            range: match (use_loop.get_untracked(), mix.loop_seconds()) {
+                (true, Some((start, end))) => Range::Region { start, end },
+                _ => Range::Song,
+            },
         };
         if !job.begin("Exporting…") {
             return;
@@ -297,6 +301,23 @@ pub fn ExportDialog() -> impl IntoView {
                             .into_iter()
                             .map(|d| view! { <option value=d.key()>{d.label()}</option> })
                             .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Range "
+                    <select
+                        data-testid="export-range"
+                        aria-label="Export range"
+                        on:change=move |ev| use_loop.set(event_target_value(&ev) == "loop")
+                        prop:value=move || if use_loop.get() { "loop" } else { "song" }
+                    >
+                        <option value="song">"Whole song"</option>
+                        <option value="loop" disabled=move || s.mix.with(|m| m.loop_region.is_none())>
+                            {move || match s.mix.with(|m| m.loop_seconds()) {
+                                Some((a, b)) => format!("Loop region {a:.3}–{b:.3} s"),
+                                None => "Loop region (none set)".to_string(),
+                            }}
+                        </option>
                     </select>
                 </label>
                 <button data-testid="export-start" disabled=move || job.running.get() on:click=start>

@@ -40,6 +40,7 @@ pub fn Transport() -> impl IntoView {
                 {position}
             </output>
             <span class="length">" / " {length}</span>
+            <LoopControls/>
             <span class="rate" data-testid="session-rate">
                 {move || match s.mix.with(|m| m.sample_rate) {
                     r if r > 0.0 => format!("{r} Hz"),
@@ -47,6 +48,79 @@ pub fn Transport() -> impl IntoView {
                 }}
             </span>
         </div>
+    }
+}
+
+/// The loop region: on/off, start and end in seconds, and "here" buttons that take the playhead.
+#[component]
+fn LoopControls() -> impl IntoView {
+    let s = use_studio();
+    let on = move || s.mix.with(|m| m.loop_on);
+    let playhead = move || {
+        let rate = s.mix.with_untracked(|m| m.sample_rate as f64);
+        s.meters.with_untracked(|m| m.position as f64) / rate.max(1.0)
+    };
+    // What the two fields hold, even while they do not make a region yet (start typed first).
+    let fields = RwSignal::new((0.0f64, 0.0f64));
+    let set = move |on: bool, a: f64, b: f64| {
+        fields.set((a, b));
+        s.set_loop(on, a, b)
+    };
+    let current = move || fields.get();
+    view! {
+        <fieldset class="loop" aria-label="Loop region">
+            <label>
+                <input
+                    type="checkbox"
+                    data-testid="loop-on"
+                    prop:checked=on
+                    on:change=move |ev| {
+                        let (a, b) = current();
+                        set(event_target_checked(&ev), a, b);
+                    }
+                />
+                " Loop"
+            </label>
+            <input
+                type="number"
+                step="0.001"
+                min="0"
+                data-testid="loop-start"
+                aria-label="Loop start (s)"
+                prop:value=move || format!("{:.3}", current().0)
+                on:change=move |ev| {
+                    let a = event_target_value(&ev).parse().unwrap_or(0.0);
+                    set(on(), a, current().1);
+                }
+            />
+            "–"
+            <input
+                type="number"
+                step="0.001"
+                min="0"
+                data-testid="loop-end"
+                aria-label="Loop end (s)"
+                prop:value=move || format!("{:.3}", current().1)
+                on:change=move |ev| {
+                    let b = event_target_value(&ev).parse().unwrap_or(0.0);
+                    set(on(), current().0, b);
+                }
+            />
+            <button
+                data-testid="loop-set-start"
+                title="Loop starts at the playhead"
+                on:click=move |_| set(on(), playhead(), current().1.max(playhead()))
+            >
+                "[ here"
+            </button>
+            <button
+                data-testid="loop-set-end"
+                title="Loop ends at the playhead"
+                on:click=move |_| set(on(), current().0, playhead())
+            >
+                "here ]"
+            </button>
+        </fieldset>
     }
 }
 

@@ -156,35 +156,109 @@ mod tests {
     }
 }
 
-/// A two-band LR4 split of a stereo signal (for "mono below"): low and high of each channel; their
-/// sum is the allpass the other path must also go through to stay phase-aligned.
+/// Butterworth 4th-order section Q's: LR8 = two cascaded Butterworth 4th-order filters.
+const BUTTERWORTH_4_QS: [f64; 2] = [0.541_196_100_146_197, 1.306_562_964_876_376_5];
+
+/// A two-band 8th-order Linkwitz–Riley split of a stereo signal (for "mono below"): 48 dB/oct, so
+/// a side signal an octave under the corner is about 48 dB down. Low = BW4·BW4 low-pass, high =
+/// BW4·BW4 high-pass; like LR4 their sum is an allpass, which the other path goes through to stay
+/// phase-aligned.
 #[derive(Clone, Debug)]
 pub struct TwoBandSplit {
-    corner: Corner,
-    split: [Split; 2],
+    log_freq: LinearSmoother,
+    sample_rate: f32,
+    /// Low-pass and high-pass designs for the two Butterworth Q's.
+    lp: [SvfCoefs; 2],
+    hp: [SvfCoefs; 2],
+    /// [channel][section]: each BW4 runs twice (sections a, b, a, b).
+    low: [[SvfState; 4]; 2],
+    high: [[SvfState; 4]; 2],
 }
 
 impl TwoBandSplit {
     pub fn new(hz: f32, ms: f32, sample_rate: f32) -> Self {
-        TwoBandSplit {
-            corner: Corner::new(hz, ms, sample_rate),
-            split: Default::default(),
+        let mut t = TwoBandSplit {
+            log_freq: LinearSmoother::new(hz.log2(), ms, sample_rate),
+            sample_rate,
+            lp: [SvfCoefs::identity(); 2],
+            hp: [SvfCoefs::identity(); 2],
+            low: Default::default(),
+            high: Default::default(),
+        };
+        t.design();
+        t
+    }
+
+    fn design(&mut self) {
+        let f = self.log_freq.current().exp2() as f64;
+        let fs = self.sample_rate as f64;
+        for (k, q) in BUTTERWORTH_4_QS.iter().enumerate() {
+            self.lp[k] = SvfCoefs::design(SvfShape::LowPass, f, *q, 0.0, fs);
+            self.hp[k] = SvfCoefs::design(SvfShape::HighPass, f, *q, 0.0, fs);
         }
     }
 
     pub fn set(&mut self, hz: f32, snap: bool) {
-        self.corner.set(hz, snap);
+        self.log_freq.set(hz.log2(), snap);
+        if snap {
+            self.design();
+        }
     }
 
     /// Call once per frame before `tick`.
     #[inline]
     pub fn advance(&mut self) {
-        self.corner.advance();
+        if self.log_freq.is_smoothing() {
+            self.log_freq.next_value();
+            self.design();
+        }
     }
 
     /// (low, high) of one sample of channel `ch`.
     #[inline]
     pub fn tick(&mut self, ch: usize, x: f32) -> (f32, f32) {
-        self.split[ch].tick(&self.corner.lp, &self.corner.hp, x)
+        let ch = ch.min(1);
+        let (mut low, mut high) = (x, x);
+        for (i, s) in self.low[ch].iter_mut().enumerate() {
+            low = s.tick(&self.lp[i % 2], low);
+        }
+        for (i, s) in self.high[ch].iter_mut().enumerate() {
+            high = s.tick(&self.hp[i % 2], high);
+        }
+        (low, high)
+    }
+}
+
+#[cfg(test)]
+mod lr8_tests {
+    use super::*;
+
+    /// Steady-state level (dB re 0.5 peak) of `f` Hz through `path` of a fresh 120 Hz split.
+    fn level(f: f64, path: impl Fn((f32, f32)) -> f32) -> f64 {
+        let fs = 48_000.0;
+        let mut x = TwoBandSplit::new(120.0, 20.0, fs as f32);
+        let n = 96_000usize;
+        let (mut a, mut b) = (0.0f64, 0.0f64);
+        for i in 0..n {
+            let ph = 2.0 * core::f64::consts::PI * f * i as f64 / fs;
+            x.advance();
+            let y = path(x.tick(0, (0.5 * ph.sin()) as f32));
+            if i >= n / 2 {
+                a += y as f64 * ph.cos();
+                b += y as f64 * ph.sin();
+            }
+        }
+        20.0 * (2.0 * (a * a + b * b).sqrt() / (n / 2) as f64 / 0.5).log10()
+    }
+
+    #[test]
+    fn lr8_bands_sum_flat_and_the_high_band_is_48_db_per_octave() {
+        for f in [20.0, 60.0, 120.0, 240.0, 1_000.0, 10_000.0] {
+            let sum = level(f, |(l, h)| l + h);
+            assert!(sum.abs() < 0.01, "{f} Hz: sum {sum:.4} dB");
+        }
+        // An octave under the corner: 2 × 10·log10(1 + 2⁸) ≈ 48.2 dB down.
+        let high = level(60.0, |(_, h)| h);
+        assert!((high + 48.2).abs() < 0.5, "{high:.2} dB");
     }
 }

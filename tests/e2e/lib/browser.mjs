@@ -22,8 +22,11 @@ export async function startApp() {
     ],
   });
   const pageErrors = [];
-  async function openPage() {
+  /** A fresh context and page on the app. `init`: a script run in the page before the app's own
+   * (for instrumenting browser APIs). */
+  async function openPage({ init } = {}) {
     const context = await browser.newContext({ acceptDownloads: true });
+    if (init) await context.addInitScript(init);
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
