@@ -16,6 +16,7 @@
 // {type:'error', code, id?} with an EngineError code.
 
 const BLOCK = 128;
+// Wasm returns addresses as signed i32: `>>> 0` reads them unsigned, so memory past 2 GiB works.
 
 class SecondEarEngine extends AudioWorkletProcessor {
   constructor(options) {
@@ -54,7 +55,7 @@ class SecondEarEngine extends AudioWorkletProcessor {
     let rc = this.wasm.se_track_begin(this.engine, t.id, t.channels.length, frames);
     if (rc === 0) {
       t.channels.forEach((samples, ch) => {
-        const ptr = this.wasm.se_track_channel_ptr(this.engine, ch);
+        const ptr = this.wasm.se_track_channel_ptr(this.engine, ch) >>> 0;
         new Float32Array(this.wasm.memory.buffer, ptr, frames).set(samples);
       });
       rc = this.wasm.se_track_commit(this.engine);
@@ -71,8 +72,8 @@ class SecondEarEngine extends AudioWorkletProcessor {
     if (mem !== this.buffer) {
       // Memory growth detaches old views: rebuild them.
       this.buffer = mem;
-      this.outL = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 0), BLOCK);
-      this.outR = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 1), BLOCK);
+      this.outL = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 0) >>> 0, BLOCK);
+      this.outR = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 1) >>> 0, BLOCK);
     }
     out[0].set(frames === BLOCK ? this.outL : this.outL.subarray(0, frames));
     if (out.length > 1) out[1].set(frames === BLOCK ? this.outR : this.outR.subarray(0, frames));
@@ -84,7 +85,7 @@ class SecondEarEngine extends AudioWorkletProcessor {
   }
 
   snapshot() {
-    const ptr = this.wasm.se_meter_snapshot(this.engine);
+    const ptr = this.wasm.se_meter_snapshot(this.engine) >>> 0;
     const len = this.wasm.se_meter_len(this.engine);
     return new Float64Array(this.wasm.memory.buffer, ptr, len).slice();
   }

@@ -32,7 +32,7 @@ onmessage = (e) => {
     const f = 55 * (1 + id);
     for (let i = 0; i < frames; i++) ch[i] = 0.1 * Math.sin((2 * Math.PI * f * i) / RATE);
     if (w.se_track_begin(eng, id, 2, frames) !== 0) { failed = id; break; }
-    for (let c = 0; c < 2; c++) new Float32Array(w.memory.buffer, w.se_track_channel_ptr(eng, c), frames).set(ch);
+    for (let c = 0; c < 2; c++) new Float32Array(w.memory.buffer, w.se_track_channel_ptr(eng, c) >>> 0, frames).set(ch);
     if (w.se_track_commit(eng) !== 0) failed = id;
   }
   const memory = w.memory.buffer.byteLength;

@@ -1,8 +1,10 @@
 //! True-peak look-ahead limiter (audio thread).
 //!
-//! Detection: each input frame's true peak is estimated with a 4× polyphase interpolator
-//! (BS.1770 annex 2 style: the sample itself plus three interpolated phases per channel), giving
-//! the gain that keeps that neighbourhood under the ceiling. Gain path: moving minimum over the
+//! Detection: each input frame's true peak is estimated with an 8× polyphase interpolator (48-tap
+//! Kaiser-windowed sinc: the sample itself plus seven interpolated points per channel) and with
+//! the points a BS.1770 meter's own 4× interpolator reads (see [`meter_phases`]), giving the gain
+//! that keeps that neighbourhood under the ceiling; each frame's need is then widened to the
+//! least over its ±24 neighbours, whose gains all enter the output's interpolated values. Gain path: moving minimum over the
 //! look-ahead window W → smoothing with instant attack and timed (or automatic) release that never
 //! rises above that minimum → a W-sample boxcar average. Every value averaged at the moment a
 //! sample leaves is at most the gain that sample needs, so the average is too: the ceiling holds
@@ -13,14 +15,18 @@ use crate::smoother::LinearSmoother;
 
 /// Longest look-ahead, ms.
 pub const MAX_LOOKAHEAD_MS: f32 = 5.0;
-/// Half-length of the true-peak interpolator, samples (16 taps per phase).
-const HALF: usize = 8;
+/// Half-length of the true-peak interpolator, samples (48 taps per phase).
+const HALF: usize = 24;
 const TAPS: usize = 2 * HALF;
 /// Headroom kept below the ceiling for the interpolator's residual error, dB.
 const MARGIN_DB: f32 = 0.05;
 
-/// Interpolation filters for the phases at +¼, +½, +¾ of a sample (Kaiser-windowed sinc).
-fn phases() -> [[f32; TAPS]; 3] {
+/// Interpolated points per sample interval: 8× oversampled detection (BS.1770's 4× can read up
+/// to 0.7 dB low on content near Nyquist).
+const PHASES: usize = 7;
+
+/// Interpolation filters for the phases at +⅛ … +⅞ of a sample (Kaiser-windowed sinc).
+fn phases() -> [[f32; TAPS]; PHASES] {
     let i0 = |x: f64| {
         let (mut sum, mut term) = (1.0, 1.0);
         for k in 1..30 {
@@ -31,7 +37,7 @@ fn phases() -> [[f32; TAPS]; 3] {
     };
     let beta = 5.0;
     core::array::from_fn(|p| {
-        let frac = (p + 1) as f64 / 4.0;
+        let frac = (p + 1) as f64 / (PHASES + 1) as f64;
         let mut h = [0.0f64; TAPS];
         for (k, v) in h.iter_mut().enumerate() {
             // Tap k weighs the sample at offset (k − HALF + 1) from the interpolated point's left
@@ -46,8 +52,56 @@ fn phases() -> [[f32; TAPS]; 3] {
             *v = sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta);
         }
         let sum: f64 = h.iter().sum();
-        core::array::from_fn(|k| (h[k] / sum) as f32)
+        // Stored newest-sample-first, the order of the detector's window.
+        core::array::from_fn(|k| (h[TAPS - 1 - k] / sum) as f32)
     })
+}
+
+/// The interpolator a BS.1770 meter measures true peak with — `ebur128`'s (libebur128's): a
+/// 48-tap Hann-windowed sinc, 4× below 96 kHz (12 taps per phase), 2× from 96 kHz (24 taps).
+/// Near Nyquist it reads up to ~0.5 dB above the band-limited signal, so the detector checks its
+/// interpolated points too: the ceiling then holds as such a meter measures it, not only in
+/// theory. Returns (factor, taps per phase, phases 1…factor−1 with their taps, oldest last).
+fn meter_phases(sample_rate: f32) -> (usize, usize, [[f32; 24]; 3]) {
+    let factor = if sample_rate < 96_000.0 { 4 } else { 2 };
+    let per_phase = 48 / factor;
+    let h = |j: usize| {
+        let j = j as f64;
+        let w = 0.5 * (1.0 - (2.0 * core::f64::consts::PI * j / 48.0).cos());
+        let m = j - 24.0;
+        if m.abs() > 1e-9 {
+            let a = m * core::f64::consts::PI / factor as f64;
+            w * a.sin() / a
+        } else {
+            w
+        }
+    };
+    let mut taps = [[0.0f32; 24]; 3];
+    for (o, row) in taps.iter_mut().enumerate().take(factor - 1) {
+        for (t, c) in row.iter_mut().enumerate().take(per_phase) {
+            *c = h(t * factor + o + 1) as f32;
+        }
+    }
+    (factor, per_phase, taps)
+}
+
+/// Dot product with eight independent accumulators (so it vectorises).
+#[inline]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for k in 0..8 {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    let tail: f32 = a
+        .chunks_exact(8)
+        .remainder()
+        .iter()
+        .zip(b.chunks_exact(8).remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    acc.iter().sum::<f32>() + tail
 }
 
 /// Fixed-capacity monotonic queue for a sliding-window minimum.
@@ -98,7 +152,9 @@ impl MovingMin {
 #[derive(Clone, Debug)]
 pub struct Limiter {
     sample_rate: f32,
-    phases: [[f32; TAPS]; 3],
+    phases: [[f32; TAPS]; PHASES],
+    /// The meter's interpolator (see [`meter_phases`]): factor, taps per phase, taps.
+    meter: (usize, usize, [[f32; 24]; 3]),
     /// Input history per channel, stored twice for contiguous windows.
     hist: [[f32; 2 * TAPS]; 2],
     hist_pos: usize,
@@ -112,6 +168,10 @@ pub struct Limiter {
     sustained_db: f32,
     sustain_coef: f32,
     frame: u64,
+    /// The gain each frame needs, widened to the least over ±HALF frames: the output's
+    /// inter-sample values are interpolated from that many neighbours, whose gains must all
+    /// respect the peak.
+    near: MovingMin,
     min: MovingMin,
     smoothed: f32,
     /// The last `max_window` smoothed gains, and the running sum of the newest `window` of them.
@@ -142,6 +202,7 @@ impl Limiter {
         let mut l = Limiter {
             sample_rate,
             phases: phases(),
+            meter: meter_phases(sample_rate),
             hist: [[0.0; 2 * TAPS]; 2],
             hist_pos: 0,
             input_gain: LinearSmoother::new(crate::params::db_to_gain(input_db), ms, sample_rate),
@@ -157,6 +218,7 @@ impl Limiter {
             sustained_db: 0.0,
             sustain_coef: super::one_pole(1_000.0, sample_rate),
             frame: 0,
+            near: MovingMin::new(2 * HALF + 1),
             min: MovingMin::new(max_window),
             smoothed: 1.0,
             boxcar: vec![1.0; max_window],
@@ -176,9 +238,10 @@ impl Limiter {
         l
     }
 
-    /// Audio delay line length: the delay is one less, HALF + max_window − 2 frames.
+    /// Audio delay line length: the delay is one less, 2·HALF + max_window − 2 frames (the
+    /// detector's HALF, the neighbourhood's HALF, the look-ahead).
     fn delay_len(max_window: usize) -> usize {
-        HALF + max_window - 1
+        2 * HALF + max_window - 1
     }
 
     /// Latency in frames (constant for a sample rate).
@@ -242,15 +305,24 @@ impl Limiter {
             let win = &h[self.hist_pos..self.hist_pos + TAPS];
             peak = peak.max(win[HALF - 1].abs());
             for ph in &self.phases {
-                let mut acc = 0.0;
-                for (k, c) in ph.iter().enumerate() {
-                    acc += c * win[TAPS - 1 - k];
-                }
+                peak = peak.max(dot(ph, win).abs());
+            }
+            // The meter's points in the same interval: its phase o at "now − HALF + centre"
+            // lies o/factor after the sample HALF frames back.
+            let (factor, per_phase, taps) = &self.meter;
+            let first = HALF - per_phase / 2;
+            for ph in taps.iter().take(factor - 1) {
+                let acc: f32 = ph[..*per_phase]
+                    .iter()
+                    .zip(&win[first..first + per_phase])
+                    .map(|(c, x)| c * x)
+                    .sum();
                 peak = peak.max(acc.abs());
             }
         }
         let need = if peak > ceiling { ceiling / peak } else { 1.0 };
         self.frame += 1;
+        let need = self.near.push(self.frame, need, 2 * HALF + 1);
         let m = self.min.push(self.frame, need, self.window);
         // Release: instant down, timed up, never above the window minimum.
         let rel = if self.auto_release {
@@ -356,7 +428,7 @@ mod tests {
             let x: Vec<f32> = (0..10_000).map(|i| 0.3 * (i as f32 * 0.01).sin()).collect();
             let y = run(&mut lim, &x);
             let d = lim.latency();
-            assert_eq!(d, HALF + (0.005 * FS) as usize - 2);
+            assert_eq!(d, 2 * HALF + (0.005 * FS) as usize - 2);
             assert!(y[..d].iter().all(|v| *v == 0.0));
             assert_eq!(&y[d..d + x.len()], &x[..]);
         }
