@@ -73,8 +73,9 @@ impl Plan {
             && m.true_peak_dbtp <= self.target.ceiling as f64
     }
 
-    /// Reads the last pass's measurement and sets up the next.
-    pub fn after_pass(&mut self, m: &Measurement) -> Verdict {
+    /// Reads the last pass's measurement and the limiter's deepest gain reduction in it (dB),
+    /// and sets up the next.
+    pub fn after_pass(&mut self, m: &Measurement, limiting_db: f64) -> Verdict {
         self.passes += 1;
         if self.meets(m) {
             return Verdict::OnTarget;
@@ -84,7 +85,16 @@ impl Plan {
         }
         let spec = ParamId::LimInput.spec();
         self.seen[self.passes - 1] = (self.input_gain_db as f64, m.integrated_lufs);
-        let wanted = next_gain(&self.seen[..self.passes], self.target.lufs as f64);
+        // With the limiter idle, loudness moves 1:1 with its input gain — down always, up as long
+        // as the peaks stay under the ceiling — so the miss is the step.
+        let miss = self.target.lufs as f64 - m.integrated_lufs;
+        let linear = limiting_db < 0.05
+            && (miss < 0.0 || m.true_peak_dbtp + miss <= self.target.ceiling as f64);
+        let wanted = if linear {
+            self.input_gain_db as f64 + miss
+        } else {
+            next_gain(&self.seen[..self.passes], self.target.lufs as f64)
+        };
         let gain = (wanted as f32).clamp(spec.min, spec.max);
         let overshoot = m.true_peak_dbtp - self.target.ceiling as f64;
         let ceiling = if overshoot > 0.0 {
@@ -212,7 +222,7 @@ mod tests {
 
     /// One pass exactly as the export runs it, but natively: a fresh engine, the mix's state,
     /// render from the top, quantise to 24-bit with TPDF, measure.
-    fn pass(mix: &Mix, stems: &[Vec<f32>]) -> Measurement {
+    fn pass(mix: &Mix, stems: &[Vec<f32>]) -> (Measurement, f64) {
         let mut e = Engine::new(RATE as f32);
         for (t, s) in mix.tracks.iter().zip(stems) {
             e.add_track(t.id, vec![s.clone(), s.clone()]).unwrap();
@@ -224,8 +234,11 @@ mod tests {
         let frames = stems[0].len();
         let (mut l, mut r) = (vec![0.0f32; frames], vec![0.0f32; frames]);
         e.process(&mut l, &mut r);
+        let limiting = dsp_worklet::MeterSnapshot::decode(e.meter_snapshot())
+            .unwrap()
+            .limiter_reduction_db as f64;
         let d = Delivered::new(l, r, RATE, WavFormat::Pcm24, Dither::Tpdf, 11);
-        measure(&d.left, &d.right, RATE).unwrap()
+        (measure(&d.left, &d.right, RATE).unwrap(), limiting)
     }
 
     /// Three mixes × three targets (−9, −14, −23): the delivered file lands within ±0.1 LU with
@@ -252,8 +265,8 @@ mod tests {
             for target in targets {
                 let mut plan = Plan::new(target, &mix);
                 let (verdict, m) = loop {
-                    let m = pass(&plan.configure(&mix), stems);
-                    match plan.after_pass(&m) {
+                    let (m, limiting) = pass(&plan.configure(&mix), stems);
+                    match plan.after_pass(&m, limiting) {
                         Verdict::Again => continue,
                         v => break (v, m),
                     }
@@ -304,12 +317,16 @@ mod tests {
             plr_db: 14.2,
             duration_s: 10.0,
         };
-        assert_eq!(plan.after_pass(&m), Verdict::Again);
+        assert_eq!(plan.after_pass(&m, 3.0), Verdict::Again);
         assert_eq!(plan.input_gain_db, 1.0);
         assert!((plan.ceiling_db - -1.25).abs() < 1e-6);
         for _ in 1..MAX_PASSES - 1 {
-            assert_eq!(plan.after_pass(&m), Verdict::Again);
+            assert_eq!(plan.after_pass(&m, 3.0), Verdict::Again);
         }
-        assert_eq!(plan.after_pass(&m), Verdict::Stop, "four passes at most");
+        assert_eq!(
+            plan.after_pass(&m, 3.0),
+            Verdict::Stop,
+            "four passes at most"
+        );
     }
 }

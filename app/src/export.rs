@@ -53,9 +53,10 @@ pub fn tail_end(left: &[f32], right: &[f32], song: usize) -> usize {
         .map_or(song.min(n), |i| i + 1)
 }
 
-/// How many progress steps a render of `frames` gets: one per quarter second of audio, 1…100.
+/// How many progress steps a render of `frames` gets: one per quarter second of audio, 1…25
+/// (each suspend/resume round trip costs the render a few milliseconds).
 pub fn progress_steps(frames: u64, rate: f32) -> u64 {
-    ((frames as f64 / (rate as f64 * 0.25)) as u64).clamp(1, 100)
+    ((frames as f64 / (rate as f64 * 0.25)) as u64).clamp(1, 25)
 }
 
 /// Suspend points (seconds) for `steps` equal parts of `frames`, on render-quantum boundaries,

@@ -210,7 +210,7 @@ where
                 plan.passes += 1;
                 Verdict::OnTarget
             } else {
-                plan.after_pass(&m)
+                plan.after_pass(&m, limiting)
             };
             if verdict == Verdict::Again {
                 continue;

@@ -57,7 +57,7 @@ pub async fn match_target(
                         .into(),
             });
         }
-        let verdict = plan.after_pass(&m);
+        let verdict = plan.after_pass(&m, r.limiter_reduction_db);
         if verdict != Verdict::Again {
             progress(1.0);
             return Ok(Some(Matched {
