@@ -5,7 +5,7 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use dsp_worklet::{BLOCK_FRAMES, Command, Engine, bench_session};
 use std::hint::black_box;
 
-fn session(tracks: u32, full_strip: bool) -> Engine {
+fn session(tracks: u32, full_strip: bool, full_master: bool) -> Engine {
     let rate = 48_000.0;
     let mut e = Engine::new(rate);
     let frames = 48_000 * 10;
@@ -13,6 +13,11 @@ fn session(tracks: u32, full_strip: bool) -> Engine {
         let ch = bench_session::stem(id, frames, rate);
         e.add_track(id, vec![ch.clone(), ch]).unwrap();
         for c in bench_session::track_commands(id, full_strip) {
+            e.apply(c).unwrap();
+        }
+    }
+    if full_master {
+        for c in bench_session::master_commands() {
             e.apply(c).unwrap();
         }
     }
@@ -26,20 +31,23 @@ fn session(tracks: u32, full_strip: bool) -> Engine {
 }
 
 fn bench_block(c: &mut Criterion) {
-    for (name, full) in [
-        ("engine_block_128", false),
-        ("engine_block_128_full_strip", true),
+    for (name, full, master) in [
+        ("engine_block_128", false, false),
+        ("engine_block_128_full_strip", true, false),
+        ("engine_block_128_full_session", true, true),
     ] {
-        bench_group(c, name, full);
+        bench_group(c, name, full, master);
     }
 }
 
 /// `full`: every strip module on (HP, LP, 4 EQ bands, gate, compressor, 4× saturation) and both
-/// sends feeding the reverb and delay buses.
-fn bench_group(c: &mut Criterion, name: &str, full: bool) {
+/// sends feeding the reverb and delay buses; `master`: every master stage on too. Metering (BS.1770
+/// meters, correlation) is on in every group, as in the live worklet.
+fn bench_group(c: &mut Criterion, name: &str, full: bool, master: bool) {
     let mut group = c.benchmark_group(name);
+    group.measurement_time(std::time::Duration::from_secs(3));
     for tracks in [1u32, 8, 16, 32, 64, 128] {
-        let mut e = session(tracks, full);
+        let mut e = session(tracks, full, master);
         let mut l = vec![0.0f32; BLOCK_FRAMES];
         let mut r = vec![0.0f32; BLOCK_FRAMES];
         group.bench_with_input(BenchmarkId::from_parameter(tracks), &tracks, |b, _| {

@@ -284,6 +284,38 @@ impl Limiter {
         core::mem::take(&mut self.max_reduction_db)
     }
 
+    /// Takes a frame while the limiter is bypassed: keeps the detector's history and the delay
+    /// line current (so switching on resumes from the right audio) without the detection
+    /// arithmetic; the gain path rests at unity.
+    #[inline]
+    pub fn idle(&mut self, l: f32, r: f32) {
+        let gin = self.input_gain.next_value();
+        self.ceiling.next_value();
+        let (l, r) = (l * gin, r * gin);
+        self.hist_pos = if self.hist_pos == 0 {
+            TAPS - 1
+        } else {
+            self.hist_pos - 1
+        };
+        for (ch, x) in [l, r].into_iter().enumerate() {
+            self.hist[ch][self.hist_pos] = x;
+            self.hist[ch][self.hist_pos + TAPS] = x;
+        }
+        if self.smoothed != 1.0 || self.min.len > 0 {
+            self.min.clear();
+            self.near.clear();
+            self.smoothed = 1.0;
+            self.boxcar.iter_mut().for_each(|v| *v = 1.0);
+            self.box_sum = self.window as f64;
+            self.gain_delay.iter_mut().for_each(|v| *v = 1.0);
+        }
+        self.frame += 1;
+        let d = self.delay[0].len();
+        self.delay[0][self.delay_pos] = l;
+        self.delay[1][self.delay_pos] = r;
+        self.delay_pos = (self.delay_pos + 1) % d;
+    }
+
     /// Limits one stereo frame; returns the frame that leaves (delayed by [`Self::latency`]).
     #[inline]
     pub fn tick(&mut self, l: f32, r: f32) -> (f32, f32) {

@@ -318,12 +318,14 @@ impl MasterChain {
                 self.lim_dry[0][self.lim_dry_pos],
                 self.lim_dry[1][self.lim_dry_pos],
             );
-            let (wl, wr) = self.limiter.tick(*a, *b);
             if limiting {
+                let (wl, wr) = self.limiter.tick(*a, *b);
                 let k = self.lim_on.next_amount();
                 *a = dl + k * (wl - dl);
                 *b = dr + k * (wr - dr);
             } else {
+                // Bypassed: the detector rests (it is most of the chain's cost).
+                self.limiter.idle(*a, *b);
                 *a = dl;
                 *b = dr;
             }
