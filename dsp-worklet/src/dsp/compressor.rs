@@ -188,9 +188,7 @@ impl Processor for Compressor {
     /// `tick`, bit for bit.
     fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
         if self.smoothing() {
-            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-                (*a, *b) = self.tick(*a, *b, stereo);
-            }
+            super::per_sample(self, l, r, stereo);
             return;
         }
         let t = self.threshold_db.current();

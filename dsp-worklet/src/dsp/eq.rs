@@ -49,6 +49,28 @@ impl Band {
         self.log_freq.is_smoothing() || self.gain_db.is_smoothing() || self.log_q.is_smoothing()
     }
 
+    /// One frame through this band: advances its ramps (redesigning while they move); a band
+    /// at 0 dB passes the frame and keeps no state.
+    #[inline]
+    fn tick(&mut self, l: f32, r: f32, stereo: bool, fs: f32) -> (f32, f32) {
+        if self.smoothing() {
+            self.log_freq.next_value();
+            self.gain_db.next_value();
+            self.log_q.next_value();
+            self.design(fs);
+        } else if self.gain_db.current() == 0.0 {
+            self.state = Default::default();
+            return (l, r);
+        }
+        let l = self.state[0].tick(&self.coefs, l);
+        let r = if stereo {
+            self.state[1].tick(&self.coefs, r)
+        } else {
+            r
+        };
+        (l, r)
+    }
+
     fn design(&mut self, fs: f32) {
         self.coefs = SvfCoefs::design(
             self.shape,
@@ -122,19 +144,7 @@ impl Processor for Equalizer {
     fn tick(&mut self, mut l: f32, mut r: f32, stereo: bool) -> (f32, f32) {
         let fs = self.sample_rate;
         for b in &mut self.bands {
-            if b.smoothing() {
-                b.log_freq.next_value();
-                b.gain_db.next_value();
-                b.log_q.next_value();
-                b.design(fs);
-            } else if b.gain_db.current() == 0.0 {
-                b.state = Default::default();
-                continue;
-            }
-            l = b.state[0].tick(&b.coefs, l);
-            if stereo {
-                r = b.state[1].tick(&b.coefs, r);
-            }
+            (l, r) = b.tick(l, r, stereo, fs);
         }
         (l, r)
     }
@@ -155,19 +165,7 @@ impl Processor for Equalizer {
                 continue;
             }
             for (x, y) in l.iter_mut().zip(r.iter_mut()) {
-                if b.smoothing() {
-                    b.log_freq.next_value();
-                    b.gain_db.next_value();
-                    b.log_q.next_value();
-                    b.design(fs);
-                } else if b.gain_db.current() == 0.0 {
-                    b.state = Default::default();
-                    continue;
-                }
-                *x = b.state[0].tick(&b.coefs, *x);
-                if stereo {
-                    *y = b.state[1].tick(&b.coefs, *y);
-                }
+                (*x, *y) = b.tick(*x, *y, stereo, fs);
             }
         }
     }

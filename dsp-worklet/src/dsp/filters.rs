@@ -108,9 +108,7 @@ impl Processor for PassFilter {
 
     fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
         if self.log_freq.is_smoothing() {
-            for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-                (*a, *b) = self.tick(*a, *b, stereo);
-            }
+            super::per_sample(self, l, r, stereo);
             return;
         }
         for s in 0..self.sections() {

@@ -26,13 +26,22 @@ pub trait Processor {
     /// Processes a block in place, exactly as `tick` frame by frame would (bit for bit); a
     /// processor may override it with a faster loop (for example filter section by section).
     #[inline]
-    fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
-        for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-            (*a, *b) = self.tick(*a, *b, stereo);
-        }
+    fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool)
+    where
+        Self: Sized,
+    {
+        per_sample(self, l, r, stereo);
     }
     /// Clears internal state (filter memories, envelopes).
     fn reset(&mut self);
+}
+
+/// Runs `p.tick` over a block frame by frame: the reference every faster `process_block` matches.
+#[inline]
+pub fn per_sample<P: Processor>(p: &mut P, l: &mut [f32], r: &mut [f32], stereo: bool) {
+    for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+        (*a, *b) = p.tick(*a, *b, stereo);
+    }
 }
 
 /// How many state values (filter memories, envelopes, delay lines) are subnormal right now. A
