@@ -224,13 +224,46 @@ pub fn add_stem(
         detail: js_detail(&e),
     };
     post_stem(&s.node.port().map_err(fail)?, id, buffer).map_err(fail)?;
-    s.stems.borrow_mut().push(Stem {
+    let mut stems = s.stems.borrow_mut();
+    stems.retain(|st| st.id != id);
+    stems.push(Stem {
         id,
         file_name: file_name.to_string(),
         buffer: buffer.clone(),
         bytes: bytes.clone(),
     });
     Ok(())
+}
+
+/// Posts a kept stem to the realtime engine again (undoing a removal).
+pub fn repost_stem(id: u32) -> Result<(), AppError> {
+    let s = studio().ok_or(AppError::AudioUnavailable {
+        detail: "the audio engine is not running".into(),
+    })?;
+    let stems = s.stems.borrow();
+    let st = stems
+        .iter()
+        .find(|st| st.id == id)
+        .ok_or(AppError::AudioUnavailable {
+            detail: format!("the audio of track {id} is no longer held"),
+        })?;
+    let port = s.node.port().map_err(|e| AppError::AudioUnavailable {
+        detail: js_detail(&e),
+    })?;
+    post_stem(&port, id, &st.buffer).map_err(|e| AppError::Unreadable {
+        file: st.file_name.clone(),
+        detail: js_detail(&e),
+    })
+}
+
+/// The kept file bytes of a track's stem (for a session bundle).
+pub fn stem_bytes(id: u32) -> Option<(String, js_sys::ArrayBuffer)> {
+    studio()?
+        .stems
+        .borrow()
+        .iter()
+        .find(|st| st.id == id)
+        .map(|st| (st.file_name.clone(), st.bytes.clone()))
 }
 
 /// Forgets a stem's audio (after the engine was told to remove it).

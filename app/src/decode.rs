@@ -23,8 +23,8 @@ pub struct DecodedStem {
     pub overview: Vec<(f32, f32)>,
 }
 
-/// Reads and decodes `file` with `decodeAudioData` (which resamples to `ctx`'s rate).
-pub async fn decode_file(ctx: &AudioContext, file: &File) -> Result<DecodedStem, AppError> {
+/// Reads a file's bytes.
+pub async fn read_file(file: &File) -> Result<js_sys::ArrayBuffer, AppError> {
     let name = file.name();
     if file.size() == 0.0 {
         return Err(AppError::EmptyFile { file: name });
@@ -35,12 +35,30 @@ pub async fn decode_file(ctx: &AudioContext, file: &File) -> Result<DecodedStem,
             file: name.clone(),
             detail: js_detail(&e),
         })?;
-    let array: js_sys::ArrayBuffer = bytes.unchecked_into();
+    Ok(bytes.unchecked_into())
+}
+
+/// Reads and decodes `file` with `decodeAudioData` (which resamples to `ctx`'s rate).
+pub async fn decode_file(ctx: &AudioContext, file: &File) -> Result<DecodedStem, AppError> {
+    let array = read_file(file).await?;
+    decode_bytes(ctx, file.name(), &array).await
+}
+
+/// Decodes a file's bytes (kept intact: a copy goes to the decoder).
+pub async fn decode_bytes(
+    ctx: &AudioContext,
+    name: String,
+    bytes: &js_sys::ArrayBuffer,
+) -> Result<DecodedStem, AppError> {
+    if bytes.byte_length() == 0 {
+        return Err(AppError::EmptyFile { file: name });
+    }
+    let array = bytes.slice(0);
+    let original = bytes.clone();
     let head =
         js_sys::Uint8Array::new_with_byte_offset_and_length(&array, 0, array.byte_length().min(64))
             .to_vec();
     let content = sniff::identify(&head);
-    let original = array.slice(0);
     // decodeAudioData detaches the buffer it is given; the header read above is all we keep.
     let promise = ctx
         .decode_audio_data(&array)

@@ -260,6 +260,7 @@ mod tests {
                     frames: s.len() as u64,
                     source_rate: RATE as f32,
                     overview: Vec::new(),
+                    sha256: [k as u8; 32],
                 });
             }
             for target in targets {

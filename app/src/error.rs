@@ -30,6 +30,16 @@ pub enum AppError {
     NothingToExport { reason: String },
     /// An export that failed part-way.
     Export { detail: String },
+    /// A share link that cannot be opened; `detail` completes "This share link …".
+    BadLink { detail: String },
+    /// A session bundle that cannot be opened.
+    BadBundle { file: String, detail: String },
+    /// A file dropped into a placeholder by name whose bytes differ from the link's file.
+    DifferentFile { file: String, strip: String },
+    /// A comment that cannot be added.
+    Comment { detail: String },
+    /// Autosave (IndexedDB) failed.
+    Autosave { detail: String },
 }
 
 impl fmt::Display for AppError {
@@ -65,6 +75,19 @@ impl fmt::Display for AppError {
             }
             AppError::NothingToExport { reason } => f.write_str(reason),
             AppError::Export { detail } => write!(f, "Export failed: {detail}"),
+            AppError::BadLink { detail } => write!(
+                f,
+                "This share link {detail}. Your current session is unchanged."
+            ),
+            AppError::BadBundle { file, detail } => {
+                write!(f, "{file}: {detail}. Your current session is unchanged.")
+            }
+            AppError::DifferentFile { file, strip } => write!(
+                f,
+                "{file}: different file than the one in the link (its contents differ), loaded into “{strip}” anyway. The mix may not sound as the sender heard it."
+            ),
+            AppError::Comment { detail } => write!(f, "Comment not added: {detail}."),
+            AppError::Autosave { detail } => write!(f, "Autosave failed: {detail}"),
         }
     }
 }

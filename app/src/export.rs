@@ -82,6 +82,16 @@ pub async fn render_mix(
     progress: impl Fn(f64),
     cancelled: impl Fn() -> bool,
 ) -> Result<Option<Rendered>, AppError> {
+    let missing: Vec<&str> = mix.missing().map(|t| t.file_name.as_str()).collect();
+    if !missing.is_empty() {
+        return Err(AppError::NothingToExport {
+            reason: format!(
+                "{} stem(s) are still missing ({}): drop the files before exporting.",
+                missing.len(),
+                missing.join(", ")
+            ),
+        });
+    }
     if let Some(reason) = mix.silence_reason() {
         return Err(AppError::NothingToExport {
             reason: reason.into(),
@@ -100,7 +110,12 @@ pub async fn render_mix(
     };
     // Stems at the render rate: the session's own buffers, or the files decoded again.
     let mut buffers = Vec::new();
-    for st in stems.iter().filter(|st| mix.track(st.id).is_some()) {
+    // In the mix's track order, so every machine sums the tracks in the same order (bit-exact).
+    let ordered = mix
+        .tracks
+        .iter()
+        .filter_map(|t| stems.iter().find(|st| st.id == t.id));
+    for st in ordered {
         let buffer = if rate == mix.sample_rate {
             st.buffer.clone()
         } else {

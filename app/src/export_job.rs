@@ -68,26 +68,32 @@ pub enum Outcome {
 
 /// `<session> - <preset>.wav`, with characters that file systems refuse replaced.
 pub fn file_name(session: &str, preset: &str) -> String {
-    let clean = |s: &str| {
-        s.chars()
-            .map(|c| {
-                if "/\\:*?\"<>|".contains(c) || c.is_control() {
-                    '-'
-                } else {
-                    c
-                }
-            })
-            .collect::<String>()
-            .trim()
-            .to_string()
-    };
-    let session = clean(session);
-    let session = if session.is_empty() {
+    format!("{} - {}.wav", safe_file_name(session), clean_name(preset))
+}
+
+/// A session name fit for a file name ("Untitled session" when nothing is left).
+pub fn safe_file_name(session: &str) -> String {
+    let session = clean_name(session);
+    if session.is_empty() {
         "Untitled session".into()
     } else {
         session
-    };
-    format!("{session} - {}.wav", clean(preset))
+    }
+}
+
+/// Characters that file systems refuse, replaced by `-`.
+fn clean_name(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if "/\\:*?\"<>|".contains(c) || c.is_control() {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// Dither noise seed for a target: fixed, so the same export gives the same bits.

@@ -5,19 +5,27 @@
 //! [`export`]; the components are in [`ui`].
 
 pub mod audio;
+pub mod bundle;
 pub mod decode;
 pub mod delivery;
 pub mod dither;
+pub mod document;
 pub mod error;
 pub mod export;
 pub mod export_job;
+pub mod hashing;
+pub mod history;
 pub mod intake;
 pub mod js;
 pub mod matching;
 pub mod report;
+pub mod review;
 pub mod riff_info;
 pub mod session;
+pub mod share_link;
 pub mod sniff;
+pub mod stem_match;
+pub mod storage;
 pub mod targets;
 pub mod ui;
 pub mod wav;

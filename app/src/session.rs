@@ -1,8 +1,24 @@
 //! The mix as plain data (main thread): what the UI shows and edits. Every edit returns the typed
 //! [`Command`] the engine needs, so the UI never builds engine messages by hand.
 
+use std::sync::Arc;
+
 use dsp_worklet::params::{ParamId, Scope};
 use dsp_worklet::{Command, PARAMS, ParamValues};
+
+use crate::document::{Comment, SessionDoc, StemIdentity, TargetDoc, TrackDoc, changed_params};
+
+/// Whether a strip has its audio.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum StemAudio {
+    /// Decoded and in the engine.
+    Loaded,
+    /// Known from a link or bundle; waiting for the file (a placeholder strip).
+    Missing,
+    /// Loaded from a file with the right name but other bytes than the link's (`expected` is the
+    /// link's SHA-256).
+    Different { expected: [u8; 32] },
+}
 
 /// One stem's strip, in display units.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,8 +37,11 @@ pub struct TrackState {
     pub source_rate: f32,
     /// Every track parameter (fader, pan, mute, solo, strip modules), display units.
     pub params: ParamValues,
-    /// Waveform overview, (min, max) per column.
-    pub overview: Vec<(f32, f32)>,
+    /// Waveform overview, (min, max) per column (shared, so undo snapshots are cheap).
+    pub overview: Arc<Vec<(f32, f32)>>,
+    /// SHA-256 of the file's bytes (for a placeholder, of the file the link names).
+    pub sha256: [u8; 32],
+    pub audio: StemAudio,
 }
 
 impl TrackState {
@@ -56,7 +75,12 @@ pub struct Mix {
     /// loops it. The export can render just this region.
     pub loop_region: Option<(u64, u64)>,
     pub loop_on: bool,
+    /// Random id of this session's lineage (see [`SessionDoc::lineage`]).
+    pub lineage: u64,
+    /// Review comments with their display ids, in time order.
+    pub comments: Vec<(u32, Comment)>,
     next_id: u32,
+    next_comment: u32,
 }
 
 impl Default for Mix {
@@ -69,7 +93,10 @@ impl Default for Mix {
             sample_rate: 0.0,
             loop_region: None,
             loop_on: false,
+            lineage: 0,
+            comments: Vec::new(),
             next_id: 1,
+            next_comment: 1,
         }
     }
 }
@@ -82,9 +109,28 @@ pub struct NewTrack {
     pub frames: u64,
     pub source_rate: f32,
     pub overview: Vec<(f32, f32)>,
+    pub sha256: [u8; 32],
+}
+
+/// What the engine needs to go from one mix to another (undo, redo, taking a reviewer's version).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Transition {
+    /// Tracks to unload.
+    pub removed: Vec<u32>,
+    /// Tracks whose audio must be posted again (their parameters follow in `commands`).
+    pub added: Vec<u32>,
+    /// Parameter and loop commands, to send after the added tracks' audio.
+    pub commands: Vec<Command>,
 }
 
 impl Mix {
+    /// An empty session with a fresh lineage id.
+    pub fn new_session(lineage: u64) -> Mix {
+        Mix {
+            lineage,
+            ..Mix::default()
+        }
+    }
     /// Adds a strip with default settings and returns its new id.
     pub fn add_track(&mut self, t: NewTrack) -> u32 {
         let id = self.next_id;
@@ -97,9 +143,214 @@ impl Mix {
             frames: t.frames,
             source_rate: t.source_rate,
             params: ParamValues::default(),
-            overview: t.overview,
+            overview: Arc::new(t.overview),
+            sha256: t.sha256,
+            audio: StemAudio::Loaded,
         });
         id
+    }
+
+    /// Gives a placeholder strip its audio. `sha256` is the file's; when it differs from the one
+    /// the strip expects, the strip is flagged as a different file.
+    pub fn fill_track(&mut self, id: u32, t: NewTrack) -> bool {
+        let Some(track) = self.tracks.iter_mut().find(|x| x.id == id) else {
+            return false;
+        };
+        track.audio = if track.sha256 == t.sha256 {
+            StemAudio::Loaded
+        } else {
+            StemAudio::Different {
+                expected: track.sha256,
+            }
+        };
+        track.file_name = t.file_name;
+        track.channels = t.channels;
+        track.frames = t.frames;
+        track.source_rate = t.source_rate;
+        track.overview = Arc::new(t.overview);
+        track.sha256 = t.sha256;
+        true
+    }
+
+    /// Strips still waiting for their file.
+    pub fn missing(&self) -> impl Iterator<Item = &TrackState> {
+        self.tracks.iter().filter(|t| t.audio == StemAudio::Missing)
+    }
+
+    /// Adds a comment (kept in time order) and returns its id.
+    pub fn add_comment(&mut self, c: Comment) -> u32 {
+        let id = self.next_comment;
+        self.next_comment += 1;
+        let at = self
+            .comments
+            .iter()
+            .position(|(_, x)| x.start_s > c.start_s)
+            .unwrap_or(self.comments.len());
+        self.comments.insert(at, (id, c));
+        id
+    }
+
+    pub fn remove_comment(&mut self, id: u32) {
+        self.comments.retain(|(i, _)| *i != id);
+    }
+
+    /// The session as a document (what links, autosave and bundles carry).
+    pub fn to_doc(&self) -> SessionDoc {
+        let rate = self.sample_rate.max(1.0) as f64;
+        SessionDoc {
+            lineage: self.lineage,
+            name: self.name.clone(),
+            sample_rate: self.sample_rate,
+            target: TargetDoc {
+                name: self.target.name.to_string(),
+                lufs: self.target.lufs,
+                ceiling: self.target.ceiling,
+            },
+            loop_region: self.loop_region,
+            loop_on: self.loop_on,
+            master: changed_params(&self.master, Scope::Master),
+            tracks: self
+                .tracks
+                .iter()
+                .map(|t| TrackDoc {
+                    id: t.id,
+                    stem: StemIdentity {
+                        file_name: t.file_name.clone(),
+                        duration_s: t.frames as f64 / rate,
+                        channels: t.channels as u8,
+                        sample_rate: t.source_rate,
+                        sha256: t.sha256,
+                    },
+                    params: changed_params(&t.params, Scope::Track),
+                })
+                .collect(),
+            comments: self.comments.iter().map(|(_, c)| c.clone()).collect(),
+        }
+    }
+
+    /// A session from a (validated) document, at `rate` Hz (the receiver's AudioContext rate, or
+    /// 0 for the document's own): every strip is a placeholder until its file arrives.
+    pub fn from_doc(doc: &SessionDoc, rate: f32) -> Mix {
+        let rate = if rate > 0.0 { rate } else { doc.sample_rate };
+        let scale = rate as f64 / doc.sample_rate as f64;
+        let mut m = Mix {
+            name: doc.name.clone(),
+            master: crate::document::param_values(&doc.master),
+            target: doc.app_target(),
+            sample_rate: rate,
+            loop_region: doc.loop_region.map(|(a, b)| {
+                (
+                    (a as f64 * scale).round() as u64,
+                    (b as f64 * scale).round() as u64,
+                )
+            }),
+            loop_on: doc.loop_on,
+            lineage: doc.lineage,
+            ..Mix::default()
+        };
+        for t in &doc.tracks {
+            m.tracks.push(TrackState {
+                id: t.id,
+                name: stem_name(&t.stem.file_name),
+                file_name: t.stem.file_name.clone(),
+                channels: t.stem.channels as usize,
+                frames: (t.stem.duration_s * rate as f64).round() as u64,
+                source_rate: t.stem.sample_rate,
+                params: crate::document::param_values(&t.params),
+                overview: Arc::new(Vec::new()),
+                sha256: t.stem.sha256,
+                audio: StemAudio::Missing,
+            });
+            m.next_id = m.next_id.max(t.id + 1);
+        }
+        for c in &doc.comments {
+            m.add_comment(c.clone());
+        }
+        m
+    }
+
+    /// The same mix with another version's settings: parameters, target, loop and name from
+    /// `doc`, comments merged (theirs added where they are not already here). Tracks are matched
+    /// by id; a track only one side has keeps its own settings (it is listed in the diff).
+    pub fn with_settings_of(&self, doc: &SessionDoc) -> Mix {
+        let mut m = self.clone();
+        m.name = doc.name.clone();
+        m.master = crate::document::param_values(&doc.master);
+        m.target = doc.app_target();
+        m.loop_on = doc.loop_on;
+        let scale = self.sample_rate.max(1.0) as f64 / doc.sample_rate as f64;
+        m.loop_region = doc.loop_region.map(|(a, b)| {
+            (
+                (a as f64 * scale).round() as u64,
+                (b as f64 * scale).round() as u64,
+            )
+        });
+        for t in &mut m.tracks {
+            if let Some(theirs) = doc.tracks.iter().find(|x| x.id == t.id) {
+                t.params = crate::document::param_values(&theirs.params);
+            }
+        }
+        m.merge_comments(&doc.comments);
+        m
+    }
+
+    /// Adds the comments not already here (same time, author and text); returns how many.
+    pub fn merge_comments(&mut self, comments: &[Comment]) -> usize {
+        let mut added = 0;
+        for c in comments {
+            if !self.comments.iter().any(|(_, x)| x == c) {
+                self.add_comment(c.clone());
+                added += 1;
+            }
+        }
+        added
+    }
+
+    /// What the engine must be told to turn `self` into `next`.
+    pub fn transition_to(&self, next: &Mix) -> Transition {
+        let mut tr = Transition::default();
+        let loaded = |t: &&TrackState| t.audio != StemAudio::Missing;
+        for t in self.tracks.iter().filter(loaded) {
+            if !next.tracks.iter().filter(loaded).any(|n| n.id == t.id) {
+                tr.removed.push(t.id);
+                tr.commands.push(Command::RemoveTrack { track: t.id });
+            }
+        }
+        for n in next.tracks.iter().filter(loaded) {
+            let before = self.tracks.iter().filter(loaded).find(|t| t.id == n.id);
+            if before.is_none() {
+                tr.added.push(n.id);
+            }
+            for p in PARAMS.iter().filter(|p| p.scope == Scope::Track) {
+                let v = n.value(p.id);
+                if before.is_none_or(|b| b.value(p.id).to_bits() != v.to_bits()) {
+                    tr.commands.push(Command::SetTrackParam {
+                        track: n.id,
+                        param: p.id,
+                        value: v,
+                    });
+                }
+            }
+        }
+        for p in PARAMS
+            .iter()
+            .filter(|p| p.scope == Scope::Master && p.group != "monitor")
+        {
+            let v = next.master.get(p.id);
+            if self.master.get(p.id).to_bits() != v.to_bits() {
+                tr.commands.push(Command::SetMasterParam {
+                    param: p.id,
+                    value: v,
+                });
+            }
+        }
+        if (self.loop_on, self.loop_region) != (next.loop_on, next.loop_region) {
+            tr.commands.push(match (next.loop_on, next.loop_region) {
+                (true, Some((start, end))) => Command::SetLoop { start, end },
+                _ => Command::SetLoop { start: 0, end: 0 },
+            });
+        }
+        tr
     }
 
     pub fn track(&self, id: u32) -> Option<&TrackState> {
@@ -166,7 +417,8 @@ impl Mix {
     /// offline export's) needs to sound exactly like this mix.
     pub fn state_commands(&self) -> Vec<Command> {
         let mut out = Vec::new();
-        for t in &self.tracks {
+        // A placeholder strip has no engine track yet; its settings go with its audio.
+        for t in self.tracks.iter().filter(|t| t.audio != StemAudio::Missing) {
             for p in PARAMS.iter().filter(|p| p.scope == Scope::Track) {
                 out.push(Command::SetTrackParam {
                     track: t.id,
@@ -186,6 +438,22 @@ impl Mix {
             });
         }
         out
+    }
+
+    /// One track's parameters as commands (for a strip whose audio just arrived).
+    pub fn track_commands(&self, id: u32) -> Vec<Command> {
+        let Some(t) = self.track(id) else {
+            return Vec::new();
+        };
+        PARAMS
+            .iter()
+            .filter(|p| p.scope == Scope::Track)
+            .map(|p| Command::SetTrackParam {
+                track: id,
+                param: p.id,
+                value: t.value(p.id),
+            })
+            .collect()
     }
 
     /// Sets the loop region from seconds (clamped to the song; `None` when empty) and whether
@@ -272,6 +540,7 @@ mod tests {
             frames: 480_000,
             source_rate: 48_000.0,
             overview: Vec::new(),
+            sha256: [0; 32],
         });
         assert_eq!(
             m.set_loop(true, 2.0, 5.0),
@@ -305,6 +574,7 @@ mod tests {
             frames,
             source_rate: 44_100.0,
             overview: vec![],
+            sha256: [frames as u8; 32],
         }
     }
 

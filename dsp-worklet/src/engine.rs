@@ -112,6 +112,7 @@ impl Engine {
                 ab: 0.0,
                 platform: 0.0,
                 ab_db: 0.0,
+                trim_db: 0.0,
                 platform_db: 0.0,
                 gain: LinearSmoother::new(1.0, 50.0, sample_rate),
                 source: LinearSmoother::new(0.0, 20.0, sample_rate),
@@ -268,6 +269,10 @@ impl Engine {
                             .set(if v.round() == 1.0 { 1.0 } else { 0.0 }, snap);
                     }
                     ParamId::PlatformPreview => self.monitor.platform = v,
+                    ParamId::MonitorTrim => {
+                        self.monitor.trim_db = v as f64;
+                        self.monitor.set_gain();
+                    }
                     _ => {}
                 }
                 self.update_monitor_gain(snap);
@@ -646,6 +651,8 @@ struct Monitor {
     platform: f32,
     ab_db: f64,
     platform_db: f64,
+    /// The version trim ([`ParamId::MonitorTrim`]), dB.
+    trim_db: f64,
     /// Linear monitor gain.
     gain: LinearSmoother,
     /// 0 = master, 1 = unmastered mix.
@@ -674,8 +681,13 @@ impl Monitor {
         };
         self.platform_db =
             crate::platform::platform_gain_db(self.platform, master.integrated, master.true_peak);
+        self.set_gain();
+    }
+
+    /// Aims the monitor gain at the sum of the A/B, platform and version trims.
+    fn set_gain(&mut self) {
         self.gain.set_target(crate::params::db_to_gain(
-            (self.ab_db + self.platform_db) as f32,
+            (self.ab_db + self.platform_db + self.trim_db) as f32,
         ));
     }
 

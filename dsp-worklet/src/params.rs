@@ -150,6 +150,9 @@ pub enum ParamId {
     AbToggle = 1201,
     /// Play at the gain a platform would apply (0 off, 1 Spotify, 2 Apple Music, 3 YouTube).
     PlatformPreview = 1202,
+    /// Listening trim, dB (≤ 0): turns the louder of two compared versions down to the other's
+    /// loudness (a reviewer's version against yours). Monitoring only, never exported.
+    MonitorTrim = 1203,
 }
 
 /// Whether a parameter belongs to each track or to the master bus.
@@ -445,6 +448,7 @@ pub const PARAMS: &[ParamSpec] = &[
     row(P::Mono, "mono", "Mono", "monitor", Toggle, Lin, ON, SWITCH),
     row(P::AbToggle, "ab-toggle", "A/B (loudness-matched)", "monitor", AbState, Lin, (0.0, 2.0, 0.0, 1.0), SWITCH),
     row(P::PlatformPreview, "platform-preview", "Listen as", "monitor", Platform, Lin, (0.0, 3.0, 0.0, 1.0), SMOOTH),
+    row(P::MonitorTrim, "monitor-trim", "Version trim", "monitor", Db, Lin, (-40.0, 0.0, 0.0, 0.1), SMOOTH),
 ];
 
 /// Number of rows in [`PARAMS`].
@@ -680,7 +684,7 @@ mod tests {
             (1024, "delay-feedback"), (1025, "delay-highcut"), (1026, "delay-pingpong"),
             (1027, "delay-return"), (1028, "delay-mute"),
             (1100, "meq-on"), (1101, "meq1-freq"), (1102, "meq1-gain"), (1103, "meq1-q"), (1104, "meq2-freq"), (1105, "meq2-gain"), (1106, "meq2-q"), (1107, "meq3-freq"), (1108, "meq3-gain"), (1109, "meq3-q"), (1110, "meq4-freq"), (1111, "meq4-gain"), (1112, "meq4-q"), (1113, "meq-tilt"), (1120, "mb-on"), (1121, "mb-low-cross"), (1122, "mb-high-cross"), (1130, "mb1-threshold"), (1131, "mb1-ratio"), (1132, "mb1-attack"), (1133, "mb1-release"), (1134, "mb1-makeup"), (1135, "mb1-solo"), (1140, "mb2-threshold"), (1141, "mb2-ratio"), (1142, "mb2-attack"), (1143, "mb2-release"), (1144, "mb2-makeup"), (1145, "mb2-solo"), (1150, "mb3-threshold"), (1151, "mb3-ratio"), (1152, "mb3-attack"), (1153, "mb3-release"), (1154, "mb3-makeup"), (1155, "mb3-solo"), (1160, "width-on"), (1161, "width"), (1162, "mono-below-on"), (1163, "mono-below"), (1170, "msat-on"), (1171, "msat-drive"), (1172, "msat-mix"), (1180, "lim-on"), (1181, "lim-input"), (1182, "lim-ceiling"), (1183, "lim-lookahead"), (1184, "lim-release"), (1185, "lim-auto"), (1190, "out-gain"), (1195, "master-bypass"),
-            (1200, "mono"), (1201, "ab-toggle"), (1202, "platform-preview"),
+            (1200, "mono"), (1201, "ab-toggle"), (1202, "platform-preview"), (1203, "monitor-trim"),
         ];
         assert_eq!(ids, pinned);
     }

@@ -8,9 +8,34 @@ use leptos::task::spawn_local;
 use web_sys::File;
 
 use crate::audio;
-use crate::decode::decode_file;
+use crate::decode::{decode_bytes, read_file};
+use crate::document::SessionDoc;
 use crate::error::AppError;
+use crate::hashing::{hex, sha256_of_buffer};
+use crate::history::{EditKey, History};
+use crate::review::Change;
 use crate::session::{Mix, NewTrack};
+use crate::stem_match::{Arrived, Placement, Waiting, place};
+
+/// A reviewer's version of your session, opened from a link, being compared with yours.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Review {
+    /// Your mix when the link was opened.
+    pub mine: Mix,
+    /// Their document.
+    pub theirs: SessionDoc,
+    /// Every setting that differs, old (yours) → new (theirs).
+    pub changes: Vec<Change>,
+    /// Their comments that were new to you (already added to your timeline).
+    pub new_comments: usize,
+    /// Which version is playing.
+    pub hearing_theirs: bool,
+    /// Integrated loudness of (yours, theirs), LUFS, once measured.
+    pub loudness: Option<(f64, f64)>,
+}
+
+/// A decoded file waiting to be placed: name, bytes, SHA-256.
+pub type HashedFile = (String, js_sys::ArrayBuffer, [u8; 32]);
 
 /// One message in the error list.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,19 +58,34 @@ pub struct Studio {
     pub selected: RwSignal<Option<u32>>,
     /// Short-term loudness over the song while playing: (seconds, LUFS), ~10 points a second.
     pub history: RwSignal<Vec<(f64, f64)>>,
+    /// Undo/redo snapshots of the mix.
+    pub undo: StoredValue<History<Mix>>,
+    /// Whether undo / redo have somewhere to go (for the buttons).
+    pub can_undo: RwSignal<(bool, bool)>,
+    /// A reviewer's version being compared with yours.
+    pub review: RwSignal<Option<Review>>,
+    /// A link to another session, waiting for the user to confirm replacing this one.
+    pub pending_link: RwSignal<Option<SessionDoc>>,
+    /// True once the autosaved session (if any) has been restored; autosave waits for it.
+    pub restored: RwSignal<bool>,
     next_notice: StoredValue<u64>,
 }
 
 impl Studio {
     pub fn new() -> Studio {
         Studio {
-            mix: RwSignal::new(Mix::default()),
+            mix: RwSignal::new(Mix::new_session(new_lineage())),
             meters: RwSignal::new(MeterSnapshot::default()),
             errors: RwSignal::new(Vec::new()),
             loading: RwSignal::new(0),
             clips: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
+            undo: StoredValue::new(History::default()),
+            can_undo: RwSignal::new((false, false)),
+            review: RwSignal::new(None),
+            pending_link: RwSignal::new(None),
+            restored: RwSignal::new(false),
             next_notice: StoredValue::new(1),
         }
     }
@@ -85,8 +125,14 @@ impl Studio {
                     }
                     // Anything set before the engine was up (the master fader) reaches it now.
                     audio::send(&self.mix.with_untracked(|m| m.state_commands()));
+                    // Then the autosaved session, then a link in the address bar.
+                    self.restore_autosave().await;
+                    self.watch_links();
                 }
-                Err(e) => self.report(e),
+                Err(e) => {
+                    self.report(e);
+                    self.restored.set(true);
+                }
             }
         });
     }
@@ -126,33 +172,110 @@ impl Studio {
         self.errors.update(|v| v.retain(|n| n.id != id));
     }
 
+    /// Changes the mix through `f` as one undoable edit (merged with the previous one when `key`
+    /// is the same control, edited moments ago). Edits that change nothing leave no step.
+    pub fn edit<R>(self, key: EditKey, f: impl FnOnce(&mut Mix) -> R) -> R {
+        let before = self.mix.get_untracked();
+        let mut out = None;
+        self.mix.update(|m| out = Some(f(m)));
+        if self.mix.with_untracked(|m| *m != before) {
+            self.undo
+                .update_value(|h| _ = h.record(before, key, js_sys::Date::now()));
+            self.refresh_undo_state();
+        }
+        // `update` runs its closure exactly once.
+        out.expect("edit closure ran")
+    }
+
+    fn refresh_undo_state(self) {
+        let state = self.undo.with_value(|h| (h.can_undo(), h.can_redo()));
+        self.can_undo.set(state);
+    }
+
     /// Sets a track parameter (display units) and tells the engine.
     pub fn set_track(self, id: u32, param: ParamId, value: f32) {
-        let mut cmd = None;
-        self.mix
-            .update(|m| cmd = m.set_track_param(id, param, value));
+        self.set_track_as(EditKey::Track(id, param as u16), id, param, value);
+    }
+
+    /// [`set_track`](Self::set_track) as part of the edit `key` (one control setting several
+    /// parameters, such as an EQ handle).
+    pub fn set_track_as(self, key: EditKey, id: u32, param: ParamId, value: f32) {
+        let cmd = self.edit(key, |m| m.set_track_param(id, param, value));
         if let Some(c) = cmd {
             audio::send(&[c]);
         }
     }
 
-    /// Sets a master-scope parameter (master fader, FX buses) and tells the engine.
+    /// Sets a master-scope parameter (master fader, FX buses) and tells the engine. Monitoring
+    /// parameters are how you listen, not edits, so they are not undoable.
     pub fn set_master(self, param: ParamId, value: f32) {
-        let mut cmd = None;
-        self.mix.update(|m| cmd = m.set_master_param(param, value));
+        self.set_master_as(EditKey::Master(param as u16), param, value);
+    }
+
+    /// [`set_master`](Self::set_master) as part of the edit `key`.
+    pub fn set_master_as(self, key: EditKey, param: ParamId, value: f32) {
+        let cmd = if param.spec().group == "monitor" {
+            let mut cmd = None;
+            self.mix.update(|m| cmd = m.set_master_param(param, value));
+            cmd
+        } else {
+            self.edit(key, |m| m.set_master_param(param, value))
+        };
         if let Some(c) = cmd {
             audio::send(&[c]);
         }
     }
 
+    /// Removes a strip (undoable: its audio is kept until the page closes).
     pub fn remove_track(self, id: u32) {
-        let mut cmd = None;
-        self.mix.update(|m| cmd = m.remove_track(id));
+        let cmd = self.edit(EditKey::Single, |m| m.remove_track(id));
         if let Some(c) = cmd {
             audio::send(&[c]);
-            audio::drop_stem(id);
         }
         self.clips.update(|c| c.retain(|i| *i != id));
+    }
+
+    /// Steps back one edit.
+    pub fn undo(self) {
+        let current = self.mix.get_untracked();
+        if let Some(prev) = self.undo.try_update_value(|h| h.undo(current)).flatten() {
+            self.apply_mix(prev);
+        }
+        self.refresh_undo_state();
+    }
+
+    /// Steps forward one undone edit.
+    pub fn redo(self) {
+        let current = self.mix.get_untracked();
+        if let Some(next) = self.undo.try_update_value(|h| h.redo(current)).flatten() {
+            self.apply_mix(next);
+        }
+        self.refresh_undo_state();
+    }
+
+    /// [`apply_mix`](Self::apply_mix) as one undoable step.
+    pub fn apply_as_edit(self, next: Mix) {
+        let before = self.mix.get_untracked();
+        if before == next {
+            return;
+        }
+        self.apply_mix(next);
+        self.undo
+            .update_value(|h| _ = h.record(before, EditKey::Single, js_sys::Date::now()));
+        self.refresh_undo_state();
+    }
+
+    /// Makes `next` the mix, telling the engine only what differs: tracks unloaded or posted
+    /// again (their audio is kept), then the changed parameters and loop.
+    pub fn apply_mix(self, next: Mix) {
+        let tr = self.mix.with_untracked(|m| m.transition_to(&next));
+        for id in &tr.added {
+            if let Err(e) = audio::repost_stem(*id) {
+                self.report(e);
+            }
+        }
+        audio::send(&tr.commands);
+        self.mix.set(next);
     }
 
     /// Play/pause/stop/seek.
@@ -172,12 +295,10 @@ impl Studio {
 
     /// Sets the loop region (seconds) and whether playback loops it.
     pub fn set_loop(self, on: bool, start_s: f64, end_s: f64) {
-        let mut cmd = None;
-        self.mix
-            .update(|m| cmd = Some(m.set_loop(on, start_s, end_s)));
-        if let Some(c) = cmd {
-            audio::send(&[c]);
-        }
+        let cmd = self.edit(EditKey::Control("loop", 0), |m| {
+            m.set_loop(on, start_s, end_s)
+        });
+        audio::send(&[cmd]);
     }
 
     /// Seeks to a fraction (0…1) of the song.
@@ -192,8 +313,10 @@ impl Studio {
         self.clips.update(|c| c.retain(|i| *i != id));
     }
 
-    /// Decodes files one after another and adds each good one as a strip; each bad one gets a
-    /// message naming it. Nothing already loaded is touched.
+    /// Takes dropped or picked files: session bundles (`.zip`) are opened; audio files are read
+    /// and hashed, placed into waiting placeholder strips (by hash, then by name) or added as new
+    /// strips, and decoded one after another. Each bad file gets a message naming it; nothing
+    /// already loaded is touched.
     pub fn load_files(self, files: Vec<File>) {
         if files.is_empty() {
             return;
@@ -201,44 +324,147 @@ impl Studio {
         audio::resume();
         self.loading.update(|n| *n += files.len());
         spawn_local(async move {
-            let ready = audio::ready().await;
-            for file in files {
-                let result = match (&ready, audio::context()) {
-                    (Ok(()), Some(ctx)) => self.add_decoded(&ctx, &file).await,
-                    (Err(e), _) => Err(e.clone()),
-                    (Ok(()), None) => Err(AppError::AudioUnavailable {
-                        detail: "no audio context".into(),
-                    }),
-                };
-                if let Err(e) = result {
-                    self.report(e);
-                }
+            let (bundles, stems): (Vec<File>, Vec<File>) = files
+                .into_iter()
+                .partition(|f| f.name().to_ascii_lowercase().ends_with(".zip"));
+            for b in bundles {
+                self.open_bundle_file(&b).await;
                 self.loading.update(|n| *n = n.saturating_sub(1));
             }
+            let mut hashed = Vec::new();
+            for file in stems {
+                match read_file(&file).await {
+                    Ok(bytes) => {
+                        let digest = sha256_of_buffer(&bytes);
+                        hashed.push((file.name(), bytes, digest));
+                    }
+                    Err(e) => {
+                        self.report(e);
+                        self.loading.update(|n| *n = n.saturating_sub(1));
+                    }
+                }
+            }
+            self.place_stems(hashed, true).await;
         });
     }
 
-    async fn add_decoded(self, ctx: &web_sys::AudioContext, file: &File) -> Result<(), AppError> {
-        let stem = decode_file(ctx, file).await?;
-        let mut id = 0;
-        self.mix.update(|m| {
-            m.sample_rate = ctx.sample_rate();
-            id = m.add_track(NewTrack {
-                file_name: stem.file_name.clone(),
-                channels: stem.buffer.number_of_channels() as usize,
-                frames: stem.buffer.length() as u64,
-                source_rate: stem.source_rate,
-                overview: stem.overview,
-            });
+    /// Decodes hashed files into placeholders or new strips (see [`load_files`](Self::load_files)).
+    /// `store` saves each file for autosave (not needed when it came from there). Decrements
+    /// `loading` once per file.
+    pub async fn place_stems(self, files: Vec<HashedFile>, store: bool) {
+        let ready = audio::ready().await;
+        let placements = self.mix.with_untracked(|m| {
+            let waiting: Vec<Waiting> = m
+                .missing()
+                .map(|t| Waiting {
+                    id: t.id,
+                    file_name: &t.file_name,
+                    sha256: t.sha256,
+                })
+                .collect();
+            let arrived: Vec<Arrived> = files
+                .iter()
+                .map(|(name, _, digest)| Arrived {
+                    file_name: name,
+                    sha256: *digest,
+                })
+                .collect();
+            place(&waiting, &arrived)
         });
+        for ((name, bytes, digest), placement) in files.into_iter().zip(placements) {
+            let result = match (&ready, audio::context()) {
+                (Ok(()), Some(ctx)) => {
+                    self.add_decoded(&ctx, name.clone(), &bytes, digest, placement)
+                        .await
+                }
+                (Err(e), _) => Err(e.clone()),
+                (Ok(()), None) => Err(AppError::AudioUnavailable {
+                    detail: "no audio context".into(),
+                }),
+            };
+            match result {
+                Ok(()) if store => {
+                    if let Err(detail) =
+                        crate::storage::put_stem(&hex(&digest), &name, &bytes).await
+                    {
+                        self.report(AppError::Autosave {
+                            detail: format!("{name} was not saved: {detail}"),
+                        });
+                    }
+                }
+                Ok(()) => {}
+                Err(e) => self.report(e),
+            }
+            self.loading.update(|n| *n = n.saturating_sub(1));
+        }
+    }
+
+    async fn add_decoded(
+        self,
+        ctx: &web_sys::AudioContext,
+        name: String,
+        bytes: &js_sys::ArrayBuffer,
+        sha256: [u8; 32],
+        placement: Placement,
+    ) -> Result<(), AppError> {
+        let stem = decode_bytes(ctx, name, bytes).await?;
+        let new = NewTrack {
+            file_name: stem.file_name.clone(),
+            channels: stem.buffer.number_of_channels() as usize,
+            frames: stem.buffer.length() as u64,
+            source_rate: stem.source_rate,
+            overview: stem.overview,
+            sha256,
+        };
+        let rate = ctx.sample_rate();
+        let id = match placement {
+            Placement::New => self.edit(EditKey::Single, |m| {
+                m.sample_rate = rate;
+                m.add_track(new)
+            }),
+            Placement::Fill(id) | Placement::FillDifferent(id) => {
+                // Filled meanwhile (from the autosave store): this copy is not needed.
+                let still_missing = self.mix.with_untracked(|m| m.missing().any(|t| t.id == id));
+                if !still_missing {
+                    return Ok(());
+                }
+                // Loading a placeholder's audio is not an edit of the mix.
+                self.mix.update(|m| {
+                    m.sample_rate = rate;
+                    m.fill_track(id, new);
+                });
+                id
+            }
+        };
         if let Err(e) = audio::add_stem(id, &stem.file_name, &stem.buffer, &stem.bytes) {
             self.mix.update(|m| {
                 m.remove_track(id);
             });
             return Err(e);
         }
+        // A placeholder's settings came with the link; the engine hears them now.
+        if placement != Placement::New {
+            audio::send(&self.mix.with_untracked(|m| m.track_commands(id)));
+        }
+        if let Placement::FillDifferent(id) = placement {
+            let strip = self
+                .mix
+                .with_untracked(|m| m.track(id).map(|t| t.name.clone()))
+                .unwrap_or_default();
+            self.report(AppError::DifferentFile {
+                file: stem.file_name,
+                strip,
+            });
+        }
         Ok(())
     }
+}
+
+/// A random 64-bit id for a new session's lineage.
+pub fn new_lineage() -> u64 {
+    let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    (hi << 32) | lo
 }
 
 impl Default for Studio {

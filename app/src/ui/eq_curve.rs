@@ -4,6 +4,8 @@
 use dsp_worklet::dsp::strip::{BAND_PARAMS, strip_response_db};
 use dsp_worklet::params::ParamId;
 use leptos::prelude::*;
+
+use crate::history::EditKey;
 use wasm_bindgen::JsCast;
 
 use super::controller::use_studio;
@@ -90,8 +92,10 @@ pub fn EqCurve(id: u32) -> impl IntoView {
         let freq = freq_of(x_of(d.freq0) + (x - d.x0) * k);
         let gain = d.gain0 + (db_of(y) - db_of(d.y0)) * k;
         let (pf, pg, _) = BAND_PARAMS[d.band];
-        s.set_track(id, pf, freq as f32);
-        s.set_track(id, pg, gain as f32);
+        // Both coordinates of one handle are one undo step.
+        let key = EditKey::Control("eq-handle", id * 4 + d.band as u32);
+        s.set_track_as(key, id, pf, freq as f32);
+        s.set_track_as(key, id, pg, gain as f32);
     };
     let handles = (0..4)
         .map(|band| {
@@ -134,8 +138,9 @@ pub fn EqCurve(id: u32) -> impl IntoView {
                         on:pointerdown=on_down
                         on:wheel=on_wheel
                         on:dblclick=move |_| {
+                            let key = EditKey::Control("eq-reset", id * 4 + band as u32);
                             for p in [pf, pg, pq] {
-                                s.set_track(id, p, p.spec().default);
+                                s.set_track_as(key, id, p, p.spec().default);
                             }
                         }
                     ></circle>

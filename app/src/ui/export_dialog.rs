@@ -212,7 +212,7 @@ pub fn ExportDialog() -> impl IntoView {
                         prop:value=move || s.mix.with(|m| m.name.clone())
                         on:change=move |ev| {
                             let v = event_target_value(&ev);
-                            s.mix.update(|m| m.name = v);
+                            s.edit(crate::history::EditKey::Control("name", 0), |m| m.name = v);
                         }
                     />
                 </label>

@@ -2,6 +2,7 @@
 //! [`controller::Studio`] handle, which updates the data and sends the engine its typed commands.
 
 pub mod analysis;
+pub mod comments;
 pub mod controller;
 pub mod drop_zone;
 pub mod editor;
@@ -13,6 +14,8 @@ pub mod level_meter;
 pub mod master;
 pub mod master_groups;
 pub mod param_slider;
+pub mod share_panel;
+pub mod sharing;
 pub mod strip;
 pub mod target_panel;
 pub mod transport;
@@ -29,6 +32,8 @@ pub fn App() -> impl IntoView {
     provide_context(studio);
     studio.start_audio();
     transport::install_space_bar(studio);
+    share_panel::install_undo_keys();
+    studio.autosave();
     let track_ids = move || {
         studio
             .mix
@@ -39,9 +44,13 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <h1>"Second Ear"</h1>
                 <transport::Transport/>
+                <share_panel::SharePanel/>
                 <export_dialog::ExportDialog/>
             </header>
             <errors::Errors/>
+            <share_panel::PendingLink/>
+            <share_panel::ReviewPanel/>
+            <comments::Timeline/>
             <drop_zone::DropZone/>
             <section class="mixer">
                 <div class="strips">
@@ -52,6 +61,7 @@ pub fn App() -> impl IntoView {
                 <master::Master/>
             </section>
             <editor::Editor/>
+            <comments::Comments/>
             <master_groups::Mastering/>
             <analysis::Analysis/>
         </main>

@@ -8,6 +8,7 @@ use super::controller::use_studio;
 use super::level_meter::{ClipLight, PeakMeter};
 use super::param_slider::ParamSlider;
 use super::waveform::Waveform;
+use crate::session::StemAudio;
 
 /// Strip for track `id`: name, waveform, gain, pan/balance, mute, solo, meter, remove.
 #[component]
@@ -31,33 +32,60 @@ pub fn Strip(id: u32) -> impl IntoView {
     let peak_db = move || to_dbfs(level().peak);
     let rms_db = move || to_dbfs(level().rms);
     let clipped = move || s.clips.with(|c| c.contains(&id));
-    let kind = if track.channels == 1 {
-        "mono"
-    } else {
-        "stereo"
+    let info = move || {
+        s.mix.with(|m| {
+            let Some(t) = m.track(id) else {
+                return String::new();
+            };
+            let kind = if t.channels == 1 { "mono" } else { "stereo" };
+            let rate = if (t.source_rate - m.sample_rate).abs() > 0.5 {
+                format!("{:.1} kHz → session rate", t.source_rate / 1000.0)
+            } else {
+                format!("{:.1} kHz", t.source_rate / 1000.0)
+            };
+            format!("{kind} · {rate}")
+        })
     };
     let pan_name = if track.channels == 1 {
         "Pan"
     } else {
         "Balance"
     };
-    let rate_note = if (track.source_rate - s.mix.with_untracked(|m| m.sample_rate)).abs() > 0.5 {
-        format!("{:.1} kHz → session rate", track.source_rate / 1000.0)
-    } else {
-        format!("{:.1} kHz", track.source_rate / 1000.0)
+    let audio = move || s.mix.with(|m| m.track(id).map(|t| t.audio));
+    let waiting_for = track.file_name.clone();
+    let status = move || {
+        match audio() {
+        Some(StemAudio::Missing) => Some(view! {
+            <p class="strip-missing" data-testid="track-missing">
+                "Waiting for " <strong>{waiting_for.clone()}</strong> ": drop it (or its folder) anywhere."
+            </p>
+        }.into_any()),
+        Some(StemAudio::Different { .. }) => Some(view! {
+            <p class="strip-mismatch" data-testid="track-mismatch">
+                "Different file than the one in the link: the mix may not sound as the sender heard it."
+            </p>
+        }.into_any()),
+        _ => None,
+    }
     };
     let selected = move || s.selected.get() == Some(id);
     view! {
         <div
             class="strip"
             class:selected=selected
+            class:placeholder=move || audio() == Some(StemAudio::Missing)
             data-testid="track"
+            data-status=move || match audio() {
+                Some(StemAudio::Missing) => "missing",
+                Some(StemAudio::Different { .. }) => "different",
+                _ => "loaded",
+            }
             data-track-name=name.clone()
             data-track-id=id
         >
             <div class="strip-head">
                 <span class="strip-name" title=track.file_name.clone()>{name.clone()}</span>
-                <span class="strip-info">{kind}" · "{rate_note}</span>
+                <span class="strip-info">{info}</span>
                 <button
                     class="strip-edit"
                     data-testid="track-edit"
@@ -78,6 +106,7 @@ pub fn Strip(id: u32) -> impl IntoView {
                     "✕"
                 </button>
             </div>
+            {status}
             <Waveform id=id/>
             <div class="strip-controls">
                 <ParamSlider

@@ -2,6 +2,11 @@
 
 use dsp_worklet::ParamId;
 use leptos::prelude::*;
+
+use crate::history::EditKey;
+
+/// Match target's four settings are one undo step.
+const MATCH: EditKey = EditKey::Control("match-target", 0);
 use leptos::task::spawn_local;
 
 use super::controller::use_studio;
@@ -13,7 +18,7 @@ use crate::targets::{CEILING_RANGE, LUFS_RANGE, PRESETS, Target};
 pub fn TargetPanel() -> impl IntoView {
     let s = use_studio();
     let target = move || s.mix.with(|m| m.target);
-    let set_target = move |t: Target| s.mix.update(|m| m.target = t);
+    let set_target = move |t: Target| s.edit(EditKey::Control("target", 0), |m| m.target = t);
     let job = Job::new();
     let start = move |_| {
         let mix = s.mix.get_untracked();
@@ -31,10 +36,10 @@ pub fn TargetPanel() -> impl IntoView {
             .await
             {
                 Ok(Some(m)) => {
-                    s.set_master(ParamId::LimOn, 1.0);
-                    s.set_master(ParamId::LimCeiling, m.ceiling_db);
-                    s.set_master(ParamId::MasterBypass, 0.0);
-                    s.set_master(ParamId::LimInput, m.input_gain_db);
+                    s.set_master_as(MATCH, ParamId::LimOn, 1.0);
+                    s.set_master_as(MATCH, ParamId::LimCeiling, m.ceiling_db);
+                    s.set_master_as(MATCH, ParamId::MasterBypass, 0.0);
+                    s.set_master_as(MATCH, ParamId::LimInput, m.input_gain_db);
                     job.status.set(format!(
                         "{}: {:.1} LUFS integrated, true peak {:.1} dBTP, limiter input {:+.1} dB ({} pass{}).",
                         if m.on_target { "Matched" } else { "Closest reachable" },

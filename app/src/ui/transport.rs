@@ -66,7 +66,12 @@ fn LoopControls() -> impl IntoView {
         fields.set((a, b));
         s.set_loop(on, a, b)
     };
-    let current = move || fields.get();
+    // The mix's region when there is one (it may change by undo or a link), else what was typed.
+    let current = move || {
+        s.mix
+            .with(|m| m.loop_seconds())
+            .unwrap_or_else(|| fields.get())
+    };
     view! {
         <fieldset class="loop" aria-label="Loop region">
             <label>
@@ -125,7 +130,7 @@ fn LoopControls() -> impl IntoView {
 }
 
 /// True when a key event's target is a place where Space types a character.
-fn typing_in(ev: &web_sys::KeyboardEvent) -> bool {
+pub fn typing_in(ev: &web_sys::KeyboardEvent) -> bool {
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
         .map(|el| {

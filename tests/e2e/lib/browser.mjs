@@ -24,19 +24,14 @@ export async function startApp() {
   const pageErrors = [];
   /** A fresh context and page on the app. `init`: a script run in the page before the app's own
    * (for instrumenting browser APIs). */
-  async function openPage({ init } = {}) {
+  async function openPage({ init, hash = '' } = {}) {
     const context = await browser.newContext({ acceptDownloads: true });
     if (init) await context.addInitScript(init);
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
-    await page.goto(server.url);
-    await page.getByTestId('drop-zone').waitFor();
-    // The engine is up once the session rate shows the AudioContext's rate.
-    await page.waitForFunction(() => {
-      const el = document.querySelector('[data-testid=session-rate]');
-      return el && /^(44100|48000|88200|96000) Hz$/.test(el.textContent.trim());
-    });
+    await page.goto(server.url + hash);
+    await waitReady(page);
     return page;
   }
   return {
@@ -49,6 +44,24 @@ export async function startApp() {
       await rm(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** Waits until the app is mounted and its engine is up (the session rate shows the
+ * AudioContext's rate). */
+export async function waitReady(page) {
+  await page.getByTestId('drop-zone').waitFor();
+  await page.waitForFunction(() => {
+    const el = document.querySelector('[data-testid=session-rate]');
+    return el && /^(44100|48000|88200|96000) Hz$/.test(el.textContent.trim());
+  });
+}
+
+/** Reads a download's bytes. */
+export async function downloadBytes(d) {
+  const stream = await d.createReadStream();
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return { name: d.suggestedFilename(), bytes: Buffer.concat(chunks) };
 }
 
 /** The session rate the page's AudioContext runs at. */

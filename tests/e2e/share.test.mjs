@@ -1,0 +1,353 @@
+// Second-ear review in Chromium: share links carry the whole mix (not the audio), a fresh
+// browser that drops the same files exports the same bits, files are matched by hash then name,
+// comments and a reviewer's changes come back as a diff, autosave survives a reload, undo/redo
+// walk 20 edits exactly, session bundles round-trip, and bad links and bundles are refused
+// without touching the session.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import zlib from 'node:zlib';
+import { startApp, sessionRate, dropFiles, setRange, setControl, exportMix, waitReady, downloadBytes } from './lib/browser.mjs';
+import { encodeWav } from './lib/wav.mjs';
+
+let app;
+before(async () => { app = await startApp(); });
+after(async () => { await app?.close(); });
+
+/** Three 6 s stereo stems at `rate`: a kick pulse, a bass line, a chord pad. `detune` makes a
+ * different file with the same musical role. */
+function stems(rate, detune = 1) {
+  const frames = 6 * rate;
+  const kick = new Float32Array(frames), bass = new Float32Array(frames), pad = new Float32Array(frames);
+  for (let i = 0; i < frames; i++) {
+    const t = (i % Math.round(rate / 2)) / rate;
+    kick[i] = 0.4 * Math.exp(-t * 25) * Math.sin(2 * Math.PI * 60 * t);
+    bass[i] = 0.25 * Math.sin((2 * Math.PI * 55 * detune * i) / rate);
+    pad[i] = 0.08 * (Math.sin((2 * Math.PI * 220 * i) / rate) + Math.sin((2 * Math.PI * 277.2 * i) / rate));
+  }
+  return [['Kick.wav', kick], ['Bass.wav', bass], ['Pad.wav', pad]].map(([name, x]) => ({
+    name, bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }),
+  }));
+}
+
+const strip = (page, name) => page.locator(`[data-testid=track][data-track-name="${name}"]`);
+
+/** Waits for `n` strips, all with data-status `status`. */
+async function waitTracks(page, n, status) {
+  await page.waitForFunction(([n, status]) => {
+    const t = [...document.querySelectorAll('[data-testid=track]')];
+    return t.length === n && t.every((x) => x.dataset.status === status);
+  }, [n, status], { timeout: 30_000 });
+}
+
+/** What the session looks like: strips with their controls, the master fader, comments. */
+async function state(page) {
+  return page.evaluate(() => ({
+    tracks: [...document.querySelectorAll('[data-testid=track]')].map((t) => ({
+      name: t.dataset.trackName,
+      status: t.dataset.status,
+      gain: t.querySelector('[data-testid=track-gain]').value,
+      pan: t.querySelector('[data-testid=track-pan]').value,
+      mute: t.querySelector('[data-testid=track-mute]').checked,
+      solo: t.querySelector('[data-testid=track-solo]').checked,
+    })),
+    master: document.querySelector('[data-testid=master-gain]').value,
+    comments: [...document.querySelectorAll('[data-testid=comment]')].map(
+      (c) => `${Number(c.dataset.start).toFixed(3)} ${c.dataset.author}: ${c.querySelector('[data-testid=comment-body]').textContent}`),
+  }));
+}
+
+async function shareUrl(page) {
+  await page.getByTestId('share-open').click();
+  const url = await page.getByTestId('share-url').inputValue();
+  await page.getByTestId('share-close').click();
+  return url;
+}
+
+const errors = (page) => page.locator('[data-testid=error] > span').allTextContents();
+
+/** Seeks by clicking the timeline at `fraction` of the song. */
+async function seekTo(page, fraction) {
+  const bar = page.getByTestId('timeline');
+  const box = await bar.boundingBox();
+  await bar.click({ position: { x: box.width * fraction, y: box.height / 2 } });
+}
+
+async function comment(page, author, text) {
+  await page.getByTestId('comment-author').fill(author);
+  await page.getByTestId('comment-text').fill(text);
+  await page.getByTestId('comment-add').click();
+}
+
+/** A session of the three stems with a few settings changed; returns [page, files]. */
+async function authorSession() {
+  const page = await app.openPage();
+  const files = stems(await sessionRate(page));
+  await dropFiles(page, files);
+  await waitTracks(page, 3, 'loaded');
+  await setRange(strip(page, 'Bass').getByTestId('track-gain'), -4.5);
+  await setRange(strip(page, 'Pad').getByTestId('track-pan'), 35);
+  await setControl(page, 'master-gain', -2);
+  return [page, files];
+}
+
+test('a link opened in a fresh browser, with the same files dropped (one renamed), exports the same bits', async () => {
+  const [sender, files] = await authorSession();
+  const sent = await exportMix(sender, 'float32');
+  const url = await shareUrl(sender);
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/#s=[A-Za-z0-9_-]+$/);
+  // The copy button puts exactly that link on the clipboard.
+  await sender.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  await sender.getByTestId('share-open').click();
+  await sender.getByTestId('share-copy').click();
+  await sender.getByText('Copied ✓').waitFor();
+  assert.equal(await sender.evaluate(() => navigator.clipboard.readText()), url);
+  await sender.getByTestId('share-close').click();
+  console.log(`share link for 3 tracks: ${url.length} characters`);
+
+  const receiver = await app.openPage({ hash: new URL(url).hash });
+  await waitTracks(receiver, 3, 'missing');
+  assert.equal(await receiver.getByTestId('track-missing').count(), 3);
+  // The link's settings are there before the audio.
+  assert.equal(await strip(receiver, 'Bass').getByTestId('track-gain').inputValue(), '-4.5');
+  // Kick arrives renamed: the hash finds its strip.
+  await dropFiles(receiver, [{ ...files[0], name: 'kick (bounce 2).wav' }, files[1], files[2]]);
+  await waitTracks(receiver, 3, 'loaded');
+  assert.equal(await receiver.getByTestId('track-mismatch').count(), 0);
+  assert.deepEqual(await state(receiver), await state(sender));
+  const received = await exportMix(receiver, 'float32');
+  assert.equal(received.bytes.length, sent.bytes.length);
+  assert.ok(received.bytes.equals(sent.bytes), 'the receiver\'s export differs from the sender\'s');
+  assert.deepEqual(await errors(receiver), []);
+  await sender.context().close();
+  await receiver.context().close();
+});
+
+test('a different file with the same name is flagged; the strip still takes it', async () => {
+  const [sender, files] = await authorSession();
+  const url = await shareUrl(sender);
+  const receiver = await app.openPage({ hash: new URL(url).hash });
+  await waitTracks(receiver, 3, 'missing');
+  const other = stems(await sessionRate(receiver), 1.5)[1]; // another Bass.wav
+  assert.notDeepEqual(other.bytes, files[1].bytes);
+  await dropFiles(receiver, [other]);
+  await receiver.waitForFunction(() => document.querySelector('[data-track-name=Bass]')?.dataset.status === 'different');
+  assert.equal(await receiver.getByTestId('track-mismatch').count(), 1);
+  assert.match((await errors(receiver)).join('\n'), /Bass\.wav: different file than the one in the link/);
+  assert.equal(await strip(receiver, 'Kick').getAttribute('data-status'), 'missing');
+  await sender.context().close();
+  await receiver.context().close();
+});
+
+test('a reviewer\'s two comments and two changes come back as exactly that diff, with a loudness-matched A/B', async () => {
+  const [author, files] = await authorSession();
+  const url = await shareUrl(author);
+
+  const reviewer = await app.openPage({ hash: new URL(url).hash });
+  await dropFiles(reviewer, files);
+  await waitTracks(reviewer, 3, 'loaded');
+  await seekTo(reviewer, 0.25);
+  await comment(reviewer, 'Sam', 'Kick is too loud in the intro');
+  await seekTo(reviewer, 0.6);
+  await comment(reviewer, 'Sam', 'Pad could sit further left');
+  await setRange(strip(reviewer, 'Kick').getByTestId('track-gain'), -3);
+  await setRange(strip(reviewer, 'Pad').getByTestId('track-pan'), -20);
+  const back = await shareUrl(reviewer);
+
+  // The author pastes the returned link into the tab that holds the session.
+  await author.evaluate((h) => { location.hash = h; }, new URL(back).hash);
+  await author.getByTestId('review').waitFor();
+  const changes = await author.getByTestId('review-change').evaluateAll((els) =>
+    els.map((e) => `${e.dataset.place} · ${e.dataset.what}: ${e.dataset.old} → ${e.dataset.new}`));
+  assert.deepEqual(changes, ['Kick · Gain: 0.0 dB → -3.0 dB', 'Pad · Pan: R35 → L20']);
+  assert.equal(await author.getByTestId('comment-marker').count(), 2);
+  const comments = (await state(author)).comments;
+  assert.equal(comments.length, 2);
+  assert.match(comments[0], / Sam: Kick is too loud in the intro$/);
+  assert.match(comments[1], / Sam: Pad could sit further left$/);
+  // The address bar no longer holds the link (a reload restores the autosave instead).
+  assert.equal(await author.evaluate(() => location.hash), '');
+
+  // A/B: theirs is heard (the controls show it), then the loudness of both is measured.
+  await author.getByTestId('review-hear-theirs').click();
+  assert.equal(await strip(author, 'Kick').getByTestId('track-gain').inputValue(), '-3');
+  await author.waitForFunction(() => /Yours -?[\d.]+ LUFS, theirs -?[\d.]+ LUFS/.test(document.querySelector('[data-testid=review-loudness]').textContent), null, { timeout: 60_000 });
+  const [mine, theirs] = (await author.getByTestId('review-loudness').textContent()).match(/-?\d+\.\d/g).map(Number);
+  // Their kick is 3 dB down, so yours is the louder version: while theirs plays nothing is
+  // trimmed, and while yours plays it is turned down to their loudness.
+  assert.ok(mine > theirs, `mine ${mine} should be louder than theirs ${theirs}`);
+  assert.equal(Number(await author.getByTestId('monitor-trim').inputValue()), 0);
+  await author.getByTestId('review-hear-mine').click();
+  assert.equal(await strip(author, 'Kick').getByTestId('track-gain').inputValue(), '0');
+  const trim = Number(await author.getByTestId('monitor-trim').inputValue());
+  assert.ok(Math.abs(trim - (theirs - mine)) <= 0.16, `version trim ${trim} dB for ${mine} vs ${theirs} LUFS`);
+  await author.getByTestId('review-take').click();
+  await author.getByTestId('review').waitFor({ state: 'detached' });
+  assert.equal(await strip(author, 'Kick').getByTestId('track-gain').inputValue(), '-3');
+  assert.equal(await strip(author, 'Pad').getByTestId('track-pan').inputValue(), '-20');
+  // Taking theirs is one undo step.
+  await author.keyboard.press('Control+z');
+  assert.equal(await strip(author, 'Kick').getByTestId('track-gain').inputValue(), '0');
+  assert.equal(await strip(author, 'Pad').getByTestId('track-pan').inputValue(), '35');
+  await author.context().close();
+  await reviewer.context().close();
+});
+
+test('undo/redo walk 20 mixed edits exactly (adding and removing tracks too), and a reload restores session and stems', async () => {
+  const page = await app.openPage();
+  const files = stems(await sessionRate(page));
+  const snaps = [await state(page)];
+  const settle = () => page.waitForTimeout(60);
+  const edits = [
+    async () => { await dropFiles(page, [files[0]]); await waitTracks(page, 1, 'loaded'); },
+    async () => { await dropFiles(page, [files[1]]); await waitTracks(page, 2, 'loaded'); },
+    () => setRange(strip(page, 'Kick').getByTestId('track-gain'), -6),
+    () => setRange(strip(page, 'Bass').getByTestId('track-pan'), -40),
+    () => strip(page, 'Kick').getByTestId('track-mute').check(),
+    () => setControl(page, 'master-gain', -3),
+    () => comment(page, 'Alex', 'first note'),
+    () => setRange(strip(page, 'Bass').getByTestId('track-gain'), 2.5),
+    () => strip(page, 'Bass').getByTestId('track-solo').check(),
+    () => setRange(strip(page, 'Kick').getByTestId('track-pan'), 15),
+    async () => { await dropFiles(page, [files[2]]); await waitTracks(page, 3, 'loaded'); },
+    () => setRange(strip(page, 'Pad').getByTestId('track-gain'), -12),
+    () => strip(page, 'Kick').getByTestId('track-mute').uncheck(),
+    () => strip(page, 'Bass').getByTestId('track-remove').click(),
+    () => setControl(page, 'master-gain', -1),
+    () => comment(page, 'Alex', 'second note'),
+    () => setRange(strip(page, 'Kick').getByTestId('track-gain'), -9),
+    () => setRange(strip(page, 'Pad').getByTestId('track-pan'), 60),
+    () => page.getByTestId('comment-delete').first().click(),
+    () => strip(page, 'Pad').getByTestId('track-solo').check(),
+  ];
+  assert.equal(edits.length, 20);
+  for (const edit of edits) {
+    await edit();
+    await settle();
+    const s = await state(page);
+    assert.notDeepEqual(s, snaps.at(-1), 'every edit changes the session');
+    snaps.push(s);
+  }
+  await page.locator('body').click({ position: { x: 2, y: 2 } });
+  for (let i = 19; i >= 0; i--) {
+    await page.keyboard.press('Control+z');
+    await settle();
+    assert.deepEqual(await state(page), snaps[i], `after undoing edit ${i + 1}`);
+  }
+  for (let i = 1; i <= 20; i++) {
+    await page.keyboard.press('Control+Shift+z');
+    await settle();
+    assert.deepEqual(await state(page), snaps[i], `after redoing edit ${i}`);
+  }
+  // Autosave settles, then a reload brings everything back without asking for the files.
+  await page.waitForTimeout(1_000);
+  await page.reload();
+  await waitReady(page);
+  await waitTracks(page, 2, 'loaded');
+  assert.deepEqual(await state(page), snaps[20]);
+  assert.deepEqual(await errors(page), []);
+  await page.context().close();
+});
+
+test('a session bundle downloads as one zip and dropping it in a fresh browser restores the mix, bit for bit', async () => {
+  const [author] = await authorSession();
+  await comment(author, 'Alex', 'bundle me');
+  const sent = await exportMix(author, 'float32');
+  const download = author.waitForEvent('download');
+  await author.getByTestId('bundle-download').click();
+  const zip = await downloadBytes(await download);
+  assert.match(zip.name, /\.zip$/);
+  assert.equal(zip.bytes.subarray(0, 2).toString(), 'PK');
+
+  const other = await app.openPage();
+  await dropFiles(other, [{ name: zip.name, bytes: zip.bytes, type: 'application/zip' }]);
+  await waitTracks(other, 3, 'loaded');
+  assert.deepEqual(await state(other), await state(author));
+  const again = await exportMix(other, 'float32');
+  assert.ok(again.bytes.equals(sent.bytes), 'the bundle\'s export differs from the original');
+  await author.context().close();
+  await other.context().close();
+});
+
+test('bad links and bad bundles get their own message and leave the session as it was', async () => {
+  const page = await app.openPage({ init: () => { window.__xss = 0; } });
+  const rate = await sessionRate(page);
+  const files = stems(rate);
+  await dropFiles(page, files.slice(0, 2));
+  await waitTracks(page, 2, 'loaded');
+  await setRange(strip(page, "Kick").getByTestId("track-gain"), -7.5);
+  const markup = '<img src=x onerror=window.__xss=1>';
+  await comment(page, 'Alex', 'X'.repeat(markup.length));
+  const good = new URL(await shareUrl(page)).hash.slice(3);
+  const before = await state(page);
+
+  // Links crafted from the real one, at the byte level.
+  const bytes = Buffer.from(good, 'base64url');
+  const raw = zlib.inflateRawSync(bytes.subarray(1));
+  const relink = (version, body) => '#s=' + Buffer.concat([Buffer.from([version]), zlib.deflateRawSync(body)]).toString('base64url');
+  const patched = (find, replace) => {
+    const at = raw.indexOf(find);
+    assert.ok(at >= 0, 'pattern present in the session bytes');
+    const b = Buffer.from(raw);
+    replace.copy(b, at);
+    return relink(1, b);
+  };
+  const f32 = (x) => { const b = Buffer.alloc(4); b.writeFloatLE(x); return b; };
+  const middle = Math.floor(good.length / 2);
+  const cases = [
+    ['truncated', '#s=' + good.slice(0, middle), /This share link is damaged or incomplete/],
+    ['corrupted character', '#s=' + good.slice(0, middle) + '!' + good.slice(middle + 1), /This share link is damaged: it is not valid link text/],
+    ['corrupted data', '#s=' + good.slice(0, 2) + (good[2] === 'A' ? 'B' : 'A') + good.slice(3), /This share link (is damaged|cannot be opened)/],
+    ['oversized', '#s=' + 'A'.repeat(70 * 1024), /share links are at most 64 KB/],
+    ['future version', relink(2, raw), /made by a newer version of Second Ear \(session format 2/],
+    ['NaN value', patched(f32(-7.5), f32(NaN)), /NaN/],
+    ['out-of-range value', patched(f32(-7.5), f32(80)), /outside its range/],
+    ['markup in a comment', patched(Buffer.from('X'.repeat(markup.length)), Buffer.from(markup)), /markup/],
+  ];
+  for (const [what, hash, message] of cases) {
+    const n = (await errors(page)).length;
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=error]').length > n, n);
+    const text = (await errors(page)).at(-1);
+    assert.match(text, message, `${what}: ${text}`);
+    assert.match(text, /Your current session is unchanged\.$/, what);
+    assert.deepEqual(await state(page), before, `${what} changed the session`);
+  }
+  assert.equal(await page.evaluate(() => window.__xss), 0, 'nothing from a link was executed');
+  assert.equal(await page.locator('img[src=x]').count(), 0);
+
+  // Bundles: not a zip; a zip without a session.
+  const bad = [
+    ['broken.zip', Buffer.from('this is not a zip file at all'), /broken\.zip: .*not a zip/i],
+    ['photos.zip', zipWithout(), /photos\.zip: .*session\.json/],
+  ];
+  for (const [name, bytes, message] of bad) {
+    const n = (await errors(page)).length;
+    await dropFiles(page, [{ name, bytes, type: 'application/zip' }]);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=error]').length > n, n);
+    const text = (await errors(page)).at(-1);
+    assert.match(text, message, text);
+    assert.match(text, /Your current session is unchanged\.$/);
+    assert.deepEqual(await state(page), before, `${name} changed the session`);
+  }
+  await page.context().close();
+});
+
+/** A valid zip (one stored entry, `readme.txt`) that is not a session bundle. */
+function zipWithout() {
+  const name = Buffer.from('readme.txt');
+  const data = Buffer.from('hello');
+  const crc = zlib.crc32(data);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(data.length, 18); local.writeUInt32LE(data.length, 22); local.writeUInt16LE(name.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(20, 4); central.writeUInt16LE(20, 6);
+  central.writeUInt32LE(crc, 16); central.writeUInt32LE(data.length, 20); central.writeUInt32LE(data.length, 24);
+  central.writeUInt16LE(name.length, 28);
+  const localPart = Buffer.concat([local, name, data]);
+  const centralPart = Buffer.concat([central, name]);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(1, 8); end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(centralPart.length, 12); end.writeUInt32LE(localPart.length, 16);
+  return Buffer.concat([localPart, centralPart, end]);
+}
