@@ -110,6 +110,40 @@ impl Equalizer {
         }
     }
 
+    /// True when no band is ramping, so the bands may run in a pipelined chain.
+    pub fn chain_ready(&self) -> bool {
+        !self.bands.iter().any(Band::smoothing)
+    }
+
+    /// Appends the audible bands (gain ≠ 0 dB) to a chain at `*n`; a band at 0 dB passes the
+    /// signal and its state is cleared, as in `process_block`.
+    pub fn push_sections(
+        &mut self,
+        coefs: &mut [SvfCoefs],
+        states: &mut [[SvfState; 2]],
+        n: &mut usize,
+    ) {
+        for b in &mut self.bands {
+            if b.gain_db.current() == 0.0 {
+                b.state = Default::default();
+            } else {
+                coefs[*n] = b.coefs;
+                states[*n] = b.state;
+                *n += 1;
+            }
+        }
+    }
+
+    /// Takes the audible bands' states back from a chain, from `*n` on.
+    pub fn pull_states(&mut self, states: &[[SvfState; 2]], n: &mut usize) {
+        for b in &mut self.bands {
+            if b.gain_db.current() != 0.0 {
+                b.state = states[*n];
+                *n += 1;
+            }
+        }
+    }
+
     /// Changes band `index` (0…3).
     pub fn set_band(&mut self, index: usize, s: BandSettings, snap: bool) {
         let fs = self.sample_rate;

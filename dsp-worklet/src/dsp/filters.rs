@@ -81,6 +81,33 @@ impl PassFilter {
     fn sections(&self) -> usize {
         butterworth_qs(self.slope_db).len()
     }
+
+    /// True when the sections may run in a pipelined chain (no frequency ramp in progress).
+    pub fn chain_ready(&self) -> bool {
+        !self.log_freq.is_smoothing()
+    }
+
+    /// Appends this filter's sections (coefficients and states) to a chain at `*n`.
+    pub fn push_sections(
+        &self,
+        coefs: &mut [SvfCoefs],
+        states: &mut [[SvfState; 2]],
+        n: &mut usize,
+    ) {
+        for s in 0..self.sections() {
+            coefs[*n] = self.coefs[s];
+            states[*n] = self.state[s];
+            *n += 1;
+        }
+    }
+
+    /// Takes this filter's states back from a chain, from `*n` on.
+    pub fn pull_states(&mut self, states: &[[SvfState; 2]], n: &mut usize) {
+        for s in 0..self.sections() {
+            self.state[s] = states[*n];
+            *n += 1;
+        }
+    }
 }
 
 impl super::SubnormalStates for PassFilter {

@@ -16,6 +16,7 @@ pub mod reverb;
 pub mod saturation;
 pub mod strip;
 pub mod svf;
+pub mod svf_chain;
 pub mod switch;
 
 /// A per-sample stereo processor.

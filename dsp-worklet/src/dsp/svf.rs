@@ -75,6 +75,11 @@ impl SvfCoefs {
     }
 
     /// A section that passes audio unchanged.
+    /// The per-sample coefficients `[a1, a2, a3, m0, m1, m2]` (for the pipelined chain).
+    pub fn lanes(&self) -> [f32; 6] {
+        [self.a1, self.a2, self.a3, self.m0, self.m1, self.m2]
+    }
+
     pub const fn identity() -> SvfCoefs {
         SvfCoefs {
             g: 0.0,
@@ -151,6 +156,14 @@ impl SvfState {
 
     pub fn reset(&mut self) {
         *self = SvfState::default();
+    }
+
+    /// A state from its two integrator values (see [`Self::values`]).
+    pub fn from_values(v: [f32; 2]) -> SvfState {
+        SvfState {
+            ic1eq: v[0],
+            ic2eq: v[1],
+        }
     }
 
     /// The two integrator states.

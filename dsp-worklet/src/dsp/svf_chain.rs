@@ -1,0 +1,449 @@
+//! Up to eight SVF sections in series, run as a pipeline (audio thread): lane `s` of a 4-wide
+//! vector holds section `s`, and at step `t` it filters sample `t − s`, taking its input from lane
+//! `s − 1`'s output of the step before. Every step advances all sections at once, so the cost of a
+//! block is one section's recursion (about 20 cycles of latency per sample) instead of eight in a
+//! row; with both channels in flight there is enough independent work to hide that latency.
+//!
+//! Each lane does exactly the arithmetic of [`SvfState::tick`], in the same order, so the output
+//! and the states are bit-identical to running the sections one after another (a test pins it).
+//! The strip uses it for its high-pass, low-pass and EQ sections when none of them is smoothing
+//! or crossfading.
+
+use super::svf::{SvfCoefs, SvfState};
+
+/// Most sections in one chain: two 24 dB/oct pass filters and four EQ bands.
+pub const MAX_SECTIONS: usize = 8;
+
+/// Four f32 lanes: `simd128` in the worklet, SSE natively (both IEEE single precision lane by
+/// lane, so either gives the scalar code's bits), plain arrays elsewhere.
+#[derive(Clone, Copy, Debug)]
+struct F4(Raw);
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+type Raw = core::arch::wasm32::v128;
+#[cfg(target_arch = "x86_64")]
+type Raw = core::arch::x86_64::__m128;
+#[cfg(not(any(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    target_arch = "x86_64"
+)))]
+type Raw = [f32; 4];
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+impl F4 {
+    #[inline(always)]
+    fn new(x: [f32; 4]) -> F4 {
+        F4(core::arch::wasm32::f32x4(x[0], x[1], x[2], x[3]))
+    }
+    #[inline(always)]
+    fn lane(self, k: usize) -> f32 {
+        self.to_array()[k]
+    }
+    #[inline(always)]
+    fn to_array(self) -> [f32; 4] {
+        use core::arch::wasm32::f32x4_extract_lane as e;
+        [
+            e::<0>(self.0),
+            e::<1>(self.0),
+            e::<2>(self.0),
+            e::<3>(self.0),
+        ]
+    }
+    /// `[x, self[0], self[1], self[2]]`: the pipeline's shift by one lane.
+    #[inline(always)]
+    fn shift_in(self, x: f32) -> F4 {
+        use core::arch::wasm32::*;
+        F4(f32x4_replace_lane::<0>(
+            i32x4_shuffle::<0, 0, 1, 2>(self.0, self.0),
+            x,
+        ))
+    }
+    #[inline(always)]
+    fn add(self, o: F4) -> F4 {
+        F4(core::arch::wasm32::f32x4_add(self.0, o.0))
+    }
+    #[inline(always)]
+    fn sub(self, o: F4) -> F4 {
+        F4(core::arch::wasm32::f32x4_sub(self.0, o.0))
+    }
+    #[inline(always)]
+    fn mul(self, o: F4) -> F4 {
+        F4(core::arch::wasm32::f32x4_mul(self.0, o.0))
+    }
+    #[inline(always)]
+    fn flush(self) -> F4 {
+        use core::arch::wasm32::*;
+        let tiny = f32x4_lt(f32x4_abs(self.0), f32x4_splat(1e-20));
+        F4(v128_andnot(self.0, tiny))
+    }
+    #[inline(always)]
+    fn keep_where(self, new: F4, keep: F4) -> F4 {
+        F4(core::arch::wasm32::v128_bitselect(self.0, new.0, keep.0))
+    }
+    /// All-ones lanes where `keep[k]`.
+    #[inline(always)]
+    fn mask(keep: [bool; 4]) -> F4 {
+        let m = |b: bool| if b { -1i32 } else { 0 };
+        F4(core::arch::wasm32::i32x4(
+            m(keep[0]),
+            m(keep[1]),
+            m(keep[2]),
+            m(keep[3]),
+        ))
+    }
+}
+
+// SAFETY (every block below): SSE and SSE2 are part of the x86_64 baseline, so these
+// intrinsics are always available; none of them touches memory except the unaligned store.
+#[cfg(target_arch = "x86_64")]
+impl F4 {
+    #[inline(always)]
+    fn new(x: [f32; 4]) -> F4 {
+        use core::arch::x86_64::*;
+        F4(unsafe { _mm_setr_ps(x[0], x[1], x[2], x[3]) })
+    }
+    #[inline(always)]
+    fn lane(self, k: usize) -> f32 {
+        self.to_array()[k]
+    }
+    #[inline(always)]
+    fn to_array(self) -> [f32; 4] {
+        let mut out = [0.0f32; 4];
+        unsafe { core::arch::x86_64::_mm_storeu_ps(out.as_mut_ptr(), self.0) };
+        out
+    }
+    #[inline(always)]
+    fn shift_in(self, x: f32) -> F4 {
+        use core::arch::x86_64::*;
+        // [x, a0, a1, a2]: shift the register up one lane and put x in lane 0.
+        F4(unsafe {
+            let up = _mm_castsi128_ps(_mm_slli_si128::<4>(_mm_castps_si128(self.0)));
+            _mm_move_ss(up, _mm_set_ss(x))
+        })
+    }
+    #[inline(always)]
+    fn add(self, o: F4) -> F4 {
+        F4(unsafe { core::arch::x86_64::_mm_add_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn sub(self, o: F4) -> F4 {
+        F4(unsafe { core::arch::x86_64::_mm_sub_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn mul(self, o: F4) -> F4 {
+        F4(unsafe { core::arch::x86_64::_mm_mul_ps(self.0, o.0) })
+    }
+    #[inline(always)]
+    fn flush(self) -> F4 {
+        use core::arch::x86_64::*;
+        F4(unsafe {
+            let abs = _mm_andnot_ps(_mm_set1_ps(-0.0), self.0);
+            let tiny = _mm_cmplt_ps(abs, _mm_set1_ps(1e-20));
+            _mm_andnot_ps(tiny, self.0)
+        })
+    }
+    #[inline(always)]
+    fn keep_where(self, new: F4, keep: F4) -> F4 {
+        use core::arch::x86_64::*;
+        F4(unsafe { _mm_or_ps(_mm_and_ps(keep.0, self.0), _mm_andnot_ps(keep.0, new.0)) })
+    }
+    #[inline(always)]
+    fn mask(keep: [bool; 4]) -> F4 {
+        use core::arch::x86_64::*;
+        let m = |b: bool| if b { -1i32 } else { 0 };
+        F4(unsafe {
+            _mm_castsi128_ps(_mm_setr_epi32(
+                m(keep[0]),
+                m(keep[1]),
+                m(keep[2]),
+                m(keep[3]),
+            ))
+        })
+    }
+}
+
+#[cfg(not(any(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    target_arch = "x86_64"
+)))]
+impl F4 {
+    #[inline(always)]
+    fn new(x: [f32; 4]) -> F4 {
+        F4(x)
+    }
+    #[inline(always)]
+    fn lane(self, k: usize) -> f32 {
+        self.0[k]
+    }
+    #[inline(always)]
+    fn to_array(self) -> [f32; 4] {
+        self.0
+    }
+    #[inline(always)]
+    fn shift_in(self, x: f32) -> F4 {
+        F4([x, self.0[0], self.0[1], self.0[2]])
+    }
+    #[inline(always)]
+    fn add(self, o: F4) -> F4 {
+        F4(core::array::from_fn(|k| self.0[k] + o.0[k]))
+    }
+    #[inline(always)]
+    fn sub(self, o: F4) -> F4 {
+        F4(core::array::from_fn(|k| self.0[k] - o.0[k]))
+    }
+    #[inline(always)]
+    fn mul(self, o: F4) -> F4 {
+        F4(core::array::from_fn(|k| self.0[k] * o.0[k]))
+    }
+    #[inline(always)]
+    fn flush(self) -> F4 {
+        F4(self.0.map(|x| if x.abs() < 1e-20 { 0.0 } else { x }))
+    }
+    #[inline(always)]
+    fn keep_where(self, new: F4, keep: F4) -> F4 {
+        F4(core::array::from_fn(|k| {
+            if keep.0[k] != 0.0 {
+                self.0[k]
+            } else {
+                new.0[k]
+            }
+        }))
+    }
+    #[inline(always)]
+    fn mask(keep: [bool; 4]) -> F4 {
+        F4(keep.map(|b| if b { 1.0 } else { 0.0 }))
+    }
+}
+
+impl F4 {
+    #[inline(always)]
+    fn splat(x: f32) -> F4 {
+        F4::new([x; 4])
+    }
+}
+
+impl Default for F4 {
+    fn default() -> F4 {
+        F4::splat(0.0)
+    }
+}
+
+/// Section coefficients for `V` vectors of four lanes.
+#[derive(Clone, Copy)]
+struct Lanes<const V: usize> {
+    a1: [F4; V],
+    a2: [F4; V],
+    a3: [F4; V],
+    m0: [F4; V],
+    m1: [F4; V],
+    m2: [F4; V],
+}
+
+/// One channel's pipeline: integrator states and last outputs per lane.
+#[derive(Clone, Copy)]
+struct Pipe<const V: usize> {
+    ic1: [F4; V],
+    ic2: [F4; V],
+    out: [F4; V],
+}
+
+impl<const V: usize> Pipe<V> {
+    /// One step: every lane ticks once. `x` enters lane 0; lane `s` takes lane `s − 1`'s output
+    /// of the previous step. With `MASK`, lanes whose `idle` flag is set keep their states.
+    #[inline(always)]
+    fn step<const MASK: bool>(&mut self, c: &Lanes<V>, x: f32, idle: &[F4; V]) -> f32 {
+        let mut carry = x;
+        #[allow(clippy::needless_range_loop)] // six arrays indexed in step
+        for v in 0..V {
+            let o = self.out[v];
+            let input = o.shift_in(carry);
+            carry = o.lane(3);
+            let (ic1, ic2) = (self.ic1[v], self.ic2[v]);
+            // The arithmetic of SvfState::tick, in its order.
+            let v3 = input.sub(ic2);
+            let v1 = c.a1[v].mul(ic1).add(c.a2[v].mul(v3));
+            let v2 = ic2.add(c.a2[v].mul(ic1)).add(c.a3[v].mul(v3));
+            let n1 = F4::splat(2.0).mul(v1).sub(ic1).flush();
+            let n2 = F4::splat(2.0).mul(v2).sub(ic2).flush();
+            if MASK {
+                self.ic1[v] = ic1.keep_where(n1, idle[v]);
+                self.ic2[v] = ic2.keep_where(n2, idle[v]);
+            } else {
+                self.ic1[v] = n1;
+                self.ic2[v] = n2;
+            }
+            self.out[v] = c.m0[v].mul(input).add(c.m1[v].mul(v1)).add(c.m2[v].mul(v2));
+        }
+        carry
+    }
+}
+
+/// Runs `coefs.len()` (≤ [`MAX_SECTIONS`]) sections in series over `l` (and `r` when `stereo`)
+/// in place; `states[s]` holds section `s`'s left and right states. Bit-identical to calling
+/// [`SvfState::run`] for each section in turn.
+pub fn run_chain(
+    coefs: &[SvfCoefs],
+    states: &mut [[SvfState; 2]],
+    l: &mut [f32],
+    r: &mut [f32],
+    stereo: bool,
+) {
+    let n = coefs.len().min(states.len()).min(MAX_SECTIONS);
+    match (n, stereo) {
+        (0, _) => {}
+        (1..=4, true) => run::<1, 2>(&coefs[..n], &mut states[..n], [l, r]),
+        (1..=4, false) => run::<1, 1>(&coefs[..n], &mut states[..n], [l]),
+        (_, true) => run::<2, 2>(&coefs[..n], &mut states[..n], [l, r]),
+        (_, false) => run::<2, 1>(&coefs[..n], &mut states[..n], [l]),
+    }
+}
+
+fn run<const V: usize, const C: usize>(
+    coefs: &[SvfCoefs],
+    states: &mut [[SvfState; 2]],
+    mut ch: [&mut [f32]; C],
+) {
+    let sections = coefs.len();
+    let frames = ch.iter().map(|x| x.len()).min().unwrap_or(0);
+    if frames == 0 {
+        return;
+    }
+    let id = SvfCoefs::identity();
+    let lane = |s: usize| coefs.get(s).unwrap_or(&id).lanes();
+    let gather = |pick: fn([f32; 6]) -> f32| -> [F4; V] {
+        core::array::from_fn(|v| F4::new(core::array::from_fn(|k| pick(lane(4 * v + k)))))
+    };
+    let c = Lanes::<V> {
+        a1: gather(|x| x[0]),
+        a2: gather(|x| x[1]),
+        a3: gather(|x| x[2]),
+        m0: gather(|x| x[3]),
+        m1: gather(|x| x[4]),
+        m2: gather(|x| x[5]),
+    };
+    let mut pipes: [Pipe<V>; C] = core::array::from_fn(|chan| {
+        let st = |s: usize| states.get(s).map_or([0.0; 2], |p| p[chan].values());
+        Pipe {
+            ic1: core::array::from_fn(|v| F4::new(core::array::from_fn(|k| st(4 * v + k)[0]))),
+            ic2: core::array::from_fn(|v| F4::new(core::array::from_fn(|k| st(4 * v + k)[1]))),
+            out: [F4::default(); V],
+        }
+    });
+    let last = sections - 1;
+    let (lv, lk) = (last / 4, last % 4);
+    // Step t feeds sample t into lane 0 and takes sample t − last out of the last lane.
+    for t in 0..frames + last {
+        let steady = t >= last && t < frames;
+        if steady {
+            let none = [F4::default(); V];
+            for (p, x) in pipes.iter_mut().zip(ch.iter_mut()) {
+                p.step::<false>(&c, x[t], &none);
+                x[t - last] = p.out[lv].lane(lk);
+            }
+        } else {
+            // Lanes with no sample to filter at this step (the pipeline filling or draining, and
+            // lanes past the last section) keep their states.
+            let idle: [F4; V] = core::array::from_fn(|v| {
+                F4::mask(core::array::from_fn(|k| {
+                    let s = 4 * v + k;
+                    s > last || t < s || t - s >= frames
+                }))
+            });
+            for (p, x) in pipes.iter_mut().zip(ch.iter_mut()) {
+                let input = if t < frames { x[t] } else { 0.0 };
+                p.step::<true>(&c, input, &idle);
+                if t >= last {
+                    x[t - last] = p.out[lv].lane(lk);
+                }
+            }
+        }
+    }
+    for (chan, p) in pipes.iter().enumerate() {
+        let ic1 = p.ic1.map(F4::to_array);
+        let ic2 = p.ic2.map(F4::to_array);
+        for (s, st) in states.iter_mut().enumerate() {
+            st[chan] = SvfState::from_values([ic1[s / 4][s % 4], ic2[s / 4][s % 4]]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dsp::svf::SvfShape;
+
+    fn sections(n: usize) -> Vec<SvfCoefs> {
+        let shapes = [
+            SvfShape::HighPass,
+            SvfShape::HighPass,
+            SvfShape::LowPass,
+            SvfShape::LowPass,
+            SvfShape::LowShelf,
+            SvfShape::Bell,
+            SvfShape::Bell,
+            SvfShape::HighShelf,
+        ];
+        (0..n)
+            .map(|s| {
+                let f = 40.0 * 2.1f64.powi(s as i32);
+                SvfCoefs::design(
+                    shapes[s],
+                    f,
+                    0.5 + 0.3 * s as f64,
+                    6.0 - 2.5 * s as f64,
+                    48_000.0,
+                )
+            })
+            .collect()
+    }
+
+    fn signal(len: usize, seed: u32) -> Vec<f32> {
+        let mut x = seed.wrapping_mul(2_654_435_761) | 1;
+        (0..len)
+            .map(|i| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                let noise = (x as f32 / u32::MAX as f32) - 0.5;
+                noise * 0.8 + (i as f32 * 0.05).sin() * 0.3
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_pipeline_is_bit_identical_to_running_sections_in_turn() {
+        for n in 0..=MAX_SECTIONS {
+            let coefs = sections(n);
+            for stereo in [false, true] {
+                let mut chained_states = vec![[SvfState::default(); 2]; n];
+                let mut serial_states = chained_states.clone();
+                let (mut cl, mut cr) = (Vec::new(), Vec::new());
+                let (mut sl, mut sr) = (Vec::new(), Vec::new());
+                // Blocks of many sizes, including shorter than the pipeline, one after another.
+                for (b, len) in [1usize, 3, 7, 8, 9, 128, 5, 300, 2, 64]
+                    .into_iter()
+                    .enumerate()
+                {
+                    let mut l = signal(len, 2 * b as u32 + 1);
+                    let mut r = signal(len, 2 * b as u32 + 2);
+                    let (mut l2, mut r2) = (l.clone(), r.clone());
+                    run_chain(&coefs, &mut chained_states, &mut l, &mut r, stereo);
+                    for (c, st) in coefs.iter().zip(serial_states.iter_mut()) {
+                        st[0].run(c, &mut l2);
+                        if stereo {
+                            st[1].run(c, &mut r2);
+                        }
+                    }
+                    cl.extend(l);
+                    cr.extend(r);
+                    sl.extend(l2);
+                    sr.extend(r2);
+                }
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&cl), bits(&sl), "left, {n} sections, stereo {stereo}");
+                assert_eq!(bits(&cr), bits(&sr), "right, {n} sections, stereo {stereo}");
+                assert_eq!(chained_states, serial_states, "states, {n} sections");
+            }
+        }
+    }
+}
