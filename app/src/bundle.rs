@@ -29,8 +29,9 @@ use zip::{CompressionMethod, ZipArchive, ZipWriter};
 pub const DOCUMENT_ENTRY: &str = "session.json";
 /// Folder of the stems inside a bundle.
 pub const STEMS_DIR: &str = "stems/";
-/// Largest total uncompressed size a bundle may claim: 4 GiB would not fit wasm32 memory, so 3 GiB.
-pub const MAX_TOTAL_BYTES: u64 = 3 << 30;
+/// Largest total uncompressed size a bundle may claim: 1 GiB. Opening one holds the zip and its
+/// unpacked entries in wasm memory at once (besides the decoded audio), under wasm32's 4 GiB.
+pub const MAX_TOTAL_BYTES: u64 = 1 << 30;
 /// Largest session document entry: 1 MiB.
 pub const MAX_DOCUMENT_BYTES: u64 = 1 << 20;
 
@@ -860,7 +861,7 @@ mod tests {
                     bytes: 5_583_457_485,
                     limit: MAX_TOTAL_BYTES,
                 },
-                "claims 5.2 GB of contents, more than the 3 GB a browser tab can hold",
+                "claims 5.2 GB of contents, more than the 1 GB a browser tab can hold",
             ),
             (
                 BundleError::UnsafePath("../../etc/passwd".into()),

@@ -21,10 +21,10 @@ use crate::targets::{CEILING_RANGE, LUFS_RANGE, PRESETS, Target};
 pub const FORMAT_VERSION: u8 = 1;
 
 /// Limits on what a document may hold (a link or bundle over them is refused).
-pub const MAX_TRACKS: usize = 256;
+pub const MAX_TRACKS: usize = 512;
 pub const MAX_COMMENTS: usize = 2000;
-/// Characters in a session, track or author name.
-pub const MAX_NAME_CHARS: usize = 200;
+/// Characters in a session, file or author name.
+pub const MAX_NAME_CHARS: usize = 255;
 /// Characters in a comment.
 pub const MAX_COMMENT_CHARS: usize = 2000;
 
@@ -352,17 +352,134 @@ pub fn check_text(place: &str, text: &str, max_chars: usize) -> Result<(), DocEr
     Ok(())
 }
 
-/// True for text that looks like HTML/XML markup (`<tag`, `</`, `<!`, `<?`), an HTML entity
-/// that could hide one (`&lt;`, `&#60;`), or a `javascript:` URL. A lone `<` as in "vox < gtr"
-/// is fine.
+/// HTML elements whose tags count as markup (a bracketed word that is not one, as in
+/// "Vox <comp>.wav", is ordinary text).
+const HTML_TAGS: &[&str] = &[
+    "a",
+    "abbr",
+    "applet",
+    "audio",
+    "b",
+    "base",
+    "body",
+    "br",
+    "button",
+    "canvas",
+    "details",
+    "dialog",
+    "div",
+    "em",
+    "embed",
+    "font",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "html",
+    "i",
+    "iframe",
+    "img",
+    "input",
+    "isindex",
+    "keygen",
+    "link",
+    "marquee",
+    "math",
+    "meta",
+    "noscript",
+    "object",
+    "p",
+    "param",
+    "picture",
+    "plaintext",
+    "script",
+    "select",
+    "source",
+    "span",
+    "strong",
+    "style",
+    "svg",
+    "table",
+    "td",
+    "template",
+    "textarea",
+    "title",
+    "tr",
+    "u",
+    "video",
+    "xmp",
+];
+
+/// True for text that carries HTML or script: a tag of an HTML element (`<img …`, `</b>`), a
+/// comment or declaration (`<!`, `<?`), an event-handler attribute (`onerror=`), an entity that
+/// could hide a tag (`&lt;`, `&#60;`), or a `javascript:` URL. A lone `<`, as in "vox < gtr",
+/// and a bracketed word such as "Vox <comp>" are plain text.
 pub fn contains_markup(text: &str) -> bool {
     let lower = text.to_lowercase();
     let b = lower.as_bytes();
-    let tag = b.windows(2).any(|w| {
-        w[0] == b'<' && (w[1].is_ascii_alphabetic() || matches!(w[1], b'/' | b'!' | b'?'))
+    let skip_space = |mut i: usize| {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        i
+    };
+    let word_end = |mut i: usize, alnum: bool| {
+        while i < b.len() && (b[i].is_ascii_alphabetic() || (alnum && b[i].is_ascii_digit())) {
+            i += 1;
+        }
+        i
+    };
+    let tag = (0..b.len()).any(|i| {
+        if b[i] != b'<' {
+            return false;
+        }
+        if matches!(b.get(i + 1), Some(b'!' | b'?')) {
+            return true;
+        }
+        let mut j = skip_space(i + 1);
+        if b.get(j) == Some(&b'/') {
+            j = skip_space(j + 1);
+        }
+        let end = word_end(j, true);
+        // Byte ranges of ASCII letters and digits are whole characters.
+        HTML_TAGS.iter().any(|t| t.as_bytes() == &b[j..end])
+    });
+    let handler = (0..b.len().saturating_sub(2)).any(|i| {
+        let boundary = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        if !boundary || &b[i..i + 2] != b"on" {
+            return false;
+        }
+        let end = word_end(i + 2, false);
+        end > i + 2 && b.get(skip_space(end)) == Some(&b'=')
     });
     let entity = lower.contains("&lt") || lower.contains("&#") || lower.contains("&gt");
-    tag || entity || lower.contains("javascript:")
+    tag || handler || entity || lower.contains("javascript:")
+}
+
+/// A name the app can always share: control characters become spaces, text that
+/// [`contains_markup`] has its `<`, `>` and `&` replaced by look-alikes (‹ › ＆), and the length
+/// is cut to [`MAX_NAME_CHARS`]. Dropped file names go through this on both sides of a link, so
+/// they still match by name.
+pub fn shareable_name(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(MAX_NAME_CHARS)
+        .collect();
+    if contains_markup(&s) {
+        s = s.replace('<', "‹").replace('>', "›").replace('&', "＆");
+        if contains_markup(&s) {
+            // Only `javascript:` or an `on…=` attribute can be left.
+            s = s.replace(':', "∶").replace('=', "꞊");
+        }
+    }
+    s
 }
 
 #[cfg(test)]
@@ -465,6 +582,8 @@ mod tests {
             "&#60;b>",
             "JavaScript:alert(1)",
             "bell\u{7}",
+            "< / script >",
+            "x onclick = go()",
         ] {
             let mut d = sample_doc();
             d.comments[0].text = bad.into();
@@ -474,12 +593,46 @@ mod tests {
             d.tracks[0].stem.file_name = bad.into();
             assert!(d.validate().is_err(), "{bad}");
         }
-        for good in ["vox < gtr", "a <3 b", "multi\nline", "x > y & z"] {
+        for good in [
+            "vox < gtr",
+            "a <3 b",
+            "multi\nline",
+            "x > y & z",
+            "Vox <comp>.wav",
+            "Song <v2>",
+            "Bonus=1",
+            "turn it on = louder",
+        ] {
             assert!(!contains_markup(good) || good.contains('\n'), "{good}");
             let mut d = sample_doc();
             d.comments[0].text = good.into();
             assert_eq!(d.validate(), Ok(()), "{good}");
         }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_checked_without_panicking_and_made_shareable(text in "\\PC{0,300}|[<>&#=onj:a-z /!?]{0,40}") {
+            let _ = contains_markup(&text);
+            let s = shareable_name(&text);
+            proptest::prop_assert_eq!(check_text("n", &s, MAX_NAME_CHARS), Ok(()));
+        }
+    }
+
+    #[test]
+    fn any_name_can_be_made_shareable() {
+        for name in [
+            "<script>alert(1)</script>.wav",
+            "x onclick=go().wav",
+            "javascript:void(0)",
+            "tab\there",
+            &"long".repeat(100),
+            "Vox <comp>.wav",
+        ] {
+            let s = shareable_name(name);
+            assert_eq!(check_text("n", &s, MAX_NAME_CHARS), Ok(()), "{name} -> {s}");
+        }
+        assert_eq!(shareable_name("Vox <comp>.wav"), "Vox <comp>.wav");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use dsp_worklet::PARAMS;
 use dsp_worklet::params::{ParamValues, Scope};
 
-use crate::document::{Comment, SessionDoc, param_values};
+use crate::document::{Comment, SessionDoc, TrackDoc, param_values};
 use crate::session::stem_name;
 
 /// One setting that differs.
@@ -72,7 +72,7 @@ pub fn diff(mine: &SessionDoc, theirs: &SessionDoc) -> Vec<Change> {
     );
     for t in &mine.tracks {
         let name = stem_name(&t.stem.file_name);
-        match theirs.tracks.iter().find(|x| x.id == t.id) {
+        match theirs.tracks.iter().find(|x| same(t, x)) {
             Some(o) => params(
                 &mut push,
                 &name,
@@ -86,7 +86,7 @@ pub fn diff(mine: &SessionDoc, theirs: &SessionDoc) -> Vec<Change> {
     for o in theirs
         .tracks
         .iter()
-        .filter(|o| !mine.tracks.iter().any(|t| t.id == o.id))
+        .filter(|o| !mine.tracks.iter().any(|t| same(t, o)))
     {
         push(
             &stem_name(&o.stem.file_name),
@@ -96,6 +96,11 @@ pub fn diff(mine: &SessionDoc, theirs: &SessionDoc) -> Vec<Change> {
         );
     }
     out
+}
+
+/// The same strip on both sides: same id and the same file (by hash or name).
+fn same(a: &TrackDoc, b: &TrackDoc) -> bool {
+    a.id == b.id && (a.stem.sha256 == b.stem.sha256 || a.stem.file_name == b.stem.file_name)
 }
 
 fn params(
@@ -135,7 +140,7 @@ pub fn new_comments<'a>(mine: &SessionDoc, theirs: &'a SessionDoc) -> Vec<&'a Co
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{StemIdentity, TargetDoc, TrackDoc};
+    use crate::document::{StemIdentity, TargetDoc};
     use dsp_worklet::params::ParamId;
 
     fn doc() -> SessionDoc {

@@ -249,18 +249,7 @@ impl Mix {
             ..Mix::default()
         };
         for t in &doc.tracks {
-            m.tracks.push(TrackState {
-                id: t.id,
-                name: stem_name(&t.stem.file_name),
-                file_name: t.stem.file_name.clone(),
-                channels: t.stem.channels as usize,
-                frames: (t.stem.duration_s * rate as f64).round() as u64,
-                source_rate: t.stem.sample_rate,
-                params: crate::document::param_values(&t.params),
-                overview: Arc::new(Vec::new()),
-                sha256: t.stem.sha256,
-                audio: StemAudio::Missing,
-            });
+            m.tracks.push(placeholder(t, rate));
             m.next_id = m.next_id.max(t.id + 1);
         }
         for c in &doc.comments {
@@ -270,8 +259,9 @@ impl Mix {
     }
 
     /// The same mix with another version's settings: parameters, target, loop and name from
-    /// `doc`, comments merged (theirs added where they are not already here). Tracks are matched
-    /// by id; a track only one side has keeps its own settings (it is listed in the diff).
+    /// `doc`, comments merged (theirs added where they are not already here). A track is the same
+    /// track on both sides when its id and its file (hash or name) agree; tracks they removed are
+    /// removed, and tracks they added arrive as placeholder strips waiting for their files.
     pub fn with_settings_of(&self, doc: &SessionDoc) -> Mix {
         let mut m = self.clone();
         m.name = doc.name.clone();
@@ -285,13 +275,59 @@ impl Mix {
                 (b as f64 * scale).round() as u64,
             )
         });
+        m.tracks
+            .retain(|t| doc.tracks.iter().any(|d| same_track(t, d)));
         for t in &mut m.tracks {
-            if let Some(theirs) = doc.tracks.iter().find(|x| x.id == t.id) {
+            if let Some(theirs) = doc.tracks.iter().find(|d| same_track(t, d)) {
                 t.params = crate::document::param_values(&theirs.params);
             }
         }
+        let rate = m.sample_rate;
+        for d in &doc.tracks {
+            if self.tracks.iter().any(|t| same_track(t, d)) {
+                continue;
+            }
+            let id = if m.tracks.iter().any(|t| t.id == d.id) || self.track(d.id).is_some() {
+                m.next_id
+            } else {
+                d.id
+            };
+            m.next_id = m.next_id.max(id + 1);
+            m.tracks.push(TrackState {
+                id,
+                ..placeholder(d, rate)
+            });
+        }
         m.merge_comments(&doc.comments);
         m
+    }
+
+    /// Carries the audio of tracks that arrived after `self` was saved (an undo snapshot taken
+    /// while stems were still loading) over from `current`, so undoing an edit never unloads
+    /// them. Monitoring settings are also kept from `current`: how you listen is not undone.
+    pub fn keep_live_state_of(&mut self, current: &Mix) {
+        for t in &mut self.tracks {
+            if t.audio != StemAudio::Missing {
+                continue;
+            }
+            if let Some(c) = current.tracks.iter().find(|c| {
+                c.id == t.id
+                    && c.audio != StemAudio::Missing
+                    && (c.sha256 == t.sha256
+                        || matches!(c.audio, StemAudio::Different { expected } if expected == t.sha256))
+            }) {
+                t.audio = c.audio;
+                t.file_name = c.file_name.clone();
+                t.channels = c.channels;
+                t.frames = c.frames;
+                t.source_rate = c.source_rate;
+                t.overview = c.overview.clone();
+                t.sha256 = c.sha256;
+            }
+        }
+        for p in PARAMS.iter().filter(|p| p.group == "monitor") {
+            self.master.set(p.id, current.master.get(p.id));
+        }
     }
 
     /// Adds the comments not already here (same time, author and text); returns how many.
@@ -505,6 +541,28 @@ impl Mix {
     }
 }
 
+/// True when a track and a document's track are the same strip: same id, and the same file (by
+/// hash, or by name when the file differs).
+pub fn same_track(t: &TrackState, d: &TrackDoc) -> bool {
+    t.id == d.id && (t.sha256 == d.stem.sha256 || t.file_name == d.stem.file_name)
+}
+
+/// A placeholder strip for a document's track at `rate` Hz: its settings, waiting for its file.
+fn placeholder(t: &TrackDoc, rate: f32) -> TrackState {
+    TrackState {
+        id: t.id,
+        name: stem_name(&t.stem.file_name),
+        file_name: t.stem.file_name.clone(),
+        channels: t.stem.channels as usize,
+        frames: (t.stem.duration_s * rate as f64).round() as u64,
+        source_rate: t.stem.sample_rate,
+        params: crate::document::param_values(&t.params),
+        overview: Arc::new(Vec::new()),
+        sha256: t.stem.sha256,
+        audio: StemAudio::Missing,
+    }
+}
+
 /// A stem's display name: the file name without its extension (`Lead Vox.final.wav` →
 /// `Lead Vox.final`).
 pub fn stem_name(file_name: &str) -> String {
@@ -640,6 +698,56 @@ mod tests {
         assert!(m.uses_fx());
         m.set_master_param(ParamId::ReverbMute, 1.0);
         assert!(!m.uses_fx());
+    }
+
+    #[test]
+    fn taking_their_version_follows_their_tracks_and_undo_keeps_arrived_audio() {
+        let mut mine = Mix::new_session(7);
+        mine.sample_rate = 48_000.0;
+        let kick = mine.add_track(new_track("Kick.wav", 100));
+        let bass = mine.add_track(new_track("Bass.wav", 200));
+        let mut theirs_mix = mine.clone();
+        theirs_mix.set_track_param(kick, ParamId::Gain, -3.0);
+        theirs_mix.remove_track(bass);
+        let pad = theirs_mix.add_track(new_track("Pad.wav", 300));
+        // They added a track while I added one too: same id, other file.
+        let vox = mine.add_track(new_track("Vox.wav", 400));
+        assert_eq!(pad, vox);
+        let doc = theirs_mix.to_doc();
+        let taken = mine.with_settings_of(&doc);
+        let names: Vec<(&str, StemAudio)> = taken
+            .tracks
+            .iter()
+            .map(|t| (t.file_name.as_str(), t.audio))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("Kick.wav", StemAudio::Loaded),
+                ("Pad.wav", StemAudio::Missing)
+            ]
+        );
+        assert_eq!(taken.track(kick).unwrap().value(ParamId::Gain), -3.0);
+        let ids: Vec<u32> = taken.tracks.iter().map(|t| t.id).collect();
+        assert!(ids[1] != vox, "their Pad gets a fresh id, not my Vox's");
+        let tr = mine.transition_to(&taken);
+        assert_eq!(tr.removed, vec![bass, vox]);
+
+        // An undo snapshot from before a placeholder filled keeps the audio that arrived since.
+        let opened = Mix::from_doc(&mine.to_doc(), 48_000.0);
+        let mut filled = opened.clone();
+        filled.fill_track(kick, new_track("Kick.wav", 100));
+        filled.set_master_param(ParamId::Mono, 1.0);
+        let mut back = opened.clone();
+        back.keep_live_state_of(&filled);
+        assert_eq!(back.track(kick).unwrap().audio, StemAudio::Loaded);
+        assert_eq!(back.track(bass).unwrap().audio, StemAudio::Missing);
+        assert_eq!(
+            back.master.get(ParamId::Mono),
+            1.0,
+            "monitoring is not undone"
+        );
+        assert!(filled.transition_to(&back).removed.is_empty());
     }
 
     #[test]

@@ -55,11 +55,21 @@ thread_local! {
 /// Saves the current session document (opaque bytes) under the key "current" in store
 /// "session" (main thread). Resolves once the write transaction has completed.
 pub async fn save_session(doc: &[u8]) -> Result<(), String> {
+    save_session_record(SESSION_KEY, doc).await
+}
+
+/// Keeps a saved session that could not be restored under `"unrestorable"`, so a later autosave
+/// of the fresh session does not destroy it (main thread).
+pub async fn set_aside_session(doc: &[u8]) -> Result<(), String> {
+    save_session_record("unrestorable", doc).await
+}
+
+async fn save_session_record(key: &str, doc: &[u8]) -> Result<(), String> {
     const WHAT: &str = "saving the session";
     let (tx, store) = transaction(SESSION_STORE, IdbTransactionMode::Readwrite, WHAT).await?;
     let value = Uint8Array::new_from_slice(doc);
     store
-        .put_with_key(&value, &JsValue::from_str(SESSION_KEY))
+        .put_with_key(&value, &JsValue::from_str(key))
         .map_err(|e| thrown(&e, WHAT))?;
     completed(&tx, WHAT).await
 }

@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { startApp, sessionRate, dropFiles, setRange, setControl, exportMix, waitReady, downloadBytes } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, setRange, setControl, exportMix, waitReady, downloadBytes, parsePosition } from './lib/browser.mjs';
 import { encodeWav } from './lib/wav.mjs';
 
 let app;
@@ -245,6 +245,30 @@ test('undo/redo walk 20 mixed edits exactly (adding and removing tracks too), an
   await waitTracks(page, 2, 'loaded');
   assert.deepEqual(await state(page), snaps[20]);
   assert.deepEqual(await errors(page), []);
+  await page.context().close();
+});
+
+test('after a reload the engine plays the restored settings, not just the screen (a loop region loops)', async () => {
+  const page = await app.openPage();
+  const files = stems(await sessionRate(page));
+  await dropFiles(page, [files[1]]);
+  await waitTracks(page, 1, 'loaded');
+  await page.getByTestId('loop-start').fill('1');
+  await page.getByTestId('loop-start').dispatchEvent('change');
+  await page.getByTestId('loop-end').fill('2');
+  await page.getByTestId('loop-end').dispatchEvent('change');
+  await page.getByTestId('loop-on').check();
+  await page.waitForTimeout(1_000);
+  await page.reload();
+  await waitReady(page);
+  await waitTracks(page, 1, 'loaded');
+  assert.equal(await page.getByTestId('loop-on').isChecked(), true);
+  await page.getByTestId('transport-play').click();
+  await page.waitForTimeout(3_000);
+  const at = parsePosition(await page.getByTestId('transport-position').textContent());
+  await page.getByTestId('transport-play').click();
+  // Without the loop in the engine the playhead would be near 3 s (or past the 6 s stem's end).
+  assert.ok(at >= 0.99 && at < 2.0, `playhead at ${at} s after 3 s of looped play`);
   await page.context().close();
 });
 

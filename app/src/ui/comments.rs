@@ -61,7 +61,7 @@ pub fn Timeline() -> impl IntoView {
                         }
                     })
             }}
-            <For each=markers key=|(id, _)| *id let:item>
+            <For each=markers key=|(id, c)| (*id, c.start_s.to_bits(), c.text.clone()) let:item>
                 {
                     let (_, c) = item;
                     let start = c.start_s;
@@ -198,7 +198,7 @@ pub fn Comments() -> impl IntoView {
                 </button>
             </div>
             <ol class="comment-list">
-                <For each=list key=|(id, _)| *id let:item>
+                <For each=list key=|(id, c)| (*id, c.start_s.to_bits(), c.text.clone()) let:item>
                     {
                         let (id, c) = item;
                         let when = match c.end_s {

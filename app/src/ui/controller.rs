@@ -10,11 +10,12 @@ use web_sys::File;
 use crate::audio;
 use crate::decode::{decode_bytes, read_file};
 use crate::document::SessionDoc;
+use crate::document::shareable_name;
 use crate::error::AppError;
 use crate::hashing::{hex, sha256_of_buffer};
 use crate::history::{EditKey, History};
 use crate::review::Change;
-use crate::session::{Mix, NewTrack};
+use crate::session::{Mix, NewTrack, StemAudio};
 use crate::stem_match::{Arrived, Placement, Waiting, place};
 
 /// A reviewer's version of your session, opened from a link, being compared with yours.
@@ -32,6 +33,8 @@ pub struct Review {
     pub hearing_theirs: bool,
     /// Integrated loudness of (yours, theirs), LUFS, once measured.
     pub loudness: Option<(f64, f64)>,
+    /// Which review this is (a late measurement of an earlier one is dropped).
+    pub serial: u64,
 }
 
 /// A decoded file waiting to be placed: name, bytes, SHA-256.
@@ -201,9 +204,18 @@ impl Studio {
     /// parameters, such as an EQ handle).
     pub fn set_track_as(self, key: EditKey, id: u32, param: ParamId, value: f32) {
         let cmd = self.edit(key, |m| m.set_track_param(id, param, value));
-        if let Some(c) = cmd {
+        // A placeholder strip has no engine track yet: its settings go with its audio.
+        if let Some(c) = cmd
+            && self.has_audio(id)
+        {
             audio::send(&[c]);
         }
+    }
+
+    /// True when track `id` has its audio in the engine (not a placeholder).
+    fn has_audio(self, id: u32) -> bool {
+        self.mix
+            .with_untracked(|m| m.track(id).is_some_and(|t| t.audio != StemAudio::Missing))
     }
 
     /// Sets a master-scope parameter (master fader, FX buses) and tells the engine. Monitoring
@@ -228,15 +240,19 @@ impl Studio {
 
     /// Removes a strip (undoable: its audio is kept until the page closes).
     pub fn remove_track(self, id: u32) {
+        let loaded = self.has_audio(id);
         let cmd = self.edit(EditKey::Single, |m| m.remove_track(id));
-        if let Some(c) = cmd {
+        if let Some(c) = cmd
+            && loaded
+        {
             audio::send(&[c]);
         }
         self.clips.update(|c| c.retain(|i| *i != id));
     }
 
-    /// Steps back one edit.
+    /// Steps back one edit (while comparing with a reviewer's version, first back to yours).
     pub fn undo(self) {
+        self.back_to_mine();
         let current = self.mix.get_untracked();
         if let Some(prev) = self.undo.try_update_value(|h| h.undo(current)).flatten() {
             self.apply_mix(prev);
@@ -246,6 +262,7 @@ impl Studio {
 
     /// Steps forward one undone edit.
     pub fn redo(self) {
+        self.back_to_mine();
         let current = self.mix.get_untracked();
         if let Some(next) = self.undo.try_update_value(|h| h.redo(current)).flatten() {
             self.apply_mix(next);
@@ -267,7 +284,8 @@ impl Studio {
 
     /// Makes `next` the mix, telling the engine only what differs: tracks unloaded or posted
     /// again (their audio is kept), then the changed parameters and loop.
-    pub fn apply_mix(self, next: Mix) {
+    pub fn apply_mix(self, mut next: Mix) {
+        self.mix.with_untracked(|m| next.keep_live_state_of(m));
         let tr = self.mix.with_untracked(|m| m.transition_to(&next));
         for id in &tr.added {
             if let Err(e) = audio::repost_stem(*id) {
@@ -324,6 +342,8 @@ impl Studio {
         audio::resume();
         self.loading.update(|n| *n += files.len());
         spawn_local(async move {
+            // Files dropped while the autosaved session is being restored wait for it.
+            self.until_restored().await;
             let (bundles, stems): (Vec<File>, Vec<File>) = files
                 .into_iter()
                 .partition(|f| f.name().to_ascii_lowercase().ends_with(".zip"));
@@ -353,6 +373,11 @@ impl Studio {
     /// `loading` once per file.
     pub async fn place_stems(self, files: Vec<HashedFile>, store: bool) {
         let ready = audio::ready().await;
+        // Names as a link carries them (see `shareable_name`), on both sides of a link.
+        let files: Vec<HashedFile> = files
+            .into_iter()
+            .map(|(name, bytes, digest)| (shareable_name(&name), bytes, digest))
+            .collect();
         let placements = self.mix.with_untracked(|m| {
             let waiting: Vec<Waiting> = m
                 .missing()
@@ -417,17 +442,40 @@ impl Studio {
             sha256,
         };
         let rate = ctx.sample_rate();
+        // The session may have changed while the file decoded (another link opened, the strip
+        // filled from the autosave store): keep the placement only if its strip still waits for
+        // this file, else place it again against what is there now.
+        let placement = self.mix.with_untracked(|m| {
+            let still = m.missing().any(|t| match placement {
+                Placement::Fill(id) => t.id == id && t.sha256 == sha256,
+                Placement::FillDifferent(id) => t.id == id && t.file_name == new.file_name,
+                Placement::New => false,
+            });
+            if still || placement == Placement::New {
+                return placement;
+            }
+            let waiting: Vec<Waiting> = m
+                .missing()
+                .map(|t| Waiting {
+                    id: t.id,
+                    file_name: &t.file_name,
+                    sha256: t.sha256,
+                })
+                .collect();
+            place(
+                &waiting,
+                &[Arrived {
+                    file_name: &new.file_name,
+                    sha256,
+                }],
+            )[0]
+        });
         let id = match placement {
             Placement::New => self.edit(EditKey::Single, |m| {
                 m.sample_rate = rate;
                 m.add_track(new)
             }),
             Placement::Fill(id) | Placement::FillDifferent(id) => {
-                // Filled meanwhile (from the autosave store): this copy is not needed.
-                let still_missing = self.mix.with_untracked(|m| m.missing().any(|t| t.id == id));
-                if !still_missing {
-                    return Ok(());
-                }
                 // Loading a placeholder's audio is not an edit of the mix.
                 self.mix.update(|m| {
                     m.sample_rate = rate;
@@ -457,6 +505,18 @@ impl Studio {
             });
         }
         Ok(())
+    }
+
+    /// Waits until the autosaved session has been restored (at start-up).
+    pub async fn until_restored(self) {
+        while !self.restored.get_untracked() {
+            let tick = js_sys::Promise::new(&mut |resolve, _| {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 30);
+                }
+            });
+            let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
+        }
     }
 }
 

@@ -210,8 +210,11 @@ pub fn ExportDialog() -> impl IntoView {
                         data-testid="export-name"
                         aria-label="Session name"
                         prop:value=move || s.mix.with(|m| m.name.clone())
+                        maxlength=crate::document::MAX_NAME_CHARS.to_string()
                         on:change=move |ev| {
-                            let v = event_target_value(&ev);
+                            // Names travel in share links: markup and control characters are
+                            // replaced as they would be for a file name.
+                            let v = crate::document::shareable_name(event_target_value(&ev).trim());
                             s.edit(crate::history::EditKey::Control("name", 0), |m| m.name = v);
                         }
                     />

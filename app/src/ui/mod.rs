@@ -34,10 +34,15 @@ pub fn App() -> impl IntoView {
     transport::install_space_bar(studio);
     share_panel::install_undo_keys();
     studio.autosave();
+    // Keyed by id and file: a strip whose id now holds another file (another session opened,
+    // or a placeholder filled by a different file) is built afresh.
     let track_ids = move || {
-        studio
-            .mix
-            .with(|m| m.tracks.iter().map(|t| t.id).collect::<Vec<_>>())
+        studio.mix.with(|m| {
+            m.tracks
+                .iter()
+                .map(|t| (t.id, t.sha256, t.file_name.clone()))
+                .collect::<Vec<_>>()
+        })
     };
     view! {
         <main class="studio">
@@ -54,8 +59,8 @@ pub fn App() -> impl IntoView {
             <drop_zone::DropZone/>
             <section class="mixer">
                 <div class="strips">
-                    <For each=track_ids key=|id| *id let:id>
-                        <strip::Strip id=id/>
+                    <For each=track_ids key=|k| k.clone() let:k>
+                        <strip::Strip id=k.0/>
                     </For>
                 </div>
                 <master::Master/>

@@ -16,7 +16,7 @@ pub fn SharePanel() -> impl IntoView {
     let copied = RwSignal::new(false);
     let open = move |_| {
         copied.set(false);
-        url.set(Some(s.share_url()));
+        url.set(s.share_url());
     };
     let copy = move |_| {
         let Some(text) = url.get_untracked() else {
@@ -103,7 +103,7 @@ pub fn PendingLink() -> impl IntoView {
                         let theirs = s.pending_link.with(|p| p.as_ref().map(|d| (d.name.clone(), d.tracks.len())).unwrap_or_default());
                         let mine = s.mix.with(|m| m.name.clone());
                         format!(
-                            "Open the linked session “{}” ({} tracks)? It replaces “{}” (Undo brings yours back; Download session keeps a copy).",
+                            "Open the linked session “{}” ({} tracks)? It replaces “{}”, which cannot be undone: Download session first to keep a copy.",
                             theirs.0, theirs.1, mine,
                         )
                     }}

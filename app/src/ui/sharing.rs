@@ -55,10 +55,29 @@ fn clear_fragment() {
 }
 
 impl Studio {
-    /// The share link for the mix as it is now.
-    pub fn share_url(self) -> String {
-        let doc = self.mix.with_untracked(|m| m.to_doc());
-        share_link::share_url(&page_href(), &doc)
+    /// The share link for the mix as it is now, or `None` (with a message saying why) when the
+    /// session holds something a link may not carry.
+    pub fn share_url(self) -> Option<String> {
+        let doc = self.saved_doc();
+        if let Err(e) = doc.validate() {
+            self.report(AppError::Comment {
+                detail: format!("the session cannot be shared: it {e}"),
+            });
+            return None;
+        }
+        Some(share_link::share_url(&page_href(), &doc))
+    }
+
+    /// The document to share and autosave: yours, also while their version is playing.
+    fn saved_doc(self) -> SessionDoc {
+        match self.review.with_untracked(|r| {
+            r.as_ref()
+                .filter(|r| r.hearing_theirs)
+                .map(|r| r.mine.to_doc())
+        }) {
+            Some(doc) => doc,
+            None => self.mix.with_untracked(|m| m.to_doc()),
+        }
     }
 
     /// Opens the link in the address bar, if there is one; later pastes arrive as `hashchange`.
@@ -90,8 +109,10 @@ impl Studio {
         }
     }
 
-    /// Routes a decoded document: review, open, or ask.
+    /// Routes a decoded document: review, open, or ask. A comparison in progress ends first
+    /// (back to your version).
     fn offer(self, doc: SessionDoc) {
+        self.finish_review(false);
         let (same, empty) = self.mix.with_untracked(|m| {
             (
                 m.lineage == doc.lineage,
@@ -107,14 +128,29 @@ impl Studio {
         }
     }
 
-    /// Replaces the session with `doc` (undoable): placeholder strips wait for their files, which
-    /// are taken from the autosave store when it has them.
+    /// Replaces the session with `doc`: placeholder strips wait for their files, which are
+    /// taken from the autosave store when it has them. Undo history belongs to the session it
+    /// was made in, so it starts afresh, and the old session's audio is let go.
     pub fn open_doc(self, doc: SessionDoc) {
         self.pending_link.set(None);
-        self.review.set(None);
+        self.finish_review(false);
         let rate = self.mix.with_untracked(|m| m.sample_rate);
-        let next = Mix::from_doc(&doc, rate);
-        self.apply_as_edit(next);
+        let old: Vec<u32> = self
+            .mix
+            .with_untracked(|m| m.tracks.iter().map(|t| t.id).collect());
+        self.apply_mix(Mix::from_doc(&doc, rate));
+        let kept: Vec<u32> = self.mix.with_untracked(|m| {
+            m.tracks
+                .iter()
+                .filter(|t| t.audio != StemAudio::Missing)
+                .map(|t| t.id)
+                .collect()
+        });
+        for id in old.into_iter().filter(|id| !kept.contains(id)) {
+            audio::drop_stem(id);
+        }
+        self.undo.update_value(|h| h.clear());
+        self.can_undo.set((false, false));
         spawn_local(async move {
             self.fill_from_store().await;
         });
@@ -140,7 +176,7 @@ impl Studio {
     }
 
     /// Compares a reviewer's version with yours: their new comments join your timeline at once
-    /// (undoable); their settings wait for "Use theirs".
+    /// (undoable); their settings wait for "Use their settings".
     fn start_review(self, theirs: SessionDoc) {
         let mine_doc = self.mix.with_untracked(|m| m.to_doc());
         let changes = review::diff(&mine_doc, &theirs);
@@ -150,6 +186,10 @@ impl Studio {
             .collect();
         let new_comments = self.edit(EditKey::Single, |m| m.merge_comments(&fresh));
         let mine = self.mix.get_untracked();
+        let serial = self
+            .review
+            .with_untracked(|r| r.as_ref().map_or(0, |r| r.serial))
+            + 1;
         self.review.set(Some(Review {
             mine,
             theirs,
@@ -157,12 +197,14 @@ impl Studio {
             new_comments,
             hearing_theirs: false,
             loudness: None,
+            serial,
         }));
-        self.measure_versions();
+        self.measure_versions(serial);
     }
 
     /// Renders both versions offline and measures them, so the A/B can be loudness-matched.
-    fn measure_versions(self) {
+    /// The result is dropped if another review has started meanwhile.
+    fn measure_versions(self, serial: u64) {
         spawn_local(async move {
             let Some(r) = self.review.get_untracked() else {
                 return;
@@ -178,37 +220,62 @@ impl Studio {
                                 .map_or(f64::NAN, |m| m.integrated_lufs);
                     }
                     Ok(None) => {}
-                    Err(e) => self.report(e),
+                    // Placeholders still waiting, say: the comparison is simply not matched.
+                    Err(_) => {}
                 }
             }
+            let mut current = false;
             self.review.update(|r| {
-                if let Some(r) = r {
+                if let Some(r) = r.as_mut().filter(|r| r.serial == serial) {
                     r.loudness = Some((levels[0], levels[1]));
+                    current = true;
                 }
             });
-            self.update_version_trim();
+            if current {
+                self.update_version_trim();
+            }
         });
     }
 
     /// Listens to their version (`true`) or yours, loudness-matched: the louder one is turned
-    /// down to the other's loudness by the monitor's version trim.
+    /// down to the other's loudness by the monitor's version trim. Edits made while hearing
+    /// yours are kept (yours is taken as it is now when switching to theirs).
     pub fn hear_version(self, theirs: bool) {
         let Some(r) = self.review.get_untracked() else {
             return;
         };
-        let next = if theirs {
-            r.mine.with_settings_of(&r.theirs)
+        if theirs == r.hearing_theirs {
+            return;
+        }
+        let mine = if theirs {
+            self.mix.get_untracked()
         } else {
             r.mine.clone()
+        };
+        let next = if theirs {
+            mine.with_settings_of(&r.theirs)
+        } else {
+            mine.clone()
         };
         // Listening is not an edit.
         self.apply_mix(next);
         self.review.update(|r| {
             if let Some(r) = r {
+                r.mine = mine;
                 r.hearing_theirs = theirs;
             }
         });
         self.update_version_trim();
+    }
+
+    /// Back to your version if theirs is playing (before undo, redo or opening something else).
+    pub fn back_to_mine(self) {
+        if self
+            .review
+            .with_untracked(|r| r.as_ref().is_some_and(|r| r.hearing_theirs))
+        {
+            self.hear_version(false);
+        }
     }
 
     fn update_version_trim(self) {
@@ -230,19 +297,23 @@ impl Studio {
         self.set_master(ParamId::MonitorTrim, trim);
     }
 
-    /// Ends the comparison keeping their settings (one undoable step) or yours.
+    /// Ends the comparison (if one is open) with your version, or with theirs as one undoable
+    /// step.
     pub fn finish_review(self, take_theirs: bool) {
+        if self.review.with_untracked(|r| r.is_none()) {
+            return;
+        }
+        self.back_to_mine();
         let Some(r) = self.review.get_untracked() else {
             return;
         };
         self.review.set(None);
         self.set_master(ParamId::MonitorTrim, 0.0);
-        let theirs = r.mine.with_settings_of(&r.theirs);
-        // Whichever version is playing, the mix is yours again first, so the undo step taking
-        // theirs goes back to yours.
-        self.apply_mix(r.mine);
         if take_theirs {
+            let theirs = self.mix.with_untracked(|m| m.with_settings_of(&r.theirs));
             self.apply_as_edit(theirs);
+            // Tracks they added wait for their files; the store may have them.
+            spawn_local(async move { self.fill_from_store().await });
         }
     }
 
@@ -274,6 +345,18 @@ impl Studio {
             .iter()
             .map(|(n, b)| (n.as_str(), b.as_slice()))
             .collect();
+        let missing: Vec<String> = self
+            .mix
+            .with_untracked(|m| m.missing().map(|t| t.file_name.clone()).collect());
+        if !missing.is_empty() {
+            self.report(AppError::Export {
+                detail: format!(
+                    "the session bundle leaves out {} stem(s) this browser does not have: {}",
+                    missing.len(),
+                    missing.join(", ")
+                ),
+            });
+        }
         let file = format!("{}.zip", crate::export_job::safe_file_name(&name));
         match bundle::write(&json, &refs) {
             Ok(zip) => {
@@ -324,18 +407,35 @@ impl Studio {
         self.offer(doc);
     }
 
-    /// Restores the autosaved session and its stems (at start-up, before any link is opened).
+    /// Restores the autosaved session and its stems (at start-up, before any link is opened),
+    /// then lets go of stored stems the session no longer uses. A saved session that cannot be
+    /// read is set aside (kept under another key), never overwritten.
     pub async fn restore_autosave(self) {
         match storage::load_session().await {
             Ok(Some(bytes)) => match share_link::from_bytes(&bytes) {
                 Ok(doc) => {
                     let rate = self.mix.with_untracked(|m| m.sample_rate);
-                    self.mix.set(Mix::from_doc(&doc, rate));
+                    self.apply_mix(Mix::from_doc(&doc, rate));
                     self.fill_from_store().await;
+                    let keep: Vec<String> =
+                        doc.tracks.iter().map(|t| hex(&t.stem.sha256)).collect();
+                    if let Err(detail) = storage::retain_stems(&keep).await {
+                        self.report(AppError::Autosave { detail });
+                    }
                 }
-                Err(e) => self.report(AppError::Autosave {
-                    detail: format!("the saved session could not be restored: it {e}"),
-                }),
+                Err(e) => {
+                    let kept = storage::set_aside_session(&bytes).await;
+                    self.report(AppError::Autosave {
+                        detail: format!(
+                            "the saved session could not be restored: it {e}{}",
+                            if kept.is_ok() {
+                                " (it is kept aside, not overwritten)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    });
+                }
             },
             Ok(None) => {}
             Err(detail) => self.report(AppError::Autosave { detail }),
@@ -348,10 +448,12 @@ impl Studio {
     pub fn autosave(self) {
         let generation = StoredValue::new(0u64);
         Effect::new(move |_| {
-            let doc = self.mix.with(|m| m.to_doc());
+            self.mix.track();
+            self.review.track();
             if !self.restored.get() {
                 return;
             }
+            let doc = self.saved_doc();
             generation.update_value(|g| *g += 1);
             let mine = generation.get_value();
             let save = move || {

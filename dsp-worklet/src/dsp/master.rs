@@ -1,7 +1,7 @@
 //! The master chain (audio thread), in fixed order (DESIGN.md): EQ with tilt → three-band
 //! compressor (LR4 crossovers) → stereo width with mono-below → saturation (4× oversampled) →
 //! true-peak limiter → output gain. Every stage has a bypass; the whole chain has one too (for
-//! A/B). The chain's latency is constant — the saturation's 24 frames plus the limiter's fixed
+//! A/B). The chain's latency is constant — the saturation's 27 frames plus the limiter's fixed
 //! look-ahead delay — whatever is switched on, so the engine compensates it once.
 
 use super::Processor;

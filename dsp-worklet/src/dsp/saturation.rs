@@ -1,14 +1,23 @@
 //! Saturation, 4× oversampled so its harmonics do not fold back into the audio band (audio
-//! thread). The signal is upsampled with a 97-tap Kaiser-windowed-sinc polyphase FIR, shaped by
-//! `tanh(d·x)/d` (unity gain for small signals, soft limiting that starts lower as drive rises),
-//! and decimated through the same FIR. The filters' delay is exactly [`LATENCY_FRAMES`] at the
-//! base rate; the dry path is delayed to match, so the mix control and the bypass crossfade are
-//! phase-aligned, and the strip has the same latency whether saturation is on or off.
+//! thread). The signal is upsampled in two halfband stages (48 → 96 → 192 kHz at a 48 kHz
+//! session), shaped by `tanh(d·x)/d` (unity gain for small signals, soft limiting that starts
+//! lower as drive rises), and brought back down through the same two stages. The filters' delay is
+//! exactly [`LATENCY_FRAMES`] at the base rate; the dry path is delayed to match, so the mix
+//! control and the bypass crossfade are phase-aligned, and the strip has the same latency whether
+//! saturation is on or off.
 //!
-//! The work is done a block at a time, one polyphase branch at a time: every filter tap is one
-//! multiply-add over a contiguous run of up to [`BLOCK_FRAMES`] samples, which compilers turn into
-//! SIMD (SSE natively, `simd128` in the worklet). Each output still sums its taps in the same
-//! order whatever the block size, so splitting a block never changes a bit of the output.
+//! Halfband filters have every other tap zero and a centre tap of ½, so each stage costs half its
+//! length per output, and one of the two phases is a plain delay. Going up, the first stage
+//! (43 taps, Kaiser β = 6) only has to clear the audio's images above 28 kHz; coming down it is a
+//! sharp 53-tap low-pass (flat to about 17.5 kHz, 60 dB down from 24.5 kHz) so that harmonics
+//! just above the base Nyquist do not fold back. The second stage (15 taps) only works an octave
+//! up. In all about 110 multiply-adds per base-rate sample, against about 200 for a single 97-tap
+//! 4× filter.
+//!
+//! The work is done a block at a time, one filter at a time: every tap is one multiply-add over a
+//! contiguous run of samples, which compilers turn into SIMD (SSE natively, `simd128` in the
+//! worklet). Each output sums its taps in the same order whatever the block size, so splitting a
+//! block never changes a bit of the output.
 
 use crate::BLOCK_FRAMES;
 use crate::params::db_to_gain;
@@ -16,36 +25,69 @@ use crate::smoother::LinearSmoother;
 
 /// Oversampling factor.
 pub const OVERSAMPLE: usize = 4;
-/// Taps of the interpolation/decimation filter (odd: integer group delay).
-pub const FIR_TAPS: usize = 97;
-/// Taps per polyphase branch of the interpolator.
-const PHASE_TAPS: usize = FIR_TAPS.div_ceil(OVERSAMPLE);
-/// Delay of up- plus down-sampling at the base rate: 2 × 48 samples at 4× = 24 frames.
-pub const LATENCY_FRAMES: usize = (FIR_TAPS - 1) / OVERSAMPLE;
+/// Halfband stage 1 up (base → 2×): `4·K1U − 1` taps, `2·K1U` of them non-zero besides the
+/// centre. Upsampling only has to clear the images of the audio band (above 28 kHz).
+const K1U: usize = 11;
+/// Stage 1 down (2× → base) is the sharp one: harmonics just above the base Nyquist (a 5 kHz
+/// sine's 5th at 25 kHz) must be gone before they fold back, so it is a full low-pass cut at
+/// 21 kHz (flat to about 17.5 kHz, about 60 dB down from 24.5 kHz at a 48 kHz session): `N1D`
+/// taps, odd for a whole-sample delay.
+const N1D: usize = 53;
+/// Its taps at even and odd positions.
+const N1D_EVEN: usize = N1D.div_ceil(2);
+const N1D_ODD: usize = N1D / 2;
+/// Its cut-off as a fraction of the base Nyquist.
+const CUTOFF_1D: f64 = 0.875;
+/// Halfband stage 2 (2× ↔ 4×), both ways.
+const K2: usize = 4;
+/// Non-zero off-centre taps per filter.
+const T1U: usize = 2 * K1U;
+const T2: usize = 2 * K2;
+/// Delay of up- plus down-sampling at the base rate: the filters' centres sit 2·K1U − 1 and
+/// (N1D − 1)/2 samples in at 2×, and 2·K2 − 1 at 4× each way; the decimators' output phases make
+/// the sum whole: (2·K1U − 1 + (N1D − 1)/2 + 2·K2 − 1)/2 = 27 frames (0.56 ms at 48 kHz).
+pub const LATENCY_FRAMES: usize = (2 * K1U - 1 + (N1D - 1) / 2 + 2 * K2 - 1) / 2;
 
-/// Cutoff of the anti-imaging/anti-aliasing filter as a fraction of the base rate's Nyquist:
-/// 21 kHz at 48 kHz. With 97 taps and β = 6 the passband is flat to about 17.5 kHz and the
-/// stopband (≈ 60 dB) starts near 24.5 kHz, so a harmonic at 25 kHz cannot fold back to 23 kHz.
-const CUTOFF: f64 = 0.875;
-
-/// Low-pass FIR at the oversampled rate, Kaiser window β = 6.
-fn design_fir() -> [f32; FIR_TAPS] {
-    let fc = CUTOFF * 0.5 / OVERSAMPLE as f64; // cycles per oversampled sample
-    let beta = 6.0;
-    let mid = (FIR_TAPS - 1) as f64 / 2.0;
+/// The off-centre taps of a halfband low-pass (cut-off at a quarter of its rate) of `4k − 1` taps,
+/// Kaiser window `beta`: tap `j` sits `2j − (2k − 1)` samples from the centre. They are scaled to
+/// sum to exactly ½, so with the centre tap of ½ each polyphase half has unity gain at DC.
+fn halfband<const T: usize>(beta: f64) -> [f32; T] {
+    let k = T / 2;
+    let mid = (2 * k - 1) as f64;
     let i0 = |x: f64| {
         // Modified Bessel function of the first kind, order 0 (series).
         let (mut sum, mut term) = (1.0, 1.0);
-        for k in 1..40 {
-            term *= (x / 2.0) * (x / 2.0) / (k as f64 * k as f64);
+        for n in 1..40 {
+            term *= (x / 2.0) * (x / 2.0) / (n as f64 * n as f64);
             sum += term;
         }
         sum
     };
-    let mut h = [0.0f32; FIR_TAPS];
-    let mut total = 0.0;
-    let mut tmp = [0.0f64; FIR_TAPS];
-    for (n, t) in tmp.iter_mut().enumerate() {
+    let mut taps = [0.0f64; T];
+    for (j, t) in taps.iter_mut().enumerate() {
+        let x = 2.0 * j as f64 - mid;
+        let sinc = (core::f64::consts::FRAC_PI_2 * x).sin() / (core::f64::consts::PI * x);
+        let r = x / (mid + 1.0);
+        *t = sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta);
+    }
+    let total: f64 = taps.iter().sum();
+    core::array::from_fn(|j| (taps[j] * 0.5 / total) as f32)
+}
+
+/// A Kaiser-windowed-sinc low-pass of `N` taps (odd), cut-off `cutoff` × Nyquist, unity DC gain.
+fn lowpass<const N: usize>(cutoff: f64, beta: f64) -> [f32; N] {
+    let fc = cutoff * 0.5; // cycles per sample
+    let mid = (N - 1) as f64 / 2.0;
+    let i0 = |x: f64| {
+        let (mut sum, mut term) = (1.0, 1.0);
+        for n in 1..40 {
+            term *= (x / 2.0) * (x / 2.0) / (n as f64 * n as f64);
+            sum += term;
+        }
+        sum
+    };
+    let mut h = [0.0f64; N];
+    for (n, t) in h.iter_mut().enumerate() {
         let x = n as f64 - mid;
         let sinc = if x == 0.0 {
             2.0 * fc
@@ -53,33 +95,10 @@ fn design_fir() -> [f32; FIR_TAPS] {
             (2.0 * core::f64::consts::PI * fc * x).sin() / (core::f64::consts::PI * x)
         };
         let r = x / mid;
-        let w = i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta);
-        *t = sinc * w;
-        total += *t;
+        *t = sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta);
     }
-    for (dst, t) in h.iter_mut().zip(tmp) {
-        *dst = (t / total) as f32; // unity DC gain
-    }
-    h
-}
-
-/// The interpolator's polyphase branches: branch `p` holds taps `p, p + 4, p + 8, …` (zero-padded
-/// to equal length), pre-scaled by the oversampling factor to restore the level zero-stuffing
-/// takes away.
-fn branches(fir: &[f32; FIR_TAPS]) -> [[f32; PHASE_TAPS]; OVERSAMPLE] {
-    core::array::from_fn(|p| {
-        core::array::from_fn(|j| {
-            fir.get(p + OVERSAMPLE * j)
-                .map_or(0.0, |h| h * OVERSAMPLE as f32)
-        })
-    })
-}
-
-/// The decimator's taps split by phase: `phase[q][j] = fir[4j + q]` (zero-padded).
-fn decimator_phases(fir: &[f32; FIR_TAPS]) -> [[f32; PHASE_TAPS]; OVERSAMPLE] {
-    core::array::from_fn(|q| {
-        core::array::from_fn(|j| fir.get(q + OVERSAMPLE * j).map_or(0.0, |h| *h))
-    })
+    let total: f64 = h.iter().sum();
+    core::array::from_fn(|n| (h[n] / total) as f32)
 }
 
 /// `tanh` by Lambert's continued fraction (7th order): within 1e-6 of `tanh` below |x| = 3 and
@@ -95,29 +114,51 @@ pub fn fast_tanh(x: f32) -> f32 {
     num / den
 }
 
-/// History kept in front of each block: the filters' reach at the base rate (24 frames), which is
-/// also the dry path's delay.
-const HISTORY: usize = PHASE_TAPS - 1;
-const BUF: usize = HISTORY + BLOCK_FRAMES;
+/// History kept in front of each base-rate block: the dry path's delay (which also covers the
+/// first stage's reach, T1U − 1 frames).
+const HISTORY: usize = LATENCY_FRAMES;
+/// History at 2× for the second stage's input and the shaped signal's phases.
+const HISTORY2: usize = T2 - 1;
+/// History of the decimated 2× signal's even and odd phases (stage 1 down's reach).
+const HISTORY_VE: usize = N1D_EVEN - 1;
+const HISTORY_VO: usize = N1D_ODD;
 
-/// `acc[i] += Σ_j taps[j] · src[end + i − j]` for every `i` in the block. Outputs are taken eight
-/// at a time and held in registers while every tap passes over them (a multiply-add along time,
-/// which vectorises); every `acc[i]` sums its taps in `j` order, whatever the block size.
+/// A run of samples with `H` of history in front of up to `N` new ones.
+#[derive(Clone, Copy, Debug)]
+struct Line<const L: usize>([f32; L]);
+
+impl<const L: usize> Default for Line<L> {
+    fn default() -> Self {
+        Line([0.0; L])
+    }
+}
+
+impl<const L: usize> Line<L> {
+    /// Moves the last `keep` samples before `end` to the front.
+    #[inline]
+    fn advance(&mut self, end: usize, keep: usize) {
+        self.0.copy_within(end - keep..end, 0);
+    }
+}
+
+/// `out[i] += Σ_j taps[j] · src[first + i − j]`. Outputs are taken eight at a time and held in
+/// registers while every tap passes over them (a multiply-add along time, which vectorises);
+/// every output sums its taps in `j` order, whatever the block size.
 #[inline]
-fn convolve_add(acc: &mut [f32], taps: &[f32], src: &[f32; BUF], end: usize) {
+fn fir(out: &mut [f32], taps: &[f32], src: &[f32], first: usize) {
     const LANES: usize = 8;
-    let mut chunks = acc.chunks_exact_mut(LANES);
-    let mut start = end;
-    for out in &mut chunks {
+    let mut chunks = out.chunks_exact_mut(LANES);
+    let mut start = first;
+    for o in &mut chunks {
         let mut a = [0.0f32; LANES];
-        a.copy_from_slice(out);
+        a.copy_from_slice(o);
         for (j, &h) in taps.iter().enumerate() {
             let s = &src[start - j..start - j + LANES];
             for k in 0..LANES {
                 a[k] += h * s[k];
             }
         }
-        out.copy_from_slice(&a);
+        o.copy_from_slice(&a);
         start += LANES;
     }
     for (i, a) in chunks.into_remainder().iter_mut().enumerate() {
@@ -127,85 +168,146 @@ fn convolve_add(acc: &mut [f32], taps: &[f32], src: &[f32; BUF], end: usize) {
     }
 }
 
-/// One channel's state: the base-rate input with [`HISTORY`] frames of history in front (the
-/// upsampler's memory and the dry delay line at once), and the shaped oversampled signal split
-/// into its four phases, each with the same history (the decimator's memory).
-#[derive(Clone, Debug)]
-struct Channel {
-    input: [f32; BUF],
-    shaped: [[f32; BUF]; OVERSAMPLE],
-}
+const B1: usize = BLOCK_FRAMES;
+const B2: usize = 2 * BLOCK_FRAMES;
 
-impl Default for Channel {
-    fn default() -> Self {
-        Channel {
-            input: [0.0; BUF],
-            shaped: [[0.0; BUF]; OVERSAMPLE],
-        }
-    }
+/// One channel's state: the base-rate input (also the dry delay line), the 2× upsampled signal,
+/// the shaped 4× signal split into even and odd phases, and the decimated 2× signal split into
+/// its phases, each with the history its filter reaches back over.
+#[derive(Clone, Debug, Default)]
+struct Channel {
+    input: Line<{ HISTORY + B1 }>,
+    up2: Line<{ HISTORY2 + B2 }>,
+    shaped_even: Line<{ HISTORY2 + B2 }>,
+    shaped_odd: Line<{ HISTORY2 + B2 }>,
+    down_odd: Line<{ HISTORY_VO + B1 }>,
+    down_even: Line<{ HISTORY_VE + B1 }>,
 }
 
 impl Channel {
     /// Stores a block (≤ [`BLOCK_FRAMES`]) of input after the history.
     #[inline]
     fn load(&mut self, x: &[f32]) {
-        self.input[HISTORY..HISTORY + x.len()].copy_from_slice(x);
+        self.input.0[HISTORY..HISTORY + x.len()].copy_from_slice(x);
     }
 
     /// The dry path: the input [`HISTORY`] frames ago, for the block just loaded.
     #[inline]
     fn dry(&self, n: usize) -> &[f32] {
-        &self.input[..n]
+        &self.input.0[..n]
     }
 
-    /// Moves the last [`HISTORY`] frames of an `n`-frame block to the front, ready for the next.
+    /// Moves every line's history up behind an `n`-frame block, ready for the next.
     #[inline]
-    fn advance(&mut self, n: usize, shaped_too: bool) {
-        self.input.copy_within(n..n + HISTORY, 0);
-        if shaped_too {
-            for s in &mut self.shaped {
-                s.copy_within(n..n + HISTORY, 0);
-            }
+    fn advance(&mut self, n: usize, oversampler_too: bool) {
+        self.input.advance(HISTORY + n, HISTORY);
+        if oversampler_too {
+            self.up2.advance(HISTORY2 + 2 * n, HISTORY2);
+            self.shaped_even.advance(HISTORY2 + 2 * n, HISTORY2);
+            self.shaped_odd.advance(HISTORY2 + 2 * n, HISTORY2);
+            self.down_odd.advance(HISTORY_VO + n, HISTORY_VO);
+            self.down_even.advance(HISTORY_VE + n, HISTORY_VE);
         }
     }
 
     /// Upsamples the loaded block, shapes it with per-frame `drive` (and its inverse), and
-    /// decimates into `out`.
-    fn saturate(&mut self, k: &Kernels, drive: &[f32], inv_drive: &[f32], out: &mut [f32]) {
+    /// decimates into `out`. `scratch` holds up to 2·[`BLOCK_FRAMES`] samples.
+    fn saturate(
+        &mut self,
+        k: &Kernels,
+        drive: &[f32],
+        inv_drive: &[f32],
+        out: &mut [f32],
+        scratch: &mut [f32; B2],
+    ) {
         let n = out.len();
-        for (p, branch) in k.up.iter().enumerate() {
-            let (_, block) = self.shaped[p].split_at_mut(HISTORY);
-            let u = &mut block[..n];
-            u.fill(0.0);
-            convolve_add(u, branch, &self.input, HISTORY);
-            for ((v, d), inv) in u.iter_mut().zip(drive).zip(inv_drive) {
-                *v = fast_tanh(*v * d) * inv;
+        // Stage 1 up: y[2i] = Σ 2·h1 · x (a FIR), y[2i + 1] = x[i − (K1U − 1)] (the centre tap).
+        let even = &mut scratch[..n];
+        even.fill(0.0);
+        fir(even, &k.up1, &self.input.0, HISTORY);
+        let y = &mut self.up2.0[HISTORY2..HISTORY2 + 2 * n];
+        for (i, pair) in y.chunks_exact_mut(2).enumerate() {
+            pair[0] = scratch[i];
+            pair[1] = self.input.0[HISTORY + i - (K1U - 1)];
+        }
+        // Stage 2 up: w[2m] = Σ 2·h2 · y, w[2m + 1] = y[m − (K2 − 1)]; each shaped at once with the
+        // drive of the base frame it belongs to.
+        let we = &mut self.shaped_even.0[HISTORY2..HISTORY2 + 2 * n];
+        we.fill(0.0);
+        fir(we, &k.up2, &self.up2.0, HISTORY2);
+        let wo = &mut self.shaped_odd.0[HISTORY2..HISTORY2 + 2 * n];
+        wo.copy_from_slice(&self.up2.0[HISTORY2 - (K2 - 1)..HISTORY2 - (K2 - 1) + 2 * n]);
+        for line in [&mut self.shaped_even, &mut self.shaped_odd] {
+            let w = &mut line.0[HISTORY2..HISTORY2 + 2 * n];
+            for (pair, (d, inv)) in w.chunks_exact_mut(2).zip(drive.iter().zip(inv_drive)) {
+                for v in pair {
+                    *v = fast_tanh(*v * d) * inv;
+                }
             }
         }
-        // y[i] = Σ_j fir[4j]·s₀[i − j] + Σ_{q=1..3} Σ_j fir[4j + q]·s_{4−q}[i − j − 1]
-        // (the window ends at phase 0 of frame i: a delay of exactly 2 × 48 oversampled samples).
-        out.fill(0.0);
-        convolve_add(out, &k.down[0], &self.shaped[0], HISTORY);
-        for q in 1..OVERSAMPLE {
-            // Phases 1–3 hold 24 taps (4·24 + q > 96): the 25th, zero, would reach before the history.
-            let taps = &k.down[q][..PHASE_TAPS - 1];
-            convolve_add(out, taps, &self.shaped[OVERSAMPLE - q], HISTORY - 1);
+        // Stage 2 down (output phase 0): v[m] = Σ h2 · s_even[m − j] + ½·s_odd[m − K2].
+        let v = &mut scratch[..2 * n];
+        v.fill(0.0);
+        fir(v, &k.down2, &self.shaped_even.0, HISTORY2);
+        for (i, vi) in v.iter_mut().enumerate() {
+            *vi += 0.5 * self.shaped_odd.0[HISTORY2 + i - K2];
         }
+        for (i, pair) in v.chunks_exact(2).enumerate() {
+            self.down_even.0[HISTORY_VE + i] = pair[0];
+            self.down_odd.0[HISTORY_VO + i] = pair[1];
+        }
+        // Stage 1 down (output phase 0): out[i] = Σ h[2j]·v_even[i − j] + Σ h[2j + 1]·v_odd[i − 1 − j].
+        out.fill(0.0);
+        fir(out, &k.down1_even, &self.down_even.0, HISTORY_VE);
+        fir(out, &k.down1_odd, &self.down_odd.0, HISTORY_VO - 1);
     }
 
     /// Clears the oversampler's memories (the dry line keeps running).
     fn clear_oversampler(&mut self) {
-        for s in &mut self.shaped {
-            s[..HISTORY].fill(0.0);
-        }
+        self.up2 = Line::default();
+        self.shaped_even = Line::default();
+        self.shaped_odd = Line::default();
+        self.down_odd = Line::default();
+        self.down_even = Line::default();
+    }
+
+    /// Subnormal values in the histories.
+    fn subnormals(&self) -> usize {
+        super::count_subnormals(
+            self.input.0[..HISTORY]
+                .iter()
+                .chain(&self.up2.0[..HISTORY2])
+                .chain(&self.shaped_even.0[..HISTORY2])
+                .chain(&self.shaped_odd.0[..HISTORY2])
+                .chain(&self.down_odd.0[..HISTORY_VO])
+                .chain(&self.down_even.0[..HISTORY_VE]),
+        )
     }
 }
 
-/// The filter taps, arranged for the upsampler and the decimator.
+/// The two stages' taps: interpolators scaled by 2 (zero-stuffing halves the level).
 #[derive(Clone, Debug)]
 struct Kernels {
-    up: [[f32; PHASE_TAPS]; OVERSAMPLE],
-    down: [[f32; PHASE_TAPS]; OVERSAMPLE],
+    up1: [f32; T1U],
+    down1_even: [f32; N1D_EVEN],
+    down1_odd: [f32; N1D_ODD],
+    up2: [f32; T2],
+    down2: [f32; T2],
+}
+
+impl Kernels {
+    fn new() -> Kernels {
+        let h2 = halfband::<T2>(6.0);
+        // It runs at 2×: the base Nyquist is half of its own.
+        let h1d = lowpass::<N1D>(CUTOFF_1D / 2.0, 6.0);
+        Kernels {
+            up1: halfband::<T1U>(6.0).map(|h| 2.0 * h),
+            down1_even: core::array::from_fn(|j| h1d[2 * j]),
+            down1_odd: core::array::from_fn(|j| h1d[2 * j + 1]),
+            up2: h2.map(|h| 2.0 * h),
+            down2: h2,
+        }
+    }
 }
 
 /// The saturation module for one track (or the master). All buffers are inline: no heap.
@@ -220,17 +322,14 @@ pub struct Saturation {
     inv_buf: [f32; BLOCK_FRAMES],
     mix_buf: [f32; BLOCK_FRAMES],
     wet: [f32; BLOCK_FRAMES],
+    scratch: [f32; B2],
 }
 
 impl Saturation {
     /// `drive_db` 0…24, `mix_percent` 0…100.
     pub fn new(drive_db: f32, mix_percent: f32, ms: f32, sample_rate: f32) -> Saturation {
-        let fir = design_fir();
         Saturation {
-            k: Kernels {
-                up: branches(&fir),
-                down: decimator_phases(&fir),
-            },
+            k: Kernels::new(),
             drive: LinearSmoother::new(db_to_gain(drive_db), ms, sample_rate),
             mix: LinearSmoother::new(mix_percent / 100.0, ms, sample_rate),
             ch: Default::default(),
@@ -238,6 +337,7 @@ impl Saturation {
             inv_buf: [0.0; BLOCK_FRAMES],
             mix_buf: [0.0; BLOCK_FRAMES],
             wet: [0.0; BLOCK_FRAMES],
+            scratch: [0.0; B2],
         }
     }
 
@@ -312,7 +412,13 @@ impl Saturation {
         for (c, x) in self.ch.iter_mut().zip([l, r]).take(1 + stereo as usize) {
             c.load(x);
             let wet = &mut self.wet[..n];
-            c.saturate(&self.k, &self.drive_buf[..n], &self.inv_buf[..n], wet);
+            c.saturate(
+                &self.k,
+                &self.drive_buf[..n],
+                &self.inv_buf[..n],
+                wet,
+                &mut self.scratch,
+            );
             for (((y, dry), w), m) in x.iter_mut().zip(c.dry(n)).zip(&*wet).zip(&self.mix_buf) {
                 *y = dry + m * (w - dry);
             }
@@ -322,13 +428,7 @@ impl Saturation {
 
     /// Subnormal values in the filter histories (a test probe).
     pub fn subnormal_states(&self) -> usize {
-        self.ch
-            .iter()
-            .map(|c| {
-                super::count_subnormals(c.input[..HISTORY].iter())
-                    + super::count_subnormals(c.shaped.iter().flat_map(|s| s[..HISTORY].iter()))
-            })
-            .sum()
+        self.ch.iter().map(Channel::subnormals).sum()
     }
 
     /// Clears the oversampler's filter memories. The dry delay keeps running (it carries the
@@ -354,12 +454,38 @@ mod tests {
     }
 
     #[test]
-    fn fir_is_a_unity_gain_symmetric_low_pass() {
-        let h = design_fir();
+    fn halfbands_have_unity_gain_and_the_latency_is_whole_frames() {
+        let h = lowpass::<N1D>(CUTOFF_1D / 2.0, 6.0);
         assert!((h.iter().sum::<f32>() - 1.0).abs() < 1e-5);
-        for i in 0..FIR_TAPS / 2 {
-            assert_eq!(h[i], h[FIR_TAPS - 1 - i]);
+        for (taps, k) in [
+            (&halfband::<T1U>(6.0)[..], K1U),
+            (&halfband::<T2>(6.0)[..], K2),
+        ] {
+            assert!((taps.iter().sum::<f32>() - 0.5).abs() < 1e-6);
+            for j in 0..k {
+                assert_eq!(taps[j], taps[2 * k - 1 - j], "symmetric");
+            }
         }
-        assert_eq!(LATENCY_FRAMES, 24);
+        assert_eq!(LATENCY_FRAMES, 27);
+    }
+
+    /// An impulse comes out of the oversampler (at 0 dB drive, so nearly linear) peaking exactly
+    /// LATENCY_FRAMES later, with unity gain at DC.
+    #[test]
+    fn an_impulse_comes_out_latency_frames_later() {
+        let mut s = Saturation::new(0.0, 100.0, 1.0, 48_000.0);
+        let mut sw = super::super::switch::Switch::new(true, 1.0, 48_000.0);
+        let mut l = vec![0.0f32; 256];
+        l[10] = 0.01;
+        let mut r = l.clone();
+        s.run(&mut sw, &mut l, &mut r, true);
+        let peak = (0..l.len())
+            .max_by(|&a, &b| l[a].abs().total_cmp(&l[b].abs()))
+            .unwrap();
+        assert_eq!(peak, 10 + LATENCY_FRAMES);
+        let mut dc = vec![0.01f32; 512];
+        let mut r = dc.clone();
+        s.run(&mut sw, &mut dc, &mut r, true);
+        assert!((dc[500] - 0.01).abs() < 1e-6, "{}", dc[500]);
     }
 }
