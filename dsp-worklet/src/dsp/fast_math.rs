@@ -48,6 +48,12 @@ pub fn db_to_gain(db: f32) -> f32 {
 mod tests {
     use super::*;
 
+    /// The gate's block path relies on this: its stored gain at 0 dB is exactly 1.
+    #[test]
+    fn zero_db_is_exactly_unity() {
+        assert_eq!(db_to_gain(0.0), 1.0);
+    }
+
     #[test]
     fn log2_and_exp2_match_libm() {
         let mut x = 1e-30f32;

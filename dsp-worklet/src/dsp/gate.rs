@@ -121,6 +121,76 @@ impl Processor for Gate {
         (l * self.gain, r * self.gain)
     }
 
+    /// The same recursion as `tick`, sample by sample, but with the level read and the gain
+    /// applied over the whole block: a block in which the gain never moves (the gate steadily
+    /// open or shut) is one multiply per sample, and a moving gain is converted to linear in one
+    /// vectorisable pass. `gain` always equals `db_to_gain(gain_db)` (1 at 0 dB), so the output
+    /// is bit-identical to `tick`'s.
+    fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
+        if self.threshold_db.is_smoothing() || self.range_db.is_smoothing() {
+            super::per_sample(self, l, r, stereo);
+            return;
+        }
+        let threshold = self.threshold;
+        let range = self.range_db.current();
+        for (l, r) in l
+            .chunks_mut(crate::BLOCK_FRAMES)
+            .zip(r.chunks_mut(crate::BLOCK_FRAMES))
+        {
+            let n = l.len();
+            let mut db = [0.0f32; crate::BLOCK_FRAMES];
+            let mut moved = false;
+            let (mut envelope, mut hold_left, mut gain_db) =
+                (self.envelope, self.hold_left, self.gain_db);
+            let mut deepest = self.max_reduction_db;
+            for i in 0..n {
+                let level = if stereo {
+                    l[i].abs().max(r[i].abs())
+                } else {
+                    l[i].abs()
+                };
+                envelope = super::flush(level.max(envelope * self.detector_decay));
+                if envelope >= threshold {
+                    hold_left = self.hold_samples.max(1);
+                } else {
+                    hold_left = hold_left.saturating_sub(1);
+                }
+                let target = if hold_left > 0 { 0.0 } else { -range };
+                let before = gain_db;
+                let a = if target > gain_db {
+                    self.attack
+                } else {
+                    self.release
+                };
+                gain_db = target + a * (gain_db - target);
+                if (gain_db - target).abs() < 1e-4 {
+                    gain_db = target;
+                }
+                moved |= gain_db != before;
+                deepest = deepest.max(-gain_db);
+                db[i] = gain_db;
+            }
+            (self.envelope, self.hold_left, self.gain_db) = (envelope, hold_left, gain_db);
+            self.max_reduction_db = deepest;
+            if moved {
+                for d in &mut db[..n] {
+                    *d = super::fast_math::db_to_gain(*d);
+                }
+                self.gain = db[n - 1];
+                for ((a, b), g) in l.iter_mut().zip(r.iter_mut()).zip(&db[..n]) {
+                    *a *= g;
+                    *b *= g;
+                }
+            } else {
+                let g = self.gain;
+                for (a, b) in l.iter_mut().zip(r.iter_mut()) {
+                    *a *= g;
+                    *b *= g;
+                }
+            }
+        }
+    }
+
     fn reset(&mut self) {
         self.envelope = 0.0;
         self.hold_left = 0;

@@ -210,8 +210,9 @@ impl Channel {
         }
     }
 
-    /// Upsamples the loaded block, shapes it with per-frame `drive` (and its inverse), and
-    /// decimates into `out`. `scratch` holds up to 2·[`BLOCK_FRAMES`] samples.
+    /// Upsamples the loaded block, shapes it with `drive` (and its inverse) given per 2×-rate
+    /// sample (each frame's value twice), and decimates into `out`. `scratch` holds up to
+    /// 2·[`BLOCK_FRAMES`] samples.
     fn saturate(
         &mut self,
         k: &Kernels,
@@ -239,10 +240,8 @@ impl Channel {
         wo.copy_from_slice(&self.up2.0[HISTORY2 - (K2 - 1)..HISTORY2 - (K2 - 1) + 2 * n]);
         for line in [&mut self.shaped_even, &mut self.shaped_odd] {
             let w = &mut line.0[HISTORY2..HISTORY2 + 2 * n];
-            for (pair, (d, inv)) in w.chunks_exact_mut(2).zip(drive.iter().zip(inv_drive)) {
-                for v in pair {
-                    *v = fast_tanh(*v * d) * inv;
-                }
+            for ((v, d), inv) in w.iter_mut().zip(drive).zip(inv_drive) {
+                *v = fast_tanh(*v * d) * inv;
             }
         }
         // Stage 2 down (output phase 0): v[m] = Σ h2 · s_even[m − j] + ½·s_odd[m − K2].
@@ -318,8 +317,9 @@ pub struct Saturation {
     mix: LinearSmoother,
     ch: [Channel; 2],
     /// Per-frame drive, its inverse, and mix × switch amount, for the current block.
-    drive_buf: [f32; BLOCK_FRAMES],
-    inv_buf: [f32; BLOCK_FRAMES],
+    /// Per 2×-rate sample (each frame's value twice).
+    drive_buf: [f32; B2],
+    inv_buf: [f32; B2],
     mix_buf: [f32; BLOCK_FRAMES],
     wet: [f32; BLOCK_FRAMES],
     scratch: [f32; B2],
@@ -333,8 +333,8 @@ impl Saturation {
             drive: LinearSmoother::new(db_to_gain(drive_db), ms, sample_rate),
             mix: LinearSmoother::new(mix_percent / 100.0, ms, sample_rate),
             ch: Default::default(),
-            drive_buf: [0.0; BLOCK_FRAMES],
-            inv_buf: [0.0; BLOCK_FRAMES],
+            drive_buf: [0.0; B2],
+            inv_buf: [0.0; B2],
             mix_buf: [0.0; BLOCK_FRAMES],
             wet: [0.0; BLOCK_FRAMES],
             scratch: [0.0; B2],
@@ -396,14 +396,18 @@ impl Saturation {
         let n = l.len();
         let fading = sw.is_fading();
         if self.drive.is_smoothing() {
-            for (d, inv) in self.drive_buf[..n].iter_mut().zip(&mut self.inv_buf[..n]) {
-                *d = self.drive.next_value();
-                *inv = 1.0 / *d;
+            for (d, inv) in self.drive_buf[..2 * n]
+                .chunks_exact_mut(2)
+                .zip(self.inv_buf[..2 * n].chunks_exact_mut(2))
+            {
+                let g = self.drive.next_value();
+                d.fill(g);
+                inv.fill(1.0 / g);
             }
         } else {
             let d = self.drive.current();
-            self.drive_buf[..n].fill(d);
-            self.inv_buf[..n].fill(1.0 / d);
+            self.drive_buf[..2 * n].fill(d);
+            self.inv_buf[..2 * n].fill(1.0 / d);
         }
         for m in &mut self.mix_buf[..n] {
             let k = if fading { sw.next_amount() } else { 1.0 };
@@ -414,8 +418,8 @@ impl Saturation {
             let wet = &mut self.wet[..n];
             c.saturate(
                 &self.k,
-                &self.drive_buf[..n],
-                &self.inv_buf[..n],
+                &self.drive_buf[..2 * n],
+                &self.inv_buf[..2 * n],
                 wet,
                 &mut self.scratch,
             );
