@@ -56,16 +56,18 @@ impl LevelMeter {
         let mut sq = [0.0f32; 8];
         let chunks = x.chunks_exact(8);
         for &v in chunks.remainder() {
-            peak[0] = peak[0].max(v.abs());
+            peak[0] = crate::dsp::fast_math::max(peak[0], v.abs());
             sq[0] += v * v;
         }
         for c in chunks {
             for k in 0..8 {
-                peak[k] = peak[k].max(c[k].abs());
+                peak[k] = crate::dsp::fast_math::max(peak[k], c[k].abs());
                 sq[k] += c[k] * c[k];
             }
         }
-        let p = peak.iter().fold(self.peak, |a, &b| a.max(b));
+        let p = peak
+            .iter()
+            .fold(self.peak, |a, &b| crate::dsp::fast_math::max(a, b));
         self.peak = p;
         self.sum_sq += sq.iter().map(|&v| v as f64).sum::<f64>();
         self.count = self.count.saturating_add(x.len() as u32);

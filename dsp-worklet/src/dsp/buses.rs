@@ -159,7 +159,7 @@ impl FxBuses {
                 } else {
                     self.delay.tick(x_l, x_r)
                 };
-                peak = peak.max(y_l.abs()).max(y_r.abs());
+                peak = super::fast_math::max(super::fast_math::max(peak, y_l.abs()), y_r.abs());
                 let g = self.returns[bus].next_value();
                 out_l[i] += y_l * g;
                 out_r[i] += y_r * g;

@@ -121,7 +121,7 @@ impl Compressor {
             0.0
         } else {
             let x = fast_math::gain_to_db(level);
-            (x - gain_computer_db(x, t, ratio, w)).max(0.0)
+            super::fast_math::max(x - gain_computer_db(x, t, ratio, w), 0.0)
         }
     }
 
@@ -138,7 +138,7 @@ impl Compressor {
         if self.reduction_db < 1e-6 {
             self.reduction_db = 0.0;
         }
-        self.max_reduction_db = self.max_reduction_db.max(self.reduction_db);
+        self.max_reduction_db = super::fast_math::max(self.max_reduction_db, self.reduction_db);
         self.reduction_db
     }
 
@@ -174,7 +174,7 @@ impl Processor for Compressor {
         let w = self.knee_db.next_value();
         let makeup = self.makeup_db.next_value();
         let level = if stereo {
-            l.abs().max(r.abs())
+            super::fast_math::max(l.abs(), r.abs())
         } else {
             l.abs()
         };
@@ -200,7 +200,7 @@ impl Processor for Compressor {
             let buf = &mut buf[..l.len()];
             if stereo {
                 for ((d, a), b) in buf.iter_mut().zip(&*l).zip(&*r) {
-                    *d = Self::target_db(a.abs().max(b.abs()), t, ratio, w);
+                    *d = Self::target_db(super::fast_math::max(a.abs(), b.abs()), t, ratio, w);
                 }
             } else {
                 for (d, a) in buf.iter_mut().zip(&*l) {

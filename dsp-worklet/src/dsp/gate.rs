@@ -87,12 +87,15 @@ impl Processor for Gate {
     #[inline]
     fn tick(&mut self, l: f32, r: f32, stereo: bool) -> (f32, f32) {
         let level = if stereo {
-            l.abs().max(r.abs())
+            super::fast_math::max(l.abs(), r.abs())
         } else {
             l.abs()
         };
         // Decays towards zero: flushed before it turns subnormal.
-        self.envelope = super::flush(level.max(self.envelope * self.detector_decay));
+        self.envelope = super::flush(super::fast_math::max(
+            level,
+            self.envelope * self.detector_decay,
+        ));
         if self.threshold_db.is_smoothing() {
             self.threshold = crate::params::db_to_gain(self.threshold_db.next_value());
         }
@@ -117,7 +120,7 @@ impl Processor for Gate {
         if self.gain_db != before {
             self.gain = super::fast_math::db_to_gain(self.gain_db);
         }
-        self.max_reduction_db = self.max_reduction_db.max(-self.gain_db);
+        self.max_reduction_db = super::fast_math::max(self.max_reduction_db, -self.gain_db);
         (l * self.gain, r * self.gain)
     }
 
@@ -145,11 +148,12 @@ impl Processor for Gate {
             let mut deepest = self.max_reduction_db;
             for i in 0..n {
                 let level = if stereo {
-                    l[i].abs().max(r[i].abs())
+                    super::fast_math::max(l[i].abs(), r[i].abs())
                 } else {
                     l[i].abs()
                 };
-                envelope = super::flush(level.max(envelope * self.detector_decay));
+                envelope =
+                    super::flush(super::fast_math::max(level, envelope * self.detector_decay));
                 if envelope >= threshold {
                     hold_left = self.hold_samples.max(1);
                 } else {
@@ -167,7 +171,7 @@ impl Processor for Gate {
                     gain_db = target;
                 }
                 moved |= gain_db != before;
-                deepest = deepest.max(-gain_db);
+                deepest = super::fast_math::max(deepest, -gain_db);
                 db[i] = gain_db;
             }
             (self.envelope, self.hold_left, self.gain_db) = (envelope, hold_left, gain_db);

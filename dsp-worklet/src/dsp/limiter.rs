@@ -335,9 +335,9 @@ impl Limiter {
             h[self.hist_pos + TAPS] = x;
             // Newest first: reverse the window so tap k meets the oldest-first sample k.
             let win = &h[self.hist_pos..self.hist_pos + TAPS];
-            peak = peak.max(win[HALF - 1].abs());
+            peak = super::fast_math::max(peak, win[HALF - 1].abs());
             for ph in &self.phases {
-                peak = peak.max(dot(ph, win).abs());
+                peak = super::fast_math::max(peak, dot(ph, win).abs());
             }
             // The meter's points in the same interval: its phase o at "now − HALF + centre"
             // lies o/factor after the sample HALF frames back.
@@ -349,7 +349,7 @@ impl Limiter {
                     .zip(&win[first..first + per_phase])
                     .map(|(c, x)| c * x)
                     .sum();
-                peak = peak.max(acc.abs());
+                peak = super::fast_math::max(peak, acc.abs());
             }
         }
         let need = if peak > ceiling { ceiling / peak } else { 1.0 };
@@ -364,7 +364,7 @@ impl Limiter {
         } else {
             self.release
         };
-        self.smoothed = m.min(rel * self.smoothed + (1.0 - rel) * m);
+        self.smoothed = super::fast_math::min(m, rel * self.smoothed + (1.0 - rel) * m);
         // Boxcar over the newest `window` smoothed gains.
         let n = self.boxcar.len();
         let leaving = self.boxcar[(self.box_pos + n - self.window) % n];

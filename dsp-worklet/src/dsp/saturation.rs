@@ -149,11 +149,14 @@ fn fir(out: &mut [f32], taps: &[f32], src: &[f32], first: usize) {
     const LANES: usize = 8;
     let mut chunks = out.chunks_exact_mut(LANES);
     let mut start = first;
+    let reach = taps.len() - 1;
     for o in &mut chunks {
         let mut a = [0.0f32; LANES];
         a.copy_from_slice(o);
-        for (j, &h) in taps.iter().enumerate() {
-            let s = &src[start - j..start - j + LANES];
+        // Tap j reads src[start − j ..][..LANES]: the windows of this span, last first (no bounds
+        // check per tap).
+        let span = &src[start - reach..start + LANES];
+        for (&h, s) in taps.iter().zip(span.windows(LANES).rev()) {
             for k in 0..LANES {
                 a[k] += h * s[k];
             }

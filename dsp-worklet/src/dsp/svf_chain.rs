@@ -49,6 +49,11 @@ impl F4 {
             e::<3>(self.0),
         ]
     }
+    /// Lane 3.
+    #[inline(always)]
+    fn last(self) -> f32 {
+        core::arch::wasm32::f32x4_extract_lane::<3>(self.0)
+    }
     /// `[x, self[0], self[1], self[2]]`: the pipeline's shift by one lane.
     #[inline(always)]
     fn shift_in(self, x: f32) -> F4 {
@@ -111,6 +116,10 @@ impl F4 {
         let mut out = [0.0f32; 4];
         unsafe { core::arch::x86_64::_mm_storeu_ps(out.as_mut_ptr(), self.0) };
         out
+    }
+    #[inline(always)]
+    fn last(self) -> f32 {
+        self.to_array()[3]
     }
     #[inline(always)]
     fn shift_in(self, x: f32) -> F4 {
@@ -178,6 +187,10 @@ impl F4 {
     #[inline(always)]
     fn to_array(self) -> [f32; 4] {
         self.0
+    }
+    #[inline(always)]
+    fn last(self) -> f32 {
+        self.0[3]
     }
     #[inline(always)]
     fn shift_in(self, x: f32) -> F4 {
@@ -257,7 +270,7 @@ impl<const V: usize> Pipe<V> {
         for v in 0..V {
             let o = self.out[v];
             let input = o.shift_in(carry);
-            carry = o.lane(3);
+            carry = o.last();
             let (ic1, ic2) = (self.ic1[v], self.ic2[v]);
             // The arithmetic of SvfState::tick, in its order.
             let v3 = input.sub(ic2);
