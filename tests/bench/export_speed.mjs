@@ -8,7 +8,9 @@ import { startApp, sessionRate } from '../e2e/lib/browser.mjs';
 const [stems = 8, minutes = 3, runs = 3] = process.argv.slice(2, 5).map(Number);
 const targets = (process.argv[5] ?? 'as-mixed').split(',');
 
-const app = await startApp();
+// A persistent (on-disk) profile, like a musician's browser: autosave stores every stem in
+// IndexedDB, which in a fresh in-memory context would fill Chromium's in-memory blob storage.
+const app = await startApp({ persistent: true });
 const page = await app.openPage();
 page.on('crash', () => console.log('PAGE CRASHED'));
 page.on('pageerror', (e) => console.log('PAGE ERROR', String(e).slice(0, 500)));

@@ -1,6 +1,7 @@
 // Launches Debian's Chromium (never a downloaded browser) and opens the app from dist/.
 import { chromium } from 'playwright-core';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,11 +9,14 @@ import { serveDist } from './server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export async function startApp() {
+/** Starts the test server and Chromium. `persistent`: one on-disk profile (as a musician's
+ * browser has) instead of fresh in-memory contexts; blobs and IndexedDB then live on disk, so
+ * hundreds of MB of stems (the export benchmark's) do not hit the in-memory blob limit. */
+export async function startApp({ persistent = false } = {}) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'second-ear-e2e-'));
   for (const d of ['config', 'cache', 'runtime']) process.env[`XDG_${d.toUpperCase()}_${d === 'runtime' ? 'DIR' : 'HOME'}`] = path.join(tmp, d);
   const server = await serveDist(path.join(ROOT, 'dist'));
-  const browser = await chromium.launch({
+  const options = {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
     args: [
@@ -20,12 +24,16 @@ export async function startApp() {
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
     ],
-  });
+  };
+  const profile = persistent
+    ? await chromium.launchPersistentContext(path.join(tmp, 'profile'), { ...options, acceptDownloads: true })
+    : null;
+  const browser = profile ? profile.browser() : await chromium.launch(options);
   const pageErrors = [];
-  /** A fresh context and page on the app. `init`: a script run in the page before the app's own
-   * (for instrumenting browser APIs). */
+  /** A fresh context and page on the app (with `persistent`, a page of the one profile). `init`:
+   * a script run in the page before the app's own (for instrumenting browser APIs). */
   async function openPage({ init, hash = '' } = {}) {
-    const context = await browser.newContext({ acceptDownloads: true });
+    const context = profile ?? await browser.newContext({ acceptDownloads: true });
     if (init) await context.addInitScript(init);
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -37,13 +45,19 @@ export async function startApp() {
   return {
     openPage,
     pageErrors,
-    browserVersion: browser.version(),
+    browserVersion: browser ? browser.version() : chromiumVersion(options.executablePath),
     async close() {
-      await browser.close();
+      if (profile) await profile.close(); else await browser.close();
       await server.close();
       await rm(tmp, { recursive: true, force: true });
     },
   };
+}
+
+/** `chromium --version`'s number (a persistent context has no Browser object to ask). */
+function chromiumVersion(executable) {
+  const out = execFileSync(executable, ['--version']).toString();
+  return /(\d+\.\d+\.\d+\.\d+)/.exec(out)?.[1] ?? out.trim();
 }
 
 /** Waits until the app is mounted and its engine is up (the session rate shows the
