@@ -54,6 +54,9 @@ pub struct TrackDoc {
 /// A timestamped review comment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Comment {
+    /// Random id given when the comment is written: the same comment in two versions of a
+    /// session, and the key of its deletion record.
+    pub id: u64,
     /// Start, seconds into the song.
     pub start_s: f64,
     /// End of a time range, seconds (`None` for a point).
@@ -87,6 +90,9 @@ pub struct SessionDoc {
     pub master: Vec<(u16, f32)>,
     pub tracks: Vec<TrackDoc>,
     pub comments: Vec<Comment>,
+    /// Ids of comments deleted in this session, so a reviewer's link that still has one does
+    /// not bring it back (newest last, at most [`MAX_COMMENTS`]).
+    pub deleted_comments: Vec<u64>,
 }
 
 /// What is wrong with a document from outside. `Display` is a sentence fragment that follows
@@ -149,6 +155,13 @@ impl SessionDoc {
                 what: "tracks",
                 count: self.tracks.len(),
                 max: MAX_TRACKS,
+            });
+        }
+        if self.deleted_comments.len() > MAX_COMMENTS {
+            return Err(DocError::TooMany {
+                what: "deleted-comment records",
+                count: self.deleted_comments.len(),
+                max: MAX_COMMENTS,
             });
         }
         if self.comments.len() > MAX_COMMENTS {
@@ -510,7 +523,9 @@ mod tests {
                 },
                 params: vec![(ParamId::Gain as u16, -6.0), (ParamId::Eq2Gain as u16, 3.5)],
             }],
+            deleted_comments: vec![],
             comments: vec![Comment {
+                id: 42,
                 start_s: 12.5,
                 end_s: Some(14.0),
                 author: "Sam".into(),

@@ -128,12 +128,13 @@ fn params(
     }
 }
 
-/// Their comments that are not in mine.
+/// Their comments that are not in mine (by id) and that I have not deleted.
 pub fn new_comments<'a>(mine: &SessionDoc, theirs: &'a SessionDoc) -> Vec<&'a Comment> {
     theirs
         .comments
         .iter()
-        .filter(|c| !mine.comments.contains(c))
+        .filter(|c| !mine.comments.iter().any(|m| m.id == c.id))
+        .filter(|c| !mine.deleted_comments.contains(&c.id))
         .collect()
 }
 
@@ -171,6 +172,7 @@ mod tests {
                 })
                 .collect(),
             comments: vec![],
+            deleted_comments: vec![],
         }
     }
 
@@ -182,6 +184,7 @@ mod tests {
         theirs.tracks[1].params.push((ParamId::Gain as u16, -3.0));
         theirs.master.push((ParamId::MasterGain as u16, -1.5));
         theirs.comments.push(Comment {
+            id: 1,
             start_s: 3.0,
             end_s: None,
             author: "Sam".into(),

@@ -79,6 +79,8 @@ pub struct Mix {
     pub lineage: u64,
     /// Review comments with their display ids, in time order.
     pub comments: Vec<(u32, Comment)>,
+    /// Ids of deleted comments (see [`SessionDoc::deleted_comments`]).
+    pub deleted_comments: Vec<u64>,
     next_id: u32,
     next_comment: u32,
 }
@@ -95,6 +97,7 @@ impl Default for Mix {
             loop_on: false,
             lineage: 0,
             comments: Vec::new(),
+            deleted_comments: Vec::new(),
             next_id: 1,
             next_comment: 1,
         }
@@ -190,8 +193,17 @@ impl Mix {
         id
     }
 
+    /// Deletes a comment and remembers its id, so a reviewer's link cannot bring it back.
     pub fn remove_comment(&mut self, id: u32) {
-        self.comments.retain(|(i, _)| *i != id);
+        if let Some(at) = self.comments.iter().position(|(i, _)| *i == id) {
+            let (_, c) = self.comments.remove(at);
+            self.deleted_comments.push(c.id);
+            let excess = self
+                .deleted_comments
+                .len()
+                .saturating_sub(crate::document::MAX_COMMENTS);
+            self.deleted_comments.drain(..excess);
+        }
     }
 
     /// The session as a document (what links, autosave and bundles carry).
@@ -225,6 +237,7 @@ impl Mix {
                 })
                 .collect(),
             comments: self.comments.iter().map(|(_, c)| c.clone()).collect(),
+            deleted_comments: self.deleted_comments.clone(),
         }
     }
 
@@ -246,6 +259,7 @@ impl Mix {
             }),
             loop_on: doc.loop_on,
             lineage: doc.lineage,
+            deleted_comments: doc.deleted_comments.clone(),
             ..Mix::default()
         };
         for t in &doc.tracks {
@@ -330,11 +344,12 @@ impl Mix {
         }
     }
 
-    /// Adds the comments not already here (same time, author and text); returns how many.
+    /// Adds the comments not already here (by id) and not deleted here; returns how many.
     pub fn merge_comments(&mut self, comments: &[Comment]) -> usize {
         let mut added = 0;
         for c in comments {
-            if !self.comments.iter().any(|(_, x)| x == c) {
+            let known = self.comments.iter().any(|(_, x)| x.id == c.id);
+            if !known && !self.deleted_comments.contains(&c.id) {
                 self.add_comment(c.clone());
                 added += 1;
             }
@@ -748,6 +763,41 @@ mod tests {
             "monitoring is not undone"
         );
         assert!(filled.transition_to(&back).removed.is_empty());
+    }
+
+    #[test]
+    fn a_deleted_comment_does_not_come_back_from_a_reviewers_link() {
+        let note = |id: u64, text: &str| Comment {
+            id,
+            start_s: 1.0,
+            end_s: None,
+            author: "Sam".into(),
+            text: text.into(),
+        };
+        let mut mine = Mix::new_session(3);
+        mine.sample_rate = 48_000.0;
+        let a = mine.add_comment(note(11, "too loud"));
+        mine.add_comment(note(12, "nice"));
+        // Their version still has both, plus a new one with the same words as mine.
+        let mut theirs = mine.clone();
+        theirs.add_comment(note(13, "nice"));
+        let theirs = theirs.to_doc();
+        mine.remove_comment(a);
+        assert_eq!(mine.deleted_comments, vec![11]);
+        let doc = mine.to_doc();
+        assert_eq!(
+            crate::review::new_comments(&doc, &theirs)
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>(),
+            vec![13]
+        );
+        assert_eq!(mine.merge_comments(&theirs.comments), 1);
+        let ids: Vec<u64> = mine.comments.iter().map(|(_, c)| c.id).collect();
+        assert_eq!(ids, vec![12, 13]);
+        // The record travels: a session reopened from its document still refuses it.
+        let mut reopened = Mix::from_doc(&mine.to_doc(), 48_000.0);
+        assert_eq!(reopened.merge_comments(&theirs.comments), 0);
     }
 
     #[test]

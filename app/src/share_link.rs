@@ -166,6 +166,7 @@ mod tests {
             "Gtr R", "Keys", "Pad", "Lead Vox", "BV 1", "BV 2", "FX",
         ];
         SessionDoc {
+            deleted_comments: vec![7, 8, 9],
             lineage: 0x9e37_79b9_7f4a_7c15,
             name: "Late Night Demo v3".into(),
             sample_rate: 48_000.0,
@@ -211,6 +212,7 @@ mod tests {
                 .collect(),
             comments: (0..comments)
                 .map(|i| Comment {
+                    id: 0x5eed_0000 + i as u64,
                     start_s: 10.0 + i as f64 * 7.3,
                     end_s: (i % 3 == 0).then_some(14.0 + i as f64 * 7.3),
                     author: if i % 2 == 0 { "Alex" } else { "Sam" }.into(),

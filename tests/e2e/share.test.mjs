@@ -140,7 +140,12 @@ test('a different file with the same name is flagged; the strip still takes it',
 
 test('a reviewer\'s two comments and two changes come back as exactly that diff, with a loudness-matched A/B', async () => {
   const [author, files] = await authorSession();
+  await comment(author, 'Alex', 'rough mix, ignore the vocal');
   const url = await shareUrl(author);
+  // The author deletes that note after sending the link: the reviewer's copy of the session
+  // still has it, and it must not come back.
+  await author.getByTestId('comment-delete').click();
+  assert.equal(await author.getByTestId('comment').count(), 0);
 
   const reviewer = await app.openPage({ hash: new URL(url).hash });
   await dropFiles(reviewer, files);
@@ -159,7 +164,7 @@ test('a reviewer\'s two comments and two changes come back as exactly that diff,
   const changes = await author.getByTestId('review-change').evaluateAll((els) =>
     els.map((e) => `${e.dataset.place} · ${e.dataset.what}: ${e.dataset.old} → ${e.dataset.new}`));
   assert.deepEqual(changes, ['Kick · Gain: 0.0 dB → -3.0 dB', 'Pad · Pan: R35 → L20']);
-  assert.equal(await author.getByTestId('comment-marker').count(), 2);
+  assert.equal(await author.getByTestId('comment-marker').count(), 2, 'their two comments, not the one the author deleted');
   const comments = (await state(author)).comments;
   assert.equal(comments.length, 2);
   assert.match(comments[0], / Sam: Kick is too loud in the intro$/);

@@ -148,6 +148,7 @@ pub fn Comments() -> impl IntoView {
         };
         s.edit(EditKey::Single, |m| {
             m.add_comment(Comment {
+                id: super::controller::random_id(),
                 start_s,
                 end_s,
                 author: who,

@@ -77,7 +77,7 @@ pub struct Studio {
 impl Studio {
     pub fn new() -> Studio {
         Studio {
-            mix: RwSignal::new(Mix::new_session(new_lineage())),
+            mix: RwSignal::new(Mix::new_session(random_id())),
             meters: RwSignal::new(MeterSnapshot::default()),
             errors: RwSignal::new(Vec::new()),
             loading: RwSignal::new(0),
@@ -520,8 +520,8 @@ impl Studio {
     }
 }
 
-/// A random 64-bit id for a new session's lineage.
-pub fn new_lineage() -> u64 {
+/// A random 64-bit id (a new session's lineage, a new comment's id).
+pub fn random_id() -> u64 {
     let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
     (hi << 32) | lo
