@@ -180,6 +180,17 @@ impl Mix {
         self.tracks.iter().filter(|t| t.audio == StemAudio::Missing)
     }
 
+    /// The placeholder strips as [`crate::stem_match::place`] takes them.
+    pub fn waiting(&self) -> Vec<crate::stem_match::Waiting<'_>> {
+        self.missing()
+            .map(|t| crate::stem_match::Waiting {
+                id: t.id,
+                file_name: &t.file_name,
+                sha256: t.sha256,
+            })
+            .collect()
+    }
+
     /// Adds a comment (kept in time order) and returns its id.
     pub fn add_comment(&mut self, c: Comment) -> u32 {
         let id = self.next_comment;
@@ -251,12 +262,7 @@ impl Mix {
             master: crate::document::param_values(&doc.master),
             target: doc.app_target(),
             sample_rate: rate,
-            loop_region: doc.loop_region.map(|(a, b)| {
-                (
-                    (a as f64 * scale).round() as u64,
-                    (b as f64 * scale).round() as u64,
-                )
-            }),
+            loop_region: doc.loop_region.map(|r| scale_region(r, scale)),
             loop_on: doc.loop_on,
             lineage: doc.lineage,
             deleted_comments: doc.deleted_comments.clone(),
@@ -283,12 +289,7 @@ impl Mix {
         m.target = doc.app_target();
         m.loop_on = doc.loop_on;
         let scale = self.sample_rate.max(1.0) as f64 / doc.sample_rate as f64;
-        m.loop_region = doc.loop_region.map(|(a, b)| {
-            (
-                (a as f64 * scale).round() as u64,
-                (b as f64 * scale).round() as u64,
-            )
-        });
+        m.loop_region = doc.loop_region.map(|r| scale_region(r, scale));
         m.tracks
             .retain(|t| doc.tracks.iter().any(|d| same_track(t, d)));
         for t in &mut m.tracks {
@@ -554,6 +555,12 @@ impl Mix {
         }
         None
     }
+}
+
+/// A loop region in frames, moved to a rate `scale` times the document's.
+fn scale_region((a, b): (u64, u64), scale: f64) -> (u64, u64) {
+    let at = |f: u64| (f as f64 * scale).round() as u64;
+    (at(a), at(b))
 }
 
 /// True when a track and a document's track are the same strip: same id, and the same file (by

@@ -16,7 +16,7 @@ use crate::hashing::{hex, sha256_of_buffer};
 use crate::history::{EditKey, History};
 use crate::review::Change;
 use crate::session::{Mix, NewTrack, StemAudio};
-use crate::stem_match::{Arrived, Placement, Waiting, place};
+use crate::stem_match::{Arrived, Placement, place};
 
 /// A reviewer's version of your session, opened from a link, being compared with yours.
 #[derive(Clone, Debug, PartialEq)]
@@ -379,14 +379,7 @@ impl Studio {
             .map(|(name, bytes, digest)| (shareable_name(&name), bytes, digest))
             .collect();
         let placements = self.mix.with_untracked(|m| {
-            let waiting: Vec<Waiting> = m
-                .missing()
-                .map(|t| Waiting {
-                    id: t.id,
-                    file_name: &t.file_name,
-                    sha256: t.sha256,
-                })
-                .collect();
+            let waiting = m.waiting();
             let arrived: Vec<Arrived> = files
                 .iter()
                 .map(|(name, _, digest)| Arrived {
@@ -454,14 +447,7 @@ impl Studio {
             if still || placement == Placement::New {
                 return placement;
             }
-            let waiting: Vec<Waiting> = m
-                .missing()
-                .map(|t| Waiting {
-                    id: t.id,
-                    file_name: &t.file_name,
-                    sha256: t.sha256,
-                })
-                .collect();
+            let waiting = m.waiting();
             place(
                 &waiting,
                 &[Arrived {

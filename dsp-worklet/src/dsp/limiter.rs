@@ -27,14 +27,6 @@ const PHASES: usize = 7;
 
 /// Interpolation filters for the phases at +⅛ … +⅞ of a sample (Kaiser-windowed sinc).
 fn phases() -> [[f32; TAPS]; PHASES] {
-    let i0 = |x: f64| {
-        let (mut sum, mut term) = (1.0, 1.0);
-        for k in 1..30 {
-            term *= (x / 2.0) * (x / 2.0) / (k * k) as f64;
-            sum += term;
-        }
-        sum
-    };
     let beta = 5.0;
     core::array::from_fn(|p| {
         let frac = (p + 1) as f64 / (PHASES + 1) as f64;
@@ -49,7 +41,7 @@ fn phases() -> [[f32; TAPS]; PHASES] {
                 (core::f64::consts::PI * d).sin() / (core::f64::consts::PI * d)
             };
             let r = d / (HALF as f64 + 0.5);
-            *v = sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta);
+            *v = sinc * super::kaiser(r, beta);
         }
         let sum: f64 = h.iter().sum();
         // Stored newest-sample-first, the order of the detector's window.

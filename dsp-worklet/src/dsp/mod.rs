@@ -64,6 +64,21 @@ pub fn flush(x: f32) -> f32 {
     if x.abs() < 1e-20 { 0.0 } else { x }
 }
 
+/// The Kaiser window with shape `beta` at `r` (−1 … 1 across the window; 0 outside it), for the
+/// windowed-sinc filter designs (limiter detection, saturation oversampling).
+pub fn kaiser(r: f64, beta: f64) -> f64 {
+    // Modified Bessel function of the first kind, order 0, by its series.
+    let i0 = |x: f64| {
+        let (mut sum, mut term) = (1.0, 1.0);
+        for n in 1..40 {
+            term *= (x / 2.0) * (x / 2.0) / (n as f64 * n as f64);
+            sum += term;
+        }
+        sum
+    };
+    i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta)
+}
+
 /// One-pole coefficient for a time constant of `ms` at `sample_rate`: `e^(−1/(τ·fs))`.
 pub fn one_pole(ms: f32, sample_rate: f32) -> f32 {
     let samples = (ms * 0.001 * sample_rate).max(1e-3);

@@ -54,21 +54,12 @@ pub const LATENCY_FRAMES: usize = (2 * K1U - 1 + (N1D - 1) / 2 + 2 * K2 - 1) / 2
 fn halfband<const T: usize>(beta: f64) -> [f32; T] {
     let k = T / 2;
     let mid = (2 * k - 1) as f64;
-    let i0 = |x: f64| {
-        // Modified Bessel function of the first kind, order 0 (series).
-        let (mut sum, mut term) = (1.0, 1.0);
-        for n in 1..40 {
-            term *= (x / 2.0) * (x / 2.0) / (n as f64 * n as f64);
-            sum += term;
-        }
-        sum
-    };
     let mut taps = [0.0f64; T];
     for (j, t) in taps.iter_mut().enumerate() {
         let x = 2.0 * j as f64 - mid;
         let sinc = (core::f64::consts::FRAC_PI_2 * x).sin() / (core::f64::consts::PI * x);
         let r = x / (mid + 1.0);
-        *t = sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta);
+        *t = sinc * super::kaiser(r, beta);
     }
     let total: f64 = taps.iter().sum();
     core::array::from_fn(|j| (taps[j] * 0.5 / total) as f32)
@@ -78,14 +69,6 @@ fn halfband<const T: usize>(beta: f64) -> [f32; T] {
 fn lowpass<const N: usize>(cutoff: f64, beta: f64) -> [f32; N] {
     let fc = cutoff * 0.5; // cycles per sample
     let mid = (N - 1) as f64 / 2.0;
-    let i0 = |x: f64| {
-        let (mut sum, mut term) = (1.0, 1.0);
-        for n in 1..40 {
-            term *= (x / 2.0) * (x / 2.0) / (n as f64 * n as f64);
-            sum += term;
-        }
-        sum
-    };
     let mut h = [0.0f64; N];
     for (n, t) in h.iter_mut().enumerate() {
         let x = n as f64 - mid;
@@ -95,7 +78,7 @@ fn lowpass<const N: usize>(cutoff: f64, beta: f64) -> [f32; N] {
             (2.0 * core::f64::consts::PI * fc * x).sin() / (core::f64::consts::PI * x)
         };
         let r = x / mid;
-        *t = sinc * i0(beta * (1.0 - r * r).max(0.0).sqrt()) / i0(beta);
+        *t = sinc * super::kaiser(r, beta);
     }
     let total: f64 = h.iter().sum();
     core::array::from_fn(|n| (h[n] / total) as f32)
