@@ -37,6 +37,10 @@ pub struct Review {
     pub serial: u64,
 }
 
+/// How long after a seek the meters' position is not trusted, ms: a snapshot already posted by
+/// the engine (about every 33 ms) can arrive after the seek was sent.
+const SEEK_SETTLE_MS: f64 = 120.0;
+
 /// A decoded file waiting to be placed: name, bytes, SHA-256.
 pub type HashedFile = (String, js_sys::ArrayBuffer, [u8; 32]);
 
@@ -71,6 +75,8 @@ pub struct Studio {
     pub pending_link: RwSignal<Option<SessionDoc>>,
     /// True once the autosaved session (if any) has been restored; autosave waits for it.
     pub restored: RwSignal<bool>,
+    /// The last seek (frame, `Date.now()` ms), while meter snapshots may still predate it.
+    seeking: StoredValue<Option<(u64, f64)>>,
     next_notice: StoredValue<u64>,
 }
 
@@ -89,6 +95,7 @@ impl Studio {
             review: RwSignal::new(None),
             pending_link: RwSignal::new(None),
             restored: RwSignal::new(false),
+            seeking: StoredValue::new(None),
             next_notice: StoredValue::new(1),
         }
     }
@@ -96,7 +103,16 @@ impl Studio {
     /// Starts Web Audio and the engine; meters and engine errors flow into the signals.
     pub fn start_audio(self) {
         audio::start(audio::Listeners {
-            on_meter: Box::new(move |snap: MeterSnapshot| {
+            on_meter: Box::new(move |mut snap: MeterSnapshot| {
+                // A snapshot posted before the engine took a seek still carries the old
+                // position: keep showing the seek target until the engine has moved there.
+                if let Some((frame, at)) = self.seeking.get_value() {
+                    if js_sys::Date::now() - at < SEEK_SETTLE_MS {
+                        snap.position = frame;
+                    } else {
+                        self.seeking.set_value(None);
+                    }
+                }
                 let mut latched: Vec<u32> = snap
                     .tracks
                     .iter()
@@ -324,6 +340,7 @@ impl Studio {
         let frames = self.mix.with_untracked(|m| m.song_frames());
         let frame = (fraction.clamp(0.0, 1.0) * frames as f64).round() as u64;
         self.meters.update(|m| m.position = frame);
+        self.seeking.set_value(Some((frame, js_sys::Date::now())));
         self.transport(Command::Seek { frame });
     }
 
