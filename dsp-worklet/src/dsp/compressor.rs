@@ -5,7 +5,6 @@
 
 use super::{Processor, fast_math, one_pole};
 use crate::BLOCK_FRAMES;
-use crate::params::db_to_gain;
 use crate::smoother::LinearSmoother;
 
 /// The static curve: output level in dB for input level `x` dB with threshold `t`, ratio `r`
@@ -30,10 +29,6 @@ pub struct Compressor {
     makeup_db: LinearSmoother,
     attack: f32,
     release: f32,
-    /// Linear level where the knee starts (below it the computer changes nothing), cached.
-    knee_start: f32,
-    /// Linear makeup gain, cached.
-    makeup: f32,
     /// Smoothed gain reduction, dB (≥ 0).
     reduction_db: f32,
     /// Deepest gain reduction since the meter last read it, dB.
@@ -62,8 +57,6 @@ impl Compressor {
             makeup_db: LinearSmoother::new(makeup_db, ms, sample_rate),
             attack: one_pole(attack_ms, sample_rate),
             release: one_pole(release_ms, sample_rate),
-            knee_start: db_to_gain(threshold_db - knee_db * 0.5),
-            makeup: db_to_gain(makeup_db),
             reduction_db: 0.0,
             max_reduction_db: 0.0,
             scratch: [0.0; BLOCK_FRAMES],
@@ -72,28 +65,17 @@ impl Compressor {
 
     pub fn set_threshold(&mut self, db: f32, snap: bool) {
         self.threshold_db.set(db, snap);
-        self.update_cache();
     }
     pub fn set_ratio(&mut self, ratio: f32, snap: bool) {
         self.ratio.set(ratio, snap);
     }
     pub fn set_knee(&mut self, db: f32, snap: bool) {
         self.knee_db.set(db, snap);
-        self.update_cache();
     }
     pub fn set_makeup(&mut self, db: f32, snap: bool) {
         self.makeup_db.set(db, snap);
-        self.update_cache();
     }
 
-    fn update_cache(&mut self) {
-        // While a ramp runs the knee start is the lower of its two ends, so nothing is skipped
-        // that should be compressed; `tick` refreshes it every sample until the ramp ends.
-        let knee = |t: f32, w: f32| db_to_gain(t - w * 0.5);
-        self.knee_start = knee(self.threshold_db.current(), self.knee_db.current())
-            .min(knee(self.threshold_db.target(), self.knee_db.target()));
-        self.makeup = db_to_gain(self.makeup_db.current());
-    }
     pub fn set_attack(&mut self, ms: f32) {
         self.attack = one_pole(ms, self.sample_rate);
     }
@@ -112,44 +94,67 @@ impl Compressor {
     }
 }
 
-impl Compressor {
-    /// Gain reduction the static curve asks for at linear `level`, dB (≥ 0). Far below the knee
-    /// with nothing to release, the computer's answer is 0 dB: the log is skipped.
-    #[inline]
-    fn target_db(level: f32, t: f32, ratio: f32, w: f32) -> f32 {
-        if level < 1e-9 {
+/// The static curve's settings for a block (or a sample, while they ramp), with the divisions
+/// done once: the gain reduction it asks for is then a few multiply-adds and selects, with no
+/// branch, so a block of them vectorises.
+#[derive(Clone, Copy, Debug)]
+struct Curve {
+    /// Threshold, dB.
+    t: f32,
+    /// Knee width, dB (≥ 0).
+    w: f32,
+    /// `1 − 1/ratio`: dB of reduction per dB over the threshold.
+    slope: f32,
+    /// `slope / (2·w)` (unused when `w` is 0).
+    knee_scale: f32,
+}
+
+impl Curve {
+    fn new(t: f32, ratio: f32, w: f32) -> Curve {
+        let slope = 1.0 - 1.0 / ratio;
+        Curve {
+            t,
+            w,
+            slope,
+            knee_scale: if w > 0.0 { slope / (2.0 * w) } else { 0.0 },
+        }
+    }
+
+    /// Gain reduction (dB, ≥ 0) the soft-knee computer asks for at linear `level`:
+    /// `x − gain_computer_db(x)` with `x` the level in dB. Levels under 1e-9 (−180 dB, far below
+    /// any threshold) and NaN count as 1e-9.
+    #[inline(always)]
+    fn reduction_db(self, level: f32) -> f32 {
+        let x = fast_math::gain_to_db(fast_math::max(level, 1e-9));
+        let over = x - self.t;
+        let into_knee = over + 0.5 * self.w;
+        let knee = self.knee_scale * into_knee * into_knee;
+        let above = self.slope * over;
+        let r = if 2.0 * over < -self.w {
             0.0
+        } else if 2.0 * over <= self.w {
+            knee
         } else {
-            let x = fast_math::gain_to_db(level);
-            super::fast_math::max(x - gain_computer_db(x, t, ratio, w), 0.0)
-        }
-    }
-
-    /// One step of the smooth branching peak detector towards `target` dB; returns the
-    /// smoothed reduction.
-    #[inline]
-    fn detect(&mut self, target: f32) -> f32 {
-        let a = if target > self.reduction_db {
-            self.attack
-        } else {
-            self.release
+            above
         };
-        self.reduction_db = a * self.reduction_db + (1.0 - a) * target;
-        if self.reduction_db < 1e-6 {
-            self.reduction_db = 0.0;
-        }
-        self.max_reduction_db = super::fast_math::max(self.max_reduction_db, self.reduction_db);
-        self.reduction_db
+        fast_math::max(r, 0.0)
+    }
+}
+
+impl Compressor {
+    /// One step of the smooth branching peak detector from `reduction` towards `target` dB
+    /// (attack while it rises, release while it falls); settles to exactly 0 under 1e-6 dB.
+    #[inline(always)]
+    fn detect(reduction: f32, target: f32, attack: f32, release: f32) -> f32 {
+        let a = if target > reduction { attack } else { release };
+        let next = target + a * (reduction - target);
+        if next < 1e-6 { 0.0 } else { next }
     }
 
-    /// Linear gain for a smoothed reduction and the makeup in dB.
-    #[inline]
-    fn gain(&self, reduction_db: f32, makeup_db: f32) -> f32 {
-        if reduction_db == 0.0 {
-            self.makeup
-        } else {
-            fast_math::db_to_gain(makeup_db - reduction_db)
-        }
+    /// Linear gain for a smoothed reduction and the makeup, both in dB.
+    #[inline(always)]
+    fn gain(reduction_db: f32, makeup_db: f32) -> f32 {
+        fast_math::db_to_gain(makeup_db - reduction_db)
     }
 
     fn smoothing(&self) -> bool {
@@ -172,46 +177,56 @@ impl Processor for Compressor {
         let t = self.threshold_db.next_value();
         let ratio = self.ratio.next_value();
         let w = self.knee_db.next_value();
-        let makeup = self.makeup_db.next_value();
+        let makeup_db = self.makeup_db.next_value();
         let level = if stereo {
-            super::fast_math::max(l.abs(), r.abs())
+            fast_math::max(l.abs(), r.abs())
         } else {
             l.abs()
         };
-        let reduction = self.detect(Self::target_db(level, t, ratio, w));
-        let g = self.gain(reduction, makeup);
+        let target = Curve::new(t, ratio, w).reduction_db(level);
+        self.reduction_db = Self::detect(self.reduction_db, target, self.attack, self.release);
+        self.max_reduction_db = fast_math::max(self.max_reduction_db, self.reduction_db);
+        let g = Self::gain(self.reduction_db, makeup_db);
         (l * g, r * g)
     }
 
-    /// With the settings steady, three passes per block — the static curve for every frame (no
-    /// state), the detector (the only recursion), then the gains — with the same arithmetic as
-    /// `tick`, bit for bit.
+    /// With the settings steady, four passes per block — the static curve for every frame (no
+    /// state, vectorised), the detector (the only recursion), the deepest reduction, then the
+    /// gains (vectorised) — with the same arithmetic as `tick`, bit for bit.
     fn process_block(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
         if self.smoothing() {
             super::per_sample(self, l, r, stereo);
             return;
         }
-        let t = self.threshold_db.current();
-        let ratio = self.ratio.current();
-        let w = self.knee_db.current();
-        let makeup = self.makeup_db.current();
+        let curve = Curve::new(
+            self.threshold_db.current(),
+            self.ratio.current(),
+            self.knee_db.current(),
+        );
+        let makeup_db = self.makeup_db.current();
+        let (attack, release) = (self.attack, self.release);
         for (l, r) in l.chunks_mut(BLOCK_FRAMES).zip(r.chunks_mut(BLOCK_FRAMES)) {
-            let mut buf = self.scratch;
-            let buf = &mut buf[..l.len()];
+            let buf = &mut self.scratch[..l.len()];
             if stereo {
                 for ((d, a), b) in buf.iter_mut().zip(&*l).zip(&*r) {
-                    *d = Self::target_db(super::fast_math::max(a.abs(), b.abs()), t, ratio, w);
+                    *d = curve.reduction_db(fast_math::max(a.abs(), b.abs()));
                 }
             } else {
                 for (d, a) in buf.iter_mut().zip(&*l) {
-                    *d = Self::target_db(a.abs(), t, ratio, w);
+                    *d = curve.reduction_db(a.abs());
                 }
             }
+            let mut reduction = self.reduction_db;
             for d in buf.iter_mut() {
-                *d = self.detect(*d);
+                reduction = Self::detect(reduction, *d, attack, release);
+                *d = reduction;
             }
+            self.reduction_db = reduction;
+            self.max_reduction_db = buf
+                .iter()
+                .fold(self.max_reduction_db, |m, &d| fast_math::max(m, d));
             for ((a, b), d) in l.iter_mut().zip(r.iter_mut()).zip(&*buf) {
-                let g = self.gain(*d, makeup);
+                let g = Self::gain(*d, makeup_db);
                 *a *= g;
                 *b *= g;
             }
