@@ -124,35 +124,58 @@ impl<const L: usize> Line<L> {
     }
 }
 
-/// `out[i] += Σ_j taps[j] · src[first + i − j]`. Outputs are taken eight at a time and held in
-/// registers while every tap passes over them (a multiply-add along time, which vectorises);
-/// every output sums its taps in `j` order, whatever the block size.
+/// `out[i] += Σ_j taps[j] · src[first + i − j]` for symmetric `taps` (`taps[j] == taps[len − 1 −
+/// j]`, as every filter here is linear-phase): the two samples a tap pair reads are added before
+/// the one multiply. Outputs are taken [`FIR_LANES`] at a time and held in registers while every
+/// tap pair passes over them (a multiply-add along time, which vectorises, with enough
+/// independent sums in flight that the adds' latency is hidden); every output sums its taps in the
+/// same order whatever the block size.
 #[inline]
 fn fir(out: &mut [f32], taps: &[f32], src: &[f32], first: usize) {
-    const LANES: usize = 8;
+    const LANES: usize = FIR_LANES;
+    let len = taps.len();
+    debug_assert!(
+        (0..len).all(|j| taps[j] == taps[len - 1 - j]),
+        "symmetric taps"
+    );
+    let reach = len - 1;
+    let (pairs, middle) = (len / 2, (len % 2 == 1).then(|| taps[len / 2]));
     let mut chunks = out.chunks_exact_mut(LANES);
     let mut start = first;
-    let reach = taps.len() - 1;
     for o in &mut chunks {
         let mut a = [0.0f32; LANES];
         a.copy_from_slice(o);
-        // Tap j reads src[start − j ..][..LANES]: the windows of this span, last first (no bounds
-        // check per tap).
+        // Tap j reads span[reach − j ..][..LANES], its partner span[j ..][..LANES].
         let span = &src[start - reach..start + LANES];
-        for (&h, s) in taps.iter().zip(span.windows(LANES).rev()) {
+        for (j, &h) in taps[..pairs].iter().enumerate() {
+            let (near, far) = (&span[reach - j..][..LANES], &span[j..][..LANES]);
             for k in 0..LANES {
-                a[k] += h * s[k];
+                a[k] += h * (near[k] + far[k]);
+            }
+        }
+        if let Some(h) = middle {
+            let centre = &span[reach - pairs..][..LANES];
+            for k in 0..LANES {
+                a[k] += h * centre[k];
             }
         }
         o.copy_from_slice(&a);
         start += LANES;
     }
     for (i, a) in chunks.into_remainder().iter_mut().enumerate() {
-        for (j, &h) in taps.iter().enumerate() {
-            *a += h * src[start + i - j];
+        let at = start + i;
+        for (j, &h) in taps[..pairs].iter().enumerate() {
+            *a += h * (src[at - j] + src[at - reach + j]);
+        }
+        if let Some(h) = middle {
+            *a += h * src[at - pairs];
         }
     }
 }
+
+/// Outputs one FIR pass keeps in registers: four 4-lane sums, so that the chain of adds into each
+/// (three or four cycles apiece) no longer sets the pace (eight sums run out of registers).
+const FIR_LANES: usize = 16;
 
 const B1: usize = BLOCK_FRAMES;
 const B2: usize = 2 * BLOCK_FRAMES;
