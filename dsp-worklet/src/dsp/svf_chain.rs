@@ -276,8 +276,9 @@ impl<const V: usize> Pipe<V> {
             let v3 = input.sub(ic2);
             let v1 = c.a1[v].mul(ic1).add(c.a2[v].mul(v3));
             let v2 = ic2.add(c.a2[v].mul(ic1)).add(c.a3[v].mul(v3));
-            let n1 = F4::splat(2.0).mul(v1).sub(ic1).flush();
-            let n2 = F4::splat(2.0).mul(v2).sub(ic2).flush();
+            // 2·v as v + v: the same bits, without a multiplier or a constant in a register.
+            let n1 = v1.add(v1).sub(ic1).flush();
+            let n2 = v2.add(v2).sub(ic2).flush();
             if MASK {
                 self.ic1[v] = ic1.keep_where(n1, idle[v]);
                 self.ic2[v] = ic2.keep_where(n2, idle[v]);
