@@ -63,6 +63,13 @@ impl F4 {
             x,
         ))
     }
+    /// `[prev[2], prev[3], self[0], self[1]]`: the stereo pipeline's shift by one lane pair.
+    #[inline(always)]
+    fn shift_in_pair(self, prev: F4) -> F4 {
+        F4(core::arch::wasm32::i32x4_shuffle::<6, 7, 0, 1>(
+            self.0, prev.0,
+        ))
+    }
     #[inline(always)]
     fn add(self, o: F4) -> F4 {
         F4(core::arch::wasm32::f32x4_add(self.0, o.0))
@@ -131,6 +138,12 @@ impl F4 {
         })
     }
     #[inline(always)]
+    fn shift_in_pair(self, prev: F4) -> F4 {
+        use core::arch::x86_64::*;
+        // Lanes 2 and 3 of `prev`, then lanes 0 and 1 of `self`.
+        F4(unsafe { _mm_shuffle_ps::<0b01_00_11_10>(prev.0, self.0) })
+    }
+    #[inline(always)]
     fn add(self, o: F4) -> F4 {
         F4(unsafe { core::arch::x86_64::_mm_add_ps(self.0, o.0) })
     }
@@ -197,6 +210,10 @@ impl F4 {
         F4([x, self.0[0], self.0[1], self.0[2]])
     }
     #[inline(always)]
+    fn shift_in_pair(self, prev: F4) -> F4 {
+        F4([prev.0[2], prev.0[3], self.0[0], self.0[1]])
+    }
+    #[inline(always)]
     fn add(self, o: F4) -> F4 {
         F4(core::array::from_fn(|k| self.0[k] + o.0[k]))
     }
@@ -261,40 +278,60 @@ struct Pipe<const V: usize> {
 }
 
 impl<const V: usize> Pipe<V> {
-    /// One step: every lane ticks once. `x` enters lane 0; lane `s` takes lane `s − 1`'s output
-    /// of the previous step. With `MASK`, lanes whose `idle` flag is set keep their states.
+    /// Ticks vector `v` once on `input`. With `MASK`, lanes whose `idle` flag is set keep their
+    /// states.
     #[inline(always)]
-    fn step<const MASK: bool>(&mut self, c: &Lanes<V>, x: f32, idle: &[F4; V]) -> f32 {
+    fn tick<const MASK: bool>(&mut self, c: &Lanes<V>, v: usize, input: F4, idle: &[F4; V]) {
+        let (ic1, ic2) = (self.ic1[v], self.ic2[v]);
+        // The arithmetic of SvfState::tick, in its order.
+        let v3 = input.sub(ic2);
+        let v1 = c.a1[v].mul(ic1).add(c.a2[v].mul(v3));
+        let v2 = ic2.add(c.a2[v].mul(ic1)).add(c.a3[v].mul(v3));
+        // 2·v as v + v: the same bits, without a multiplier or a constant in a register.
+        let n1 = v1.add(v1).sub(ic1).flush();
+        let n2 = v2.add(v2).sub(ic2).flush();
+        if MASK {
+            self.ic1[v] = ic1.keep_where(n1, idle[v]);
+            self.ic2[v] = ic2.keep_where(n2, idle[v]);
+        } else {
+            self.ic1[v] = n1;
+            self.ic2[v] = n2;
+        }
+        self.out[v] = c.m0[v].mul(input).add(c.m1[v].mul(v1)).add(c.m2[v].mul(v2));
+    }
+
+    /// One step of a one-channel pipeline (lane `k` is section `k`): `x` enters lane 0; lane `k`
+    /// takes lane `k − 1`'s output of the previous step.
+    #[inline(always)]
+    fn step<const MASK: bool>(&mut self, c: &Lanes<V>, x: f32, idle: &[F4; V]) {
         let mut carry = x;
-        #[allow(clippy::needless_range_loop)] // six arrays indexed in step
         for v in 0..V {
             let o = self.out[v];
             let input = o.shift_in(carry);
             carry = o.last();
-            let (ic1, ic2) = (self.ic1[v], self.ic2[v]);
-            // The arithmetic of SvfState::tick, in its order.
-            let v3 = input.sub(ic2);
-            let v1 = c.a1[v].mul(ic1).add(c.a2[v].mul(v3));
-            let v2 = ic2.add(c.a2[v].mul(ic1)).add(c.a3[v].mul(v3));
-            // 2·v as v + v: the same bits, without a multiplier or a constant in a register.
-            let n1 = v1.add(v1).sub(ic1).flush();
-            let n2 = v2.add(v2).sub(ic2).flush();
-            if MASK {
-                self.ic1[v] = ic1.keep_where(n1, idle[v]);
-                self.ic2[v] = ic2.keep_where(n2, idle[v]);
-            } else {
-                self.ic1[v] = n1;
-                self.ic2[v] = n2;
-            }
-            self.out[v] = c.m0[v].mul(input).add(c.m1[v].mul(v1)).add(c.m2[v].mul(v2));
+            self.tick::<MASK>(c, v, input, idle);
         }
-        carry
+    }
+
+    /// One step of a two-channel pipeline (lanes `2s` and `2s + 1` are section `s` of the left
+    /// and right channel): `entry`'s lanes 2 and 3 (the new left and right samples) enter lanes 0
+    /// and 1; every other lane takes the output two lanes down from the previous step.
+    #[inline(always)]
+    fn step_pair<const MASK: bool>(&mut self, c: &Lanes<V>, entry: F4, idle: &[F4; V]) {
+        let mut prev = entry;
+        for v in 0..V {
+            let o = self.out[v];
+            let input = o.shift_in_pair(prev);
+            prev = o;
+            self.tick::<MASK>(c, v, input, idle);
+        }
     }
 }
 
 /// Runs `coefs.len()` (≤ [`MAX_SECTIONS`]) sections in series over `l` (and `r` when `stereo`)
 /// in place; `states[s]` holds section `s`'s left and right states. Bit-identical to calling
-/// [`SvfState::run`] for each section in turn.
+/// [`SvfState::run`] for each section in turn. In stereo both channels share the vectors (lanes
+/// `2s`, `2s + 1`), so five or six sections take three vectors per step, not four.
 pub fn run_chain(
     coefs: &[SvfCoefs],
     states: &mut [[SvfState; 2]],
@@ -303,15 +340,19 @@ pub fn run_chain(
     stereo: bool,
 ) {
     let n = coefs.len().min(states.len()).min(MAX_SECTIONS);
+    let (coefs, states) = (&coefs[..n], &mut states[..n]);
     match (n, stereo) {
         (0, _) => {}
-        (1..=4, true) => run::<1, 2>(&coefs[..n], &mut states[..n], [l, r]),
-        (1..=4, false) => run::<1, 1>(&coefs[..n], &mut states[..n], [l]),
-        (_, true) => run::<2, 2>(&coefs[..n], &mut states[..n], [l, r]),
-        (_, false) => run::<2, 1>(&coefs[..n], &mut states[..n], [l]),
+        (1..=2, true) => run::<1, 2>(coefs, states, [l, r]),
+        (3..=4, true) => run::<2, 2>(coefs, states, [l, r]),
+        (5..=6, true) => run::<3, 2>(coefs, states, [l, r]),
+        (_, true) => run::<4, 2>(coefs, states, [l, r]),
+        (1..=4, false) => run::<1, 1>(coefs, states, [l]),
+        (_, false) => run::<2, 1>(coefs, states, [l]),
     }
 }
 
+/// The pipeline over `V` vectors for `C` channels: lane `k` is section `k / C` of channel `k % C`.
 fn run<const V: usize, const C: usize>(
     coefs: &[SvfCoefs],
     states: &mut [[SvfState; 2]],
@@ -323,9 +364,9 @@ fn run<const V: usize, const C: usize>(
         return;
     }
     let id = SvfCoefs::identity();
-    let lane = |s: usize| coefs.get(s).unwrap_or(&id).lanes();
+    let lane = |k: usize| coefs.get(k / C).unwrap_or(&id).lanes();
     let gather = |pick: fn([f32; 6]) -> f32| -> [F4; V] {
-        core::array::from_fn(|v| F4::new(core::array::from_fn(|k| pick(lane(4 * v + k)))))
+        core::array::from_fn(|v| F4::new(core::array::from_fn(|i| pick(lane(4 * v + i)))))
     };
     let c = Lanes::<V> {
         a1: gather(|x| x[0]),
@@ -335,48 +376,57 @@ fn run<const V: usize, const C: usize>(
         m1: gather(|x| x[4]),
         m2: gather(|x| x[5]),
     };
-    let mut pipes: [Pipe<V>; C] = core::array::from_fn(|chan| {
-        let st = |s: usize| states.get(s).map_or([0.0; 2], |p| p[chan].values());
-        Pipe {
-            ic1: core::array::from_fn(|v| F4::new(core::array::from_fn(|k| st(4 * v + k)[0]))),
-            ic2: core::array::from_fn(|v| F4::new(core::array::from_fn(|k| st(4 * v + k)[1]))),
-            out: [F4::default(); V],
-        }
-    });
+    let st = |k: usize| states.get(k / C).map_or([0.0; 2], |p| p[k % C].values());
+    let mut pipe = Pipe::<V> {
+        ic1: core::array::from_fn(|v| F4::new(core::array::from_fn(|i| st(4 * v + i)[0]))),
+        ic2: core::array::from_fn(|v| F4::new(core::array::from_fn(|i| st(4 * v + i)[1]))),
+        out: [F4::default(); V],
+    };
     let last = sections - 1;
-    let (lv, lk) = (last / 4, last % 4);
-    // Step t feeds sample t into lane 0 and takes sample t − last out of the last lane.
+    // Channel c's output lane: section `last`'s, in vector `k / 4`, lane `k % 4`.
+    let out_lane = |chan: usize| ((last * C + chan) / 4, (last * C + chan) % 4);
+    // Step t feeds sample t into the first section's lanes and takes sample t − last out of the
+    // last section's.
     for t in 0..frames + last {
+        let input = |x: &[f32]| if t < frames { x[t] } else { 0.0 };
         let steady = t >= last && t < frames;
-        if steady {
-            let none = [F4::default(); V];
-            for (p, x) in pipes.iter_mut().zip(ch.iter_mut()) {
-                p.step::<false>(&c, x[t], &none);
-                x[t - last] = p.out[lv].lane(lk);
-            }
+        let idle: [F4; V] = if steady {
+            [F4::default(); V]
         } else {
             // Lanes with no sample to filter at this step (the pipeline filling or draining, and
             // lanes past the last section) keep their states.
-            let idle: [F4; V] = core::array::from_fn(|v| {
-                F4::mask(core::array::from_fn(|k| {
-                    let s = 4 * v + k;
+            core::array::from_fn(|v| {
+                F4::mask(core::array::from_fn(|i| {
+                    let s = (4 * v + i) / C;
                     s > last || t < s || t - s >= frames
                 }))
-            });
-            for (p, x) in pipes.iter_mut().zip(ch.iter_mut()) {
-                let input = if t < frames { x[t] } else { 0.0 };
-                p.step::<true>(&c, input, &idle);
-                if t >= last {
-                    x[t - last] = p.out[lv].lane(lk);
-                }
+            })
+        };
+        match (C, steady) {
+            (1, true) => pipe.step::<false>(&c, input(ch[0]), &idle),
+            (1, false) => pipe.step::<true>(&c, input(ch[0]), &idle),
+            (_, true) => {
+                let entry = F4::new([0.0, 0.0, input(ch[0]), input(ch[C - 1])]);
+                pipe.step_pair::<false>(&c, entry, &idle)
+            }
+            (_, false) => {
+                let entry = F4::new([0.0, 0.0, input(ch[0]), input(ch[C - 1])]);
+                pipe.step_pair::<true>(&c, entry, &idle)
+            }
+        }
+        if t >= last {
+            for (chan, x) in ch.iter_mut().enumerate() {
+                let (v, i) = out_lane(chan);
+                x[t - last] = pipe.out[v].lane(i);
             }
         }
     }
-    for (chan, p) in pipes.iter().enumerate() {
-        let ic1 = p.ic1.map(F4::to_array);
-        let ic2 = p.ic2.map(F4::to_array);
-        for (s, st) in states.iter_mut().enumerate() {
-            st[chan] = SvfState::from_values([ic1[s / 4][s % 4], ic2[s / 4][s % 4]]);
+    let ic1 = pipe.ic1.map(F4::to_array);
+    let ic2 = pipe.ic2.map(F4::to_array);
+    for (s, st) in states.iter_mut().enumerate() {
+        for (chan, state) in st.iter_mut().enumerate().take(C) {
+            let k = s * C + chan;
+            *state = SvfState::from_values([ic1[k / 4][k % 4], ic2[k / 4][k % 4]]);
         }
     }
 }
