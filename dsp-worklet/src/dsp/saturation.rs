@@ -14,10 +14,10 @@
 //! up. In all about 110 multiply-adds per base-rate sample, against about 200 for a single 97-tap
 //! 4× filter.
 //!
-//! The work is done a block at a time, one filter at a time: every tap is one multiply-add over a
-//! contiguous run of samples, which compilers turn into SIMD (SSE natively, `simd128` in the
-//! worklet). Each output sums its taps in the same order whatever the block size, so splitting a
-//! block never changes a bit of the output.
+//! The work is done a block at a time, one filter at a time: every pair of symmetric taps is one
+//! add and one multiply-add over contiguous runs of samples, which compilers turn into SIMD (SSE
+//! natively, `simd128` in the worklet). Each output sums its taps in the same order whatever the
+//! block size, so splitting a block never changes a bit of the output.
 
 use crate::BLOCK_FRAMES;
 use crate::params::db_to_gain;
