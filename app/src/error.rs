@@ -40,6 +40,8 @@ pub enum AppError {
     Comment { detail: String },
     /// Autosave (IndexedDB) failed.
     Autosave { detail: String },
+    /// A link or bundle of this very session with nothing in it that differs: no review opens.
+    NothingToReview,
 }
 
 impl fmt::Display for AppError {
@@ -88,6 +90,10 @@ impl fmt::Display for AppError {
             ),
             AppError::Comment { detail } => write!(f, "Comment not added: {detail}."),
             AppError::Autosave { detail } => write!(f, "Autosave failed: {detail}"),
+            AppError::NothingToReview => f.write_str(
+                "That is this session as it stands: no setting differs and there are no new \
+                 comments, so there is nothing to review.",
+            ),
         }
     }
 }

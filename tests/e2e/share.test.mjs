@@ -142,6 +142,13 @@ test('a reviewer\'s two comments and two changes come back as exactly that diff,
   const [author, files] = await authorSession();
   await comment(author, 'Alex', 'rough mix, ignore the vocal');
   const url = await shareUrl(author);
+  // Their own link pasted straight back holds nothing new: it says so and opens no review.
+  const unchanged = await state(author);
+  await author.evaluate((h) => { location.hash = h; }, new URL(url).hash);
+  await author.waitForFunction(() => [...document.querySelectorAll('[data-testid=error] > span')]
+    .some((e) => e.textContent.includes('nothing to review')));
+  assert.equal(await author.getByTestId('review').count(), 0);
+  assert.deepEqual(await state(author), unchanged);
   // The author deletes that note after sending the link: the reviewer's copy of the session
   // still has it, and it must not come back.
   await author.getByTestId('comment-delete').click();

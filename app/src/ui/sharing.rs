@@ -176,7 +176,8 @@ impl Studio {
     }
 
     /// Compares a reviewer's version with yours: their new comments join your timeline at once
-    /// (undoable); their settings wait for "Use their settings".
+    /// (undoable); their settings wait for "Use their settings". A version with nothing new
+    /// (your own link or bundle) only says so.
     fn start_review(self, theirs: SessionDoc) {
         let mine_doc = self.mix.with_untracked(|m| m.to_doc());
         let changes = review::diff(&mine_doc, &theirs);
@@ -184,6 +185,10 @@ impl Studio {
             .into_iter()
             .cloned()
             .collect();
+        if changes.is_empty() && fresh.is_empty() {
+            self.report(AppError::NothingToReview);
+            return;
+        }
         let new_comments = self.edit(EditKey::Single, |m| m.merge_comments(&fresh));
         let mine = self.mix.get_untracked();
         let serial = self
