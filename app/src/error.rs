@@ -42,6 +42,8 @@ pub enum AppError {
     Autosave { detail: String },
     /// A link or bundle of this very session with nothing in it that differs: no review opens.
     NothingToReview,
+    /// Another tab owns this browser's autosave, so this one neither restores nor saves it.
+    AutosaveInAnotherTab,
 }
 
 impl fmt::Display for AppError {
@@ -90,6 +92,10 @@ impl fmt::Display for AppError {
             ),
             AppError::Comment { detail } => write!(f, "Comment not added: {detail}."),
             AppError::Autosave { detail } => write!(f, "Autosave failed: {detail}"),
+            AppError::AutosaveInAnotherTab => f.write_str(
+                "Second Ear is open in another tab, which keeps this browser's autosave: work in \
+                 this tab is not saved automatically (Download session keeps it).",
+            ),
             AppError::NothingToReview => f.write_str(
                 "That is this session as it stands: no setting differs and there are no new \
                  comments, so there is nothing to review.",

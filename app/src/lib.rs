@@ -26,6 +26,7 @@ pub mod share_link;
 pub mod sniff;
 pub mod stem_match;
 pub mod storage;
+pub mod tab_lock;
 pub mod targets;
 pub mod ui;
 pub mod wav;

@@ -1,6 +1,7 @@
 // Second-ear review in Chromium: share links carry the whole mix (not the audio), a fresh
 // browser that drops the same files exports the same bits, files are matched by hash then name,
-// comments and a reviewer's changes come back as a diff, autosave survives a reload, undo/redo
+// comments and a reviewer's changes come back as a diff, autosave survives a reload (and a second
+// tab cannot overwrite it), undo/redo
 // walk 20 edits exactly, session bundles round-trip, and bad links and bundles are refused
 // without touching the session.
 import { test, before, after } from 'node:test';
@@ -258,6 +259,35 @@ test('undo/redo walk 20 mixed edits exactly (adding and removing tracks too), an
   assert.deepEqual(await state(page), snaps[20]);
   assert.deepEqual(await errors(page), []);
   await page.context().close();
+});
+
+test('a second tab leaves the first tab\'s autosave alone, and says so', async () => {
+  const first = await app.openPage();
+  const files = stems(await sessionRate(first));
+  await dropFiles(first, [files[0]]);
+  await waitTracks(first, 1, 'loaded');
+  await setRange(strip(first, 'Kick').getByTestId('track-gain'), -6);
+  await first.waitForTimeout(1_000); // the autosave settles
+  const firstSession = await state(first);
+
+  const second = await first.context().newPage();
+  await second.goto(first.url());
+  await waitReady(second);
+  await second.waitForFunction(() => [...document.querySelectorAll('[data-testid=error] > span')]
+    .some((e) => e.textContent.includes('open in another tab')));
+  assert.equal(await second.getByTestId('track').count(), 0, 'the second tab starts empty');
+  await dropFiles(second, [files[1]]);
+  await waitTracks(second, 1, 'loaded');
+  await setRange(strip(second, 'Bass').getByTestId('track-gain'), 3);
+  await second.waitForTimeout(1_000); // long past the autosave delay
+
+  // The first tab's session is still the one a reload restores.
+  await first.reload();
+  await waitReady(first);
+  await waitTracks(first, 1, 'loaded');
+  assert.deepEqual(await state(first), firstSession);
+  assert.deepEqual(await errors(first), []);
+  await first.context().close();
 });
 
 test('after a reload the engine plays the restored settings, not just the screen (a loop region loops)', async () => {

@@ -75,6 +75,8 @@ pub struct Studio {
     pub pending_link: RwSignal<Option<SessionDoc>>,
     /// True once the autosaved session (if any) has been restored; autosave waits for it.
     pub restored: RwSignal<bool>,
+    /// Whether this tab owns the browser's autosave (see [`crate::tab_lock`]).
+    pub owns_autosave: StoredValue<bool>,
     /// The last seek (frame, `Date.now()` ms), while meter snapshots may still predate it.
     seeking: StoredValue<Option<(u64, f64)>>,
     next_notice: StoredValue<u64>,
@@ -95,6 +97,7 @@ impl Studio {
             review: RwSignal::new(None),
             pending_link: RwSignal::new(None),
             restored: RwSignal::new(false),
+            owns_autosave: StoredValue::new(false),
             seeking: StoredValue::new(None),
             next_notice: StoredValue::new(1),
         }
@@ -144,8 +147,15 @@ impl Studio {
                     }
                     // Anything set before the engine was up (the master fader) reaches it now.
                     audio::send(&self.mix.with_untracked(|m| m.state_commands()));
-                    // Then the autosaved session, then a link in the address bar.
-                    self.restore_autosave().await;
+                    // Then the autosaved session (when this tab owns it), then a link in the
+                    // address bar.
+                    if crate::tab_lock::claim_autosave().await {
+                        self.owns_autosave.set_value(true);
+                        self.restore_autosave().await;
+                    } else {
+                        self.report(AppError::AutosaveInAnotherTab);
+                        self.restored.set(true);
+                    }
                     self.watch_links();
                 }
                 Err(e) => {

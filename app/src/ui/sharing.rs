@@ -449,13 +449,13 @@ impl Studio {
     }
 
     /// Saves the session whenever it has been still for [`AUTOSAVE_DELAY_MS`], once restoring
-    /// is done; stems are saved as they are loaded.
+    /// is done, in the tab that owns the autosave; stems are saved as they are loaded.
     pub fn autosave(self) {
         let generation = StoredValue::new(0u64);
         Effect::new(move |_| {
             self.mix.track();
             self.review.track();
-            if !self.restored.get() {
+            if !self.restored.get() || !self.owns_autosave.get_value() {
                 return;
             }
             let doc = self.saved_doc();
