@@ -3,6 +3,7 @@
 // budget at 48 kHz), and the wasm memory the stems take. The AudioWorklet scope has no clock, so
 // the same wasm runs in a dedicated Worker of the cross-origin-isolated page (performance.now()
 // to 5 µs), exactly as the processor drives it. Not a test: it prints figures.
+// Each count runs 3 times: the lowest median and the spread of the 99th percentiles.
 // Usage: node tests/bench/block_timing.mjs [blocks=4000] [counts=1,16,64] [mode=full] [big=32x5]
 import { execFileSync } from 'node:child_process';
 import { startApp } from '../e2e/lib/browser.mjs';
@@ -64,14 +65,25 @@ const run = (n, frames) => page.evaluate(async ({ WORKER, n, words, frames, bloc
 }, { WORKER, n, words: commands[n], frames, blocks, RATE });
 
 const BUDGET = (128 / RATE) * 1000;
-console.log(`engine wasm per 128-frame block in Chromium ${app.browserVersion} (Worker, ${blocks} blocks, mode ${mode}, 48 kHz)`);
+// A 2-core machine shared with other work drifts by a third between runs: each count runs
+// ROUNDS times in a fresh Worker; the table gives the lowest median (like the best-of-N of the
+// other benchmarks) and the spread of the runs' 99th percentiles, lowest to highest.
+const ROUNDS = 3;
+const rounds = async (n, frames) => {
+  const runs = [];
+  for (let i = 0; i < ROUNDS; i++) runs.push(await run(n, frames));
+  const p99s = runs.map((r) => r.p99).sort((a, b) => a - b);
+  return { ...runs.reduce((a, b) => (b.median < a.median ? b : a)), p99lo: p99s[0], p99hi: p99s.at(-1) };
+};
+console.log(`engine wasm per 128-frame block in Chromium ${app.browserVersion} (Worker, ${blocks} blocks, mode ${mode}, 48 kHz, ${ROUNDS} runs each: the lowest median, the runs' p99 from lowest to highest)`);
 console.log('| tracks | median µs | median % of budget | p99 µs | p99 % of budget |');
 console.log('|---:|---:|---:|---:|---:|');
 let clock = '';
 for (const n of counts) {
-  const r = await run(n, stemFrames);
+  const r = await rounds(n, stemFrames);
   clock = r.isolated ? '5 µs clock (cross-origin isolated)' : '100 µs clock (NOT isolated: coarse)';
-  console.log(`| ${n} | ${(r.median * 1000).toFixed(0)} | ${((r.median / BUDGET) * 100).toFixed(1)} % | ${(r.p99 * 1000).toFixed(0)} | ${((r.p99 / BUDGET) * 100).toFixed(1)} % |`);
+  const us = (x) => (x * 1000).toFixed(0), pct = (x) => ((x / BUDGET) * 100).toFixed(1);
+  console.log(`| ${n} | ${us(r.median)} | ${pct(r.median)} % | ${us(r.p99lo)}–${us(r.p99hi)} | ${pct(r.p99lo)}–${pct(r.p99hi)} % |`);
 }
 console.log(`(${clock})`);
 const one = await run(1, RATE * 60);
