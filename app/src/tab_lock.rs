@@ -16,7 +16,8 @@ use wasm_bindgen_futures::JsFuture;
 const LOCK_NAME: &str = "second-ear-autosave";
 
 /// Tries to become the tab that owns the autosave. Resolves `true` when this tab now holds the
-/// lock (until it closes) or the browser has no Web Locks, `false` when another tab holds it.
+/// lock (until it closes) or the browser has no Web Locks or refuses them, `false` when another
+/// tab holds it.
 pub async fn claim_autosave() -> bool {
     let Some(locks) = web_sys::window()
         .and_then(|w| Reflect::get(&w.navigator(), &"locks".into()).ok())
@@ -40,6 +41,7 @@ pub async fn claim_autosave() -> bool {
     let Some(resolve_granted) = resolve_granted else {
         return true;
     };
+    let on_refusal = resolve_granted.clone();
     let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
         let held = !lock.is_null() && !lock.is_undefined();
         let _ = resolve_granted.call1(&JsValue::NULL, &JsValue::from_bool(held));
@@ -49,11 +51,18 @@ pub async fn claim_autosave() -> bool {
             JsValue::UNDEFINED
         }
     });
-    if request
-        .call3(&locks, &LOCK_NAME.into(), &options, &callback)
-        .is_err()
-    {
+    let Ok(requested) = request.call3(&locks, &LOCK_NAME.into(), &options, &callback) else {
         return true;
+    };
+    // A browser that denies locks here (site data blocked, an opaque origin) rejects the request
+    // without ever calling back: the tab then autosaves as it would without Web Locks.
+    if let Ok(requested) = requested.dyn_into::<Promise>() {
+        let refused = Closure::once(move |_: JsValue| {
+            let _ = on_refusal.call1(&JsValue::NULL, &JsValue::TRUE);
+        });
+        let _ = requested.catch(&refused);
+        // Once per page: the handler lives as long as the page.
+        refused.forget();
     }
     JsFuture::from(granted)
         .await

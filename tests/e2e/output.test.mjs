@@ -49,7 +49,6 @@ function band({ spec, rate }, lo, hi) {
   const bins = spec.slice(Math.ceil(lo / hz), Math.floor(hi / hz));
   return 10 * Math.log10(bins.reduce((s, v) => s + 10 ** (v / 10), 0) / bins.length);
 }
-const settle = (page) => page.waitForTimeout(600);
 /**
  * Listens every 150 ms until `heard(output)` holds, for at most 10 s, and returns the last
  * output: a switch reaches the speakers one message and one analyser window (0.34 s) later,
@@ -61,6 +60,19 @@ async function listenUntil(page, heard) {
     const o = await listen(page);
     if (heard(o) || Date.now() > end) return o;
     await page.waitForTimeout(150);
+  }
+}
+
+/** Listens until `measure` of two listens 400 ms apart (more than one analyser window) agrees
+ * within 1 dB, for at most 10 s, and returns the later output. */
+async function listenSteady(page, measure) {
+  const end = Date.now() + 10_000;
+  let before = await listen(page);
+  for (;;) {
+    await page.waitForTimeout(400);
+    const o = await listen(page);
+    if (Math.abs(measure(o) - measure(before)) < 1 || Date.now() > end) return o;
+    before = o;
   }
 }
 
@@ -84,15 +96,15 @@ test('mono and the A/B switch change what comes out of the speakers', async () =
   assert.ok(rms(mono.l) > 0.01, 'still playing');
   assert.ok(isMono(mono), `mono: side ${side(mono).toFixed(1)} dB`);
   await page.getByTestId('mono').uncheck();
-  await listenUntil(page, (o) => side(o) > -6);
+  const wide = await listenUntil(page, (o) => side(o) > -6);
+  assert.ok(side(wide) > -6, `stereo again: side ${side(wide).toFixed(1)} dB`);
 
   // The master brightens the top (+12 dB high shelf): B has more highs than A, by the shelf.
   await page.getByTestId('meq-on').check();
   await setRange(page.getByTestId('meq4-gain'), 12);
-  await page.getByTestId('ab-toggle').selectOption('1');
-  await settle(page);
-  const a = await listen(page);
   const tilt = (o) => band(o, 12_000, 16_000) - band(o, 500, 2_000);
+  await page.getByTestId('ab-toggle').selectOption('1');
+  const a = await listenSteady(page, tilt);
   await page.getByTestId('ab-toggle').selectOption('2');
   const b = await listenUntil(page, (o) => tilt(o) - tilt(a) > 9);
   const lift = tilt(b) - tilt(a);

@@ -271,6 +271,9 @@ test('a second tab leaves the first tab\'s autosave alone, and says so', async (
   const firstSession = await state(first);
 
   const second = await first.context().newPage();
+  const secondErrors = [];
+  second.on('pageerror', (e) => secondErrors.push(String(e)));
+  second.on('console', (m) => { if (m.type() === 'error') secondErrors.push(m.text()); });
   await second.goto(first.url());
   await waitReady(second);
   await second.waitForFunction(() => [...document.querySelectorAll('[data-testid=error] > span')]
@@ -287,6 +290,7 @@ test('a second tab leaves the first tab\'s autosave alone, and says so', async (
   await waitTracks(first, 1, 'loaded');
   assert.deepEqual(await state(first), firstSession);
   assert.deepEqual(await errors(first), []);
+  assert.deepEqual(secondErrors, []);
   await first.context().close();
 });
 
@@ -314,7 +318,7 @@ test('after a reload the engine plays the restored settings, not just the screen
   await page.context().close();
 });
 
-test('a session bundle downloads as one zip and dropping it in a fresh browser restores the mix, bit for bit', async () => {
+test('a session bundle downloads as one zip and dropping it in a fresh browser restores the mix, bit for bit (and fills a link\'s waiting strips)', async () => {
   const [author] = await authorSession();
   await comment(author, 'Alex', 'bundle me');
   const sent = await exportMix(author, 'float32');
@@ -330,8 +334,20 @@ test('a session bundle downloads as one zip and dropping it in a fresh browser r
   assert.deepEqual(await state(other), await state(author));
   const again = await exportMix(other, 'float32');
   assert.ok(again.bytes.equals(sent.bytes), 'the bundle\'s export differs from the original');
+
+  // A link of the same session waits for its files; the session's own bundle brings them, with
+  // nothing to review.
+  const url = await shareUrl(author);
+  const waiting = await app.openPage({ hash: new URL(url).hash });
+  await waitTracks(waiting, 3, 'missing');
+  await dropFiles(waiting, [{ name: zip.name, bytes: zip.bytes, type: 'application/zip' }]);
+  await waitTracks(waiting, 3, 'loaded');
+  assert.ok((await errors(waiting)).some((e) => e.includes('nothing to review')));
+  assert.equal(await waiting.getByTestId('review').count(), 0);
+  assert.deepEqual(await state(waiting), await state(author));
   await author.context().close();
   await other.context().close();
+  await waiting.context().close();
 });
 
 test('bad links and bad bundles get their own message and leave the session as it was', async () => {

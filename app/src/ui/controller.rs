@@ -428,7 +428,8 @@ impl Studio {
                 }),
             };
             match result {
-                Ok(()) if store => {
+                // Only the tab that owns the autosave keeps dropped files for it.
+                Ok(()) if store && self.owns_autosave.get_value() => {
                     if let Err(detail) =
                         crate::storage::put_stem(&hex(&digest), &name, &bytes).await
                     {

@@ -187,6 +187,8 @@ impl Studio {
             .collect();
         if changes.is_empty() && fresh.is_empty() {
             self.report(AppError::NothingToReview);
+            // A bundle of your own session may still bring audio your strips are waiting for.
+            spawn_local(async move { self.fill_from_store().await });
             return;
         }
         let new_comments = self.edit(EditKey::Single, |m| m.merge_comments(&fresh));
