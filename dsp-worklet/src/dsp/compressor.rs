@@ -255,4 +255,28 @@ mod tests {
         // Hard knee: exactly the two lines.
         assert_eq!(gain_computer_db(-10.0, t, r, 0.0), -17.5);
     }
+
+    /// The engine's branch-free curve asks for what the reference computer gives, within the
+    /// fast logarithm's error, across thresholds, ratios (1 included) and knees (0 included).
+    #[test]
+    fn the_block_curve_is_the_gain_computer() {
+        for t in [-60.0f32, -24.0, -6.0, 0.0] {
+            for r in [1.0f32, 1.5, 4.0, 20.0] {
+                for w in [0.0f32, 3.0, 12.0, 24.0] {
+                    let curve = Curve::new(t, r, w);
+                    for i in -900..=100 {
+                        let x = i as f32 / 10.0;
+                        let want = (x - gain_computer_db(x, t, r, w)).max(0.0);
+                        let got = curve.reduction_db(10f32.powf(x / 20.0));
+                        assert!(
+                            (got - want).abs() < 2e-3,
+                            "t {t} r {r} w {w} x {x}: {got} vs {want}"
+                        );
+                    }
+                }
+            }
+        }
+        assert_eq!(Curve::new(-20.0, 4.0, 6.0).reduction_db(0.0), 0.0);
+        assert_eq!(Curve::new(-20.0, 4.0, 6.0).reduction_db(f32::NAN), 0.0);
+    }
 }
