@@ -2,7 +2,9 @@
 //! vector holds section `s`, and at step `t` it filters sample `t − s`, taking its input from lane
 //! `s − 1`'s output of the step before. Every step advances all sections at once, so the cost of a
 //! block is one section's recursion (about 20 cycles of latency per sample) instead of eight in a
-//! row; with both channels in flight there is enough independent work to hide that latency.
+//! row; with both channels in flight there is enough independent work to hide that latency. In
+//! stereo the channels share the vectors: lanes `2s` and `2s + 1` hold section `s` of the left and
+//! right channel, and each step shifts by a lane pair.
 //!
 //! Each lane does exactly the arithmetic of [`SvfState::tick`], in the same order, so the output
 //! and the states are bit-identical to running the sections one after another (a test pins it).
@@ -269,7 +271,7 @@ struct Lanes<const V: usize> {
     m2: [F4; V],
 }
 
-/// One channel's pipeline: integrator states and last outputs per lane.
+/// The pipeline (one channel, or both interleaved): integrator states and last outputs per lane.
 #[derive(Clone, Copy)]
 struct Pipe<const V: usize> {
     ic1: [F4; V],
