@@ -51,18 +51,11 @@ impl F4 {
             e::<3>(self.0),
         ]
     }
-    /// Lane 3.
+    /// `[prev[3], self[0], self[1], self[2]]`: the mono pipeline's shift by one lane.
     #[inline(always)]
-    fn last(self) -> f32 {
-        core::arch::wasm32::f32x4_extract_lane::<3>(self.0)
-    }
-    /// `[x, self[0], self[1], self[2]]`: the pipeline's shift by one lane.
-    #[inline(always)]
-    fn shift_in(self, x: f32) -> F4 {
-        use core::arch::wasm32::*;
-        F4(f32x4_replace_lane::<0>(
-            i32x4_shuffle::<0, 0, 1, 2>(self.0, self.0),
-            x,
+    fn shift_in_one(self, prev: F4) -> F4 {
+        F4(core::arch::wasm32::i32x4_shuffle::<7, 0, 1, 2>(
+            self.0, prev.0,
         ))
     }
     /// `[prev[2], prev[3], self[0], self[1]]`: the stereo pipeline's shift by one lane pair.
@@ -127,16 +120,12 @@ impl F4 {
         out
     }
     #[inline(always)]
-    fn last(self) -> f32 {
-        self.to_array()[3]
-    }
-    #[inline(always)]
-    fn shift_in(self, x: f32) -> F4 {
+    fn shift_in_one(self, prev: F4) -> F4 {
         use core::arch::x86_64::*;
-        // [x, a0, a1, a2]: shift the register up one lane and put x in lane 0.
         F4(unsafe {
-            let up = _mm_castsi128_ps(_mm_slli_si128::<4>(_mm_castps_si128(self.0)));
-            _mm_move_ss(up, _mm_set_ss(x))
+            // [prev[3], prev[3], self[0], self[0]], then lanes 0 and 2 of that and 1, 2 of self.
+            let t = _mm_shuffle_ps::<0b00_00_11_11>(prev.0, self.0);
+            _mm_shuffle_ps::<0b10_01_10_00>(t, self.0)
         })
     }
     #[inline(always)]
@@ -204,12 +193,8 @@ impl F4 {
         self.0
     }
     #[inline(always)]
-    fn last(self) -> f32 {
-        self.0[3]
-    }
-    #[inline(always)]
-    fn shift_in(self, x: f32) -> F4 {
-        F4([x, self.0[0], self.0[1], self.0[2]])
+    fn shift_in_one(self, prev: F4) -> F4 {
+        F4([prev.0[3], self.0[0], self.0[1], self.0[2]])
     }
     #[inline(always)]
     fn shift_in_pair(self, prev: F4) -> F4 {
@@ -302,28 +287,19 @@ impl<const V: usize> Pipe<V> {
         self.out[v] = c.m0[v].mul(input).add(c.m1[v].mul(v1)).add(c.m2[v].mul(v2));
     }
 
-    /// One step of a one-channel pipeline (lane `k` is section `k`): `x` enters lane 0; lane `k`
-    /// takes lane `k − 1`'s output of the previous step.
+    /// One step of a pipeline of `C` channels (lane `k` is section `k / C` of channel `k % C`):
+    /// `entry`'s top `C` lanes (the new samples) enter lanes `0..C`; every other lane takes the
+    /// output `C` lanes down from the previous step.
     #[inline(always)]
-    fn step<const MASK: bool>(&mut self, c: &Lanes<V>, x: f32, idle: &[F4; V]) {
-        let mut carry = x;
-        for v in 0..V {
-            let o = self.out[v];
-            let input = o.shift_in(carry);
-            carry = o.last();
-            self.tick::<MASK>(c, v, input, idle);
-        }
-    }
-
-    /// One step of a two-channel pipeline (lanes `2s` and `2s + 1` are section `s` of the left
-    /// and right channel): `entry`'s lanes 2 and 3 (the new left and right samples) enter lanes 0
-    /// and 1; every other lane takes the output two lanes down from the previous step.
-    #[inline(always)]
-    fn step_pair<const MASK: bool>(&mut self, c: &Lanes<V>, entry: F4, idle: &[F4; V]) {
+    fn step<const MASK: bool, const C: usize>(&mut self, c: &Lanes<V>, entry: F4, idle: &[F4; V]) {
         let mut prev = entry;
         for v in 0..V {
             let o = self.out[v];
-            let input = o.shift_in_pair(prev);
+            let input = if C == 1 {
+                o.shift_in_one(prev)
+            } else {
+                o.shift_in_pair(prev)
+            };
             prev = o;
             self.tick::<MASK>(c, v, input, idle);
         }
@@ -404,17 +380,12 @@ fn run<const V: usize, const C: usize>(
                 }))
             })
         };
-        match (C, steady) {
-            (1, true) => pipe.step::<false>(&c, input(ch[0]), &idle),
-            (1, false) => pipe.step::<true>(&c, input(ch[0]), &idle),
-            (_, true) => {
-                let entry = F4::new([0.0, 0.0, input(ch[0]), input(ch[C - 1])]);
-                pipe.step_pair::<false>(&c, entry, &idle)
-            }
-            (_, false) => {
-                let entry = F4::new([0.0, 0.0, input(ch[0]), input(ch[C - 1])]);
-                pipe.step_pair::<true>(&c, entry, &idle)
-            }
+        // The new samples sit in the top lanes: lane 3 (mono), lanes 2 and 3 (stereo).
+        let entry = F4::new([0.0, 0.0, input(ch[0]), input(ch[C - 1])]);
+        if steady {
+            pipe.step::<false, C>(&c, entry, &idle);
+        } else {
+            pipe.step::<true, C>(&c, entry, &idle);
         }
         if t >= last {
             for (chan, x) in ch.iter_mut().enumerate() {
