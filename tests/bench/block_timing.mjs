@@ -1,70 +1,29 @@
 // Browser benchmark: the realtime cost of one 128-frame block of the engine's wasm, timed around
 // the wasm `se_process` call block by block (median and 99th percentile, % of the 2.667 ms
 // budget at 48 kHz), and the wasm memory the stems take. The AudioWorklet scope has no clock, so
-// the same wasm runs in a dedicated Worker of the cross-origin-isolated page (performance.now()
-// to 5 µs), exactly as the processor drives it. Not a test: it prints figures.
+// the same wasm runs in a dedicated Worker of the cross-origin-isolated page (lib/block_worker.mjs),
+// exactly as the processor drives it. Not a test: it prints figures.
 // Each count runs 3 times: the lowest median and the spread of the 99th percentiles.
 // Usage: node tests/bench/block_timing.mjs [blocks=4000] [counts=1,16,64] [mode=full] [big=32x5]
-import { execFileSync } from 'node:child_process';
 import { startApp } from '../e2e/lib/browser.mjs';
+import { BUDGET_MS as BUDGET, RATE, benchCommands, timeBlocks } from './lib/block_worker.mjs';
 
 const args = process.argv.slice(2);
 const blocks = Number(args[0] ?? 4000);
 const counts = (args[1] ?? '1,16,64').split(',').map(Number);
 const mode = args[2] ?? 'full';
 const [bigStems, bigMinutes] = (args[3] ?? '32x5').split('x').map(Number);
-const RATE = 48_000;
 const stemFrames = RATE * 10;
 
 const commands = {};
 for (const n of [...counts, bigStems]) {
-  const frames = n === bigStems ? RATE * 60 * bigMinutes : stemFrames;
-  commands[n] = JSON.parse(execFileSync('cargo', ['run', '-q', '--release', '-p', 'dsp-worklet', '--example', 'bench_commands', String(n), String(frames), mode]).toString());
+  commands[n] = benchCommands(n, n === bigStems ? RATE * 60 * bigMinutes : stemFrames, mode);
 }
-
-const WORKER = `
-onmessage = (e) => {
-  const { module, n, words, frames, blocks, RATE } = e.data;
-  const w = new WebAssembly.Instance(module, {}).exports;
-  const eng = w.se_engine_new(RATE);
-  const ch = new Float32Array(frames);
-  let failed = -1;
-  for (let id = 0; id < n && failed < 0; id++) {
-    const f = 55 * (1 + id);
-    for (let i = 0; i < frames; i++) ch[i] = 0.1 * Math.sin((2 * Math.PI * f * i) / RATE);
-    if (w.se_track_begin(eng, id, 2, frames) !== 0) { failed = id; break; }
-    for (let c = 0; c < 2; c++) new Float32Array(w.memory.buffer, w.se_track_channel_ptr(eng, c) >>> 0, frames).set(ch);
-    if (w.se_track_commit(eng) !== 0) failed = id;
-  }
-  const memory = w.memory.buffer.byteLength;
-  if (failed >= 0) { postMessage({ failed, memory }); return; }
-  for (let i = 0; i + 3 < words.length; i += 4) w.se_command(eng, words[i], words[i + 1], words[i + 2], words[i + 3]);
-  for (let b = 0; b < 200; b++) w.se_process(eng, 128);
-  const t = new Float64Array(blocks);
-  for (let b = 0; b < blocks; b++) {
-    const t0 = performance.now();
-    w.se_process(eng, 128);
-    t[b] = performance.now() - t0;
-  }
-  t.sort();
-  postMessage({ median: t[Math.floor(blocks / 2)], p99: t[Math.floor(blocks * 0.99)], memory, isolated: crossOriginIsolated });
-};`;
 
 const app = await startApp();
 const page = await app.openPage();
-const run = (n, frames) => page.evaluate(async ({ WORKER, n, words, frames, blocks, RATE }) => {
-  const module = await WebAssembly.compileStreaming(fetch('dsp_worklet.wasm'));
-  const worker = new Worker(URL.createObjectURL(new Blob([WORKER], { type: 'text/javascript' })));
-  const r = await new Promise((resolve, reject) => {
-    worker.onmessage = (e) => resolve(e.data);
-    worker.onerror = (e) => reject(new Error(e.message));
-    worker.postMessage({ module, n, words: new Float64Array(words.flat()), frames, blocks, RATE });
-  });
-  worker.terminate();
-  return r;
-}, { WORKER, n, words: commands[n], frames, blocks, RATE });
+const run = (n, frames) => timeBlocks(page, { n, words: commands[n], frames, blocks });
 
-const BUDGET = (128 / RATE) * 1000;
 // A 2-core machine shared with other work drifts by a third between runs: each count runs
 // ROUNDS times in a fresh Worker; the table gives the lowest median (like the best-of-N of the
 // other benchmarks) and the spread of the runs' 99th percentiles, lowest to highest.
