@@ -44,6 +44,9 @@ pub enum AppError {
     NothingToReview,
     /// Another tab owns this browser's autosave, so this one neither restores nor saves it.
     AutosaveInAnotherTab,
+    /// The tab that owned the autosave closed and this one keeps it now; `restored` when this
+    /// tab was empty and opened that tab's saved session.
+    AutosaveTakenOver { restored: bool },
 }
 
 impl fmt::Display for AppError {
@@ -94,7 +97,16 @@ impl fmt::Display for AppError {
             AppError::Autosave { detail } => write!(f, "Autosave failed: {detail}"),
             AppError::AutosaveInAnotherTab => f.write_str(
                 "Second Ear is open in another tab, which keeps this browser's autosave: work in \
-                 this tab is not saved automatically (Download session keeps it).",
+                 this tab is not saved automatically until that tab closes (Download session \
+                 keeps it).",
+            ),
+            AppError::AutosaveTakenOver { restored: true } => f.write_str(
+                "The other Second Ear tab was closed: its saved session is open here, and this \
+                 tab keeps the autosave now.",
+            ),
+            AppError::AutosaveTakenOver { restored: false } => f.write_str(
+                "The other Second Ear tab was closed: this tab keeps the autosave now, so from \
+                 your next change it saves this session in place of that tab's.",
             ),
             AppError::NothingToReview => f.write_str(
                 "That is this session as it stands: no setting differs and there are no new \

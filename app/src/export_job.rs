@@ -5,9 +5,6 @@
 
 use std::future::Future;
 
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
-
 use crate::delivery::{MAX_LIMITING_DB, MAX_PASSES, Plan, Verdict};
 use crate::dither::Dither;
 use crate::error::AppError;
@@ -105,14 +102,7 @@ fn seed(t: &Target) -> u64 {
 
 /// Lets the browser run (paint, handle input) before going on.
 pub async fn yield_to_browser() {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0);
-        } else {
-            let _ = resolve.call0(&JsValue::UNDEFINED);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
+    crate::js::sleep_ms(0).await;
 }
 
 /// Runs the export. `stage` gets a stage name and the overall progress 0…1; `confirm` is asked

@@ -35,3 +35,17 @@ pub fn call1(target: &JsValue, name: &str, arg: &JsValue) -> Result<JsValue, JsV
     let f: js_sys::Function = get(target, name).dyn_into()?;
     f.call1(target, arg)
 }
+
+/// Waits `ms` milliseconds (0: until the browser has run its pending work: paint, input) without
+/// blocking the page. Returns at once where there is no window.
+pub async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| match web_sys::window() {
+        Some(w) => {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+        None => {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -217,6 +217,17 @@ impl Mix {
         }
     }
 
+    /// True when nothing has been done to this session yet: no tracks, comments, loop or
+    /// changed setting (what a fresh page holds, whatever its lineage and rate).
+    pub fn is_untouched(&self) -> bool {
+        let fresh = Mix {
+            lineage: self.lineage,
+            sample_rate: self.sample_rate,
+            ..Mix::default()
+        };
+        self.to_doc() == fresh.to_doc()
+    }
+
     /// The session as a document (what links, autosave and bundles carry).
     pub fn to_doc(&self) -> SessionDoc {
         let rate = self.sample_rate.max(1.0) as f64;
@@ -607,6 +618,35 @@ pub fn format_position(frames: u64, rate: f32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What decides whether a tab taking the autosave over opens the saved session instead.
+    #[test]
+    fn a_fresh_session_is_untouched_until_anything_is_done() {
+        let fresh = Mix {
+            sample_rate: 44_100.0,
+            ..Mix::new_session(7)
+        };
+        assert!(fresh.is_untouched());
+        let mut named = fresh.clone();
+        named.name = "Demo".into();
+        assert!(!named.is_untouched());
+        let mut mastered = fresh.clone();
+        mastered.master.set(ParamId::MasterGain, -2.0);
+        assert!(!mastered.is_untouched());
+        let mut looped = fresh.clone();
+        looped.loop_region = Some((0, 100));
+        assert!(!looped.is_untouched());
+        let mut with_track = fresh;
+        with_track.add_track(NewTrack {
+            file_name: "a.wav".into(),
+            channels: 1,
+            frames: 10,
+            source_rate: 44_100.0,
+            overview: Vec::new(),
+            sha256: [1; 32],
+        });
+        assert!(!with_track.is_untouched());
+    }
 
     #[test]
     fn loop_region_is_clamped_to_the_song_and_off_when_empty() {

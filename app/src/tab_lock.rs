@@ -1,11 +1,21 @@
-//! One autosave per browser (main thread): the first tab of Second Ear holds a Web Lock named
-//! [`LOCK_NAME`] for as long as it is open, and only the holder restores and writes the
-//! autosave. A second tab would otherwise restore the same record and then overwrite it with its
-//! own session (the last save wins), losing the first tab's work.
+//! One autosave per browser (main thread): the tab of Second Ear that holds a Web Lock named
+//! [`LOCK_NAME`] restores and writes the autosave; other tabs neither read nor write it. A second
+//! tab would otherwise restore the same record and then overwrite it with its own session (the
+//! last save wins), losing the first tab's work.
 //!
-//! The lock is released by the browser when the holding tab closes or reloads, so a reload of
-//! the first tab claims it again. Browsers without `navigator.locks` (or a page that is not a
-//! secure context) get the old behaviour: every tab autosaves.
+//! - The first tab takes the lock at start-up and keeps it while it is open.
+//! - A tab that finds it taken queues for it ([`Claim::wait`]) and takes the autosave over once
+//!   the owner closes.
+//! - The browser also releases the lock while the owner reloads, and the queued tab would get it
+//!   then. So the owning tab notes in its `sessionStorage` (which outlives a reload of that tab
+//!   alone) that it owns the autosave, and its reloaded page takes the lock back (`steal`); the
+//!   tab it is taken from is told ([`Claim`]'s `on_lost`) and queues again.
+//!
+//! Browsers without `navigator.locks` (or a page that is not a secure context, or site data
+//! blocked) get the old behaviour: every tab autosaves.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::closure::Closure;
@@ -14,59 +24,154 @@ use wasm_bindgen_futures::JsFuture;
 
 /// Name of the Web Lock that marks the tab owning the autosave.
 const LOCK_NAME: &str = "second-ear-autosave";
+/// `sessionStorage` key set while this tab owns the autosave.
+const OWNER_KEY: &str = "second-ear-owns-autosave";
 
-/// Tries to become the tab that owns the autosave. Resolves `true` when this tab now holds the
-/// lock (until it closes) or the browser has no Web Locks or refuses them, `false` when another
-/// tab holds it.
-pub async fn claim_autosave() -> bool {
-    let Some(locks) = web_sys::window()
+/// How a tab asks for the lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// At start-up: take it if it is free, else report that another tab has it.
+    Now,
+    /// At start-up after this very tab owned it (a reload): take it back from whoever got it.
+    Reclaim,
+    /// Queue until the owner closes.
+    Wait,
+}
+
+impl Claim {
+    /// How this page should claim at start-up: [`Claim::Reclaim`] when this tab owned the
+    /// autosave before a reload.
+    pub fn at_start() -> Claim {
+        let owned_before = web_sys::window()
+            .and_then(|w| w.session_storage().ok().flatten())
+            .and_then(|s| s.get_item(OWNER_KEY).ok().flatten())
+            .is_some();
+        if owned_before {
+            Claim::Reclaim
+        } else {
+            Claim::Now
+        }
+    }
+
+    /// Asks for the lock. The request is made before this returns; the future resolves `true`
+    /// when this tab holds the lock (it keeps it until it closes, or another tab's
+    /// [`Claim::Reclaim`] takes it, which calls `on_lost`) or the browser has no Web Locks or
+    /// refuses them, and `false` when [`Claim::Now`] found it taken. [`Claim::Wait`] resolves
+    /// only once the lock is free.
+    pub fn request(self, on_lost: impl FnOnce() + 'static) -> impl Future<Output = bool> {
+        let granted = request_lock(self, on_lost);
+        async move {
+            let Some(granted) = granted else {
+                return true;
+            };
+            JsFuture::from(granted)
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(true)
+        }
+    }
+}
+
+/// Sets or clears this tab's "owns the autosave" note (read by [`Claim::at_start`] after a
+/// reload).
+pub fn note_owner(owns: bool) {
+    if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
+        let _ = if owns {
+            s.set_item(OWNER_KEY, "1")
+        } else {
+            s.remove_item(OWNER_KEY)
+        };
+    }
+}
+
+/// Makes the lock request; `None` when the browser has no Web Locks. The promise resolves with
+/// whether the lock was granted (a refused request counts as granted: no locks, old behaviour).
+fn request_lock(claim: Claim, on_lost: impl FnOnce() + 'static) -> Option<Promise> {
+    let locks = web_sys::window()
         .and_then(|w| Reflect::get(&w.navigator(), &"locks".into()).ok())
-        .filter(|l| !l.is_undefined() && !l.is_null())
-    else {
-        return true;
-    };
-    let Ok(request) =
-        Reflect::get(&locks, &"request".into()).and_then(|f| f.dyn_into::<Function>())
-    else {
-        return true;
-    };
+        .filter(|l| !l.is_undefined() && !l.is_null())?;
+    let request = Reflect::get(&locks, &"request".into())
+        .and_then(|f| f.dyn_into::<Function>())
+        .ok()?;
     let options = Object::new();
-    if Reflect::set(&options, &"ifAvailable".into(), &JsValue::TRUE).is_err() {
-        return true;
+    let option = match claim {
+        Claim::Now => Some("ifAvailable"),
+        Claim::Reclaim => Some("steal"),
+        Claim::Wait => None,
+    };
+    if let Some(option) = option {
+        Reflect::set(&options, &option.into(), &JsValue::TRUE).ok()?;
     }
     // `granted` resolves with whether the callback got the lock. When it did, the callback
     // returns a promise that never settles, which keeps the lock for the page's lifetime.
     let mut resolve_granted = None;
     let granted = Promise::new(&mut |resolve, _| resolve_granted = Some(resolve));
-    let Some(resolve_granted) = resolve_granted else {
-        return true;
-    };
-    let on_refusal = resolve_granted.clone();
+    let resolve_granted = resolve_granted?;
+    let held = Rc::new(Cell::new(false));
+    let on_reject = (resolve_granted.clone(), held.clone());
     let callback = Closure::once_into_js(move |lock: JsValue| -> JsValue {
-        let held = !lock.is_null() && !lock.is_undefined();
-        let _ = resolve_granted.call1(&JsValue::NULL, &JsValue::from_bool(held));
-        if held {
+        let got = !lock.is_null() && !lock.is_undefined();
+        held.set(got);
+        let _ = resolve_granted.call1(&JsValue::NULL, &JsValue::from_bool(got));
+        if got {
             Promise::new(&mut |_, _| {}).into()
         } else {
             JsValue::UNDEFINED
         }
     });
-    let Ok(requested) = request.call3(&locks, &LOCK_NAME.into(), &options, &callback) else {
-        return true;
-    };
-    // A browser that denies locks here (site data blocked, an opaque origin) rejects the request
-    // without ever calling back: the tab then autosaves as it would without Web Locks.
+    let requested = request
+        .call3(&locks, &LOCK_NAME.into(), &options, &callback)
+        .ok()?;
+    // The request's promise rejects in two cases. Before the callback ran: the browser denies
+    // locks here (site data blocked, an opaque origin) without ever calling back, and the tab
+    // then autosaves as it would without Web Locks. After it ran with the lock: another tab stole
+    // it.
     if let Ok(requested) = requested.dyn_into::<Promise>() {
-        let refused = Closure::once(move |_: JsValue| {
-            let _ = on_refusal.call1(&JsValue::NULL, &JsValue::TRUE);
+        let (resolve_granted, held) = on_reject;
+        let rejected = Closure::once(move |_: JsValue| {
+            if held.get() {
+                on_lost();
+            } else {
+                let _ = resolve_granted.call1(&JsValue::NULL, &JsValue::TRUE);
+            }
         });
-        let _ = requested.catch(&refused);
-        // Once per page: the handler lives as long as the page.
-        refused.forget();
+        let _ = requested.catch(&rejected);
+        // Once per request, of which a page makes a few: the handler lives as long as the page.
+        rejected.forget();
     }
-    JsFuture::from(granted)
-        .await
+    Some(granted)
+}
+
+/// True when another tab of Second Ear is queued for the autosave (so its dropped stems, kept
+/// in the store for when it takes over, must not be tidied away). False without Web Locks.
+pub async fn others_waiting() -> bool {
+    let Some(locks) = web_sys::window()
+        .and_then(|w| Reflect::get(&w.navigator(), &"locks".into()).ok())
+        .filter(|l| !l.is_undefined() && !l.is_null())
+    else {
+        return false;
+    };
+    let Ok(query) = Reflect::get(&locks, &"query".into()).and_then(|f| f.dyn_into::<Function>())
+    else {
+        return false;
+    };
+    let Some(promise) = query
+        .call0(&locks)
         .ok()
-        .and_then(|v| v.as_bool())
-        .unwrap_or(true)
+        .and_then(|p| p.dyn_into::<Promise>().ok())
+    else {
+        return false;
+    };
+    let Ok(state) = JsFuture::from(promise).await else {
+        return false;
+    };
+    let pending = Reflect::get(&state, &"pending".into()).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Array::from(&pending).iter().any(|r| {
+        Reflect::get(&r, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string())
+            .as_deref()
+            == Some(LOCK_NAME)
+    })
 }

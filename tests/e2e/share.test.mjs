@@ -294,6 +294,61 @@ test('a second tab leaves the first tab\'s autosave alone, and says so', async (
   await first.context().close();
 });
 
+/** Waits for a notice containing `text`. */
+const waitNotice = (page, text) => page.waitForFunction((t) => [...document.querySelectorAll('[data-testid=error] > span')]
+  .some((e) => e.textContent.includes(t)), text);
+
+test('when the tab keeping the autosave closes, the next tab takes it over: an empty one opens the saved session, one with work keeps its own', async () => {
+  const first = await app.openPage();
+  const files = stems(await sessionRate(first));
+  await dropFiles(first, [files[0]]);
+  await waitTracks(first, 1, 'loaded');
+  await setRange(strip(first, 'Kick').getByTestId('track-gain'), -6);
+  await first.waitForTimeout(1_000); // the autosave settles
+  const firstSession = await state(first);
+
+  const open = async () => {
+    const page = await first.context().newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+    await page.goto(first.url());
+    await waitReady(page);
+    await waitNotice(page, 'open in another tab');
+    return [page, pageErrors];
+  };
+  // An empty tab, then one with a stem of its own: both queue for the autosave, in that order.
+  const [empty, emptyErrors] = await open();
+  const [busy, busyErrors] = await open();
+  await dropFiles(busy, [files[1]]);
+  await waitTracks(busy, 1, 'loaded');
+  await setRange(strip(busy, 'Bass').getByTestId('track-gain'), 3);
+  const busySession = await state(busy);
+
+  await first.close();
+  await waitNotice(empty, 'its saved session is open here');
+  await waitTracks(empty, 1, 'loaded');
+  assert.deepEqual(await state(empty), firstSession);
+  const notes = await errors(empty);
+  assert.equal(notes.length, 1, `only the take-over notice is left: ${notes.join(' | ')}`);
+  assert.match(notes[0], /saved session is open here/);
+  assert.deepEqual(await state(busy), busySession, 'the busy tab still waits and keeps its work');
+
+  await empty.close();
+  await waitNotice(busy, 'saves this session in place of that tab');
+  assert.deepEqual(await state(busy), busySession, 'a tab with work keeps it');
+  await setRange(strip(busy, 'Bass').getByTestId('track-gain'), 2);
+  await busy.waitForTimeout(1_000); // the autosave settles
+  const saved = await state(busy);
+  await busy.reload();
+  await waitReady(busy);
+  await waitTracks(busy, 1, 'loaded'); // its stem was stored while it waited
+  assert.deepEqual(await state(busy), saved);
+  assert.deepEqual(await errors(busy), []);
+  assert.deepEqual([...emptyErrors, ...busyErrors], []);
+  await busy.context().close();
+});
+
 test('after a reload the engine plays the restored settings, not just the screen (a loop region loops)', async () => {
   const page = await app.openPage();
   const files = stems(await sessionRate(page));

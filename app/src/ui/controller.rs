@@ -77,6 +77,8 @@ pub struct Studio {
     pub restored: RwSignal<bool>,
     /// Whether this tab owns the browser's autosave (see [`crate::tab_lock`]).
     pub owns_autosave: StoredValue<bool>,
+    /// How many times another tab has taken the autosave lock from this one.
+    pub lock_losses: StoredValue<u32>,
     /// The last seek (frame, `Date.now()` ms), while meter snapshots may still predate it.
     seeking: StoredValue<Option<(u64, f64)>>,
     next_notice: StoredValue<u64>,
@@ -98,6 +100,7 @@ impl Studio {
             pending_link: RwSignal::new(None),
             restored: RwSignal::new(false),
             owns_autosave: StoredValue::new(false),
+            lock_losses: StoredValue::new(0),
             seeking: StoredValue::new(None),
             next_notice: StoredValue::new(1),
         }
@@ -140,6 +143,9 @@ impl Studio {
             on_error: Box::new(move |e| self.report(e)),
         });
         spawn_local(async move {
+            // Asked at once, so that a reloading owner takes the lock back before a waiting tab
+            // (see `take_over_autosave`) decides to keep it.
+            let claim = crate::tab_lock::Claim::at_start().request(move || self.autosave_lost());
             match audio::ready().await {
                 Ok(()) => {
                     if let Some(rate) = audio::sample_rate() {
@@ -149,12 +155,13 @@ impl Studio {
                     audio::send(&self.mix.with_untracked(|m| m.state_commands()));
                     // Then the autosaved session (when this tab owns it), then a link in the
                     // address bar.
-                    if crate::tab_lock::claim_autosave().await {
-                        self.owns_autosave.set_value(true);
+                    if claim.await {
+                        self.own_autosave();
                         self.restore_autosave().await;
                     } else {
                         self.report(AppError::AutosaveInAnotherTab);
                         self.restored.set(true);
+                        spawn_local(self.take_over_autosave());
                     }
                     self.watch_links();
                 }
@@ -428,8 +435,10 @@ impl Studio {
                 }),
             };
             match result {
-                // Only the tab that owns the autosave keeps dropped files for it.
-                Ok(()) if store && self.owns_autosave.get_value() => {
+                // Every tab keeps dropped files, so that a tab that takes the autosave over
+                // later (see `take_over_autosave`) has its stems stored; the owner's next restore
+                // deletes the ones no session uses.
+                Ok(()) if store => {
                     if let Err(detail) =
                         crate::storage::put_stem(&hex(&digest), &name, &bytes).await
                     {
@@ -524,12 +533,7 @@ impl Studio {
     /// Waits until the autosaved session has been restored (at start-up).
     pub async fn until_restored(self) {
         while !self.restored.get_untracked() {
-            let tick = js_sys::Promise::new(&mut |resolve, _| {
-                if let Some(w) = web_sys::window() {
-                    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 30);
-                }
-            });
-            let _ = wasm_bindgen_futures::JsFuture::from(tick).await;
+            crate::js::sleep_ms(30).await;
         }
     }
 }

@@ -44,16 +44,6 @@ fn blob_url(bytes: &[u8], mime: &str) -> Option<String> {
     web_sys::Url::create_object_url_with_blob(&blob).ok()
 }
 
-/// Waits `ms` milliseconds without blocking the page.
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(w) = web_sys::window() {
-            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(p).await;
-}
-
 #[component]
 pub fn ExportDialog() -> impl IntoView {
     let s = use_studio();
@@ -129,7 +119,7 @@ pub fn ExportDialog() -> impl IntoView {
                     if job.cancelled() {
                         break false;
                     }
-                    sleep(100).await;
+                    crate::js::sleep_ms(100).await;
                 };
                 question.set(None);
                 yes

@@ -21,9 +21,13 @@ use crate::review;
 use crate::session::{Mix, StemAudio};
 use crate::share_link;
 use crate::storage;
+use crate::tab_lock;
 
 /// How long the mix must stay unchanged before it is autosaved, ms.
 pub const AUTOSAVE_DELAY_MS: i32 = 400;
+/// How long a tab holds the freed autosave lock before taking the autosave over, ms: time for
+/// an owner that was only reloading to take it back (its page claims the lock as it starts).
+pub const TAKEOVER_GRACE_MS: i32 = 5_000;
 
 /// A session bundle's `session.json`: the document with its format named.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -424,9 +428,13 @@ impl Studio {
                     let rate = self.mix.with_untracked(|m| m.sample_rate);
                     self.apply_mix(Mix::from_doc(&doc, rate));
                     self.fill_from_store().await;
+                    // Stems no session uses go, unless another tab waits to take the autosave
+                    // over: the stems it was given are stored for then.
                     let keep: Vec<String> =
                         doc.tracks.iter().map(|t| hex(&t.stem.sha256)).collect();
-                    if let Err(detail) = storage::retain_stems(&keep).await {
+                    if !tab_lock::others_waiting().await
+                        && let Err(detail) = storage::retain_stems(&keep).await
+                    {
                         self.report(AppError::Autosave { detail });
                     }
                 }
@@ -448,6 +456,53 @@ impl Studio {
             Err(detail) => self.report(AppError::Autosave { detail }),
         }
         self.restored.set(true);
+    }
+
+    /// Marks this tab as the one keeping the autosave (here and in its `sessionStorage`).
+    pub fn own_autosave(self) {
+        self.owns_autosave.set_value(true);
+        tab_lock::note_owner(true);
+    }
+
+    /// Another tab took the autosave lock (a reloaded owner taking it back): stop saving, say so
+    /// (unless this tab had not yet taken the autosave over), and queue for it again.
+    pub fn autosave_lost(self) {
+        self.lock_losses.update_value(|n| *n += 1);
+        tab_lock::note_owner(false);
+        if self.owns_autosave.get_value() {
+            self.owns_autosave.set_value(false);
+            self.report(AppError::AutosaveInAnotherTab);
+        }
+        spawn_local(self.take_over_autosave());
+    }
+
+    /// Waits (in a tab that found the autosave taken) until the tab that owns it closes, then
+    /// keeps the autosave here. A tab with nothing in it opens that tab's saved session, as a
+    /// reload would; a tab with work of its own keeps it, and its next change is what the
+    /// autosave holds from then on. The lock comes free while the owner reloads, too, so the
+    /// tab holds it for [`TAKEOVER_GRACE_MS`] before acting; a reloaded owner takes it back
+    /// within that time and this tab queues again.
+    pub async fn take_over_autosave(self) {
+        let granted = tab_lock::Claim::Wait.request(move || self.autosave_lost());
+        if !granted.await {
+            return;
+        }
+        let losses = self.lock_losses.get_value();
+        crate::js::sleep_ms(TAKEOVER_GRACE_MS).await;
+        if self.lock_losses.get_value() != losses {
+            return;
+        }
+        let waiting_note = AppError::AutosaveInAnotherTab.to_string();
+        self.errors.update(|v| v.retain(|n| n.text != waiting_note));
+        self.own_autosave();
+        let untouched = self.review.with_untracked(Option::is_none)
+            && self.mix.with_untracked(Mix::is_untouched);
+        if untouched {
+            self.restore_autosave().await;
+        }
+        self.report(AppError::AutosaveTakenOver {
+            restored: untouched,
+        });
     }
 
     /// Saves the session whenever it has been still for [`AUTOSAVE_DELAY_MS`], once restoring
