@@ -9,7 +9,8 @@
 //! - The browser also releases the lock while the owner reloads, and the queued tab would get it
 //!   then. So the owning tab notes in its `sessionStorage` (which outlives a reload of that tab
 //!   alone) that it owns the autosave, and its reloaded page takes the lock back (`steal`); the
-//!   tab it is taken from is told ([`Claim`]'s `on_lost`) and queues again.
+//!   tab it is taken from is told ([`Claim`]'s `on_lost`) and queues again. The queued tab
+//!   waits a few seconds before acting on the lock, so a reload normally never shows there.
 //!
 //! Browsers without `navigator.locks` (or a page that is not a secure context, or site data
 //! blocked) get the old behaviour: every tab autosaves.
@@ -40,13 +41,14 @@ pub enum Claim {
 
 impl Claim {
     /// How this page should claim at start-up: [`Claim::Reclaim`] when this tab owned the
-    /// autosave before a reload.
+    /// autosave before a reload. (A duplicated tab inherits the note too, but it was not
+    /// reloaded, so it does not take the lock from the tab it copies.)
     pub fn at_start() -> Claim {
         let owned_before = web_sys::window()
             .and_then(|w| w.session_storage().ok().flatten())
             .and_then(|s| s.get_item(OWNER_KEY).ok().flatten())
             .is_some();
-        if owned_before {
+        if owned_before && reloaded() {
             Claim::Reclaim
         } else {
             Claim::Now
@@ -71,6 +73,25 @@ impl Claim {
                 .unwrap_or(true)
         }
     }
+}
+
+/// True when this page was loaded by a reload (the Navigation Timing entry's `type`).
+fn reloaded() -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let entries = Reflect::get(&window, &"performance".into())
+        .and_then(|p| {
+            let get = Reflect::get(&p, &"getEntriesByType".into())?.dyn_into::<Function>()?;
+            get.call1(&p, &"navigation".into())
+        })
+        .unwrap_or(JsValue::UNDEFINED);
+    let first = js_sys::Array::from(&entries).get(0);
+    Reflect::get(&first, &"type".into())
+        .ok()
+        .and_then(|t| t.as_string())
+        .as_deref()
+        == Some("reload")
 }
 
 /// Sets or clears this tab's "owns the autosave" note (read by [`Claim::at_start`] after a
