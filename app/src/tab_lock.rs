@@ -8,7 +8,8 @@
 //!   the owner closes.
 //! - The browser also releases the lock while the owner reloads, and the queued tab would get it
 //!   then. So the owning tab notes in its `sessionStorage` (which outlives a reload of that tab
-//!   alone) that it owns the autosave, and its reloaded page takes the lock back (`steal`); the
+//!   alone), as its page goes away, that it owned the autosave, and its reloaded page takes the
+//!   lock back (`steal`); the
 //!   tab it is taken from is told ([`Claim`]'s `on_lost`) and queues again. The queued tab
 //!   waits a few seconds before acting on the lock, so a reload normally never shows there.
 //!
@@ -44,10 +45,14 @@ impl Claim {
     /// autosave before a reload. (A duplicated tab inherits the note too, but it was not
     /// reloaded, so it does not take the lock from the tab it copies.)
     pub fn at_start() -> Claim {
-        let owned_before = web_sys::window()
-            .and_then(|w| w.session_storage().ok().flatten())
+        let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+        let owned_before = storage
+            .as_ref()
             .and_then(|s| s.get_item(OWNER_KEY).ok().flatten())
             .is_some();
+        if let Some(s) = storage {
+            let _ = s.remove_item(OWNER_KEY);
+        }
         if owned_before && reloaded() {
             Claim::Reclaim
         } else {
@@ -61,16 +66,19 @@ impl Claim {
     /// refuses them, and `false` when [`Claim::Now`] found it taken. [`Claim::Wait`] resolves
     /// only once the lock is free.
     pub fn request(self, on_lost: impl FnOnce() + 'static) -> impl Future<Output = bool> {
-        let granted = request_lock(self, on_lost);
+        let stolen = Rc::new(Cell::new(false));
+        let granted = request_lock(self, stolen.clone(), on_lost);
         async move {
             let Some(granted) = granted else {
                 return true;
             };
-            JsFuture::from(granted)
+            let owned = JsFuture::from(granted)
                 .await
                 .ok()
                 .and_then(|v| v.as_bool())
-                .unwrap_or(true)
+                .unwrap_or(true);
+            // Granted, and then taken by another tab before this one looked: not owned.
+            owned && !stolen.get()
         }
     }
 }
@@ -94,21 +102,32 @@ fn reloaded() -> bool {
         == Some("reload")
 }
 
-/// Sets or clears this tab's "owns the autosave" note (read by [`Claim::at_start`] after a
-/// reload).
-pub fn note_owner(owns: bool) {
-    if let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten()) {
-        let _ = if owns {
-            s.set_item(OWNER_KEY, "1")
-        } else {
-            s.remove_item(OWNER_KEY)
-        };
-    }
+/// Writes this tab's "owns the autosave" note as the page goes away (`pagehide`: a reload, a
+/// close or a navigation), when `owns()` says so then; [`Claim::at_start`] reads it back, once.
+/// Written only then, so a tab duplicated while its page is open does not inherit it. Call once.
+pub fn note_owner_on_leaving(owns: impl Fn() -> bool + 'static) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let handler = Closure::<dyn Fn()>::new(move || {
+        if owns()
+            && let Some(s) = web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+        {
+            let _ = s.set_item(OWNER_KEY, "1");
+        }
+    });
+    let _ = window.add_event_listener_with_callback("pagehide", handler.as_ref().unchecked_ref());
+    // Lives as long as the page.
+    handler.forget();
 }
 
 /// Makes the lock request; `None` when the browser has no Web Locks. The promise resolves with
 /// whether the lock was granted (a refused request counts as granted: no locks, old behaviour).
-fn request_lock(claim: Claim, on_lost: impl FnOnce() + 'static) -> Option<Promise> {
+fn request_lock(
+    claim: Claim,
+    stolen: Rc<Cell<bool>>,
+    on_lost: impl FnOnce() + 'static,
+) -> Option<Promise> {
     let locks = web_sys::window()
         .and_then(|w| Reflect::get(&w.navigator(), &"locks".into()).ok())
         .filter(|l| !l.is_undefined() && !l.is_null())?;
@@ -152,6 +171,8 @@ fn request_lock(claim: Claim, on_lost: impl FnOnce() + 'static) -> Option<Promis
         let (resolve_granted, held) = on_reject;
         let rejected = Closure::once(move |_: JsValue| {
             if held.get() {
+                held.set(false);
+                stolen.set(true);
                 on_lost();
             } else {
                 let _ = resolve_granted.call1(&JsValue::NULL, &JsValue::TRUE);

@@ -279,12 +279,27 @@ test('a second tab leaves the first tab\'s autosave alone, and says so', async (
   await second.waitForFunction(() => [...document.querySelectorAll('[data-testid=error] > span')]
     .some((e) => e.textContent.includes('open in another tab')));
   assert.equal(await second.getByTestId('track').count(), 0, 'the second tab starts empty');
+
+  // A reload of the first tab frees the lock for a moment, and the second tab, queued for it,
+  // gets it; the reloaded first tab takes it back within the second's grace period. So the
+  // second never takes the autosave over: past that period it is still empty (an empty tab that
+  // took over would have opened the saved session) and still says so.
+  await first.reload();
+  await waitReady(first);
+  await waitTracks(first, 1, 'loaded');
+  assert.deepEqual(await state(first), firstSession);
+  assert.deepEqual(await errors(first), []);
+  await second.waitForTimeout(6_000);
+  assert.equal(await second.getByTestId('track').count(), 0, 'the second tab stays empty');
+  const notes = await errors(second);
+  assert.ok(notes.some((t) => t.includes('open in another tab')), notes.join(' | '));
+
+  // Work in the second tab never reaches the autosave: the first tab's session is still the one
+  // a reload restores.
   await dropFiles(second, [files[1]]);
   await waitTracks(second, 1, 'loaded');
   await setRange(strip(second, 'Bass').getByTestId('track-gain'), 3);
   await second.waitForTimeout(1_000); // long past the autosave delay
-
-  // The first tab's session is still the one a reload restores.
   await first.reload();
   await waitReady(first);
   await waitTracks(first, 1, 'loaded');

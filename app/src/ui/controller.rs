@@ -142,10 +142,8 @@ impl Studio {
             }),
             on_error: Box::new(move |e| self.report(e)),
         });
+        crate::tab_lock::note_owner_on_leaving(move || self.owns_autosave.get_value());
         spawn_local(async move {
-            // Asked at once, so that a reloading owner takes the lock back before a waiting tab
-            // (see `take_over_autosave`) decides to keep it.
-            let claim = crate::tab_lock::Claim::at_start().request(move || self.autosave_lost());
             match audio::ready().await {
                 Ok(()) => {
                     if let Some(rate) = audio::sample_rate() {
@@ -155,7 +153,10 @@ impl Studio {
                     audio::send(&self.mix.with_untracked(|m| m.state_commands()));
                     // Then the autosaved session (when this tab owns it), then a link in the
                     // address bar.
-                    if claim.await {
+                    // A reloading owner takes the lock back here, within the waiting tab's
+                    // grace period (see `take_over_autosave`).
+                    let claim = crate::tab_lock::Claim::at_start();
+                    if claim.request(move || self.autosave_lost()).await {
                         self.own_autosave();
                         self.restore_autosave().await;
                     } else {

@@ -458,19 +458,21 @@ impl Studio {
         self.restored.set(true);
     }
 
-    /// Marks this tab as the one keeping the autosave (here and in its `sessionStorage`).
+    /// Marks this tab as the one keeping the autosave.
     pub fn own_autosave(self) {
         self.owns_autosave.set_value(true);
-        tab_lock::note_owner(true);
     }
 
     /// Another tab took the autosave lock (a reloaded owner taking it back): stop saving, say so
     /// (unless this tab had not yet taken the autosave over), and queue for it again.
     pub fn autosave_lost(self) {
         self.lock_losses.update_value(|n| *n += 1);
-        tab_lock::note_owner(false);
         if self.owns_autosave.get_value() {
             self.owns_autosave.set_value(false);
+            let taken_over =
+                [true, false].map(|restored| AppError::AutosaveTakenOver { restored }.to_string());
+            self.errors
+                .update(|v| v.retain(|n| !taken_over.contains(&n.text)));
             self.report(AppError::AutosaveInAnotherTab);
         }
         spawn_local(self.take_over_autosave());
@@ -496,13 +498,18 @@ impl Studio {
         self.errors.update(|v| v.retain(|n| n.text != waiting_note));
         self.own_autosave();
         let untouched = self.review.with_untracked(Option::is_none)
+            && self.loading.get_untracked() == 0
             && self.mix.with_untracked(Mix::is_untouched);
         if untouched {
             self.restore_autosave().await;
+            self.undo.update_value(|h| h.clear());
+            self.can_undo.set((false, false));
         }
-        self.report(AppError::AutosaveTakenOver {
-            restored: untouched,
-        });
+        if self.owns_autosave.get_value() {
+            self.report(AppError::AutosaveTakenOver {
+                restored: untouched,
+            });
+        }
     }
 
     /// Saves the session whenever it has been still for [`AUTOSAVE_DELAY_MS`], once restoring
@@ -519,7 +526,8 @@ impl Studio {
             generation.update_value(|g| *g += 1);
             let mine = generation.get_value();
             let save = move || {
-                if generation.get_value() != mine {
+                // A newer edit restarted the wait, or another tab took the autosave meanwhile.
+                if generation.get_value() != mine || !self.owns_autosave.get_value() {
                     return;
                 }
                 let bytes = share_link::to_bytes(&doc);
