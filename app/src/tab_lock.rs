@@ -3,15 +3,15 @@
 //! tab would otherwise restore the same record and then overwrite it with its own session (the
 //! last save wins), losing the first tab's work.
 //!
-//! - The first tab takes the lock at start-up and keeps it while it is open.
-//! - A tab that finds it taken queues for it ([`Claim::wait`]) and takes the autosave over once
+//! - The first tab takes the lock at start-up ([`Claim::Now`]) and keeps it while it is open.
+//! - A tab that finds it taken queues for it ([`Claim::Wait`]) and takes the autosave over once
 //!   the owner closes.
 //! - The browser also releases the lock while the owner reloads, and the queued tab would get it
-//!   then. So the owning tab notes in its `sessionStorage` (which outlives a reload of that tab
-//!   alone), as its page goes away, that it owned the autosave, and its reloaded page takes the
-//!   lock back (`steal`); the
-//!   tab it is taken from is told ([`Claim`]'s `on_lost`) and queues again. The queued tab
-//!   waits a few seconds before acting on the lock, so a reload normally never shows there.
+//!   then. So as the owner's page goes away it notes in its `sessionStorage` (which outlives a
+//!   reload of that tab alone) that it owned the autosave, and the reloaded page takes the lock
+//!   back ([`Claim::Reclaim`], a `steal`). The tab it is taken from is told (`on_lost`) and
+//!   queues again. The queued tab waits a few seconds before acting on the lock, so a reload
+//!   normally never shows there.
 //!
 //! Browsers without `navigator.locks` (or a page that is not a secure context, or site data
 //! blocked) get the old behaviour: every tab autosaves.
@@ -26,7 +26,7 @@ use wasm_bindgen_futures::JsFuture;
 
 /// Name of the Web Lock that marks the tab owning the autosave.
 const LOCK_NAME: &str = "second-ear-autosave";
-/// `sessionStorage` key set while this tab owns the autosave.
+/// `sessionStorage` key written as the owning tab's page goes away, read once by the next page.
 const OWNER_KEY: &str = "second-ear-owns-autosave";
 
 /// How a tab asks for the lock.
@@ -42,8 +42,8 @@ pub enum Claim {
 
 impl Claim {
     /// How this page should claim at start-up: [`Claim::Reclaim`] when this tab owned the
-    /// autosave before a reload. (A duplicated tab inherits the note too, but it was not
-    /// reloaded, so it does not take the lock from the tab it copies.)
+    /// autosave and was reloaded (a page reached by going back, or a restored tab that carries
+    /// the note, only claims [`Claim::Now`]). The note is removed as it is read.
     pub fn at_start() -> Claim {
         let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
         let owned_before = storage
