@@ -18,6 +18,28 @@ pub struct Rendered {
     pub sample_rate: f32,
     /// The master limiter's deepest gain reduction over the render, dB (≥ 0).
     pub limiter_reduction_db: f64,
+    /// The master chain's input, when the render was asked to record it ([`Source::Recording`]).
+    pub recording: Option<Recording>,
+}
+
+/// Where a render's master chain takes its input from (see `dsp_worklet::premix`).
+pub enum Source<'a> {
+    /// The stems through the strips and FX buses.
+    Stems,
+    /// The same, recording the master chain's input for later passes.
+    Recording,
+    /// A recording made by an earlier render of the same mix, range and rate, with other master
+    /// settings at most: the output is what the stems would give, bit for bit, at the cost of
+    /// the master chain alone.
+    Replay(&'a Recording),
+}
+
+/// The master chain's input over one render (main thread), with that render's extent.
+pub struct Recording {
+    channels: [js_sys::Float32Array; 2],
+    /// Frames rendered, and where the dry range ended (see `render_mix`).
+    frames: u64,
+    dry: u64,
 }
 
 /// What part of the song to render.
@@ -82,6 +104,18 @@ pub async fn render_mix(
     progress: impl Fn(f64),
     cancelled: impl Fn() -> bool,
 ) -> Result<Option<Rendered>, AppError> {
+    render_mix_from(mix, rate, range, Source::Stems, progress, cancelled).await
+}
+
+/// [`render_mix`] with the master chain's input taken from `source`.
+pub async fn render_mix_from(
+    mix: &Mix,
+    rate: f32,
+    range: Range,
+    source: Source<'_>,
+    progress: impl Fn(f64),
+    cancelled: impl Fn() -> bool,
+) -> Result<Option<Rendered>, AppError> {
     let missing: Vec<&str> = mix.missing().map(|t| t.file_name.as_str()).collect();
     if !missing.is_empty() {
         return Err(AppError::NothingToExport {
@@ -108,14 +142,19 @@ pub async fn render_mix(
     let fail = |e: JsValue| AppError::Export {
         detail: js_detail(&e),
     };
-    // Stems at the render rate: the session's own buffers, or the files decoded again.
+    // Stems at the render rate: the session's own buffers, or the files decoded again (none
+    // when a recording replaces them).
     let mut buffers = Vec::new();
+    let replay = match source {
+        Source::Replay(recording) => Some(recording),
+        _ => None,
+    };
     // In the mix's track order, so every machine sums the tracks in the same order (bit-exact).
     let ordered = mix
         .tracks
         .iter()
         .filter_map(|t| stems.iter().find(|st| st.id == t.id));
-    for st in ordered {
+    for st in ordered.filter(|_| replay.is_none()) {
         let buffer = if rate == mix.sample_rate {
             st.buffer.clone()
         } else {
@@ -146,16 +185,21 @@ pub async fn render_mix(
             (a, (b - a).div_ceil(q) * q)
         }
     };
+    // The recording's own extent when replaying: the same render, frame for frame.
+    let (start, dry) = match replay {
+        Some(r) => (start, r.dry),
+        None => (start, dry),
+    };
     if dry == 0 {
         return Err(AppError::NothingToExport {
             reason: "The range to export is empty.".into(),
         });
     }
     // With an FX bus in use, render up to 10 s more and keep the tail until it falls below −90 dBFS.
-    let frames = if mix.uses_fx() {
-        dry + (rate as f64 * MAX_TAIL_SECONDS) as u64
-    } else {
-        dry
+    let frames = match replay {
+        Some(r) => r.frames,
+        None if mix.uses_fx() => dry + (rate as f64 * MAX_TAIL_SECONDS) as u64,
+        None => dry,
     };
     let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(
         2,
@@ -178,7 +222,30 @@ pub async fn render_mix(
     for (id, buffer) in &buffers {
         post_stem(&port, *id, buffer).map_err(fail)?;
     }
+    match source {
+        // Before Play: the master chain's priming at Play is part of its input.
+        Source::Recording => port
+            .post_message(&crate::js::object(&[
+                ("type", &"record".into()),
+                // The render, plus the master chain's priming (its look-ahead, a few ms).
+                ("frames", &JsValue::from(frames as f64 + rate as f64)),
+            ]))
+            .map_err(fail)?,
+        Source::Replay(r) => {
+            let channels = Array::of2(&r.channels[0], &r.channels[1]);
+            port.post_message(&crate::js::object(&[
+                ("type", &"replay".into()),
+                ("channels", &channels),
+            ]))
+            .map_err(fail)?
+        }
+        Source::Stems => {}
+    }
     let mut commands = mix.state_commands();
+    if replay.is_some() {
+        // No tracks in the engine: only the master's settings apply.
+        commands.retain(|c| !matches!(c, Command::SetTrackParam { .. }));
+    }
     // Nobody reads live meters during an offline render.
     commands.push(Command::SetMetering { on: false });
     commands.push(Command::Seek { frame: start });
@@ -216,7 +283,7 @@ pub async fn render_mix(
             let _ = rendering.await;
             return Ok(None);
         }
-        if Some(at) == stop_at {
+        if Some(at) == stop_at && replay.is_none() {
             // The end of the region: the dry tracks stop (with the transport's short fade) and
             // the effects ring on.
             post_commands(&port, &[Command::Pause]).map_err(fail)?;
@@ -243,6 +310,23 @@ pub async fn render_mix(
         .ok()
         .and_then(|w| dsp_worklet::MeterSnapshot::decode(&w.to_vec()))
         .map_or(0.0, |m| m.limiter_reduction_db as f64);
+    let recording = match source {
+        Source::Recording => {
+            let reply = request(&port, "recorded", "recorded").await?;
+            let channel = |k: u32| {
+                js_sys::Array::from(&crate::js::get(&reply, "channels"))
+                    .get(k)
+                    .dyn_into::<js_sys::Float32Array>()
+                    .ok()
+            };
+            channel(0).zip(channel(1)).map(|(l, r)| Recording {
+                channels: [l, r],
+                frames,
+                dry,
+            })
+        }
+        _ => None,
+    };
     let _ = port.post_message(&crate::js::object(&[("type", &"dispose".into())]));
     let mut left = buffer.get_channel_data(0).map_err(fail)?;
     let mut right = buffer.get_channel_data(1).map_err(fail)?;
@@ -254,6 +338,7 @@ pub async fn render_mix(
         right,
         sample_rate: rate,
         limiter_reduction_db,
+        recording,
     }))
 }
 

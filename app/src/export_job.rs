@@ -8,7 +8,7 @@ use std::future::Future;
 use crate::delivery::{MAX_LIMITING_DB, MAX_PASSES, Plan, Verdict};
 use crate::dither::Dither;
 use crate::error::AppError;
-use crate::export::{Range, render_mix};
+use crate::export::{Range, Recording, Source, render_mix_from};
 use crate::report::{DeliveryReport, Measurer};
 use crate::session::Mix;
 use crate::targets::Target;
@@ -131,6 +131,9 @@ where
         });
     }
     let n = o.targets.len() as f64;
+    // The first pass records the master chain's input; every later pass (of every target)
+    // changes only the master chain, so it replays that instead of rendering the stems again.
+    let mut recording: Option<Recording> = None;
     for (i, goal) in o.targets.iter().enumerate() {
         // "As mixed" renders once with the mix as set: a plan that is never asked to move.
         let (target, fixed) = match goal {
@@ -160,10 +163,15 @@ where
             } else {
                 plan.configure(mix)
             };
-            let Some(r) = render_mix(
+            let source = match &recording {
+                Some(r) => Source::Replay(r),
+                None => Source::Recording,
+            };
+            let Some(mut r) = render_mix_from(
                 &setup,
                 o.rate as f32,
                 o.range,
+                source,
                 move |x| st(format!("{lab}: rendering"), base + 0.8 * share * x),
                 cancelled.clone(),
             )
@@ -171,6 +179,9 @@ where
             else {
                 return Ok(Outcome::Cancelled);
             };
+            if let Some(made) = r.recording.take() {
+                recording = Some(made);
+            }
             stage(format!("{label}: measuring"), base + 0.8 * share);
             yield_to_browser().await;
             let limiting = r.limiter_reduction_db;

@@ -10,6 +10,12 @@
 //   {type:'snapshot'}                           answered {type:'snapshot', words} with a meter
 //                                               snapshot (the export reads the limiter's deepest
 //                                               gain reduction over the whole render from it)
+//   {type:'record', frames}                     record the master chain's input from now on
+//                                               (an export's first pass; before Play)
+//   {type:'recorded'}                           answered {type:'recorded', channels:
+//                                               [Float32Array, Float32Array]} (transferred)
+//   {type:'replay', channels: [Float32Array]}   a recording replaces the tracks and FX buses
+//                                               (an export's later passes; before Play)
 //   {type:'dispose'}                            free the engine; process() returns false after
 // processorOptions: {module, meters} (meters: false turns meter posts off, for the export).
 // Posted back: {type:'meter', words: Float64Array} ~30 times a second, {type:'added', id},
@@ -37,6 +43,9 @@ class SecondEarEngine extends AudioWorkletProcessor {
     else if (m.type === 'add') this.addTrack(m);
     else if (m.type === 'ping') this.port.postMessage({ type: 'pong' });
     else if (m.type === 'snapshot') this.port.postMessage({ type: 'snapshot', words: this.snapshot() });
+    else if (m.type === 'record') this.wasm.se_premix_record(this.engine, m.frames);
+    else if (m.type === 'recorded') this.postRecording();
+    else if (m.type === 'replay') this.replay(m.channels);
     else if (m.type === 'dispose') {
       this.wasm.se_engine_free(this.engine);
       this.engine = 0;
@@ -61,6 +70,24 @@ class SecondEarEngine extends AudioWorkletProcessor {
       rc = this.wasm.se_track_commit(this.engine);
     }
     this.port.postMessage(rc === 0 ? { type: 'added', id: t.id } : { type: 'error', code: rc, id: t.id });
+  }
+
+  postRecording() {
+    const frames = this.wasm.se_premix_recorded_len(this.engine);
+    const channels = [0, 1].map((ch) => {
+      const ptr = this.wasm.se_premix_recorded_ptr(this.engine, ch) >>> 0;
+      return ptr ? new Float32Array(this.wasm.memory.buffer, ptr, frames).slice() : new Float32Array(0);
+    });
+    this.port.postMessage({ type: 'recorded', channels }, channels.map((c) => c.buffer));
+  }
+
+  replay(channels) {
+    const frames = channels[0].length;
+    this.wasm.se_premix_replay(this.engine, frames);
+    channels.forEach((samples, ch) => {
+      const ptr = this.wasm.se_premix_replay_ptr(this.engine, ch) >>> 0;
+      if (ptr) new Float32Array(this.wasm.memory.buffer, ptr, frames).set(samples);
+    });
   }
 
   process(_inputs, outputs) {

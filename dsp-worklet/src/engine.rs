@@ -15,6 +15,7 @@ use crate::error::EngineError;
 use crate::loudness::LoudnessMeter;
 use crate::meter::{HEADER_WORDS, LevelMeter, TRACK_WORDS};
 use crate::params::ParamId;
+use crate::premix::Premix;
 use crate::smoother::LinearSmoother;
 use crate::track::Track;
 use crate::transport::Transport;
@@ -55,6 +56,11 @@ pub struct Engine {
     needs_prime: bool,
     /// Output of priming, thrown away. Allocated with the engine.
     discard: [Vec<f32>; 2],
+    /// Records the master chain's input while set (an export's first pass).
+    recording: Option<Premix>,
+    /// While set, replaces the tracks and FX buses as the master chain's input (an export's
+    /// later passes; see [`crate::premix`]).
+    replaying: Option<Premix>,
     /// Length of the longest stem, in frames.
     song_frames: u64,
     master_meter: [LevelMeter; 2],
@@ -98,6 +104,8 @@ impl Engine {
             reader: Transport::default(),
             needs_prime: true,
             discard: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
+            recording: None,
+            replaying: None,
             song_frames: 0,
             master_meter: [LevelMeter::default(); 2],
             loudness: LoudnessMeter::new(2, sample_rate as u32),
@@ -486,10 +494,27 @@ impl Engine {
         }
     }
 
-    /// One block of the graph: tracks (and their sends) → de-click → FX returns → master fader →
-    /// master chain. `playback`: the playhead moves with the reader (normal play); otherwise
-    /// only the reader moves (priming after a relocation).
+    /// One block of the graph: [`graph_block`](Self::graph_block) (or its recording, see
+    /// [`crate::premix`]) → master chain. `playback`: the playhead moves with the reader (normal
+    /// play); otherwise only the reader moves (priming after a relocation).
     fn mix_block(&mut self, out_l: &mut [f32], out_r: &mut [f32], playback: bool) {
+        let n = out_l.len().min(out_r.len());
+        if let Some(premix) = &mut self.replaying {
+            premix.replay(&mut out_l[..n], &mut out_r[..n]);
+        } else {
+            self.graph_block(&mut out_l[..n], &mut out_r[..n], playback);
+            if let Some(premix) = &mut self.recording {
+                premix.record(&out_l[..n], &out_r[..n]);
+            }
+        }
+        let [pl, pr] = &mut self.prechain;
+        self.master_chain
+            .process(out_l, out_r, [&mut pl[..n], &mut pr[..n]]);
+    }
+
+    /// The graph up to the master chain: tracks (and their sends) → de-click → FX returns →
+    /// master fader.
+    fn graph_block(&mut self, out_l: &mut [f32], out_r: &mut [f32], playback: bool) {
         let n = out_l.len().min(out_r.len());
         out_l.fill(0.0);
         out_r.fill(0.0);
@@ -542,9 +567,31 @@ impl Engine {
                 *r *= g;
             }
         }
-        let [pl, pr] = &mut self.prechain;
-        self.master_chain
-            .process(out_l, out_r, [&mut pl[..n], &mut pr[..n]]);
+    }
+
+    /// Starts recording the master chain's input, with room for `frames` frames (allocates:
+    /// message handler only). See [`crate::premix`].
+    pub fn record_premix(&mut self, frames: usize) {
+        self.recording = Some(Premix::with_frames(frames));
+    }
+
+    /// What has been recorded so far, left and right (empty when not recording).
+    pub fn recorded_premix(&self) -> [&[f32]; 2] {
+        self.recording
+            .as_ref()
+            .map_or([&[], &[]], |premix| premix.recorded())
+    }
+
+    /// From now on the master chain's input is a recording of `frames` frames, silent until
+    /// filled through [`premix_channel_mut`](Self::premix_channel_mut), instead of the tracks
+    /// and FX buses (allocates: message handler only).
+    pub fn replay_premix(&mut self, frames: usize) {
+        self.replaying = Some(Premix::with_frames(frames));
+    }
+
+    /// Channel `ch` of the recording being replayed, to fill before rendering.
+    pub fn premix_channel_mut(&mut self, ch: usize) -> Option<&mut [f32]> {
+        self.replaying.as_mut().and_then(|p| p.channel_mut(ch))
     }
 
     /// Fills and returns the meter words (layout in [`crate::meter`]) and restarts the level

@@ -18,6 +18,7 @@ pub mod overview;
 pub mod pan;
 pub mod params;
 pub mod platform;
+pub mod premix;
 pub mod smoother;
 pub mod spectrum;
 pub mod track;

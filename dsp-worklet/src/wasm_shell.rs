@@ -140,3 +140,70 @@ pub unsafe extern "C" fn se_meter_len(shell: *mut Shell) -> u32 {
         None => 0,
     }
 }
+
+/// Starts recording the master chain's input, with room for `frames` frames (an export's first
+/// pass; see [`crate::premix`]). Send it before Play: priming at Play is part of the recording.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_premix_record(shell: *mut Shell, frames: u32) -> i32 {
+    match unsafe { shell.as_mut() } {
+        Some(s) => {
+            s.engine.record_premix(frames as usize);
+            0
+        }
+        None => EngineError::InvalidValue.code(),
+    }
+}
+
+/// Frames recorded so far.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_premix_recorded_len(shell: *mut Shell) -> u32 {
+    unsafe { shell.as_ref() }.map_or(0, |s| s.engine.recorded_premix()[0].len() as u32)
+}
+
+/// Address of channel `ch` (0 or 1) of the recording (null if there is none).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_premix_recorded_ptr(shell: *mut Shell, ch: u32) -> *const f32 {
+    match unsafe { shell.as_ref() }
+        .and_then(|s| s.engine.recorded_premix().get(ch as usize).copied())
+    {
+        Some(samples) if !samples.is_empty() => samples.as_ptr(),
+        _ => core::ptr::null(),
+    }
+}
+
+/// Replaces the tracks and FX buses with a recording of `frames` frames, to be filled through
+/// [`se_premix_replay_ptr`] before Play (an export's later passes).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_premix_replay(shell: *mut Shell, frames: u32) -> i32 {
+    match unsafe { shell.as_mut() } {
+        Some(s) => {
+            s.engine.replay_premix(frames as usize);
+            0
+        }
+        None => EngineError::InvalidValue.code(),
+    }
+}
+
+/// Address of channel `ch` (0 or 1) of the recording being replayed (null if there is none).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_premix_replay_ptr(shell: *mut Shell, ch: u32) -> *mut f32 {
+    match unsafe { shell.as_mut() }.and_then(|s| s.engine.premix_channel_mut(ch as usize)) {
+        Some(samples) => samples.as_mut_ptr(),
+        None => core::ptr::null_mut(),
+    }
+}
