@@ -222,13 +222,15 @@ pub async fn render_mix_from(
     for (id, buffer) in &buffers {
         post_stem(&port, *id, buffer).map_err(fail)?;
     }
+    // Room for a recording: the render, plus the master chain's priming (its look-ahead, a few
+    // ms) with a second to spare.
+    let room = frames as f64 + rate as f64;
     match source {
         // Before Play: the master chain's priming at Play is part of its input.
         Source::Recording => port
             .post_message(&crate::js::object(&[
                 ("type", &"record".into()),
-                // The render, plus the master chain's priming (its look-ahead, a few ms).
-                ("frames", &JsValue::from(frames as f64 + rate as f64)),
+                ("frames", &JsValue::from(room)),
             ]))
             .map_err(fail)?,
         Source::Replay(r) => {
@@ -319,11 +321,18 @@ pub async fn render_mix_from(
                     .dyn_into::<js_sys::Float32Array>()
                     .ok()
             };
-            channel(0).zip(channel(1)).map(|(l, r)| Recording {
-                channels: [l, r],
-                frames,
-                dry,
-            })
+            // Every rendered frame plus the master chain's priming, within the room asked for
+            // (a recording that fell short, or filled the room, is not used: later passes then
+            // render the stems).
+            let complete = |len: u32| len as u64 >= frames && (len as f64) < room;
+            channel(0)
+                .zip(channel(1))
+                .filter(|(l, r)| l.length() == r.length() && complete(l.length()))
+                .map(|(l, r)| Recording {
+                    channels: [l, r],
+                    frames,
+                    dry,
+                })
         }
         _ => None,
     };

@@ -133,7 +133,9 @@ where
     let n = o.targets.len() as f64;
     // The first pass records the master chain's input; every later pass (of every target)
     // changes only the master chain, so it replays that instead of rendering the stems again.
+    // A lone "As mixed" export is one pass: nothing to record for.
     let mut recording: Option<Recording> = None;
+    let may_repeat = o.targets.len() > 1 || o.targets.iter().any(|g| matches!(g, Goal::Target(_)));
     for (i, goal) in o.targets.iter().enumerate() {
         // "As mixed" renders once with the mix as set: a plan that is never asked to move.
         let (target, fixed) = match goal {
@@ -165,7 +167,8 @@ where
             };
             let source = match &recording {
                 Some(r) => Source::Replay(r),
-                None => Source::Recording,
+                None if may_repeat => Source::Recording,
+                None => Source::Stems,
             };
             let Some(mut r) = render_mix_from(
                 &setup,
