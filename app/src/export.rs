@@ -186,10 +186,7 @@ pub async fn render_mix_from(
         }
     };
     // The recording's own extent when replaying: the same render, frame for frame.
-    let (start, dry) = match replay {
-        Some(r) => (start, r.dry),
-        None => (start, dry),
-    };
+    let dry = replay.map_or(dry, |r| r.dry);
     if dry == 0 {
         return Err(AppError::NothingToExport {
             reason: "The range to export is empty.".into(),
