@@ -107,16 +107,16 @@ test('two targets at once (−14/−1 and −9/−0.3, 24-bit, 44.1 kHz) land on
   // club" it is a replay, on its own it renders the stems. The samples must be the same, bit for
   // bit.
   const asMixed = async (targets) => {
-    const got = [];
-    const collect = (d) => got.push(readDownload(d));
-    page.on('download', collect);
     await page.getByTestId('export-target').selectOption(targets);
+    // "As mixed" is the export's last file (presets come first in the list).
+    const download = page.waitForEvent('download', {
+      predicate: (d) => /As mixed\.wav$/.test(d.suggestedFilename()),
+      timeout: 240_000,
+    });
     await page.getByTestId('export-start').click();
+    const wav = await readDownload(await download);
     await page.getByTestId('export-status').filter({ hasText: new RegExp(`Exported ${targets.length} file`) })
-      .waitFor({ timeout: 240_000 });
-    page.off('download', collect);
-    const wav = (await Promise.all(got)).find((f) => /As mixed\.wav$/.test(f.name));
-    assert.ok(wav, `an "As mixed" file among ${got.length} downloads`);
+      .waitFor({ timeout: 60_000 });
     return decodeWav(wav.bytes);
   };
   const replayed = await asMixed(['CD / club', 'as-mixed']);
