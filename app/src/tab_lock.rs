@@ -128,12 +128,7 @@ fn request_lock(
     stolen: Rc<Cell<bool>>,
     on_lost: impl FnOnce() + 'static,
 ) -> Option<Promise> {
-    let locks = web_sys::window()
-        .and_then(|w| Reflect::get(&w.navigator(), &"locks".into()).ok())
-        .filter(|l| !l.is_undefined() && !l.is_null())?;
-    let request = Reflect::get(&locks, &"request".into())
-        .and_then(|f| f.dyn_into::<Function>())
-        .ok()?;
+    let (locks, request) = lock_manager("request")?;
     let options = Object::new();
     let option = match claim {
         Claim::Now => Some("ifAvailable"),
@@ -188,14 +183,7 @@ fn request_lock(
 /// True when another tab of Second Ear is queued for the autosave (so its dropped stems, kept
 /// in the store for when it takes over, must not be tidied away). False without Web Locks.
 pub async fn others_waiting() -> bool {
-    let Some(locks) = web_sys::window()
-        .and_then(|w| Reflect::get(&w.navigator(), &"locks".into()).ok())
-        .filter(|l| !l.is_undefined() && !l.is_null())
-    else {
-        return false;
-    };
-    let Ok(query) = Reflect::get(&locks, &"query".into()).and_then(|f| f.dyn_into::<Function>())
-    else {
+    let Some((locks, query)) = lock_manager("query") else {
         return false;
     };
     let Some(promise) = query
@@ -216,4 +204,15 @@ pub async fn others_waiting() -> bool {
             .as_deref()
             == Some(LOCK_NAME)
     })
+}
+
+/// `navigator.locks` and its method `name`; `None` without Web Locks.
+fn lock_manager(name: &str) -> Option<(JsValue, Function)> {
+    let locks = web_sys::window()
+        .and_then(|w| Reflect::get(&w.navigator(), &"locks".into()).ok())
+        .filter(|l| !l.is_undefined() && !l.is_null())?;
+    let method = Reflect::get(&locks, &name.into())
+        .and_then(|f| f.dyn_into::<Function>())
+        .ok()?;
+    Some((locks, method))
 }

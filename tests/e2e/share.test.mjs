@@ -261,23 +261,37 @@ test('undo/redo walk 20 mixed edits exactly (adding and removing tracks too), an
   await page.context().close();
 });
 
-test('a second tab leaves the first tab\'s autosave alone, and says so', async () => {
+/** A tab that owns the autosave, with the Kick stem at −6 dB saved. */
+async function kickTab() {
   const first = await app.openPage();
   const files = stems(await sessionRate(first));
   await dropFiles(first, [files[0]]);
   await waitTracks(first, 1, 'loaded');
   await setRange(strip(first, 'Kick').getByTestId('track-gain'), -6);
   await first.waitForTimeout(1_000); // the autosave settles
-  const firstSession = await state(first);
+  return { first, files, firstSession: await state(first) };
+}
 
-  const second = await first.context().newPage();
-  const secondErrors = [];
-  second.on('pageerror', (e) => secondErrors.push(String(e)));
-  second.on('console', (m) => { if (m.type() === 'error') secondErrors.push(m.text()); });
-  await second.goto(first.url());
-  await waitReady(second);
-  await second.waitForFunction(() => [...document.querySelectorAll('[data-testid=error] > span')]
-    .some((e) => e.textContent.includes('open in another tab')));
+/** Waits for a notice containing `text`. */
+const waitNotice = (page, text) => page.waitForFunction((t) => [...document.querySelectorAll('[data-testid=error] > span')]
+  .some((e) => e.textContent.includes(t)), text);
+
+/** Another tab of `first`'s browser, once it says the autosave is kept elsewhere: [page, its errors]. */
+async function queuedTab(first) {
+  const page = await first.context().newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
+  await page.goto(first.url());
+  await waitReady(page);
+  await waitNotice(page, 'open in another tab');
+  return [page, pageErrors];
+}
+
+test('a second tab leaves the first tab\'s autosave alone, and says so', async () => {
+  const { first, files, firstSession } = await kickTab();
+
+  const [second, secondErrors] = await queuedTab(first);
   assert.equal(await second.getByTestId('track').count(), 0, 'the second tab starts empty');
 
   // A reload of the first tab frees the lock for a moment, and the second tab, queued for it,
@@ -309,32 +323,12 @@ test('a second tab leaves the first tab\'s autosave alone, and says so', async (
   await first.context().close();
 });
 
-/** Waits for a notice containing `text`. */
-const waitNotice = (page, text) => page.waitForFunction((t) => [...document.querySelectorAll('[data-testid=error] > span')]
-  .some((e) => e.textContent.includes(t)), text);
-
 test('when the tab keeping the autosave closes, the next tab takes it over: an empty one opens the saved session, one with work keeps its own', async () => {
-  const first = await app.openPage();
-  const files = stems(await sessionRate(first));
-  await dropFiles(first, [files[0]]);
-  await waitTracks(first, 1, 'loaded');
-  await setRange(strip(first, 'Kick').getByTestId('track-gain'), -6);
-  await first.waitForTimeout(1_000); // the autosave settles
-  const firstSession = await state(first);
+  const { first, files, firstSession } = await kickTab();
 
-  const open = async () => {
-    const page = await first.context().newPage();
-    const pageErrors = [];
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    page.on('console', (m) => { if (m.type() === 'error') pageErrors.push(m.text()); });
-    await page.goto(first.url());
-    await waitReady(page);
-    await waitNotice(page, 'open in another tab');
-    return [page, pageErrors];
-  };
   // An empty tab, then one with a stem of its own: both queue for the autosave, in that order.
-  const [empty, emptyErrors] = await open();
-  const [busy, busyErrors] = await open();
+  const [empty, emptyErrors] = await queuedTab(first);
+  const [busy, busyErrors] = await queuedTab(first);
   await dropFiles(busy, [files[1]]);
   await waitTracks(busy, 1, 'loaded');
   await setRange(strip(busy, 'Bass').getByTestId('track-gain'), 3);
