@@ -1,34 +1,26 @@
-//! Second Ear's browser UI (Leptos 0.8, client-side rendered).
+//! Second Ear's browser UI (Leptos 0.8, client-side rendered), in layers:
 //!
-//! Plain-data domain types live in [`session`], [`wav`] and [`sniff`] and are tested natively;
-//! the browser glue is in [`audio`] (the realtime engine link), [`decode`], [`intake`] and
-//! [`export`]; the components are in [`ui`].
+//! - [`model`]: the mix as plain data — tracks, settings, comments, undo, review diffs,
+//!   loudness targets. No browser types; tested natively.
+//! - [`formats`]: what goes in and out as bytes — the session document, share links, session
+//!   bundles, RIFF tags, file sniffing. Plain data; tested natively.
+//! - [`delivery`]: turning a rendered master into a delivered file — the loudness-target
+//!   search, dither, the WAV and its report. Plain data; tested natively.
+//! - [`browser`]: glue to the browser's APIs — the engine link (AudioWorklet), decoding,
+//!   dropped files, IndexedDB, Web Locks, the offline render. Main thread.
+//! - [`studio`]: the application state (`Studio`: signals of model data) and the actions that
+//!   change it and drive the browser layer — engine start, stems in, sharing, export.
+//! - [`ui`]: Leptos components only, grouped by what they show (a strip, the master, the
+//!   session).
+//!
+//! [`error`] is the crate's one error type: every message a user can see.
 
-pub mod audio;
-pub mod bundle;
-pub mod decode;
+pub mod browser;
 pub mod delivery;
-pub mod dither;
-pub mod document;
 pub mod error;
-pub mod export;
-pub mod export_job;
-pub mod hashing;
-pub mod history;
-pub mod intake;
-pub mod js;
-pub mod matching;
-pub mod report;
-pub mod review;
-pub mod riff_info;
-pub mod session;
-pub mod share_link;
-pub mod sniff;
-pub mod stem_match;
-pub mod storage;
-pub mod tab_lock;
-pub mod targets;
+pub mod formats;
+pub mod model;
+pub mod studio;
 pub mod ui;
-pub mod wav;
 
 pub use ui::App;

@@ -1,0 +1,7 @@
+//! The mix as plain data (main thread, no browser types): what the UI shows and edits.
+
+pub mod history;
+pub mod review;
+pub mod session;
+pub mod stem_match;
+pub mod targets;

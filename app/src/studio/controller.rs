@@ -1,0 +1,558 @@
+//! The UI's state handle: signals of plain data plus the actions that change them and tell the
+//! engine (main thread).
+
+use dsp_worklet::params::ParamId;
+use dsp_worklet::{Command, MeterSnapshot};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::File;
+
+use crate::browser::decode::{decode_bytes, read_file};
+use crate::browser::engine_link;
+use crate::browser::hashing::{hex, sha256_of_buffer};
+use crate::error::AppError;
+use crate::formats::document::SessionDoc;
+use crate::formats::document::shareable_name;
+use crate::model::history::{EditKey, History};
+use crate::model::review::Change;
+use crate::model::session::{Mix, NewTrack, StemAudio};
+use crate::model::stem_match::{Arrived, Placement, place};
+
+/// A reviewer's version of your session, opened from a link, being compared with yours.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Review {
+    /// Your mix when the link was opened.
+    pub mine: Mix,
+    /// Their document.
+    pub theirs: SessionDoc,
+    /// Every setting that differs, old (yours) → new (theirs).
+    pub changes: Vec<Change>,
+    /// Their comments that were new to you (already added to your timeline).
+    pub new_comments: usize,
+    /// Which version is playing.
+    pub hearing_theirs: bool,
+    /// Integrated loudness of (yours, theirs), LUFS, once measured.
+    pub loudness: Option<(f64, f64)>,
+    /// Which review this is (a late measurement of an earlier one is dropped).
+    pub serial: u64,
+}
+
+/// How long after a seek the meters' position is not trusted, ms: a snapshot already posted by
+/// the engine (about every 33 ms) can arrive after the seek was sent.
+const SEEK_SETTLE_MS: f64 = 120.0;
+
+/// A decoded file waiting to be placed: name, bytes, SHA-256.
+pub type HashedFile = (String, js_sys::ArrayBuffer, [u8; 32]);
+
+/// One message in the error list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub id: u64,
+    pub text: String,
+}
+
+/// Every signal the components share. `Copy`, so closures take it freely.
+#[derive(Clone, Copy)]
+pub struct Studio {
+    pub mix: RwSignal<Mix>,
+    pub meters: RwSignal<MeterSnapshot>,
+    pub errors: RwSignal<Vec<Notice>>,
+    /// Files still being decoded.
+    pub loading: RwSignal<usize>,
+    /// Track ids whose clip light is latched (0 = master), until clicked.
+    pub clips: RwSignal<Vec<u32>>,
+    /// The track open in the editor.
+    pub selected: RwSignal<Option<u32>>,
+    /// Short-term loudness over the song while playing: (seconds, LUFS), ~10 points a second.
+    pub history: RwSignal<Vec<(f64, f64)>>,
+    /// Undo/redo snapshots of the mix.
+    pub undo: StoredValue<History<Mix>>,
+    /// Whether undo / redo have somewhere to go (for the buttons).
+    pub can_undo: RwSignal<(bool, bool)>,
+    /// A reviewer's version being compared with yours.
+    pub review: RwSignal<Option<Review>>,
+    /// A link to another session, waiting for the user to confirm replacing this one.
+    pub pending_link: RwSignal<Option<SessionDoc>>,
+    /// True once the autosaved session (if any) has been restored; autosave waits for it.
+    pub restored: RwSignal<bool>,
+    /// Whether this tab owns the browser's autosave (see [`crate::browser::tab_lock`]).
+    pub owns_autosave: StoredValue<bool>,
+    /// How many times another tab has taken the autosave lock from this one.
+    pub lock_losses: StoredValue<u32>,
+    /// The last seek (frame, `Date.now()` ms), while meter snapshots may still predate it.
+    seeking: StoredValue<Option<(u64, f64)>>,
+    next_notice: StoredValue<u64>,
+}
+
+impl Studio {
+    pub fn new() -> Studio {
+        Studio {
+            mix: RwSignal::new(Mix::new_session(random_id())),
+            meters: RwSignal::new(MeterSnapshot::default()),
+            errors: RwSignal::new(Vec::new()),
+            loading: RwSignal::new(0),
+            clips: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(None),
+            history: RwSignal::new(Vec::new()),
+            undo: StoredValue::new(History::default()),
+            can_undo: RwSignal::new((false, false)),
+            review: RwSignal::new(None),
+            pending_link: RwSignal::new(None),
+            restored: RwSignal::new(false),
+            owns_autosave: StoredValue::new(false),
+            lock_losses: StoredValue::new(0),
+            seeking: StoredValue::new(None),
+            next_notice: StoredValue::new(1),
+        }
+    }
+
+    /// Starts Web Audio and the engine; meters and engine errors flow into the signals.
+    pub fn start_audio(self) {
+        engine_link::start(engine_link::Listeners {
+            on_meter: Box::new(move |mut snap: MeterSnapshot| {
+                // A snapshot posted before the engine took a seek still carries the old
+                // position: keep showing the seek target until the engine has moved there.
+                if let Some((frame, at)) = self.seeking.get_value() {
+                    if js_sys::Date::now() - at < SEEK_SETTLE_MS {
+                        snap.position = frame;
+                    } else {
+                        self.seeking.set_value(None);
+                    }
+                }
+                let mut latched: Vec<u32> = snap
+                    .tracks
+                    .iter()
+                    .filter(|t| t.clip)
+                    .map(|t| t.id)
+                    .collect();
+                if snap.master_clip {
+                    latched.push(0);
+                }
+                if !latched.is_empty() {
+                    self.clips.update(|c| {
+                        for id in latched {
+                            if !c.contains(&id) {
+                                c.push(id);
+                            }
+                        }
+                    });
+                }
+                self.record_history(&snap);
+                self.meters.set(snap);
+            }),
+            on_error: Box::new(move |e| self.report(e)),
+        });
+        crate::browser::tab_lock::note_owner_on_leaving(move || self.owns_autosave.get_value());
+        spawn_local(async move {
+            match engine_link::ready().await {
+                Ok(()) => {
+                    if let Some(rate) = engine_link::sample_rate() {
+                        self.mix.update(|m| m.sample_rate = rate);
+                    }
+                    // Anything set before the engine was up (the master fader) reaches it now.
+                    engine_link::send(&self.mix.with_untracked(|m| m.state_commands()));
+                    // Then the autosaved session (when this tab owns it), then a link in the
+                    // address bar.
+                    // A reloading owner takes the lock back here, within the waiting tab's
+                    // grace period (see `take_over_autosave`).
+                    let claim = crate::browser::tab_lock::Claim::at_start();
+                    if claim.request(move || self.autosave_lost()).await {
+                        self.own_autosave();
+                        self.restore_autosave().await;
+                    } else {
+                        self.report(AppError::AutosaveInAnotherTab);
+                        self.restored.set(true);
+                        spawn_local(self.take_over_autosave());
+                    }
+                    self.watch_links();
+                }
+                Err(e) => {
+                    self.report(e);
+                    self.restored.set(true);
+                }
+            }
+        });
+    }
+
+    /// Adds a short-term loudness point while playing (starting over when the playhead jumps back).
+    fn record_history(self, snap: &MeterSnapshot) {
+        let rate = self.mix.with_untracked(|m| m.sample_rate).max(1.0) as f64;
+        let t = snap.position as f64 / rate;
+        let l = snap.loudness.short_term;
+        if !snap.playing || !l.is_finite() {
+            return;
+        }
+        self.history.update(|h| {
+            if h.last().is_some_and(|(last, _)| t < *last) {
+                h.clear();
+            }
+            if h.last().is_none_or(|(last, _)| t - last >= 0.1) {
+                h.push((t, l));
+            }
+        });
+    }
+
+    /// Shows an error message.
+    pub fn report(self, e: AppError) {
+        let id = self.next_notice.get_value();
+        self.next_notice.set_value(id + 1);
+        leptos::logging::warn!("{e}");
+        self.errors.update(|v| {
+            v.push(Notice {
+                id,
+                text: e.to_string(),
+            })
+        });
+    }
+
+    pub fn dismiss(self, id: u64) {
+        self.errors.update(|v| v.retain(|n| n.id != id));
+    }
+
+    /// Changes the mix through `f` as one undoable edit (merged with the previous one when `key`
+    /// is the same control, edited moments ago). Edits that change nothing leave no step.
+    pub fn edit<R>(self, key: EditKey, f: impl FnOnce(&mut Mix) -> R) -> R {
+        let before = self.mix.get_untracked();
+        let mut out = None;
+        self.mix.update(|m| out = Some(f(m)));
+        if self.mix.with_untracked(|m| *m != before) {
+            self.undo
+                .update_value(|h| _ = h.record(before, key, js_sys::Date::now()));
+            self.refresh_undo_state();
+        }
+        // `update` runs its closure exactly once.
+        out.expect("edit closure ran")
+    }
+
+    fn refresh_undo_state(self) {
+        let state = self.undo.with_value(|h| (h.can_undo(), h.can_redo()));
+        self.can_undo.set(state);
+    }
+
+    /// Sets a track parameter (display units) and tells the engine.
+    pub fn set_track(self, id: u32, param: ParamId, value: f32) {
+        self.set_track_as(EditKey::Track(id, param as u16), id, param, value);
+    }
+
+    /// [`set_track`](Self::set_track) as part of the edit `key` (one control setting several
+    /// parameters, such as an EQ handle).
+    pub fn set_track_as(self, key: EditKey, id: u32, param: ParamId, value: f32) {
+        let cmd = self.edit(key, |m| m.set_track_param(id, param, value));
+        // A placeholder strip has no engine track yet: its settings go with its audio.
+        if let Some(c) = cmd
+            && self.has_audio(id)
+        {
+            engine_link::send(&[c]);
+        }
+    }
+
+    /// True when track `id` has its audio in the engine (not a placeholder).
+    fn has_audio(self, id: u32) -> bool {
+        self.mix
+            .with_untracked(|m| m.track(id).is_some_and(|t| t.audio != StemAudio::Missing))
+    }
+
+    /// Sets a master-scope parameter (master fader, FX buses) and tells the engine. Monitoring
+    /// parameters are how you listen, not edits, so they are not undoable.
+    pub fn set_master(self, param: ParamId, value: f32) {
+        self.set_master_as(EditKey::Master(param as u16), param, value);
+    }
+
+    /// [`set_master`](Self::set_master) as part of the edit `key`.
+    pub fn set_master_as(self, key: EditKey, param: ParamId, value: f32) {
+        let cmd = if param.spec().group == "monitor" {
+            let mut cmd = None;
+            self.mix.update(|m| cmd = m.set_master_param(param, value));
+            cmd
+        } else {
+            self.edit(key, |m| m.set_master_param(param, value))
+        };
+        if let Some(c) = cmd {
+            engine_link::send(&[c]);
+        }
+    }
+
+    /// Removes a strip (undoable: its audio is kept until the page closes).
+    pub fn remove_track(self, id: u32) {
+        let loaded = self.has_audio(id);
+        let cmd = self.edit(EditKey::Single, |m| m.remove_track(id));
+        if let Some(c) = cmd
+            && loaded
+        {
+            engine_link::send(&[c]);
+        }
+        self.clips.update(|c| c.retain(|i| *i != id));
+    }
+
+    /// Steps back one edit (while comparing with a reviewer's version, first back to yours).
+    pub fn undo(self) {
+        self.back_to_mine();
+        let current = self.mix.get_untracked();
+        if let Some(prev) = self.undo.try_update_value(|h| h.undo(current)).flatten() {
+            self.apply_mix(prev);
+        }
+        self.refresh_undo_state();
+    }
+
+    /// Steps forward one undone edit.
+    pub fn redo(self) {
+        self.back_to_mine();
+        let current = self.mix.get_untracked();
+        if let Some(next) = self.undo.try_update_value(|h| h.redo(current)).flatten() {
+            self.apply_mix(next);
+        }
+        self.refresh_undo_state();
+    }
+
+    /// [`apply_mix`](Self::apply_mix) as one undoable step.
+    pub fn apply_as_edit(self, next: Mix) {
+        let before = self.mix.get_untracked();
+        if before == next {
+            return;
+        }
+        self.apply_mix(next);
+        self.undo
+            .update_value(|h| _ = h.record(before, EditKey::Single, js_sys::Date::now()));
+        self.refresh_undo_state();
+    }
+
+    /// Makes `next` the mix, telling the engine only what differs: tracks unloaded or posted
+    /// again (their audio is kept), then the changed parameters and loop.
+    pub fn apply_mix(self, mut next: Mix) {
+        self.mix.with_untracked(|m| next.keep_live_state_of(m));
+        let tr = self.mix.with_untracked(|m| m.transition_to(&next));
+        for id in &tr.added {
+            if let Err(e) = engine_link::repost_stem(*id) {
+                self.report(e);
+            }
+        }
+        engine_link::send(&tr.commands);
+        self.mix.set(next);
+    }
+
+    /// Play/pause/stop/seek.
+    pub fn transport(self, cmd: Command) {
+        engine_link::resume();
+        engine_link::send(&[cmd]);
+    }
+
+    pub fn toggle_play(self) {
+        let playing = self.meters.with_untracked(|m| m.playing);
+        self.transport(if playing {
+            Command::Pause
+        } else {
+            Command::Play
+        });
+    }
+
+    /// Sets the loop region (seconds) and whether playback loops it.
+    pub fn set_loop(self, on: bool, start_s: f64, end_s: f64) {
+        let cmd = self.edit(EditKey::Control("loop", 0), |m| {
+            m.set_loop(on, start_s, end_s)
+        });
+        engine_link::send(&[cmd]);
+    }
+
+    /// Seeks to a fraction (0…1) of the song.
+    pub fn seek_fraction(self, fraction: f64) {
+        let frames = self.mix.with_untracked(|m| m.song_frames());
+        let frame = (fraction.clamp(0.0, 1.0) * frames as f64).round() as u64;
+        self.meters.update(|m| m.position = frame);
+        self.seeking.set_value(Some((frame, js_sys::Date::now())));
+        self.transport(Command::Seek { frame });
+    }
+
+    pub fn clear_clip(self, id: u32) {
+        self.clips.update(|c| c.retain(|i| *i != id));
+    }
+
+    /// Takes dropped or picked files: session bundles (`.zip`) are opened; audio files are read
+    /// and hashed, placed into waiting placeholder strips (by hash, then by name) or added as new
+    /// strips, and decoded one after another. Each bad file gets a message naming it; nothing
+    /// already loaded is touched.
+    pub fn load_files(self, files: Vec<File>) {
+        if files.is_empty() {
+            return;
+        }
+        engine_link::resume();
+        self.loading.update(|n| *n += files.len());
+        spawn_local(async move {
+            // Files dropped while the autosaved session is being restored wait for it.
+            self.until_restored().await;
+            let (bundles, stems): (Vec<File>, Vec<File>) = files
+                .into_iter()
+                .partition(|f| f.name().to_ascii_lowercase().ends_with(".zip"));
+            for b in bundles {
+                self.open_bundle_file(&b).await;
+                self.loading.update(|n| *n = n.saturating_sub(1));
+            }
+            let mut hashed = Vec::new();
+            for file in stems {
+                match read_file(&file).await {
+                    Ok(bytes) => {
+                        let digest = sha256_of_buffer(&bytes);
+                        hashed.push((file.name(), bytes, digest));
+                    }
+                    Err(e) => {
+                        self.report(e);
+                        self.loading.update(|n| *n = n.saturating_sub(1));
+                    }
+                }
+            }
+            self.place_stems(hashed, true).await;
+        });
+    }
+
+    /// Decodes hashed files into placeholders or new strips (see [`load_files`](Self::load_files)).
+    /// `store` saves each file for autosave (not needed when it came from there). Decrements
+    /// `loading` once per file.
+    pub async fn place_stems(self, files: Vec<HashedFile>, store: bool) {
+        let ready = engine_link::ready().await;
+        // Names as a link carries them (see `shareable_name`), on both sides of a link.
+        let files: Vec<HashedFile> = files
+            .into_iter()
+            .map(|(name, bytes, digest)| (shareable_name(&name), bytes, digest))
+            .collect();
+        let placements = self.mix.with_untracked(|m| {
+            let waiting = m.waiting();
+            let arrived: Vec<Arrived> = files
+                .iter()
+                .map(|(name, _, digest)| Arrived {
+                    file_name: name,
+                    sha256: *digest,
+                })
+                .collect();
+            place(&waiting, &arrived)
+        });
+        for ((name, bytes, digest), placement) in files.into_iter().zip(placements) {
+            let result = match (&ready, engine_link::context()) {
+                (Ok(()), Some(ctx)) => {
+                    self.add_decoded(&ctx, name.clone(), &bytes, digest, placement)
+                        .await
+                }
+                (Err(e), _) => Err(e.clone()),
+                (Ok(()), None) => Err(AppError::AudioUnavailable {
+                    detail: "no audio context".into(),
+                }),
+            };
+            match result {
+                // Every tab keeps dropped files, so that a tab that takes the autosave over
+                // later (see `take_over_autosave`) has its stems stored; the owner's next restore
+                // deletes the ones no session uses.
+                Ok(()) if store => {
+                    if let Err(detail) =
+                        crate::browser::storage::put_stem(&hex(&digest), &name, &bytes).await
+                    {
+                        self.report(AppError::Autosave {
+                            detail: format!("{name} was not saved: {detail}"),
+                        });
+                    }
+                }
+                Ok(()) => {}
+                Err(e) => self.report(e),
+            }
+            self.loading.update(|n| *n = n.saturating_sub(1));
+        }
+    }
+
+    async fn add_decoded(
+        self,
+        ctx: &web_sys::AudioContext,
+        name: String,
+        bytes: &js_sys::ArrayBuffer,
+        sha256: [u8; 32],
+        placement: Placement,
+    ) -> Result<(), AppError> {
+        let stem = decode_bytes(ctx, name, bytes).await?;
+        let new = NewTrack {
+            file_name: stem.file_name.clone(),
+            channels: stem.buffer.number_of_channels() as usize,
+            frames: stem.buffer.length() as u64,
+            source_rate: stem.source_rate,
+            overview: stem.overview,
+            sha256,
+        };
+        let rate = ctx.sample_rate();
+        // The session may have changed while the file decoded (another link opened, the strip
+        // filled from the autosave store): keep the placement only if its strip still waits for
+        // this file, else place it again against what is there now.
+        let placement = self.mix.with_untracked(|m| {
+            let still = m.missing().any(|t| match placement {
+                Placement::Fill(id) => t.id == id && t.sha256 == sha256,
+                Placement::FillDifferent(id) => t.id == id && t.file_name == new.file_name,
+                Placement::New => false,
+            });
+            if still || placement == Placement::New {
+                return placement;
+            }
+            let waiting = m.waiting();
+            place(
+                &waiting,
+                &[Arrived {
+                    file_name: &new.file_name,
+                    sha256,
+                }],
+            )[0]
+        });
+        let id = match placement {
+            Placement::New => self.edit(EditKey::Single, |m| {
+                m.sample_rate = rate;
+                m.add_track(new)
+            }),
+            Placement::Fill(id) | Placement::FillDifferent(id) => {
+                // Loading a placeholder's audio is not an edit of the mix.
+                self.mix.update(|m| {
+                    m.sample_rate = rate;
+                    m.fill_track(id, new);
+                });
+                id
+            }
+        };
+        if let Err(e) = engine_link::add_stem(id, &stem.file_name, &stem.buffer, &stem.bytes) {
+            self.mix.update(|m| {
+                m.remove_track(id);
+            });
+            return Err(e);
+        }
+        // A placeholder's settings came with the link; the engine hears them now.
+        if placement != Placement::New {
+            engine_link::send(&self.mix.with_untracked(|m| m.track_commands(id)));
+        }
+        if let Placement::FillDifferent(id) = placement {
+            let strip = self
+                .mix
+                .with_untracked(|m| m.track(id).map(|t| t.name.clone()))
+                .unwrap_or_default();
+            self.report(AppError::DifferentFile {
+                file: stem.file_name,
+                strip,
+            });
+        }
+        Ok(())
+    }
+
+    /// Waits until the autosaved session has been restored (at start-up).
+    pub async fn until_restored(self) {
+        while !self.restored.get_untracked() {
+            crate::browser::js::sleep_ms(30).await;
+        }
+    }
+}
+
+/// A random 64-bit id (a new session's lineage, a new comment's id).
+pub fn random_id() -> u64 {
+    let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+    (hi << 32) | lo
+}
+
+impl Default for Studio {
+    fn default() -> Self {
+        Studio::new()
+    }
+}
+
+/// The studio handle provided at the root.
+pub fn use_studio() -> Studio {
+    expect_context::<Studio>()
+}

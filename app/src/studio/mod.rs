@@ -1,0 +1,9 @@
+//! The application state and its actions (main thread): [`controller::Studio`] holds the model
+//! in signals and is the one place edits go through; [`sharing`] brings sessions in and out
+//! (links, bundles, autosave, review); [`export_job`] and [`matching`] run the delivery loop.
+
+pub mod controller;
+pub mod export_job;
+pub mod job;
+pub mod matching;
+pub mod sharing;

@@ -1,0 +1,580 @@
+//! Sessions coming and going (main thread): share links, a reviewer's version with its diff and
+//! loudness-matched A/B, session bundles, and autosave to IndexedDB. The plain parts are in
+//! [`crate::formats::document`], [`crate::formats::share_link`], [`crate::model::review`] and [`crate::formats::bundle`].
+
+use dsp_worklet::params::ParamId;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+use web_sys::File;
+
+use crate::browser::decode::read_file;
+use crate::browser::engine_link;
+use crate::browser::hashing::{hex, sha256};
+use crate::browser::offline_render::{Range, download, render_mix};
+use crate::browser::storage;
+use crate::browser::tab_lock;
+use crate::error::AppError;
+use crate::formats::bundle;
+use crate::formats::document::{FORMAT_VERSION, SessionDoc};
+use crate::formats::share_link;
+use crate::model::history::EditKey;
+use crate::model::review;
+use crate::model::session::{Mix, StemAudio};
+use crate::studio::controller::{Review, Studio};
+
+/// How long the mix must stay unchanged before it is autosaved, ms.
+pub const AUTOSAVE_DELAY_MS: i32 = 400;
+/// How long a tab holds the freed autosave lock before taking the autosave over, ms: time for
+/// an owner that was only reloading to take it back (its page claims the lock as it starts).
+pub const TAKEOVER_GRACE_MS: i32 = 5_000;
+
+/// A session bundle's `session.json`: the document with its format named.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct BundleDocument {
+    format: String,
+    version: u8,
+    session: SessionDoc,
+}
+
+const BUNDLE_FORMAT: &str = "second-ear-session";
+
+/// The page's address (for share URLs).
+fn page_href() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().href().ok())
+        .unwrap_or_default()
+}
+
+/// Removes the fragment from the address bar without reloading, so a reload does not open the
+/// link again over the autosaved session.
+fn clear_fragment() {
+    if let Some(w) = web_sys::window()
+        && let Ok(history) = w.history()
+    {
+        let href = page_href();
+        let base = href.split('#').next().unwrap_or(&href).to_string();
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&base));
+    }
+}
+
+impl Studio {
+    /// The share link for the mix as it is now, or `None` (with a message saying why) when the
+    /// session holds something a link may not carry.
+    pub fn share_url(self) -> Option<String> {
+        let doc = self.saved_doc();
+        if let Err(e) = doc.validate() {
+            self.report(AppError::Comment {
+                detail: format!("the session cannot be shared: it {e}"),
+            });
+            return None;
+        }
+        Some(share_link::share_url(&page_href(), &doc))
+    }
+
+    /// The document to share and autosave: yours, also while their version is playing.
+    fn saved_doc(self) -> SessionDoc {
+        match self.review.with_untracked(|r| {
+            r.as_ref()
+                .filter(|r| r.hearing_theirs)
+                .map(|r| r.mine.to_doc())
+        }) {
+            Some(doc) => doc,
+            None => self.mix.with_untracked(|m| m.to_doc()),
+        }
+    }
+
+    /// Opens the link in the address bar, if there is one; later pastes arrive as `hashchange`.
+    pub fn watch_links(self) {
+        let open_current = move || {
+            let hash = web_sys::window()
+                .and_then(|w| w.location().hash().ok())
+                .unwrap_or_default();
+            if let Some(payload) = share_link::payload_of(&hash) {
+                self.open_link(payload);
+                clear_fragment();
+            }
+        };
+        open_current();
+        let handle = window_event_listener(leptos::ev::hashchange, move |_| open_current());
+        // The listener lives as long as the page.
+        std::mem::forget(handle);
+    }
+
+    /// Opens a share link's payload. A bad link leaves everything as it was and says why. A link
+    /// that derives from this session shows the reviewer's changes; a link to another session
+    /// opens at once when nothing is loaded, else asks first.
+    pub fn open_link(self, payload: &str) {
+        match share_link::decode(payload) {
+            Err(e) => self.report(AppError::BadLink {
+                detail: e.to_string(),
+            }),
+            Ok(doc) => self.offer(doc),
+        }
+    }
+
+    /// Routes a decoded document: review, open, or ask. A comparison in progress ends first
+    /// (back to your version).
+    fn offer(self, doc: SessionDoc) {
+        self.finish_review(false);
+        let (same, empty) = self.mix.with_untracked(|m| {
+            (
+                m.lineage == doc.lineage,
+                m.tracks.is_empty() && m.comments.is_empty(),
+            )
+        });
+        if same && !empty {
+            self.start_review(doc);
+        } else if empty {
+            self.open_doc(doc);
+        } else {
+            self.pending_link.set(Some(doc));
+        }
+    }
+
+    /// Replaces the session with `doc`: placeholder strips wait for their files, which are
+    /// taken from the autosave store when it has them. Undo history belongs to the session it
+    /// was made in, so it starts afresh, and the old session's audio is let go.
+    pub fn open_doc(self, doc: SessionDoc) {
+        self.pending_link.set(None);
+        self.finish_review(false);
+        let rate = self.mix.with_untracked(|m| m.sample_rate);
+        let old: Vec<u32> = self
+            .mix
+            .with_untracked(|m| m.tracks.iter().map(|t| t.id).collect());
+        self.apply_mix(Mix::from_doc(&doc, rate));
+        let kept: Vec<u32> = self.mix.with_untracked(|m| {
+            m.tracks
+                .iter()
+                .filter(|t| t.audio != StemAudio::Missing)
+                .map(|t| t.id)
+                .collect()
+        });
+        for id in old.into_iter().filter(|id| !kept.contains(id)) {
+            engine_link::drop_stem(id);
+        }
+        self.undo.update_value(|h| h.clear());
+        self.can_undo.set((false, false));
+        spawn_local(async move {
+            self.fill_from_store().await;
+        });
+    }
+
+    /// Fills placeholder strips from stems the autosave store holds (by SHA-256).
+    pub async fn fill_from_store(self) {
+        let wanted: Vec<[u8; 32]> = self
+            .mix
+            .with_untracked(|m| m.missing().map(|t| t.sha256).collect());
+        let mut found = Vec::new();
+        for digest in wanted {
+            match storage::get_stem(&hex(&digest)).await {
+                Ok(Some((name, bytes))) => found.push((name, bytes, digest)),
+                Ok(None) => {}
+                Err(detail) => self.report(AppError::Autosave { detail }),
+            }
+        }
+        if !found.is_empty() {
+            self.loading.update(|n| *n += found.len());
+            self.place_stems(found, false).await;
+        }
+    }
+
+    /// Compares a reviewer's version with yours: their new comments join your timeline at once
+    /// (undoable); their settings wait for "Use their settings". A version with nothing new
+    /// (your own link or bundle) only says so.
+    fn start_review(self, theirs: SessionDoc) {
+        let mine_doc = self.mix.with_untracked(|m| m.to_doc());
+        let changes = review::diff(&mine_doc, &theirs);
+        let fresh: Vec<_> = review::new_comments(&mine_doc, &theirs)
+            .into_iter()
+            .cloned()
+            .collect();
+        if changes.is_empty() && fresh.is_empty() {
+            self.report(AppError::NothingToReview);
+            // A bundle of your own session may still bring audio your strips are waiting for.
+            spawn_local(async move { self.fill_from_store().await });
+            return;
+        }
+        let new_comments = self.edit(EditKey::Single, |m| m.merge_comments(&fresh));
+        let mine = self.mix.get_untracked();
+        let serial = self
+            .review
+            .with_untracked(|r| r.as_ref().map_or(0, |r| r.serial))
+            + 1;
+        self.review.set(Some(Review {
+            mine,
+            theirs,
+            changes,
+            new_comments,
+            hearing_theirs: false,
+            loudness: None,
+            serial,
+        }));
+        self.measure_versions(serial);
+    }
+
+    /// Renders both versions offline and measures them, so the A/B can be loudness-matched.
+    /// The result is dropped if another review has started meanwhile.
+    fn measure_versions(self, serial: u64) {
+        spawn_local(async move {
+            let Some(r) = self.review.get_untracked() else {
+                return;
+            };
+            let theirs = r.mine.with_settings_of(&r.theirs);
+            let mut levels = [f64::NAN; 2];
+            for (slot, mix) in levels.iter_mut().zip([&r.mine, &theirs]) {
+                let rate = mix.sample_rate;
+                match render_mix(mix, rate, Range::Song, |_| {}, || false).await {
+                    Ok(Some(out)) => {
+                        *slot = crate::delivery::report::measure(
+                            &out.left,
+                            &out.right,
+                            out.sample_rate as u32,
+                        )
+                        .map_or(f64::NAN, |m| m.integrated_lufs);
+                    }
+                    Ok(None) => {}
+                    // Placeholders still waiting, say: the comparison is simply not matched.
+                    Err(_) => {}
+                }
+            }
+            let mut current = false;
+            self.review.update(|r| {
+                if let Some(r) = r.as_mut().filter(|r| r.serial == serial) {
+                    r.loudness = Some((levels[0], levels[1]));
+                    current = true;
+                }
+            });
+            if current {
+                self.update_version_trim();
+            }
+        });
+    }
+
+    /// Listens to their version (`true`) or yours, loudness-matched: the louder one is turned
+    /// down to the other's loudness by the monitor's version trim. Edits made while hearing
+    /// yours are kept (yours is taken as it is now when switching to theirs).
+    pub fn hear_version(self, theirs: bool) {
+        let Some(r) = self.review.get_untracked() else {
+            return;
+        };
+        if theirs == r.hearing_theirs {
+            return;
+        }
+        let mine = if theirs {
+            self.mix.get_untracked()
+        } else {
+            r.mine.clone()
+        };
+        let next = if theirs {
+            mine.with_settings_of(&r.theirs)
+        } else {
+            mine.clone()
+        };
+        // Listening is not an edit.
+        self.apply_mix(next);
+        self.review.update(|r| {
+            if let Some(r) = r {
+                r.mine = mine;
+                r.hearing_theirs = theirs;
+            }
+        });
+        self.update_version_trim();
+    }
+
+    /// Back to your version if theirs is playing (before undo, redo or opening something else).
+    pub fn back_to_mine(self) {
+        if self
+            .review
+            .with_untracked(|r| r.as_ref().is_some_and(|r| r.hearing_theirs))
+        {
+            self.hear_version(false);
+        }
+    }
+
+    fn update_version_trim(self) {
+        let trim = self.review.with_untracked(|r| match r {
+            Some(Review {
+                loudness: Some((mine, theirs)),
+                hearing_theirs,
+                ..
+            }) => {
+                let (heard, other) = if *hearing_theirs {
+                    (*theirs, *mine)
+                } else {
+                    (*mine, *theirs)
+                };
+                dsp_worklet::platform::ab_match_gain_db(heard, other) as f32
+            }
+            _ => 0.0,
+        });
+        self.set_master(ParamId::MonitorTrim, trim);
+    }
+
+    /// Ends the comparison (if one is open) with your version, or with theirs as one undoable
+    /// step.
+    pub fn finish_review(self, take_theirs: bool) {
+        if self.review.with_untracked(|r| r.is_none()) {
+            return;
+        }
+        self.back_to_mine();
+        let Some(r) = self.review.get_untracked() else {
+            return;
+        };
+        self.review.set(None);
+        self.set_master(ParamId::MonitorTrim, 0.0);
+        if take_theirs {
+            let theirs = self.mix.with_untracked(|m| m.with_settings_of(&r.theirs));
+            self.apply_as_edit(theirs);
+            // Tracks they added wait for their files; the store may have them.
+            spawn_local(async move { self.fill_from_store().await });
+        }
+    }
+
+    /// Downloads the session and its stems as one `.zip`.
+    pub fn download_bundle(self) {
+        let (doc, ids, name) = self.mix.with_untracked(|m| {
+            (
+                m.to_doc(),
+                m.tracks
+                    .iter()
+                    .filter(|t| t.audio != StemAudio::Missing)
+                    .map(|t| t.id)
+                    .collect::<Vec<_>>(),
+                m.name.clone(),
+            )
+        });
+        let document = BundleDocument {
+            format: BUNDLE_FORMAT.into(),
+            version: FORMAT_VERSION,
+            session: doc,
+        };
+        let json = serde_json::to_vec_pretty(&document).unwrap_or_default();
+        let stems: Vec<(String, Vec<u8>)> = ids
+            .iter()
+            .filter_map(|id| engine_link::stem_bytes(*id))
+            .map(|(n, b)| (n, js_sys::Uint8Array::new(&b).to_vec()))
+            .collect();
+        let refs: Vec<(&str, &[u8])> = stems
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        let missing: Vec<String> = self
+            .mix
+            .with_untracked(|m| m.missing().map(|t| t.file_name.clone()).collect());
+        if !missing.is_empty() {
+            self.report(AppError::Export {
+                detail: format!(
+                    "the session bundle leaves out {} stem(s) this browser does not have: {}",
+                    missing.len(),
+                    missing.join(", ")
+                ),
+            });
+        }
+        let file = format!("{}.zip", crate::studio::export_job::safe_file_name(&name));
+        match bundle::write(&json, &refs) {
+            Ok(zip) => {
+                if let Err(e) = download(&zip, &file, "application/zip") {
+                    self.report(e);
+                }
+            }
+            Err(e) => self.report(AppError::Export {
+                detail: format!("{file}: {e}"),
+            }),
+        }
+    }
+
+    /// Opens a dropped session bundle: its session (as a link would open) and its stems.
+    pub async fn open_bundle_file(self, file: &File) {
+        let name = file.name();
+        let bad = |detail: String| AppError::BadBundle {
+            file: name.clone(),
+            detail,
+        };
+        let bytes = match read_file(file).await {
+            Ok(b) => js_sys::Uint8Array::new(&b).to_vec(),
+            Err(e) => return self.report(e),
+        };
+        let contents = match bundle::read(&bytes) {
+            Ok(c) => c,
+            Err(e) => return self.report(bad(e.to_string())),
+        };
+        drop(bytes);
+        let doc = match parse_bundle_document(&contents.document) {
+            Ok(d) => d,
+            Err(detail) => return self.report(bad(detail)),
+        };
+        // The stems go to the autosave store first: however the session then opens (at once,
+        // after confirming, or as a review of yours), its placeholders fill from the store.
+        for s in &contents.stems {
+            let digest = sha256(&s.bytes);
+            let buffer = js_sys::Uint8Array::from(s.bytes.as_slice()).buffer();
+            if let Err(detail) = storage::put_stem(&hex(&digest), &s.file_name, &buffer).await {
+                self.report(AppError::Autosave {
+                    detail: format!(
+                        "{} from {name} could not be stored ({detail}); drop it from the bundle by hand",
+                        s.file_name
+                    ),
+                });
+            }
+        }
+        self.offer(doc);
+    }
+
+    /// Restores the autosaved session and its stems (at start-up, before any link is opened),
+    /// then lets go of stored stems the session no longer uses. A saved session that cannot be
+    /// read is set aside (kept under another key), never overwritten.
+    pub async fn restore_autosave(self) {
+        match storage::load_session().await {
+            Ok(Some(bytes)) => match share_link::from_bytes(&bytes) {
+                Ok(doc) => {
+                    let rate = self.mix.with_untracked(|m| m.sample_rate);
+                    self.apply_mix(Mix::from_doc(&doc, rate));
+                    self.fill_from_store().await;
+                    // Stems no session uses go, unless another tab waits to take the autosave
+                    // over: the stems it was given are stored for then.
+                    let keep: Vec<String> =
+                        doc.tracks.iter().map(|t| hex(&t.stem.sha256)).collect();
+                    if !tab_lock::others_waiting().await
+                        && let Err(detail) = storage::retain_stems(&keep).await
+                    {
+                        self.report(AppError::Autosave { detail });
+                    }
+                }
+                Err(e) => {
+                    let kept = storage::set_aside_session(&bytes).await;
+                    self.report(AppError::Autosave {
+                        detail: format!(
+                            "the saved session could not be restored: it {e}{}",
+                            if kept.is_ok() {
+                                " (it is kept aside, not overwritten)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    });
+                }
+            },
+            Ok(None) => {}
+            Err(detail) => self.report(AppError::Autosave { detail }),
+        }
+        self.restored.set(true);
+    }
+
+    /// Marks this tab as the one keeping the autosave.
+    pub fn own_autosave(self) {
+        self.owns_autosave.set_value(true);
+    }
+
+    /// Another tab took the autosave lock (a reloaded owner taking it back): stop saving, say so
+    /// (unless this tab had not yet taken the autosave over), and queue for it again.
+    pub fn autosave_lost(self) {
+        self.lock_losses.update_value(|n| *n += 1);
+        if self.owns_autosave.get_value() {
+            self.owns_autosave.set_value(false);
+            let taken_over =
+                [true, false].map(|restored| AppError::AutosaveTakenOver { restored }.to_string());
+            self.errors
+                .update(|v| v.retain(|n| !taken_over.contains(&n.text)));
+            self.report(AppError::AutosaveInAnotherTab);
+        }
+        spawn_local(self.take_over_autosave());
+    }
+
+    /// Waits (in a tab that found the autosave taken) until the tab that owns it closes, then
+    /// keeps the autosave here. A tab with nothing in it opens that tab's saved session, as a
+    /// reload would; a tab with work of its own keeps it, and its next change is what the
+    /// autosave holds from then on. The lock comes free while the owner reloads, too, so the
+    /// tab holds it for [`TAKEOVER_GRACE_MS`] before acting; a reloaded owner takes it back
+    /// within that time and this tab queues again.
+    pub async fn take_over_autosave(self) {
+        let granted = tab_lock::Claim::Wait.request(move || self.autosave_lost());
+        if !granted.await {
+            return;
+        }
+        let losses = self.lock_losses.get_value();
+        crate::browser::js::sleep_ms(TAKEOVER_GRACE_MS).await;
+        if self.lock_losses.get_value() != losses {
+            return;
+        }
+        let waiting_note = AppError::AutosaveInAnotherTab.to_string();
+        self.errors.update(|v| v.retain(|n| n.text != waiting_note));
+        self.own_autosave();
+        let untouched = self.review.with_untracked(Option::is_none)
+            && self.loading.get_untracked() == 0
+            && self.mix.with_untracked(Mix::is_untouched);
+        if untouched {
+            self.restore_autosave().await;
+            self.undo.update_value(|h| h.clear());
+            self.can_undo.set((false, false));
+        }
+        if self.owns_autosave.get_value() {
+            self.report(AppError::AutosaveTakenOver {
+                restored: untouched,
+            });
+        }
+    }
+
+    /// Saves the session whenever it has been still for [`AUTOSAVE_DELAY_MS`], once restoring
+    /// is done, in the tab that owns the autosave; stems are saved as they are loaded.
+    pub fn autosave(self) {
+        let generation = StoredValue::new(0u64);
+        Effect::new(move |_| {
+            self.mix.track();
+            self.review.track();
+            if !self.restored.get() || !self.owns_autosave.get_value() {
+                return;
+            }
+            let doc = self.saved_doc();
+            generation.update_value(|g| *g += 1);
+            let mine = generation.get_value();
+            let save = move || {
+                // A newer edit restarted the wait, or another tab took the autosave meanwhile.
+                if generation.get_value() != mine || !self.owns_autosave.get_value() {
+                    return;
+                }
+                let bytes = share_link::to_bytes(&doc);
+                spawn_local(async move {
+                    if let Err(detail) = storage::save_session(&bytes).await {
+                        self.report(AppError::Autosave { detail });
+                    }
+                });
+            };
+            set_timeout(
+                save,
+                std::time::Duration::from_millis(AUTOSAVE_DELAY_MS as u64),
+            );
+        });
+    }
+}
+
+/// Reads `session.json` from a bundle: the format, its version, and the document's values.
+fn parse_bundle_document(bytes: &[u8]) -> Result<SessionDoc, String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| format!("its session.json is not valid JSON ({e})"))?;
+    let format = value.get("format").and_then(|f| f.as_str());
+    if format != Some(BUNDLE_FORMAT) {
+        return Err("its session.json is not a Second Ear session".into());
+    }
+    let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
+    if version > FORMAT_VERSION as u64 {
+        return Err(format!(
+            "it was made by a newer version of Second Ear (session format {version}; this page reads up to format {FORMAT_VERSION}). Reload the page to update it"
+        ));
+    }
+    let doc: BundleDocument =
+        serde_json::from_value(value).map_err(|e| format!("its session.json is damaged ({e})"))?;
+    doc.session
+        .validate()
+        .map_err(|e| format!("its session {e}"))?;
+    Ok(doc.session)
+}
+
+/// The file of an `<input type=file>` change event, if one was picked.
+pub fn picked_file(ev: &leptos::ev::Event) -> Option<File> {
+    ev.target()?
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .ok()?
+        .files()?
+        .get(0)
+}
