@@ -15,6 +15,8 @@ pub enum AppError {
         why: String,
         detail: String,
     },
+    /// A file the decode Worker could not take; `message` names the file and what is wrong.
+    Decode { message: String },
     /// A file decoded to more than two channels.
     TooManyChannels { file: String, channels: u32 },
     /// A file could not be read from disk.
@@ -61,6 +63,7 @@ impl fmt::Display for AppError {
             AppError::Undecodable { file, why, detail } => {
                 write!(f, "{file}: could not be decoded: {why}. ({detail})")
             }
+            AppError::Decode { message } => write!(f, "{message}."),
             AppError::TooManyChannels { file, channels } => write!(
                 f,
                 "{file}: has {channels} channels; Second Ear mixes mono and stereo stems. Export it as stereo stems first."

@@ -1,120 +1,111 @@
-// Second Ear's AudioWorkletProcessor: the thin shell around the Rust engine (dsp_worklet.wasm).
-//
-// Runs on the audio rendering thread. The main thread compiles the wasm and passes the
-// WebAssembly.Module in processorOptions; we instantiate it synchronously (it has no imports).
+// Second Ear's AudioWorkletProcessor: the Rust engine (through engine-shell.js) on the audio
+// rendering thread. The main thread compiles the wasm and passes the WebAssembly.Module in
+// processorOptions; the shell instantiates it synchronously (it has no imports).
 // Messages (port, handled between render quanta, may allocate):
 //   {type:'cmd', words: Float64Array}          commands, 4 words each (Rust `Command::to_words`)
-//   {type:'add', id, channels: [Float32Array]}  a decoded stem at the context rate
+//   {type:'add', id, channels: [Float32Array]}  a whole stem held in the engine (benchmarks)
+//   {type:'stream-add', id, channels, frames, capacity}
+//                                               a stem streamed from the stem store through a
+//                                               ring of `capacity` frames, fed by the feeder
+//   {type:'feeder', port: MessagePort}          the stream feeder Worker's end: wants go out
+//                                               {id, epoch, k0, frame, frames}; chunks come
+//                                               back {id, epoch, k0, channels: [Float32Array]}
 //   {type:'ping'}                               answered {type:'pong'} once everything before it
-//                                               is applied (the export waits for it to start)
-//   {type:'snapshot'}                           answered {type:'snapshot', words} with a meter
-//                                               snapshot (the export reads the limiter's deepest
-//                                               gain reduction over the whole render from it)
-//   {type:'record', frames}                     record the master chain's input from now on
-//                                               (an export's first pass; before Play)
-//   {type:'recorded'}                           answered {type:'recorded', channels:
-//                                               [Float32Array, Float32Array]} (transferred)
-//   {type:'replay', channels: [Float32Array]}   a recording replaces the tracks and FX buses
-//                                               (an export's later passes; before Play)
+//                                               is applied
 //   {type:'dispose'}                            free the engine; process() returns false after
-// processorOptions: {module, meters} (meters: false turns meter posts off, for the export).
+// processorOptions: {module, meters} (meters: false turns meter posts off, for benchmarks).
+// Exports do not come here: export-worker.js runs its own engine.
 // Posted back: {type:'meter', words: Float64Array} ~30 times a second, {type:'added', id},
 // {type:'error', code, id?} with an EngineError code.
 
-const BLOCK = 128;
-// Wasm returns addresses as signed i32: `>>> 0` reads them unsigned, so memory past 2 GiB works.
+import { BLOCK, EngineShell } from './engine-shell.js';
+
+// Ask the feeder for more once a ring has room for this many frames (or at a loop's end).
+const REQUEST_FRAMES = 4096;
+// Look at every streamed track's ring every this many blocks (~11 ms at 48 kHz).
+const PUMP_EVERY = 4;
 
 class SecondEarEngine extends AudioWorkletProcessor {
   constructor(options) {
     super();
     const o = options.processorOptions;
-    this.wasm = new WebAssembly.Instance(o.module, {}).exports;
-    this.engine = this.wasm.se_engine_new(sampleRate);
+    this.shell = new EngineShell(o.module, sampleRate);
     this.meters = o.meters !== false;
     this.meterEvery = Math.max(1, Math.round(sampleRate / 30 / BLOCK));
     this.blocks = 0;
-    this.buffer = null;
+    this.feeder = null;
+    // Streamed track id → {inFlight: whether a want is out, epoch: of the last want}.
+    this.streams = new Map();
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
 
   onMessage(m) {
-    if (!this.engine) return;
-    if (m.type === 'cmd') this.commands(m.words);
-    else if (m.type === 'add') this.addTrack(m);
-    else if (m.type === 'ping') this.port.postMessage({ type: 'pong' });
-    else if (m.type === 'snapshot') this.port.postMessage({ type: 'snapshot', words: this.snapshot() });
-    else if (m.type === 'record') this.wasm.se_premix_record(this.engine, m.frames);
-    else if (m.type === 'recorded') this.postRecording();
-    else if (m.type === 'replay') this.replay(m.channels);
+    if (!this.shell.alive) return;
+    if (m.type === 'cmd') {
+      for (const code of this.shell.commands(m.words)) this.port.postMessage({ type: 'error', code });
+      this.pumpAll();
+    } else if (m.type === 'add') this.reply(m.id, this.shell.addTrack(m.id, m.channels));
+    else if (m.type === 'stream-add') {
+      const rc = this.shell.addStreamed(m.id, m.channels, m.frames, m.capacity);
+      if (rc === 0) this.streams.set(m.id, { inFlight: false, epoch: -1 });
+      this.reply(m.id, rc);
+      this.pumpAll();
+    } else if (m.type === 'feeder') {
+      this.feeder = m.port;
+      this.feeder.onmessage = (e) => this.onChunk(e.data);
+      this.pumpAll();
+    } else if (m.type === 'ping') this.port.postMessage({ type: 'pong' });
     else if (m.type === 'dispose') {
-      this.wasm.se_engine_free(this.engine);
-      this.engine = 0;
+      this.shell.dispose();
+      if (this.feeder) this.feeder.close();
     }
   }
 
-  commands(words) {
-    for (let i = 0; i + 3 < words.length; i += 4) {
-      const rc = this.wasm.se_command(this.engine, words[i], words[i + 1], words[i + 2], words[i + 3]);
-      if (rc !== 0) this.port.postMessage({ type: 'error', code: rc });
+  reply(id, rc) {
+    this.port.postMessage(rc === 0 ? { type: 'added', id } : { type: 'error', code: rc, id });
+  }
+
+  onChunk(c) {
+    const st = this.streams.get(c.id);
+    if (!st || !this.shell.alive) return;
+    st.inFlight = false;
+    const rc = this.shell.write(c.id, c.epoch, c.k0, c.channels);
+    // -11 (out of order): the ring moved on (an underrun); the next want says where it is now.
+    if (rc < 0 && rc !== -11) this.port.postMessage({ type: 'error', code: rc, id: c.id });
+    this.pump(c.id, st);
+  }
+
+  pumpAll() {
+    for (const [id, st] of this.streams) this.pump(id, st);
+  }
+
+  // Asks the feeder for the next frames of track `id` when its ring has room for a worthwhile
+  // chunk, a new epoch began (seek, loop, stop), or a loop's last frames are due.
+  pump(id, st) {
+    if (!this.feeder || st.inFlight) return;
+    const w = this.shell.want(id);
+    if (!w) {
+      this.streams.delete(id); // removed from the engine
+      return;
     }
-  }
-
-  addTrack(t) {
-    const frames = t.channels.length ? t.channels[0].length : 0;
-    let rc = this.wasm.se_track_begin(this.engine, t.id, t.channels.length, frames);
-    if (rc === 0) {
-      t.channels.forEach((samples, ch) => {
-        const ptr = this.wasm.se_track_channel_ptr(this.engine, ch) >>> 0;
-        new Float32Array(this.wasm.memory.buffer, ptr, frames).set(samples);
-      });
-      rc = this.wasm.se_track_commit(this.engine);
-    }
-    this.port.postMessage(rc === 0 ? { type: 'added', id: t.id } : { type: 'error', code: rc, id: t.id });
-  }
-
-  postRecording() {
-    const frames = this.wasm.se_premix_recorded_len(this.engine);
-    const channels = [0, 1].map((ch) => {
-      const ptr = this.wasm.se_premix_recorded_ptr(this.engine, ch) >>> 0;
-      return ptr ? new Float32Array(this.wasm.memory.buffer, ptr, frames).slice() : new Float32Array(0);
-    });
-    this.port.postMessage({ type: 'recorded', channels }, channels.map((c) => c.buffer));
-  }
-
-  replay(channels) {
-    const frames = channels[0].length;
-    this.wasm.se_premix_replay(this.engine, frames);
-    channels.forEach((samples, ch) => {
-      const ptr = this.wasm.se_premix_replay_ptr(this.engine, ch) >>> 0;
-      if (ptr) new Float32Array(this.wasm.memory.buffer, ptr, frames).set(samples);
-    });
+    if (w.run <= 0) return;
+    if (w.free < REQUEST_FRAMES && w.epoch === st.epoch && w.run === w.free) return;
+    st.inFlight = true;
+    st.epoch = w.epoch;
+    this.feeder.postMessage({ id, epoch: w.epoch, k0: w.from, frame: w.songFrame, frames: w.run });
   }
 
   process(_inputs, outputs) {
-    if (!this.engine) return false;
+    if (!this.shell.alive) return false;
     const out = outputs[0];
-    const frames = out[0].length;
-    this.wasm.se_process(this.engine, frames);
-    const mem = this.wasm.memory.buffer;
-    if (mem !== this.buffer) {
-      // Memory growth detaches old views: rebuild them.
-      this.buffer = mem;
-      this.outL = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 0) >>> 0, BLOCK);
-      this.outR = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 1) >>> 0, BLOCK);
-    }
-    out[0].set(frames === BLOCK ? this.outL : this.outL.subarray(0, frames));
-    if (out.length > 1) out[1].set(frames === BLOCK ? this.outR : this.outR.subarray(0, frames));
-    if (this.meters && ++this.blocks >= this.meterEvery) {
-      this.blocks = 0;
-      this.port.postMessage({ type: 'meter', words: this.snapshot() });
+    const [l, r] = this.shell.process(out[0].length);
+    out[0].set(l);
+    if (out.length > 1) out[1].set(r);
+    if (++this.blocks % PUMP_EVERY === 0 && this.streams.size) this.pumpAll();
+    if (this.meters && this.blocks % this.meterEvery === 0) {
+      this.port.postMessage({ type: 'meter', words: this.shell.snapshot() });
     }
     return true;
-  }
-
-  snapshot() {
-    const ptr = this.wasm.se_meter_snapshot(this.engine) >>> 0;
-    const len = this.wasm.se_meter_len(this.engine);
-    return new Float64Array(this.wasm.memory.buffer, ptr, len).slice();
   }
 }
 

@@ -2,9 +2,15 @@
 //! applies the master fader, one block at a time.
 //!
 //! Threading: in the browser everything here runs on the audio rendering thread. [`Engine::apply`],
-//! [`Engine::begin_track`], [`Engine::commit_track`] and [`Engine::remove_track`] run in the
-//! worklet's message handler, between render quanta: they may allocate and free. [`Engine::process`]
-//! and [`Engine::meter_snapshot`] run inside `process()`: they never allocate, lock or panic.
+//! [`Engine::begin_track`], [`Engine::commit_track`], [`Engine::add_streamed_track`],
+//! [`Engine::stream_want`], [`Engine::stream_write`] and [`Engine::remove_track`] run in the
+//! worklet's message handler, between render quanta: they may allocate and free (only adding and
+//! removing tracks does). [`Engine::process`] and [`Engine::meter_snapshot`] run inside
+//! `process()`: they never allocate, lock or panic.
+//!
+//! Streamed tracks (see [`crate::stream`]): their rings are emptied at every new epoch, so when
+//! playback must (re)start the engine first waits, transport frozen and tracks silent, until
+//! every ring holds what priming and the first block read; resident-only sessions never wait.
 
 use crate::BLOCK_FRAMES;
 use crate::command::Command;
@@ -17,11 +23,16 @@ use crate::meter::{HEADER_WORDS, LevelMeter, TRACK_WORDS};
 use crate::params::ParamId;
 use crate::premix::Premix;
 use crate::smoother::LinearSmoother;
-use crate::track::Track;
+use crate::stream::{ReadPlan, StemRing, StreamAt, StreamWant};
+use crate::track::{MAX_TRACK_FRAMES, Track};
 use crate::transport::Transport;
 
 /// Length of the de-click fade when playback pauses or stops, in ms.
 pub const DECLICK_MS: f32 = 5.0;
+
+/// Longest the engine waits for streamed tracks' rings before it primes anyway (and counts the
+/// frames that are missing as underruns), in s.
+pub const MAX_STREAM_WAIT_S: f32 = 0.5;
 
 /// What to do once the de-click fade-out has reached silence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +92,31 @@ pub struct Engine {
     metering: bool,
     /// Meter words (layout in [`crate::meter`]); sized whenever the track list changes.
     snapshot: Vec<f64>,
+    /// Epoch, read plan and waiting for streamed tracks.
+    stream: Streaming,
+}
+
+/// The engine's side of streaming (see [`crate::stream`]; audio thread).
+#[derive(Debug, Default)]
+struct Streaming {
+    /// Current epoch; bumped whenever the reader's sequence of song frames changes.
+    epoch: u32,
+    /// The sequence the reader follows in this epoch.
+    plan: ReadPlan,
+    /// Read index of the reader's next frame: frames read in this epoch.
+    index: u64,
+    /// Playing, but waiting for the rings before priming: transport frozen, tracks silent.
+    waiting: bool,
+    /// Frames waited since the epoch began (bounded by [`MAX_STREAM_WAIT_S`]).
+    wait_frames: u64,
+    /// Blocks spent waiting since the engine was made.
+    waited_blocks: u64,
+    /// Frames of the rings' tails to fade out when a wait interrupts playback (0: none), and
+    /// how many have played.
+    fade_len: usize,
+    fade_at: usize,
+    /// Underrun frames of tracks since removed, so the total never goes down.
+    removed_underruns: u64,
 }
 
 impl Engine {
@@ -126,6 +162,7 @@ impl Engine {
                 source: LinearSmoother::new(0.0, 20.0, sample_rate),
             },
             snapshot: vec![-200.0; HEADER_WORDS + crate::spectrum::BANDS],
+            stream: Streaming::default(),
         }
     }
 
@@ -193,12 +230,231 @@ impl Engine {
     /// Unloads a track; its samples are freed here, in the message handler.
     pub fn remove_track(&mut self, id: u32) -> Result<(), EngineError> {
         let before = self.tracks.len();
+        let underruns: u64 = self
+            .tracks
+            .iter()
+            .filter(|t| t.id() == id)
+            .map(|t| t.underrun_frames())
+            .sum();
         self.tracks.retain(|t| t.id() != id);
         if self.tracks.len() == before {
             return Err(EngineError::UnknownTrack);
         }
+        self.stream.removed_underruns += underruns;
         self.tracks_changed();
         Ok(())
+    }
+
+    /// Adds a streamed track: a stem of `channels` (1 or 2) × `frames` frames whose audio a
+    /// feeder writes through [`stream_write`](Self::stream_write) into a ring of `capacity`
+    /// frames (at least [`stream_min_capacity`](Self::stream_min_capacity); a few seconds is
+    /// usual). Allocates the ring: message handler only.
+    pub fn add_streamed_track(
+        &mut self,
+        id: u32,
+        channels: usize,
+        frames: usize,
+        capacity: usize,
+    ) -> Result<(), EngineError> {
+        self.check_new_id(id)?;
+        if capacity < self.stream_min_capacity() {
+            return Err(EngineError::RingTooSmall);
+        }
+        if capacity > MAX_TRACK_FRAMES {
+            return Err(EngineError::TrackTooLong);
+        }
+        if !(1..=2).contains(&channels) {
+            return Err(EngineError::UnsupportedChannelCount);
+        }
+        // Joins the epoch where the reader is, so it is fed from there.
+        let ring = StemRing::new(channels, capacity, self.declick_frames(), self.stream.index);
+        let track = Track::streamed(id, frames, ring, self.sample_rate)?;
+        self.insert(track);
+        Ok(())
+    }
+
+    /// Frames a streamed track's ring must hold before playback (re)starts: priming (the
+    /// engine's latency) plus one block. The smallest capacity a ring may have.
+    pub fn stream_min_capacity(&self) -> usize {
+        self.latency_frames() + BLOCK_FRAMES
+    }
+
+    /// What the feeder of streamed track `id` should write next. Message handler.
+    pub fn stream_want(&self, id: u32) -> Result<StreamWant, EngineError> {
+        let ring = self.ring(id)?;
+        Ok(StreamWant {
+            epoch: self.stream.epoch,
+            from: ring.filled(),
+            free: ring.free(),
+            plan: self.stream.plan,
+        })
+    }
+
+    /// Writes frames of streamed track `id` for read indices `k0..` of `epoch` (one slice per
+    /// channel, equal lengths; see [`StemRing::write`]). Returns how many frames were taken
+    /// (as many as there is room for); 0 when `epoch` is no longer current, which is not an
+    /// error: the feeder asks [`stream_want`](Self::stream_want) again. `k0` must be the `from`
+    /// of the current want (`StreamOutOfOrder` otherwise, also after an underrun moved it on).
+    /// Message handler; never allocates.
+    pub fn stream_write(
+        &mut self,
+        id: u32,
+        epoch: u32,
+        k0: u64,
+        channels: &[&[f32]],
+    ) -> Result<usize, EngineError> {
+        let current = self.stream.epoch;
+        let ring = self.ring_mut(id)?;
+        if epoch != current {
+            return Ok(0);
+        }
+        ring.write(k0, channels)
+    }
+
+    fn ring(&self, id: u32) -> Result<&StemRing, EngineError> {
+        let t = self.tracks.iter().find(|t| t.id() == id);
+        t.ok_or(EngineError::UnknownTrack)?
+            .ring()
+            .ok_or(EngineError::NotStreamed)
+    }
+
+    fn ring_mut(&mut self, id: u32) -> Result<&mut StemRing, EngineError> {
+        let t = self.tracks.iter_mut().find(|t| t.id() == id);
+        t.ok_or(EngineError::UnknownTrack)?
+            .ring_mut()
+            .ok_or(EngineError::NotStreamed)
+    }
+
+    /// The current epoch (see [`crate::stream`]).
+    pub fn stream_epoch(&self) -> u32 {
+        self.stream.epoch
+    }
+
+    /// The read plan of the current epoch.
+    pub fn read_plan(&self) -> ReadPlan {
+        self.stream.plan
+    }
+
+    /// Frames streamed tracks played as silence because their rings lacked them, summed over
+    /// every track the engine has held.
+    pub fn underrun_frames(&self) -> u64 {
+        let held: u64 = self.tracks.iter().map(|t| t.underrun_frames()).sum();
+        self.stream.removed_underruns + held
+    }
+
+    /// True while playback waits for streamed tracks' rings (transport frozen).
+    pub fn is_waiting(&self) -> bool {
+        self.stream.waiting
+    }
+
+    /// Blocks (of at most [`BLOCK_FRAMES`]) spent waiting for rings since the engine was made.
+    pub fn waited_blocks(&self) -> u64 {
+        self.stream.waited_blocks
+    }
+
+    /// Length of the de-click fade, frames.
+    fn declick_frames(&self) -> usize {
+        ((DECLICK_MS * 0.001 * self.sample_rate).round() as usize).max(1)
+    }
+
+    /// The plan the reader follows when primed now.
+    fn current_plan(&self) -> ReadPlan {
+        ReadPlan {
+            start: self.transport.position,
+            loop_region: self.transport.loop_region,
+        }
+    }
+
+    /// Begins a new epoch following `plan`, unless it is the current plan and nothing has been
+    /// read in this epoch (then what was fed stays good). Empties every ring; while the tracks
+    /// are sounding, first keeps what each was about to play, for a fade-out should the engine
+    /// have to wait. Never allocates.
+    fn begin_epoch(&mut self, plan: ReadPlan) {
+        if plan == self.stream.plan && self.stream.index == 0 {
+            return;
+        }
+        let sounding = self.transport.playing && !self.stream.waiting && !self.needs_prime;
+        let mut streamed = false;
+        for ring in self.tracks.iter_mut().filter_map(|t| t.ring_mut()) {
+            ring.restart(0, sounding);
+            streamed = true;
+        }
+        if sounding && streamed {
+            self.stream.fade_len = self.declick_frames();
+            self.stream.fade_at = 0;
+        }
+        self.stream.epoch = self.stream.epoch.wrapping_add(1);
+        self.stream.plan = plan;
+        self.stream.index = 0;
+        self.stream.wait_frames = 0;
+    }
+
+    /// True when every streamed track's ring holds what priming and one block read (or all of
+    /// it that lies inside its stem). Always true without streamed tracks, and while a premix
+    /// replaces the tracks (an export's later passes do not hear them).
+    fn streams_ready(&self) -> bool {
+        if self.replaying.is_some() {
+            return true;
+        }
+        let need = self.stream_min_capacity();
+        self.tracks.iter().all(|t| {
+            t.ring()
+                .is_none_or(|r| r.ready(need, &self.stream.plan, t.frames() as u64))
+        })
+    }
+
+    /// Primes now if the rings are ready, else waits (see [`poll_wait`](Self::poll_wait)).
+    fn start_or_wait(&mut self) {
+        if self.streams_ready() {
+            self.start_tracks();
+        } else {
+            self.needs_prime = true;
+            self.stream.waiting = true;
+        }
+    }
+
+    /// Primes and ends a wait, if there was one (the tracks sound again at full level unless a
+    /// pause or stop is fading them).
+    fn start_tracks(&mut self) {
+        self.prime();
+        if self.stream.waiting {
+            self.stream.waiting = false;
+            if self.after_fade == AfterFade::Nothing {
+                self.declick.reset(1.0);
+            }
+        }
+        self.stream.fade_len = 0;
+        self.stream.fade_at = 0;
+    }
+
+    /// At the start of each block while waiting: primes once the rings are ready, or the wait
+    /// has lasted [`MAX_STREAM_WAIT_S`] (the missing frames then count as underruns), and
+    /// never during a fade. Otherwise counts a waited block of `n` frames and, on the first,
+    /// starts fading out the tails.
+    fn poll_wait(&mut self, n: usize) {
+        let s = &self.stream;
+        let fading = s.fade_at > 0 && s.fade_at < s.fade_len;
+        let bound = (MAX_STREAM_WAIT_S * self.sample_rate) as u64;
+        if !fading
+            && self.after_fade == AfterFade::Nothing
+            && (s.wait_frames >= bound || self.streams_ready())
+        {
+            self.start_tracks();
+            return;
+        }
+        if s.fade_at == 0 && s.fade_len > 0 {
+            self.declick.set_target(0.0);
+        }
+        self.stream.wait_frames += n as u64;
+        self.stream.waited_blocks += 1;
+    }
+
+    /// Where streamed tracks read the segment of `len` frames at song frame `position` the
+    /// reader is about to render: the epoch's read index if the reader is where the plan says.
+    fn stream_at(&self, position: u64, len: usize) -> StreamAt {
+        let (plan, k) = (&self.stream.plan, self.stream.index);
+        let here = plan.song_frame(k) == position && plan.run(k, len) == len;
+        StreamAt::Ring(here.then_some(k))
     }
 
     fn check_new_id(&self, id: u32) -> Result<(), EngineError> {
@@ -217,6 +473,8 @@ impl Engine {
     fn tracks_changed(&mut self) {
         if !self.transport.playing {
             self.needs_prime = true;
+            // The next Play primes from the playhead: let the feeders start on that now.
+            self.begin_epoch(self.current_plan());
         }
         self.song_frames = self
             .tracks
@@ -297,7 +555,8 @@ impl Engine {
                     self.relocate(0);
                 }
                 if self.needs_prime {
-                    self.prime();
+                    self.begin_epoch(self.current_plan());
+                    self.start_or_wait();
                 }
                 if !self.transport.playing && self.transport.position == 0 {
                     // Integrated loudness runs from play at the top (or a reset).
@@ -310,7 +569,10 @@ impl Engine {
                 }
                 self.transport.playing = true;
                 self.after_fade = AfterFade::Nothing;
-                self.declick.reset(1.0);
+                if !self.stream.waiting {
+                    // (A wait's fade-out runs on; the wait ends at full level.)
+                    self.declick.reset(1.0);
+                }
             }
             Command::Pause | Command::Stop => {
                 let then = if command == Command::Stop {
@@ -357,6 +619,10 @@ impl Engine {
             return;
         }
         self.transport.playing = false;
+        // Stopped: a wait ends, the next Play primes.
+        self.stream.waiting = false;
+        self.stream.fade_len = 0;
+        self.stream.fade_at = 0;
         if what == AfterFade::Stop {
             self.relocate(0);
         }
@@ -367,11 +633,13 @@ impl Engine {
     /// Moves the playhead to `frame` and primes the strips and the master chain with the
     /// [`Engine::latency_frames`] frames that follow it, so the next output frame is the song at
     /// `frame`. Renders into the discard buffers: no allocation, callable from `process` (a stop
-    /// at the end of a fade).
+    /// at the end of a fade). Begins a new streaming epoch; with streamed tracks, priming waits
+    /// for their rings (at the latest until the next block).
     fn relocate(&mut self, frame: u64) {
         self.transport.position = frame;
+        self.begin_epoch(self.current_plan());
         if self.transport.playing {
-            self.prime();
+            self.start_or_wait();
         } else {
             // Primed at the next Play: priming now would leave the song's first frames waiting
             // in the master chain, to leak out while stopped.
@@ -382,6 +650,8 @@ impl Engine {
     /// Fills the strips' and the master chain's delay lines with the frames that follow the
     /// playhead.
     fn prime(&mut self) {
+        // Normally already begun (relocation, Play); a no-op then.
+        self.begin_epoch(self.current_plan());
         self.reader = Transport {
             playing: true,
             position: self.transport.position,
@@ -399,10 +669,12 @@ impl Engine {
             let (l, r) = (&mut dl[..len], &mut dr[..len]);
             l.fill(0.0);
             r.fill(0.0);
+            let at = self.stream_at(self.reader.position, len);
             for t in &mut self.tracks {
-                t.render(self.reader.position, l, r, None);
+                t.render(self.reader.position, at, l, r, None);
             }
             self.reader.advance(len, wrap);
+            self.stream.index += len as u64;
             left -= len;
         }
         // 2. The master chain's latency: the whole graph, so the chain holds the frames that
@@ -456,6 +728,9 @@ impl Engine {
     /// One block of at most [`BLOCK_FRAMES`] frames (the tracks' scratch size).
     fn process_block(&mut self, out_l: &mut [f32], out_r: &mut [f32]) {
         let n = out_l.len().min(out_r.len());
+        if self.stream.waiting {
+            self.poll_wait(n);
+        }
         self.mix_block(out_l, out_r, true);
         if !self.metering {
             for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
@@ -520,6 +795,11 @@ impl Engine {
         out_r.fill(0.0);
         self.buses.clear_inputs(n);
         let mut done = 0;
+        if playback && self.stream.waiting {
+            // The transport stays put; only the tails' fade-out, if any, sounds.
+            self.render_tail(out_l, out_r);
+            done = n;
+        }
         while (self.transport.playing || !playback) && done < n {
             let (len_play, wrap_play) = if playback {
                 self.transport.next_segment(n - done, self.song_frames)
@@ -537,9 +817,11 @@ impl Engine {
             let (len, wrap_read) = self.reader.next_segment(len_play, u64::MAX);
             let len = len.max(1);
             let position = self.reader.position;
+            let at = self.stream_at(position, len);
             for t in &mut self.tracks {
                 t.render(
                     position,
+                    at,
                     &mut out_l[done..done + len],
                     &mut out_r[done..done + len],
                     Some((&mut self.buses.input, done)),
@@ -549,6 +831,7 @@ impl Engine {
                 self.transport.advance(len, wrap_play && len == len_play);
             }
             self.reader.advance(len, wrap_read);
+            self.stream.index += len as u64;
             done += len;
         }
         // The de-click fade applies to the tracks only: FX tails ring on after a stop.
@@ -566,6 +849,32 @@ impl Engine {
                 *l *= g;
                 *r *= g;
             }
+        }
+    }
+
+    /// A waiting block's tracks: the frames that were to play when the wait began (streamed
+    /// tracks from their rings' tails, resident ones from their stems, the reader carrying on
+    /// where it was) until the fade-out has run its length; then nothing.
+    fn render_tail(&mut self, out_l: &mut [f32], out_r: &mut [f32]) {
+        let n = out_l.len().min(out_r.len());
+        let mut done = 0;
+        while done < n && self.stream.fade_at < self.stream.fade_len {
+            let want = (n - done).min(self.stream.fade_len - self.stream.fade_at);
+            let (len, wrap) = self.reader.next_segment(want, u64::MAX);
+            let len = len.max(1);
+            let at = StreamAt::Tail(self.stream.fade_at);
+            for t in &mut self.tracks {
+                t.render(
+                    self.reader.position,
+                    at,
+                    &mut out_l[done..done + len],
+                    &mut out_r[done..done + len],
+                    Some((&mut self.buses.input, done)),
+                );
+            }
+            self.reader.advance(len, wrap);
+            self.stream.fade_at += len;
+            done += len;
         }
     }
 
@@ -638,6 +947,9 @@ impl Engine {
             mix.short_term,
             self.monitor.ab_db,
             self.monitor.platform_db,
+            self.underrun_frames() as f64,
+            if self.stream.waiting { 1.0 } else { 0.0 },
+            self.stream.waited_blocks as f64,
         ];
         let (head, body) = self.snapshot.split_at_mut(HEADER_WORDS);
         head.copy_from_slice(&header);
@@ -677,6 +989,9 @@ impl Engine {
     /// Parameter values and tracks are kept. Rendering after `reset` repeats exactly.
     pub fn reset(&mut self) {
         self.transport = Transport::default();
+        self.stream.waiting = false;
+        self.stream.fade_len = 0;
+        self.stream.fade_at = 0;
         self.after_fade = AfterFade::Nothing;
         self.declick.reset(1.0);
         self.master_gain.reset(self.master_gain.target());

@@ -28,11 +28,17 @@ pub enum EngineError {
     InvalidValue,
     /// Channel data was written or committed without a track being started first.
     NoPendingTrack,
+    /// A stream write or query named a track that is not streamed.
+    NotStreamed,
+    /// A stream write did not start where the ring's data ends (ask for the want again).
+    StreamOutOfOrder,
+    /// A streamed track's ring cannot hold what priming and one block read.
+    RingTooSmall,
 }
 
 impl EngineError {
     /// All variants, in code order.
-    pub const ALL: [EngineError; 9] = [
+    pub const ALL: [EngineError; 12] = [
         EngineError::UnknownTrack,
         EngineError::DuplicateTrack,
         EngineError::UnsupportedChannelCount,
@@ -42,6 +48,9 @@ impl EngineError {
         EngineError::UnknownParam,
         EngineError::InvalidValue,
         EngineError::NoPendingTrack,
+        EngineError::NotStreamed,
+        EngineError::StreamOutOfOrder,
+        EngineError::RingTooSmall,
     ];
 
     /// Stable numeric code, always negative (0 means success across the wasm boundary).
@@ -72,6 +81,11 @@ impl fmt::Display for EngineError {
             EngineError::UnknownParam => "unknown parameter for this kind of command",
             EngineError::InvalidValue => "a value was not a finite number in range",
             EngineError::NoPendingTrack => "channel data arrived without a track being started",
+            EngineError::NotStreamed => "that track is not streamed",
+            EngineError::StreamOutOfOrder => {
+                "streamed audio arrived out of order (the feeder asks where to continue)"
+            }
+            EngineError::RingTooSmall => "the streamed track's ring is too small for playback",
         };
         f.write_str(text)
     }

@@ -18,11 +18,14 @@
 //! | 16 | stereo correlation of the master over the window (−1…1; 0 for silence) |
 //! | 17, 18 | unmastered mix: integrated and short-term loudness (LUFS), for A/B |
 //! | 19, 20 | monitor gains in effect: A/B match and platform preview (dB) |
+//! | 21 | streamed tracks' underrun frames since the engine was made (frames played as silence because their ring lacked them, summed over tracks) |
+//! | 22 | 1 while playback waits for streamed tracks' rings (transport frozen) |
+//! | 23 | blocks spent waiting for rings since the engine was made |
+//! | 24 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
 //! | after the tracks | 60 spectrum bands (dB), 1/6 octave from 20 Hz, −200 while analysis is off |
-//! | 21 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
 
 /// Words before the per-track records.
-pub const HEADER_WORDS: usize = 21;
+pub const HEADER_WORDS: usize = 24;
 /// Words per track record.
 pub const TRACK_WORDS: usize = 6;
 
@@ -131,6 +134,12 @@ pub struct MeterSnapshot {
     /// Monitor gains in effect: A/B match and platform preview, dB.
     pub ab_gain_db: f64,
     pub platform_gain_db: f64,
+    /// Streamed tracks' underrun frames since the engine was made.
+    pub underrun_frames: u64,
+    /// Playback is waiting for streamed tracks' rings.
+    pub waiting: bool,
+    /// Blocks spent waiting for rings since the engine was made.
+    pub waited_blocks: u64,
     /// Spectrum of the master in 1/6-octave bands (dB), empty while analysis is off.
     pub spectrum: Vec<f32>,
     pub tracks: Vec<TrackLevel>,
@@ -175,6 +184,9 @@ impl MeterSnapshot {
             mix_short_term: header[18],
             ab_gain_db: header[19],
             platform_gain_db: header[20],
+            underrun_frames: header[21].max(0.0) as u64,
+            waiting: header[22] != 0.0,
+            waited_blocks: header[23].max(0.0) as u64,
             spectrum,
             tracks: body
                 .chunks_exact(TRACK_WORDS)

@@ -1,5 +1,6 @@
-//! One stem in the mixer: its samples (owned, allocated when the track is added) and its strip
-//! state — fader, pan or balance, mute/solo gate — all smoothed per sample.
+//! One stem in the mixer: its samples (owned whole, or streamed through a small ring; allocated
+//! when the track is added) and its strip state — fader, pan or balance, mute/solo gate — all
+//! smoothed per sample.
 
 use crate::BLOCK_FRAMES;
 use crate::dsp::buses::SendBlock;
@@ -9,16 +10,26 @@ use crate::meter::LevelMeter;
 use crate::pan::pan_gains;
 use crate::params::{ParamId, ParamValues, Scope};
 use crate::smoother::LinearSmoother;
+use crate::stream::{StemRing, StreamAt};
 
 /// Longest stem the engine takes, in frames (about 12 h at 48 kHz).
 pub const MAX_TRACK_FRAMES: usize = i32::MAX as usize;
+
+/// Where a track's samples come from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// 1 (mono) or 2 (stereo) channels of the whole stem, at the session rate.
+    Resident(Vec<Vec<f32>>),
+    /// A ring a feeder fills ahead of the reader (see [`crate::stream`]).
+    Streamed(StemRing),
+}
 
 /// A loaded stem and its channel strip.
 #[derive(Clone, Debug)]
 pub struct Track {
     id: u32,
-    /// 1 (mono) or 2 (stereo) channels of `frames` samples, at the session rate.
-    samples: Vec<Vec<f32>>,
+    source: Source,
+    /// Length of the stem, frames (for a streamed track, as given when it was added).
     frames: usize,
     /// Display-unit values last set, dB and −100…100.
     gain_db: f32,
@@ -53,18 +64,27 @@ impl Track {
         frames: usize,
         sample_rate: f32,
     ) -> Result<Track, EngineError> {
-        if !(1..=2).contains(&channels) {
-            return Err(EngineError::UnsupportedChannelCount);
-        }
-        if frames == 0 {
-            return Err(EngineError::EmptyTrack);
-        }
-        if frames > MAX_TRACK_FRAMES {
-            return Err(EngineError::TrackTooLong);
-        }
+        check_shape(channels, frames)?;
         Ok(Track::with_samples(
             id,
             vec![vec![0.0; frames]; channels],
+            sample_rate,
+        ))
+    }
+
+    /// A streamed track: a stem of `frames` frames whose audio arrives through `ring` (its
+    /// memory, allocated by the caller; the stem itself is never held).
+    pub fn streamed(
+        id: u32,
+        frames: usize,
+        ring: StemRing,
+        sample_rate: f32,
+    ) -> Result<Track, EngineError> {
+        check_shape(ring.channels(), frames)?;
+        Ok(Track::with_source(
+            id,
+            Source::Streamed(ring),
+            frames,
             sample_rate,
         ))
     }
@@ -91,11 +111,15 @@ impl Track {
     }
 
     fn with_samples(id: u32, samples: Vec<Vec<f32>>, sample_rate: f32) -> Track {
-        let spec = |p: ParamId| p.spec();
         let frames = samples[0].len();
+        Track::with_source(id, Source::Resident(samples), frames, sample_rate)
+    }
+
+    fn with_source(id: u32, source: Source, frames: usize, sample_rate: f32) -> Track {
+        let spec = |p: ParamId| p.spec();
         Track {
             id,
-            samples,
+            source,
             frames,
             gain_db: spec(ParamId::Gain).default,
             pan: spec(ParamId::Pan).default,
@@ -120,18 +144,45 @@ impl Track {
         }
     }
 
-    /// Writable samples of channel `ch`, to fill a freshly [`allocate`](Self::allocate)d track.
+    /// Writable samples of channel `ch`, to fill a freshly [`allocate`](Self::allocate)d track
+    /// (`None` for a streamed track).
     pub fn channel_mut(&mut self, ch: usize) -> Option<&mut [f32]> {
-        self.samples.get_mut(ch).map(|c| c.as_mut_slice())
+        match &mut self.source {
+            Source::Resident(samples) => samples.get_mut(ch).map(|c| c.as_mut_slice()),
+            Source::Streamed(_) => None,
+        }
     }
 
-    /// Replaces NaN, ±∞ and subnormal samples with 0, so they never reach the mix.
+    /// Replaces NaN, ±∞ and subnormal samples with 0, so they never reach the mix (a streamed
+    /// track's ring does this as frames are written).
     pub fn sanitize(&mut self) {
-        for x in self.samples.iter_mut().flatten() {
-            if !x.is_finite() || x.is_subnormal() {
-                *x = 0.0;
+        if let Source::Resident(samples) = &mut self.source {
+            for x in samples.iter_mut().flatten() {
+                if !x.is_finite() || x.is_subnormal() {
+                    *x = 0.0;
+                }
             }
         }
+    }
+
+    /// The ring of a streamed track (`None` for a resident one).
+    pub fn ring(&self) -> Option<&StemRing> {
+        match &self.source {
+            Source::Streamed(ring) => Some(ring),
+            Source::Resident(_) => None,
+        }
+    }
+
+    pub(crate) fn ring_mut(&mut self) -> Option<&mut StemRing> {
+        match &mut self.source {
+            Source::Streamed(ring) => Some(ring),
+            Source::Resident(_) => None,
+        }
+    }
+
+    /// Frames this track played as silence because its ring lacked them (0 for a resident track).
+    pub fn underrun_frames(&self) -> u64 {
+        self.ring().map_or(0, |r| r.underrun_frames())
     }
 
     pub fn id(&self) -> u32 {
@@ -143,7 +194,10 @@ impl Track {
     }
 
     pub fn channels(&self) -> usize {
-        self.samples.len()
+        match &self.source {
+            Source::Resident(samples) => samples.len(),
+            Source::Streamed(ring) => ring.channels(),
+        }
     }
 
     pub fn mute(&self) -> bool {
@@ -230,12 +284,15 @@ impl Track {
     }
 
     /// Adds this track's contribution for song frames `start .. start + out_l.len()` (at most
-    /// [`BLOCK_FRAMES`]) into the buses: the stem (silence past its end) through the strip chain,
-    /// then fader, mute/solo gate and pan; the sends, when given (`(buses, offset)`), are added
-    /// into the FX buses' inputs at `offset`. Never allocates.
+    /// [`BLOCK_FRAMES`], contiguous) into the buses: the stem (silence past its end) through the
+    /// strip chain, then fader, mute/solo gate and pan; the sends, when given
+    /// (`(buses, offset)`), are added into the FX buses' inputs at `offset`. A streamed track
+    /// takes the frames from its ring at `at` (and advances it even when silent); a resident
+    /// one ignores `at`. Never allocates.
     pub fn render(
         &mut self,
         start: u64,
+        at: StreamAt,
         out_l: &mut [f32],
         out_r: &mut [f32],
         sends: Option<(&mut SendBlock, usize)>,
@@ -247,27 +304,35 @@ impl Track {
             self.send_pre[k]
                 && (self.send_gain[k].current() > 0.0 || self.send_gain[k].is_smoothing())
         });
-        if !smoothing && (self.gate.current() == 0.0 || (self.gain.current() == 0.0 && !pre_send)) {
-            self.meter.add_silence(2 * n);
-            return;
-        }
-        let channels = self.samples.len();
+        let silent =
+            !smoothing && (self.gate.current() == 0.0 || (self.gain.current() == 0.0 && !pre_send));
+        let channels = self.channels();
         let stereo = channels == 2;
-        let start = start.min(self.frames as u64) as usize;
-        let avail = (self.frames - start).min(n);
         let [sl, sr] = &mut self.scratch;
         let (sl, sr) = (&mut sl[..n], &mut sr[..n]);
-        for (dst, src) in [
-            (&mut *sl, self.samples.first()),
-            (&mut *sr, self.samples.get(1)),
-        ] {
-            match src {
-                Some(src) => {
-                    dst[..avail].copy_from_slice(&src[start..start + avail]);
-                    dst[avail..].fill(0.0);
-                }
-                None => dst.fill(0.0),
+        match &mut self.source {
+            Source::Streamed(ring) => {
+                let dst = (!silent).then_some([&mut *sl, &mut *sr]);
+                ring.take(at, start, self.frames as u64, n, dst);
             }
+            Source::Resident(_) if silent => {}
+            Source::Resident(samples) => {
+                let start = start.min(self.frames as u64) as usize;
+                let avail = (self.frames - start).min(n);
+                for (dst, src) in [(&mut *sl, samples.first()), (&mut *sr, samples.get(1))] {
+                    match src {
+                        Some(src) => {
+                            dst[..avail].copy_from_slice(&src[start..start + avail]);
+                            dst[avail..].fill(0.0);
+                        }
+                        None => dst.fill(0.0),
+                    }
+                }
+            }
+        }
+        if silent {
+            self.meter.add_silence(2 * n);
+            return;
         }
         self.chain.process(sl, sr, stereo);
         let right: &[f32] = if stereo { sr } else { sl };
@@ -316,6 +381,20 @@ impl Track {
         self.meter.add_block(sl);
         self.meter.add_block(sr);
     }
+}
+
+/// Checks a stem's shape: 1 or 2 channels, 1 to [`MAX_TRACK_FRAMES`] frames.
+fn check_shape(channels: usize, frames: usize) -> Result<(), EngineError> {
+    if !(1..=2).contains(&channels) {
+        return Err(EngineError::UnsupportedChannelCount);
+    }
+    if frames == 0 {
+        return Err(EngineError::EmptyTrack);
+    }
+    if frames > MAX_TRACK_FRAMES {
+        return Err(EngineError::TrackTooLong);
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]

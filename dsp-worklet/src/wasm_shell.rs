@@ -5,11 +5,22 @@
 
 use crate::{BLOCK_FRAMES, Command, Engine, EngineError};
 
+/// Most frames one [`se_stream_write`] carries (the staging buffer's length per channel).
+pub const STAGING_FRAMES: usize = 16_384;
+
+/// Words of a stream want (see [`se_stream_want`]).
+pub const WANT_WORDS: usize = 6;
+
 /// The engine plus the two output buffers the processor copies from.
 pub struct Shell {
     engine: Engine,
     out_l: Vec<f32>,
     out_r: Vec<f32>,
+    /// Where the processor puts a streamed chunk before [`se_stream_write`]: 2 ×
+    /// [`STAGING_FRAMES`], allocated on first use.
+    staging: [Vec<f32>; 2],
+    /// The last [`se_stream_want`].
+    want: [f64; WANT_WORDS],
 }
 
 fn code(r: Result<(), EngineError>) -> i32 {
@@ -26,6 +37,8 @@ pub extern "C" fn se_engine_new(sample_rate: f32) -> *mut Shell {
         engine: Engine::new(sample_rate),
         out_l: vec![0.0; BLOCK_FRAMES],
         out_r: vec![0.0; BLOCK_FRAMES],
+        staging: [Vec::new(), Vec::new()],
+        want: [0.0; WANT_WORDS],
     }))
 }
 
@@ -206,4 +219,127 @@ pub unsafe extern "C" fn se_premix_replay_ptr(shell: *mut Shell, ch: u32) -> *mu
         Some(samples) => samples.as_mut_ptr(),
         None => core::ptr::null_mut(),
     }
+}
+
+/// Adds a streamed track of `channels` × `frames` frames with a ring of `capacity` frames (see
+/// [`Engine::add_streamed_track`]); its audio then arrives through [`se_stream_write`].
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_stream_track_add(
+    shell: *mut Shell,
+    id: u32,
+    channels: u32,
+    frames: u32,
+    capacity: u32,
+) -> i32 {
+    match unsafe { shell.as_mut() } {
+        Some(s) => code(s.engine.add_streamed_track(
+            id,
+            channels as usize,
+            frames as usize,
+            capacity as usize,
+        )),
+        None => EngineError::InvalidValue.code(),
+    }
+}
+
+/// Address of staging channel `ch` (0 or 1): [`se_stream_staging_frames`] `f32`s to fill before
+/// [`se_stream_write`] (allocated on the first call; null for another `ch`). Memory growth
+/// detaches views: take the address again before each chunk.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_stream_staging_ptr(shell: *mut Shell, ch: u32) -> *mut f32 {
+    let Some(s) = (unsafe { shell.as_mut() }) else {
+        return core::ptr::null_mut();
+    };
+    if s.staging[0].is_empty() {
+        s.staging = [vec![0.0; STAGING_FRAMES], vec![0.0; STAGING_FRAMES]];
+    }
+    match s.staging.get_mut(ch as usize) {
+        Some(c) => c.as_mut_ptr(),
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// Frames per channel of the staging buffer: the most one [`se_stream_write`] carries.
+#[unsafe(no_mangle)]
+pub extern "C" fn se_stream_staging_frames() -> u32 {
+    STAGING_FRAMES as u32
+}
+
+/// Writes the first `frames` frames of the staging buffer (one channel per channel of the track)
+/// to streamed track `id` at read index `k0` (a whole number, sent as `f64`) of `epoch` (see
+/// [`Engine::stream_write`]). Returns the frames taken (0 for a stale epoch) or a negative
+/// [`EngineError`] code; `StreamOutOfOrder` means: ask for the want again.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_stream_write(
+    shell: *mut Shell,
+    id: u32,
+    epoch: u32,
+    k0: f64,
+    frames: u32,
+) -> i32 {
+    let Some(s) = (unsafe { shell.as_mut() }) else {
+        return EngineError::InvalidValue.code();
+    };
+    let n = frames as usize;
+    if !(k0 >= 0.0 && k0.fract() == 0.0 && k0 <= 9_007_199_254_740_992.0) || n > s.staging[0].len()
+    {
+        return EngineError::InvalidValue.code();
+    }
+    let channels = match s.engine.tracks().iter().find(|t| t.id() == id) {
+        Some(t) => t.channels(),
+        None => return EngineError::UnknownTrack.code(),
+    };
+    let [l, r] = &s.staging;
+    let chunk = [&l[..n], &r[..n]];
+    match s
+        .engine
+        .stream_write(id, epoch, k0 as u64, &chunk[..channels])
+    {
+        Ok(taken) => taken as i32,
+        Err(e) => e.code(),
+    }
+}
+
+/// What streamed track `id`'s feeder should write next, as [`WANT_WORDS`] `f64`s: `[epoch, from,
+/// free, song_frame, run, underrun_frames]`: read index `from` of `epoch` is the stem's frame
+/// `song_frame`, and the next `run` read indices (at most `free` and [`STAGING_FRAMES`]) are the
+/// consecutive frames after it, so a feeder copies frames `song_frame .. song_frame + run` (zeros
+/// past the stem's end) and writes them at `from`; the rest of a loop comes in later wants. See
+/// [`Engine::stream_want`] and [`crate::ReadPlan`]. The address stays valid until the next call;
+/// null for an unknown or resident track.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_stream_want(shell: *mut Shell, id: u32) -> *const f64 {
+    let Some(s) = (unsafe { shell.as_mut() }) else {
+        return core::ptr::null();
+    };
+    let Ok(w) = s.engine.stream_want(id) else {
+        return core::ptr::null();
+    };
+    let underruns = s
+        .engine
+        .tracks()
+        .iter()
+        .find(|t| t.id() == id)
+        .map_or(0, |t| t.underrun_frames());
+    s.want = [
+        w.epoch as f64,
+        w.from as f64,
+        w.free as f64,
+        w.plan.song_frame(w.from) as f64,
+        w.plan.run(w.from, w.free.min(STAGING_FRAMES)) as f64,
+        underruns as f64,
+    ];
+    s.want.as_ptr()
 }

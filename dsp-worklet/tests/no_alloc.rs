@@ -1,6 +1,7 @@
 //! Real-time rule, proven mechanically: `process()` and the meter snapshot never touch the heap.
 //! A global allocator counts every allocation, reallocation and free made on a thread while that
-//! thread is "armed"; the test arms it around nothing but rendering and parameter changes.
+//! thread is "armed"; the test arms it around nothing but rendering, parameter changes and (for
+//! streamed tracks) the feeder's queries and writes.
 
 mod common;
 use common::*;
@@ -138,4 +139,123 @@ fn process_and_meters_never_allocate() {
         calls, 0,
         "process/apply/meter_snapshot touched the heap {calls} times"
     );
+}
+
+/// Feeds streamed track `id` from its whole stem without allocating: chunks are slices of the
+/// stem, or of `zeros` past its end.
+fn feed(e: &mut Engine, id: u32, stem: &[Vec<f32>], zeros: &[f32]) {
+    let Ok(w) = e.stream_want(id) else { return };
+    let len = stem[0].len() as u64;
+    let (mut k, mut left) = (w.from, w.free.min(zeros.len()));
+    while left > 0 {
+        let run = w.plan.run(k, left);
+        let s = w.plan.song_frame(k);
+        let inside = (len.saturating_sub(s) as usize).min(run);
+        let s = s as usize;
+        let mut parts = [[&zeros[..0]; 2]; 2];
+        for (c, ch) in stem.iter().enumerate() {
+            parts[0][c] = if inside > 0 {
+                &ch[s..s + inside]
+            } else {
+                &zeros[..0]
+            };
+            parts[1][c] = &zeros[..run - inside];
+        }
+        let mut at = k;
+        for part in &parts {
+            let n = part[0].len();
+            if n > 0 {
+                let taken = e.stream_write(id, w.epoch, at, &part[..stem.len()]);
+                assert_eq!(taken, Ok(n));
+                at += n as u64;
+            }
+        }
+        k += run as u64;
+        left -= run;
+    }
+}
+
+#[test]
+fn streamed_tracks_never_allocate_while_playing() {
+    let mut e = Engine::new(RATE);
+    let stems: Vec<Vec<Vec<f32>>> = (0..6u32)
+        .map(|id| {
+            let ch = if id % 2 == 0 { 1 } else { 2 };
+            (0..ch)
+                .map(|c| noise(30_000 + id as usize * 1_000, 0.2, id * 2 + c + 1))
+                .collect()
+        })
+        .collect();
+    // Tracks 0–2 resident, 3–5 streamed through rings of 4 096 frames.
+    for (id, stem) in stems.iter().enumerate() {
+        let id = id as u32;
+        if id < 3 {
+            e.add_track(id, stem.clone()).unwrap();
+        } else {
+            e.add_streamed_track(id, stem.len(), stem[0].len(), 4_096)
+                .unwrap();
+        }
+        set(&mut e, id, ParamId::EqOn, 1.0);
+        set(&mut e, id, ParamId::Send1Level, -12.0);
+    }
+    e.apply(Command::SetMasterParam {
+        param: ParamId::LimOn,
+        value: 1.0,
+    })
+    .unwrap();
+    let zeros = vec![0.0f32; 4_096];
+    let mut l = vec![0.0f32; 128];
+    let mut r = vec![0.0f32; 128];
+    let ((), calls) = armed(|| {
+        e.apply(Command::SetLoop {
+            start: 5_000,
+            end: 9_000,
+        })
+        .unwrap();
+        e.apply(Command::Play).unwrap();
+        let mut starve_from = u32::MAX;
+        for block in 0..3_000u32 {
+            match block % 400 {
+                // Seeks while playing (before or into the loop, so playback never reaches the
+                // song's end); the feeders then sleep for 6 blocks, so the engine waits.
+                100 => {
+                    e.apply(Command::Seek {
+                        frame: (block as u64 * 53) % 9_000,
+                    })
+                    .unwrap();
+                    starve_from = block;
+                }
+                // Back into the loop, which wraps every 4 000 frames.
+                300 => e.apply(Command::Seek { frame: 4_000 }).unwrap(),
+                _ => {}
+            }
+            if block == 2_000 {
+                e.apply(Command::Pause).unwrap();
+            }
+            if block == 2_100 {
+                e.apply(Command::Play).unwrap();
+            }
+            for (id, stem) in stems.iter().enumerate().skip(3) {
+                let asleep = block >= starve_from && block < starve_from + 6;
+                // Track 5 starves for a while (underruns), and through one seek (a wait that
+                // gives up after half a second).
+                let starved = id == 5 && (1_150..1_700).contains(&block);
+                if !asleep && !starved {
+                    feed(&mut e, id as u32, stem, &zeros);
+                }
+            }
+            e.process(&mut l, &mut r);
+            if block % 12 == 0 {
+                std::hint::black_box(e.meter_snapshot());
+            }
+        }
+    });
+    assert_eq!(
+        calls, 0,
+        "streamed process/feeding/meter_snapshot touched the heap {calls} times"
+    );
+    // The paths meant to run did.
+    assert!(e.waited_blocks() > 0);
+    assert!(e.underrun_frames() > 0);
+    assert!(e.is_playing());
 }

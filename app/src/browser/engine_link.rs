@@ -1,6 +1,6 @@
 //! The link to the realtime engine (main thread): one `AudioContext`, the compiled worklet module,
-//! the `AudioWorkletNode` running the Rust engine, and the decoded stems it was given (kept for
-//! export). Commands go out as `Float64Array` words; meter snapshots come back the same way.
+//! the `AudioWorkletNode` running the Rust engine, and where each track's stem is in the stem
+//! store (for export and undo). Commands go out as `Float64Array` words; meter snapshots come back the same way.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,9 +10,12 @@ use js_sys::{Array, Float64Array, Promise, WebAssembly};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
-use web_sys::{AudioBuffer, AudioContext, AudioWorkletNode, AudioWorkletNodeOptions, MessageEvent};
+use web_sys::{
+    AudioContext, AudioWorkletNode, AudioWorkletNodeOptions, MessageChannel, MessageEvent, Worker,
+};
 
-use crate::browser::js::{channel_data, get, object};
+use crate::browser::js::{get, object};
+use crate::browser::stem_store::StoredStem;
 use crate::error::{AppError, js_detail};
 
 /// Name the processor registers under in `engine-processor.js`.
@@ -20,6 +23,10 @@ pub const PROCESSOR_NAME: &str = "second-ear-engine";
 /// The processor script and the engine wasm, as Trunk copies them into `dist/`.
 pub const PROCESSOR_URL: &str = "engine-processor.js";
 pub const ENGINE_WASM_URL: &str = "dsp_worklet.wasm";
+/// The Worker that reads streamed stems from the stem store for the engine.
+pub const FEEDER_URL: &str = "stream-feeder.js";
+/// Seconds of each streamed stem the engine's ring holds ahead of the playhead.
+pub const RING_SECONDS: f32 = 2.0;
 
 /// What the engine tells the UI.
 pub struct Listeners {
@@ -30,20 +37,21 @@ pub struct Listeners {
 struct Studio {
     ctx: AudioContext,
     node: AudioWorkletNode,
+    /// Reads streamed stems from the store and sends the engine what it asks for.
+    feeder: Worker,
     module: WebAssembly::Module,
     /// Stems by track id, for the offline export.
     stems: RefCell<Vec<Stem>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
 }
 
-/// A stem as the export needs it: decoded at the session rate, and the file's own bytes for
-/// decoding again at another rate.
+/// A track's stem as the engine link knows it: where its samples are in the stem store. No
+/// samples are held on the main thread.
 #[derive(Clone)]
 pub struct Stem {
     pub id: u32,
     pub file_name: String,
-    pub buffer: AudioBuffer,
-    pub bytes: js_sys::ArrayBuffer,
+    pub stored: StoredStem,
 }
 
 thread_local! {
@@ -96,8 +104,19 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
         .await?
         .dyn_into()?;
     JsFuture::from(ctx.audio_worklet()?.add_module(PROCESSOR_URL)?).await?;
-    let node = engine_node(&ctx, &module, true)?;
+    let node = engine_node(&ctx, &module)?;
     node.connect_with_audio_node(&ctx.destination())?;
+    // The feeder and the engine talk directly, through a channel of their own.
+    let feeder = Worker::new(FEEDER_URL)?;
+    let channel = MessageChannel::new()?;
+    node.port()?.post_message_with_transferable(
+        &object(&[("type", &"feeder".into()), ("port", &channel.port1())]),
+        &Array::of1(&channel.port1()),
+    )?;
+    feeder.post_message_with_transfer(
+        &object(&[("type", &"port".into()), ("port", &channel.port2())]),
+        &Array::of1(&channel.port2()),
+    )?;
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
         match get(&data, "type").as_string().as_deref() {
@@ -125,23 +144,19 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
     Ok(Studio {
         ctx,
         node,
+        feeder,
         module,
         stems: RefCell::new(Vec::new()),
         _on_message: on_message,
     })
 }
 
-/// An `AudioWorkletNode` running the engine: no inputs, one stereo output. `meters` turns the
-/// meter posts on (realtime) or off (export).
-pub fn engine_node(
+/// The `AudioWorkletNode` running the engine: no inputs, one stereo output.
+fn engine_node(
     ctx: &web_sys::BaseAudioContext,
     module: &WebAssembly::Module,
-    meters: bool,
 ) -> Result<AudioWorkletNode, JsValue> {
-    let pairs: [(&str, &JsValue); 2] = [
-        ("module", module.as_ref()),
-        ("meters", &JsValue::from_bool(meters)),
-    ];
+    let pairs: [(&str, &JsValue); 1] = [("module", module.as_ref())];
     let options = AudioWorkletNodeOptions::new();
     options.set_number_of_inputs(0);
     options.set_number_of_outputs(1);
@@ -187,35 +202,9 @@ pub fn send(commands: &[Command]) {
     }
 }
 
-/// Posts a stem to an engine node as `{type:'add', id, channels}`. The channels are fresh copies
-/// whose buffers are transferred, not cloned a second time: one copy in all.
-pub fn post_stem(
-    port: &web_sys::MessagePort,
-    id: u32,
-    buffer: &AudioBuffer,
-) -> Result<(), JsValue> {
-    let channels = Array::new();
-    let transfer = Array::new();
-    for ch in 0..buffer.number_of_channels() {
-        let copy = js_sys::Float32Array::new(&channel_data(buffer, ch)?.into());
-        transfer.push(&copy.buffer());
-        channels.push(&copy);
-    }
-    let msg = object(&[
-        ("type", &"add".into()),
-        ("id", &JsValue::from(id)),
-        ("channels", &channels),
-    ]);
-    port.post_message_with_transferable(&msg, &transfer)
-}
-
-/// Gives the engine a decoded stem (copied across) and keeps the buffer for export.
-pub fn add_stem(
-    id: u32,
-    file_name: &str,
-    buffer: &AudioBuffer,
-    bytes: &js_sys::ArrayBuffer,
-) -> Result<(), AppError> {
+/// Gives the engine a stored stem, streamed: the feeder opens its files in the store and the
+/// engine asks it for a few seconds at a time. Remembers where the stem is, for export and undo.
+pub async fn add_stem(id: u32, file_name: &str, stored: &StoredStem) -> Result<(), AppError> {
     let s = studio().ok_or(AppError::AudioUnavailable {
         detail: "the audio engine is not running".into(),
     })?;
@@ -223,53 +212,59 @@ pub fn add_stem(
         file: file_name.to_string(),
         detail: js_detail(&e),
     };
-    post_stem(&s.node.port().map_err(fail)?, id, buffer).map_err(fail)?;
+    let frames = JsValue::from(stored.frames as f64);
+    let channels = JsValue::from(stored.channels);
+    s.feeder
+        .post_message(&object(&[
+            ("type", &"track".into()),
+            ("id", &JsValue::from(id)),
+            ("sha256", &JsValue::from_str(&stored.sha256)),
+            ("rate", &JsValue::from(stored.rate)),
+            ("channels", &channels),
+            ("frames", &frames),
+        ]))
+        .map_err(fail)?;
+    let capacity = (s.ctx.sample_rate() * RING_SECONDS) as u32;
+    s.node
+        .port()
+        .and_then(|port| {
+            port.post_message(&object(&[
+                ("type", &"stream-add".into()),
+                ("id", &JsValue::from(id)),
+                ("channels", &channels),
+                ("frames", &frames),
+                ("capacity", &JsValue::from(capacity)),
+            ]))
+        })
+        .map_err(fail)?;
     let mut stems = s.stems.borrow_mut();
     stems.retain(|st| st.id != id);
     stems.push(Stem {
         id,
         file_name: file_name.to_string(),
-        buffer: buffer.clone(),
-        bytes: bytes.clone(),
+        stored: stored.clone(),
     });
     Ok(())
 }
 
-/// Posts a kept stem to the realtime engine again (undoing a removal).
-pub fn repost_stem(id: u32) -> Result<(), AppError> {
-    let s = studio().ok_or(AppError::AudioUnavailable {
-        detail: "the audio engine is not running".into(),
-    })?;
-    let stems = s.stems.borrow();
-    let st = stems
-        .iter()
-        .find(|st| st.id == id)
+/// Posts a known stem to the realtime engine again (undoing a removal).
+pub async fn repost_stem(id: u32) -> Result<(), AppError> {
+    let st = studio()
+        .and_then(|s| s.stems.borrow().iter().find(|st| st.id == id).cloned())
         .ok_or(AppError::AudioUnavailable {
-            detail: format!("the audio of track {id} is no longer held"),
+            detail: format!("the audio of track {id} is no longer known"),
         })?;
-    let port = s.node.port().map_err(|e| AppError::AudioUnavailable {
-        detail: js_detail(&e),
-    })?;
-    post_stem(&port, id, &st.buffer).map_err(|e| AppError::Unreadable {
-        file: st.file_name.clone(),
-        detail: js_detail(&e),
-    })
+    add_stem(id, &st.file_name, &st.stored).await
 }
 
-/// The kept file bytes of a track's stem (for a session bundle).
-pub fn stem_bytes(id: u32) -> Option<(String, js_sys::ArrayBuffer)> {
-    studio()?
-        .stems
-        .borrow()
-        .iter()
-        .find(|st| st.id == id)
-        .map(|st| (st.file_name.clone(), st.bytes.clone()))
-}
-
-/// Forgets a stem's audio (after the engine was told to remove it).
+/// Forgets a stem (after the engine was told to remove it); the feeder closes its files.
 pub fn drop_stem(id: u32) {
     if let Some(s) = studio() {
         s.stems.borrow_mut().retain(|st| st.id != id);
+        let _ = s.feeder.post_message(&object(&[
+            ("type", &"remove".into()),
+            ("id", &JsValue::from(id)),
+        ]));
     }
 }
 

@@ -1,5 +1,6 @@
 //! Collects the files a user drops or picks, recursing into dropped folders (main thread).
 
+use crate::error::{AppError, js_detail};
 use js_sys::{Array, Promise};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
@@ -7,6 +8,21 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     DragEvent, File, FileList, FileSystemDirectoryEntry, FileSystemEntry, FileSystemFileEntry,
 };
+
+/// Reads a file's bytes.
+pub async fn read_file(file: &File) -> Result<js_sys::ArrayBuffer, AppError> {
+    let name = file.name();
+    if file.size() == 0.0 {
+        return Err(AppError::EmptyFile { file: name });
+    }
+    let bytes = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| AppError::Unreadable {
+            file: name.clone(),
+            detail: js_detail(&e),
+        })?;
+    Ok(bytes.unchecked_into())
+}
 
 /// Something dropped: a file, or a folder to walk.
 pub enum Dropped {

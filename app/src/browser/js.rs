@@ -18,24 +18,6 @@ pub fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `buffer.getChannelData(ch)` as the JS `Float32Array` itself (web-sys would copy it into Rust).
-pub fn channel_data(
-    buffer: &web_sys::AudioBuffer,
-    ch: u32,
-) -> Result<js_sys::Float32Array, JsValue> {
-    use wasm_bindgen::JsCast;
-    let f: js_sys::Function = get(buffer, "getChannelData").dyn_into()?;
-    f.call1(buffer, &JsValue::from(ch))?.dyn_into()
-}
-
-/// Calls `target[name](arg)` (for methods web-sys does not bind, such as
-/// `OfflineAudioContext.suspend`).
-pub fn call1(target: &JsValue, name: &str, arg: &JsValue) -> Result<JsValue, JsValue> {
-    use wasm_bindgen::JsCast;
-    let f: js_sys::Function = get(target, name).dyn_into()?;
-    f.call1(target, arg)
-}
-
 /// Waits `ms` milliseconds (0: until the browser has run its pending work: paint, input) without
 /// blocking the page. Returns at once where there is no window.
 pub async fn sleep_ms(ms: i32) {

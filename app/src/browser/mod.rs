@@ -1,11 +1,14 @@
-//! Glue to the browser (main thread): the realtime engine link, decoding, dropped files,
-//! hashing, IndexedDB autosave, the autosave's Web Lock, and the offline render.
+//! Glue to the browser: the realtime engine link, the decode Workers and the stem store on disk
+//! (OPFS), dropped files, hashing, IndexedDB autosave, the autosave's Web Lock, and the offline
+//! render. Main thread, except [`decode_worker`], which runs in the decode Workers.
 
-pub mod decode;
+pub mod decode_worker;
+pub mod decoder_pool;
 pub mod engine_link;
 pub mod hashing;
 pub mod intake;
 pub mod js;
 pub mod offline_render;
+pub mod stem_store;
 pub mod storage;
 pub mod tab_lock;

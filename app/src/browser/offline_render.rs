@@ -1,13 +1,28 @@
-//! Export: renders the session through the same engine in an `OfflineAudioContext`, in steps with
-//! `suspend()` so progress shows and a cancel takes effect, then writes a WAV (main thread).
+//! Offline render (main thread side): renders the session through the same engine wasm in the
+//! export Worker (`dsp-worklet/js/export-worker.js`), which streams the stems straight from the
+//! stem store, block by block, as fast as the CPU allows; progress comes back as it goes and a
+//! cancel terminates the Worker. Nothing here holds a stem.
+
+/// The export renderer's module Worker script, as Trunk copies it into `dist/`.
+pub const EXPORT_WORKER_URL: &str = "export-worker.js";
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use wasm_bindgen::closure::Closure;
 
 use dsp_worklet::{BLOCK_FRAMES, Command};
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AudioBuffer, OfflineAudioContext};
+use web_sys::{Worker, WorkerOptions, WorkerType};
 
-use crate::browser::engine_link::{PROCESSOR_URL, engine_node, export_inputs, post_stem, words};
+use crate::browser::decoder_pool;
+use crate::browser::engine_link::{Stem, export_inputs, words};
+use crate::browser::js::{get, object};
+use crate::browser::stem_store::StoredStem;
+use crate::browser::storage;
 use crate::error::{AppError, js_detail};
 use crate::model::session::Mix;
 
@@ -75,25 +90,6 @@ pub fn tail_end(left: &[f32], right: &[f32], song: usize) -> usize {
         .map_or(song.min(n), |i| i + 1)
 }
 
-/// How many progress steps a render of `frames` gets: one per quarter second of audio, 1…25
-/// (each suspend/resume round trip costs the render a few milliseconds).
-pub fn progress_steps(frames: u64, rate: f32) -> u64 {
-    ((frames as f64 / (rate as f64 * 0.25)) as u64).clamp(1, 25)
-}
-
-/// Suspend points (seconds) for `steps` equal parts of `frames`, on render-quantum boundaries,
-/// strictly inside the render.
-pub fn suspend_times(frames: u64, rate: f32, steps: u64) -> Vec<f64> {
-    let q = BLOCK_FRAMES as u64;
-    let mut out: Vec<f64> = (1..steps)
-        .map(|k| (frames * k / steps) / q * q)
-        .filter(|f| *f > 0 && *f < frames)
-        .map(|f| f as f64 / rate as f64)
-        .collect();
-    out.dedup();
-    out
-}
-
 /// Renders `range` of the mix at `rate` Hz (stems decoded again from their files when that is not
 /// the session rate). `progress` gets 0…1; when `cancelled()` turns true the render is abandoned
 /// at the next step and `Ok(None)` comes back.
@@ -155,26 +151,12 @@ pub async fn render_mix_from(
         .iter()
         .filter_map(|t| stems.iter().find(|st| st.id == t.id));
     for st in ordered.filter(|_| replay.is_none()) {
-        let buffer = if rate == mix.sample_rate {
-            st.buffer.clone()
-        } else {
-            decode_at(&st.bytes, rate)
-                .await
-                .map_err(|e| AppError::Export {
-                    detail: format!(
-                        "“{}” could not be decoded at {rate} Hz: {}",
-                        st.file_name,
-                        js_detail(&e)
-                    ),
-                })?
-        };
-        buffers.push((st.id, buffer));
+        let stored = stem_at_rate(st, rate as u32)
+            .await
+            .map_err(|detail| AppError::Export { detail })?;
+        buffers.push((st.id, stored));
     }
-    let song = buffers
-        .iter()
-        .map(|(_, b)| b.length() as u64)
-        .max()
-        .unwrap_or(0);
+    let song = buffers.iter().map(|(_, st)| st.frames).max().unwrap_or(0);
     let q = BLOCK_FRAMES as u64;
     let (start, dry) = match range {
         Range::Song => (0, song),
@@ -198,48 +180,9 @@ pub async fn render_mix_from(
         None if mix.uses_fx() => dry + (rate as f64 * MAX_TAIL_SECONDS) as u64,
         None => dry,
     };
-    let ctx = OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(
-        2,
-        frames as u32,
-        rate,
-    )
-    .map_err(fail)?;
-    JsFuture::from(
-        ctx.audio_worklet()
-            .map_err(fail)?
-            .add_module(PROCESSOR_URL)
-            .map_err(fail)?,
-    )
-    .await
-    .map_err(fail)?;
-    let node = engine_node(&ctx, &module, false).map_err(fail)?;
-    node.connect_with_audio_node(&ctx.destination())
-        .map_err(fail)?;
-    let port = node.port().map_err(fail)?;
-    for (id, buffer) in &buffers {
-        post_stem(&port, *id, buffer).map_err(fail)?;
-    }
     // Room for a recording: the render, plus the master chain's priming (its look-ahead, a few
     // ms) with a second to spare.
     let room = frames as f64 + rate as f64;
-    match source {
-        // Before Play: the master chain's priming at Play is part of its input.
-        Source::Recording => port
-            .post_message(&crate::browser::js::object(&[
-                ("type", &"record".into()),
-                ("frames", &JsValue::from(room)),
-            ]))
-            .map_err(fail)?,
-        Source::Replay(r) => {
-            let channels = Array::of2(&r.channels[0], &r.channels[1]);
-            port.post_message(&crate::browser::js::object(&[
-                ("type", &"replay".into()),
-                ("channels", &channels),
-            ]))
-            .map_err(fail)?
-        }
-        Source::Stems => {}
-    }
     let mut commands = mix.state_commands();
     if replay.is_some() {
         // No tracks in the engine: only the master's settings apply.
@@ -249,94 +192,114 @@ pub async fn render_mix_from(
     commands.push(Command::SetMetering { on: false });
     commands.push(Command::Seek { frame: start });
     commands.push(Command::Play);
-    post_commands(&port, &commands).map_err(fail)?;
-    // Port messages are handled in order; the pong says the engine holds the whole session.
-    request(&port, "ping", "pong").await?;
-
-    // Progress steps, plus the end of the dry range when the tail renders after it.
-    let mut times = suspend_times(frames, rate, progress_steps(frames, rate));
-    let stop_at = (range != Range::Song && dry < frames).then(|| dry as f64 / rate as f64);
-    if let Some(t) = stop_at {
-        times.push(t);
-        times.sort_by(f64::total_cmp);
-        times.dedup();
+    // The end of the region: the dry tracks stop (with the transport's short fade) and the
+    // effects ring on.
+    let stop_at = if range != Range::Song && dry < frames && replay.is_none() {
+        dry as f64
+    } else {
+        -1.0
+    };
+    let stems = Array::new();
+    for (id, st) in &buffers {
+        stems.push(&object(&[
+            ("id", &JsValue::from(*id)),
+            ("sha256", &JsValue::from_str(&st.sha256)),
+            ("rate", &JsValue::from(st.rate)),
+            ("channels", &JsValue::from(st.channels)),
+            ("frames", &JsValue::from(st.frames as f64)),
+        ]));
     }
-    let mut next = times.iter();
-    let mut pending = next
-        .next()
-        .map(|t| suspend(&ctx, *t).map(|f| (*t, f)))
-        .transpose()
-        .map_err(fail)?;
-    let rendering = JsFuture::from(ctx.start_rendering().map_err(fail)?);
-    let mut done = 0usize;
-    while let Some((at, step)) = pending.take() {
-        step.await.map_err(fail)?;
-        done += 1;
-        progress(done as f64 / (times.len() + 1) as f64);
+    let replay_channels = replay.map_or(JsValue::NULL, |r| {
+        Array::of2(&r.channels[0], &r.channels[1]).into()
+    });
+    let record = if matches!(source, Source::Recording) {
+        room
+    } else {
+        0.0
+    };
+    let job = object(&[
+        ("module", module.as_ref()),
+        ("rate", &JsValue::from(rate)),
+        ("stems", &stems),
+        ("words", &words(&commands)),
+        ("pauseWords", &words(&[Command::Pause])),
+        ("frames", &JsValue::from(frames as f64)),
+        ("stopAt", &JsValue::from(stop_at)),
+        ("record", &JsValue::from(record)),
+        ("replay", &replay_channels),
+    ]);
+    let options = WorkerOptions::new();
+    options.set_type(WorkerType::Module);
+    let worker = Worker::new_with_options(EXPORT_WORKER_URL, &options).map_err(fail)?;
+    let replies = Replies::listen(&worker);
+    worker.post_message(&job).map_err(fail)?;
+    let done = loop {
+        let reply = replies.next().await;
         if cancelled() {
-            // Let the engine go: it frees its memory and the rest renders as silence.
-            if let Ok(port) = node.port() {
-                let _ =
-                    port.post_message(&crate::browser::js::object(&[("type", &"dispose".into())]));
-            }
-            let _ = JsFuture::from(ctx.resume().map_err(fail)?).await;
-            let _ = rendering.await;
+            worker.terminate();
             return Ok(None);
         }
-        if Some(at) == stop_at && replay.is_none() {
-            // The end of the region: the dry tracks stop (with the transport's short fade) and
-            // the effects ring on.
-            post_commands(&port, &[Command::Pause]).map_err(fail)?;
-            request(&port, "ping", "pong").await?;
+        match get(&reply, "type").as_string().as_deref() {
+            Some("progress") => progress(get(&reply, "fraction").as_f64().unwrap_or(0.0)),
+            Some("done") => break reply,
+            Some("error") => {
+                worker.terminate();
+                return Err(AppError::Export {
+                    detail: get(&reply, "message").as_string().unwrap_or_default(),
+                });
+            }
+            _ => {}
         }
-        pending = next
-            .next()
-            .map(|t| suspend(&ctx, *t).map(|f| (*t, f)))
-            .transpose()
-            .map_err(fail)?;
-        JsFuture::from(ctx.resume().map_err(fail)?)
-            .await
-            .map_err(fail)?;
-    }
-    let buffer: AudioBuffer = rendering.await.map_err(fail)?.unchecked_into();
+    };
+    worker.terminate();
     progress(1.0);
-    if cancelled() {
-        return Ok(None);
-    }
+    let channel = |v: JsValue| v.dyn_into::<js_sys::Float32Array>().ok();
+    let (Some(left), Some(right)) = (channel(get(&done, "left")), channel(get(&done, "right")))
+    else {
+        return Err(AppError::Export {
+            detail: "the renderer returned no audio".into(),
+        });
+    };
     // The limiter's deepest gain reduction over the whole render (nothing read the meters).
-    let snapshot = request(&port, "snapshot", "snapshot").await?;
-    let limiter_reduction_db = crate::browser::js::get(&snapshot, "words")
+    let meters = get(&done, "snapshot")
         .dyn_into::<js_sys::Float64Array>()
         .ok()
         .and_then(|w| dsp_worklet::MeterSnapshot::decode(&w.to_vec()))
-        .map_or(0.0, |m| m.limiter_reduction_db as f64);
-    let recording = match source {
-        Source::Recording => {
-            let reply = request(&port, "recorded", "recorded").await?;
-            let channel = |k: u32| {
-                js_sys::Array::from(&crate::browser::js::get(&reply, "channels"))
-                    .get(k)
-                    .dyn_into::<js_sys::Float32Array>()
-                    .ok()
-            };
-            // Every rendered frame plus the master chain's priming, within the room asked for
-            // (a recording that fell short, or filled the room, is not used: later passes then
-            // render the stems).
-            let complete = |len: u32| len as u64 >= frames && (len as f64) < room;
-            channel(0)
-                .zip(channel(1))
-                .filter(|(l, r)| l.length() == r.length() && complete(l.length()))
-                .map(|(l, r)| Recording {
-                    channels: [l, r],
-                    frames,
-                    dry,
-                })
-        }
-        _ => None,
+        .unwrap_or_default();
+    if meters.underrun_frames > 0 {
+        return Err(AppError::Export {
+            detail: format!(
+                "the renderer missed {} frames of audio from the store; nothing was delivered",
+                meters.underrun_frames
+            ),
+        });
+    }
+    let limiter_reduction_db = meters.limiter_reduction_db as f64;
+    let recording = if matches!(source, Source::Recording) {
+        let recorded = get(&done, "recorded");
+        let channel = |k: u32| {
+            Array::from(&recorded)
+                .get(k)
+                .dyn_into::<js_sys::Float32Array>()
+                .ok()
+        };
+        // Every rendered frame plus the master chain's priming, within the room asked for
+        // (a recording that fell short, or filled the room, is not used: later passes then
+        // render the stems).
+        let complete = |len: u32| len as u64 >= frames && (len as f64) < room;
+        channel(0)
+            .zip(channel(1))
+            .filter(|(l, r)| l.length() == r.length() && complete(l.length()))
+            .map(|(l, r)| Recording {
+                channels: [l, r],
+                frames,
+                dry,
+            })
+    } else {
+        None
     };
-    let _ = port.post_message(&crate::browser::js::object(&[("type", &"dispose".into())]));
-    let mut left = buffer.get_channel_data(0).map_err(fail)?;
-    let mut right = buffer.get_channel_data(1).map_err(fail)?;
+    let mut left = left.to_vec();
+    let mut right = right.to_vec();
     let keep = tail_end(&left, &right, dry as usize);
     left.truncate(keep);
     right.truncate(keep);
@@ -349,81 +312,87 @@ pub async fn render_mix_from(
     }))
 }
 
-/// Decodes a file's bytes at `rate` (an `OfflineAudioContext` at that rate resamples as it
-/// decodes). The bytes are copied first: decoding detaches its input.
-async fn decode_at(bytes: &js_sys::ArrayBuffer, rate: f32) -> Result<AudioBuffer, JsValue> {
-    let ctx =
-        OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(2, 128, rate)?;
-    let decoded = JsFuture::from(ctx.decode_audio_data(&bytes.slice(0))?).await?;
-    Ok(decoded.unchecked_into())
+/// A track's stem in the store at `rate`: the session's own, or its original file (from the
+/// autosave store) decoded again at that rate by a decode Worker (kept in the store for the next
+/// export at that rate).
+async fn stem_at_rate(st: &Stem, rate: u32) -> Result<StoredStem, String> {
+    if st.stored.rate == rate {
+        return Ok(st.stored.clone());
+    }
+    let (_, blob) = storage::get_stem_blob(&st.stored.sha256)
+        .await?
+        .ok_or_else(|| {
+            format!(
+                "“{}” could not be decoded at {rate} Hz: its original file is not in this browser's store",
+                st.file_name
+            )
+        })?;
+    decoder_pool::decode(&st.file_name, &blob, rate, Rc::new(|_| {}))
+        .await
+        .map(|(stem, _)| stem)
 }
 
-fn post_commands(port: &web_sys::MessagePort, commands: &[Command]) -> Result<(), JsValue> {
-    port.post_message(&crate::browser::js::object(&[
-        ("type", &"cmd".into()),
-        ("words", &words(commands)),
-    ]))
+/// A Worker's messages, one at a time, in order.
+struct Replies {
+    queue: Rc<RefCell<VecDeque<JsValue>>>,
+    wake: Rc<RefCell<Option<js_sys::Function>>>,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
 }
 
-/// Posts `{type: ask}` and waits for the engine's `{type: answer}` message, which comes back
-/// once everything posted before is applied. An engine error reported meanwhile fails it.
-async fn request(
-    port: &web_sys::MessagePort,
-    ask: &str,
-    answer: &'static str,
-) -> Result<JsValue, AppError> {
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    use wasm_bindgen::closure::Closure;
-    let failure: Rc<RefCell<Option<i32>>> = Rc::default();
-    let seen = failure.clone();
-    let mut handler: Option<Closure<dyn FnMut(web_sys::MessageEvent)>> = None;
-    let reply = js_sys::Promise::new(&mut |resolve, _reject| {
-        let seen = seen.clone();
-        handler = Some(Closure::new(move |ev: web_sys::MessageEvent| {
-            let data = ev.data();
-            match crate::browser::js::get(&data, "type")
-                .as_string()
-                .as_deref()
-            {
-                Some(t) if t == answer => {
-                    let _ = resolve.call1(&JsValue::UNDEFINED, &data);
+impl Replies {
+    fn listen(worker: &Worker) -> Replies {
+        let queue: Rc<RefCell<VecDeque<JsValue>>> = Rc::default();
+        let wake: Rc<RefCell<Option<js_sys::Function>>> = Rc::default();
+        let (q, w) = (queue.clone(), wake.clone());
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                q.borrow_mut().push_back(ev.data());
+                if let Some(f) = w.borrow_mut().take() {
+                    let _ = f.call0(&JsValue::UNDEFINED);
                 }
-                Some("error") => {
-                    let code = crate::browser::js::get(&data, "code")
-                        .as_f64()
-                        .unwrap_or(0.0) as i32;
-                    seen.borrow_mut().get_or_insert(code);
+            });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        // A script that fails to load or throws outside a job ends the wait with an error.
+        let q = queue.clone();
+        let w = wake.clone();
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+                ev.prevent_default();
+                q.borrow_mut().push_back(
+                    object(&[
+                        ("type", &"error".into()),
+                        (
+                            "message",
+                            &format!("the renderer stopped: {}", ev.message()).into(),
+                        ),
+                    ])
+                    .into(),
+                );
+                if let Some(f) = w.borrow_mut().take() {
+                    let _ = f.call0(&JsValue::UNDEFINED);
                 }
-                _ => {}
+            });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        Replies {
+            queue,
+            wake,
+            _on_message: on_message,
+        }
+    }
+
+    async fn next(&self) -> JsValue {
+        loop {
+            if let Some(v) = self.queue.borrow_mut().pop_front() {
+                return v;
             }
-        }));
-    });
-    if let Some(h) = &handler {
-        port.set_onmessage(Some(h.as_ref().unchecked_ref()));
+            let wake = self.wake.clone();
+            let arrived = js_sys::Promise::new(&mut |resolve, _| {
+                *wake.borrow_mut() = Some(resolve);
+            });
+            let _ = JsFuture::from(arrived).await;
+        }
     }
-    let fail = |e: JsValue| AppError::Export {
-        detail: js_detail(&e),
-    };
-    port.post_message(&crate::browser::js::object(&[("type", &ask.into())]))
-        .map_err(fail)?;
-    let data = JsFuture::from(reply).await.map_err(fail)?;
-    port.set_onmessage(None);
-    match *failure.borrow() {
-        Some(code) => Err(AppError::Export {
-            detail: dsp_worklet::EngineError::from_code(code)
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| format!("engine error {code}")),
-        }),
-        None => Ok(data),
-    }
-}
-
-/// `ctx.suspend(time)` as a future.
-fn suspend(ctx: &OfflineAudioContext, time: f64) -> Result<JsFuture, JsValue> {
-    let p: js_sys::Promise =
-        crate::browser::js::call1(ctx, "suspend", &JsValue::from(time))?.unchecked_into();
-    Ok(JsFuture::from(p))
 }
 
 /// Offers `bytes` as a download named `file_name`.
@@ -469,21 +438,5 @@ mod tests {
         assert_eq!(tail_end(&l, &r, 100), 102);
         // Never shorter than the song, even if the song ends in silence.
         assert_eq!(tail_end(&[0.0; 50], &[0.0; 50], 40), 40);
-    }
-
-    #[test]
-    fn suspend_points_are_quantum_aligned_and_inside_the_render() {
-        let rate = 44_100.0;
-        let frames = 132_300;
-        let steps = progress_steps(frames, rate);
-        assert_eq!(steps, 12);
-        let t = suspend_times(frames, rate, steps);
-        assert_eq!(t.len(), 11);
-        for s in &t {
-            let f = s * rate as f64;
-            assert!((f / 128.0).fract() == 0.0 && f > 0.0 && f < frames as f64);
-        }
-        assert!(t.windows(2).all(|w| w[0] < w[1]));
-        assert!(suspend_times(100, rate, 4).is_empty());
     }
 }

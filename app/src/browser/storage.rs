@@ -109,16 +109,10 @@ pub async fn clear_session() -> Result<(), String> {
 
 /// Stores a stem file's original bytes under its SHA-256 (lower-case hex) in store "stems",
 /// with its file name, as `{ name, bytes: Blob }` (main thread). Storing a key that exists
-/// overwrites it. The bytes are copied into the blob; `bytes` stays usable. Resolves once the
-/// write transaction has completed.
-pub async fn put_stem(
-    sha256_hex: &str,
-    file_name: &str,
-    bytes: &ArrayBuffer,
-) -> Result<(), String> {
+/// overwrites it. The browser copies the blob (a dropped `File` included) into the database on
+/// disk; nothing is read into memory here. Resolves once the write transaction has completed.
+pub async fn put_stem(sha256_hex: &str, file_name: &str, blob: &Blob) -> Result<(), String> {
     const WHAT: &str = "storing an audio file";
-    let blob =
-        Blob::new_with_buffer_source_sequence(&Array::of1(bytes)).map_err(|e| thrown(&e, WHAT))?;
     let record = Object::new();
     Reflect::set(
         &record,
@@ -126,7 +120,7 @@ pub async fn put_stem(
         &JsValue::from_str(file_name),
     )
     .map_err(|e| thrown(&e, WHAT))?;
-    Reflect::set(&record, &JsValue::from_str("bytes"), &blob).map_err(|e| thrown(&e, WHAT))?;
+    Reflect::set(&record, &JsValue::from_str("bytes"), blob).map_err(|e| thrown(&e, WHAT))?;
     let (tx, store) = transaction(STEMS_STORE, IdbTransactionMode::Readwrite, WHAT).await?;
     store
         .put_with_key(&record, &JsValue::from_str(sha256_hex))
@@ -147,8 +141,23 @@ pub async fn has_stem(sha256_hex: &str) -> Result<bool, String> {
 }
 
 /// A stored stem: (file name, bytes), or `None` when nothing is stored under that SHA-256
-/// (main thread).
+/// (main thread). Reads the whole file into memory: for a session bundle.
 pub async fn get_stem(sha256_hex: &str) -> Result<Option<(String, ArrayBuffer)>, String> {
+    const WHAT: &str = "reading a stored audio file";
+    let Some((name, blob)) = get_stem_blob(sha256_hex).await? else {
+        return Ok(None);
+    };
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|e| thrown(&e, WHAT))?
+        .dyn_into::<ArrayBuffer>()
+        .map_err(|_| format!("IndexedDB: the stored audio file {sha256_hex} is malformed"))?;
+    Ok(Some((name, buffer)))
+}
+
+/// A stored stem as (file name, `Blob` backed by the database's files), or `None` when nothing
+/// is stored under that SHA-256 (main thread). Nothing is read into memory.
+pub async fn get_stem_blob(sha256_hex: &str) -> Result<Option<(String, Blob)>, String> {
     const WHAT: &str = "reading a stored audio file";
     let (_tx, store) = transaction(STEMS_STORE, IdbTransactionMode::Readonly, WHAT).await?;
     let req = store
@@ -168,15 +177,13 @@ pub async fn get_stem(sha256_hex: &str) -> Result<Option<(String, ArrayBuffer)>,
     if let Some(blob) = bytes.dyn_ref::<Blob>() {
         // The blob is backed by the database's files and stays readable after the
         // transaction has finished.
-        let buffer = JsFuture::from(blob.array_buffer())
-            .await
-            .map_err(|e| thrown(&e, WHAT))?
-            .dyn_into::<ArrayBuffer>()
-            .map_err(|_| malformed())?;
-        return Ok(Some((name, buffer)));
+        return Ok(Some((name, blob.clone())));
     }
+    // Older records hold an ArrayBuffer.
     let buffer = bytes.dyn_into::<ArrayBuffer>().map_err(|_| malformed())?;
-    Ok(Some((name, buffer)))
+    let blob = Blob::new_with_buffer_source_sequence(&Array::of1(&buffer))
+        .map_err(|e| thrown(&e, WHAT))?;
+    Ok(Some((name, blob)))
 }
 
 /// Deletes every stored stem whose key is not in `keep` (main thread). Listing and deleting

@@ -1,8 +1,8 @@
 //! Bytes in and out (plain data, any thread): the session document and its encodings — share
-//! links and session bundles — the WAV's LIST/INFO chunk, and naming what a file looks like.
+//! links and session bundles — the WAV's LIST/INFO chunk, and decoding audio files into stems at the session rate ([`stem_decode`]).
 
 pub mod bundle;
 pub mod document;
 pub mod riff_info;
 pub mod share_link;
-pub mod sniff;
+pub mod stem_decode;

@@ -1,15 +1,17 @@
 //! The UI's state handle: signals of plain data plus the actions that change them and tell the
 //! engine (main thread).
 
+use std::rc::Rc;
+
 use dsp_worklet::params::ParamId;
 use dsp_worklet::{Command, MeterSnapshot};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::File;
 
-use crate::browser::decode::{decode_bytes, read_file};
+use crate::browser::decoder_pool;
 use crate::browser::engine_link;
-use crate::browser::hashing::{hex, sha256_of_buffer};
+use crate::browser::stem_store::StoredStem;
 use crate::error::AppError;
 use crate::formats::document::SessionDoc;
 use crate::formats::document::shareable_name;
@@ -41,8 +43,13 @@ pub struct Review {
 /// the engine (about every 33 ms) can arrive after the seek was sent.
 const SEEK_SETTLE_MS: f64 = 120.0;
 
-/// A decoded file waiting to be placed: name, bytes, SHA-256.
-pub type HashedFile = (String, js_sys::ArrayBuffer, [u8; 32]);
+/// A file on its way in: dropped, picked, from a bundle or from the autosave store. Its bytes
+/// stay where they are (on disk, behind the `Blob`) until a decode Worker reads them.
+#[derive(Clone)]
+pub struct IncomingStem {
+    pub name: String,
+    pub blob: web_sys::Blob,
+}
 
 /// One message in the error list.
 #[derive(Clone, Debug, PartialEq)]
@@ -321,13 +328,20 @@ impl Studio {
     pub fn apply_mix(self, mut next: Mix) {
         self.mix.with_untracked(|m| next.keep_live_state_of(m));
         let tr = self.mix.with_untracked(|m| m.transition_to(&next));
-        for id in &tr.added {
-            if let Err(e) = engine_link::repost_stem(*id) {
-                self.report(e);
-            }
-        }
-        engine_link::send(&tr.commands);
         self.mix.set(next);
+        if tr.added.is_empty() {
+            engine_link::send(&tr.commands);
+            return;
+        }
+        // Tracks posted again are read from the stem store first; their settings follow them.
+        spawn_local(async move {
+            for id in &tr.added {
+                if let Err(e) = engine_link::repost_stem(*id).await {
+                    self.report(e);
+                }
+            }
+            engine_link::send(&tr.commands);
+        });
     }
 
     /// Play/pause/stop/seek.
@@ -366,9 +380,10 @@ impl Studio {
         self.clips.update(|c| c.retain(|i| *i != id));
     }
 
-    /// Takes dropped or picked files: session bundles (`.zip`) are opened; audio files are read
-    /// and hashed, placed into waiting placeholder strips (by hash, then by name) or added as new
-    /// strips, and decoded one after another. Each bad file gets a message naming it; nothing
+    /// Takes dropped or picked files: session bundles (`.zip`) are opened; audio files are
+    /// decoded into the stem store by the decode Workers (several at once), then placed, in the
+    /// order given, into waiting placeholder strips (by hash, then by name) or added as new
+    /// strips. Each bad file gets a message naming it; nothing
     /// already loaded is touched.
     pub fn load_files(self, files: Vec<File>) {
         if files.is_empty() {
@@ -386,105 +401,81 @@ impl Studio {
                 self.open_bundle_file(&b).await;
                 self.loading.update(|n| *n = n.saturating_sub(1));
             }
-            let mut hashed = Vec::new();
-            for file in stems {
-                match read_file(&file).await {
-                    Ok(bytes) => {
-                        let digest = sha256_of_buffer(&bytes);
-                        hashed.push((file.name(), bytes, digest));
-                    }
-                    Err(e) => {
-                        self.report(e);
-                        self.loading.update(|n| *n = n.saturating_sub(1));
-                    }
-                }
-            }
-            self.place_stems(hashed, true).await;
+            let incoming = stems
+                .into_iter()
+                .map(|f| IncomingStem {
+                    name: f.name(),
+                    blob: f.into(),
+                })
+                .collect();
+            self.place_stems(incoming, true).await;
         });
     }
 
-    /// Decodes hashed files into placeholders or new strips (see [`load_files`](Self::load_files)).
-    /// `store` saves each file for autosave (not needed when it came from there). Decrements
-    /// `loading` once per file.
-    pub async fn place_stems(self, files: Vec<HashedFile>, store: bool) {
+    /// Decodes files into the stem store and places them into placeholders or new strips (see
+    /// [`load_files`](Self::load_files)). `store` keeps each file for autosave (not needed when
+    /// it came from there). Decrements `loading` once per file.
+    pub async fn place_stems(self, files: Vec<IncomingStem>, store: bool) {
         let ready = engine_link::ready().await;
-        // Names as a link carries them (see `shareable_name`), on both sides of a link.
-        let files: Vec<HashedFile> = files
+        let rate = engine_link::sample_rate().unwrap_or(0.0);
+        // Every file starts decoding now (as many at once as there are Workers); they are
+        // placed in the order given.
+        let pending: Vec<(IncomingStem, decoder_pool::Pending)> = files
             .into_iter()
-            .map(|(name, bytes, digest)| (shareable_name(&name), bytes, digest))
+            .map(|f| {
+                let job = decoder_pool::start(&f.name, &f.blob, rate as u32, Rc::new(|_| {}));
+                (f, job)
+            })
             .collect();
-        let placements = self.mix.with_untracked(|m| {
-            let waiting = m.waiting();
-            let arrived: Vec<Arrived> = files
-                .iter()
-                .map(|(name, _, digest)| Arrived {
-                    file_name: name,
-                    sha256: *digest,
-                })
-                .collect();
-            place(&waiting, &arrived)
-        });
-        for ((name, bytes, digest), placement) in files.into_iter().zip(placements) {
-            let result = match (&ready, engine_link::context()) {
-                (Ok(()), Some(ctx)) => {
-                    self.add_decoded(&ctx, name.clone(), &bytes, digest, placement)
-                        .await
-                }
+        for (file, job) in pending {
+            // Names as a link carries them (see `shareable_name`), on both sides of a link.
+            let name = shareable_name(&file.name);
+            let result = match (&ready, job.finish().await) {
                 (Err(e), _) => Err(e.clone()),
-                (Ok(()), None) => Err(AppError::AudioUnavailable {
-                    detail: "no audio context".into(),
-                }),
+                (Ok(()), Err(message)) => Err(AppError::Decode { message }),
+                (Ok(()), Ok((stem, _cached))) => self.add_stored(name.clone(), stem, rate).await,
             };
             match result {
                 // Every tab keeps dropped files, so that a tab that takes the autosave over
                 // later (see `take_over_autosave`) has its stems stored; the owner's next restore
                 // deletes the ones no session uses.
-                Ok(()) if store => {
+                Ok(sha) if store => {
                     if let Err(detail) =
-                        crate::browser::storage::put_stem(&hex(&digest), &name, &bytes).await
+                        crate::browser::storage::put_stem(&sha, &name, &file.blob).await
                     {
                         self.report(AppError::Autosave {
                             detail: format!("{name} was not saved: {detail}"),
                         });
                     }
                 }
-                Ok(()) => {}
+                Ok(_) => {}
                 Err(e) => self.report(e),
             }
             self.loading.update(|n| *n = n.saturating_sub(1));
         }
     }
 
-    async fn add_decoded(
+    /// Places a stem now in the store and gives it to the engine; its SHA-256 (hex).
+    async fn add_stored(
         self,
-        ctx: &web_sys::AudioContext,
         name: String,
-        bytes: &js_sys::ArrayBuffer,
-        sha256: [u8; 32],
-        placement: Placement,
-    ) -> Result<(), AppError> {
-        let stem = decode_bytes(ctx, name, bytes).await?;
+        stem: StoredStem,
+        rate: f32,
+    ) -> Result<String, AppError> {
+        let sha256 = parse_hex(&stem.sha256).ok_or_else(|| AppError::Decode {
+            message: format!("{name}: the decoder returned a malformed hash"),
+        })?;
         let new = NewTrack {
-            file_name: stem.file_name.clone(),
-            channels: stem.buffer.number_of_channels() as usize,
-            frames: stem.buffer.length() as u64,
-            source_rate: stem.source_rate,
-            overview: stem.overview,
+            file_name: name,
+            channels: stem.channels as usize,
+            frames: stem.frames,
+            source_rate: stem.source_rate as f32,
+            overview: stem.overview.clone(),
             sha256,
         };
-        let rate = ctx.sample_rate();
         // The session may have changed while the file decoded (another link opened, the strip
-        // filled from the autosave store): keep the placement only if its strip still waits for
-        // this file, else place it again against what is there now.
+        // filled from the autosave store): place it against what is there now.
         let placement = self.mix.with_untracked(|m| {
-            let still = m.missing().any(|t| match placement {
-                Placement::Fill(id) => t.id == id && t.sha256 == sha256,
-                Placement::FillDifferent(id) => t.id == id && t.file_name == new.file_name,
-                Placement::New => false,
-            });
-            if still || placement == Placement::New {
-                return placement;
-            }
             let waiting = m.waiting();
             place(
                 &waiting,
@@ -494,6 +485,7 @@ impl Studio {
                 }],
             )[0]
         });
+        let file_name = new.file_name.clone();
         let id = match placement {
             Placement::New => self.edit(EditKey::Single, |m| {
                 m.sample_rate = rate;
@@ -508,7 +500,7 @@ impl Studio {
                 id
             }
         };
-        if let Err(e) = engine_link::add_stem(id, &stem.file_name, &stem.buffer, &stem.bytes) {
+        if let Err(e) = engine_link::add_stem(id, &file_name, &stem).await {
             self.mix.update(|m| {
                 m.remove_track(id);
             });
@@ -524,11 +516,11 @@ impl Studio {
                 .with_untracked(|m| m.track(id).map(|t| t.name.clone()))
                 .unwrap_or_default();
             self.report(AppError::DifferentFile {
-                file: stem.file_name,
+                file: file_name,
                 strip,
             });
         }
-        Ok(())
+        Ok(stem.sha256)
     }
 
     /// Waits until the autosaved session has been restored (at start-up).
@@ -537,6 +529,18 @@ impl Studio {
             crate::browser::js::sleep_ms(30).await;
         }
     }
+}
+
+/// The 32 bytes of a 64-digit hex SHA-256.
+fn parse_hex(hex: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if hex.len() != 64 {
+        return None;
+    }
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
 }
 
 /// A random 64-bit id (a new session's lineage, a new comment's id).

@@ -8,20 +8,20 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::File;
 
-use crate::browser::decode::read_file;
 use crate::browser::engine_link;
 use crate::browser::hashing::{hex, sha256};
+use crate::browser::intake::read_file;
 use crate::browser::offline_render::{Range, download, render_mix};
 use crate::browser::storage;
 use crate::browser::tab_lock;
-use crate::error::AppError;
+use crate::error::{AppError, js_detail};
 use crate::formats::bundle;
 use crate::formats::document::{FORMAT_VERSION, SessionDoc};
 use crate::formats::share_link;
 use crate::model::history::EditKey;
 use crate::model::review;
 use crate::model::session::{Mix, StemAudio};
-use crate::studio::controller::{Review, Studio};
+use crate::studio::controller::{IncomingStem, Review, Studio};
 
 /// How long the mix must stay unchanged before it is autosaved, ms.
 pub const AUTOSAVE_DELAY_MS: i32 = 400;
@@ -167,8 +167,8 @@ impl Studio {
             .with_untracked(|m| m.missing().map(|t| t.sha256).collect());
         let mut found = Vec::new();
         for digest in wanted {
-            match storage::get_stem(&hex(&digest)).await {
-                Ok(Some((name, bytes))) => found.push((name, bytes, digest)),
+            match storage::get_stem_blob(&hex(&digest)).await {
+                Ok(Some((name, blob))) => found.push(IncomingStem { name, blob }),
                 Ok(None) => {}
                 Err(detail) => self.report(AppError::Autosave { detail }),
             }
@@ -333,13 +333,17 @@ impl Studio {
 
     /// Downloads the session and its stems as one `.zip`.
     pub fn download_bundle(self) {
-        let (doc, ids, name) = self.mix.with_untracked(|m| {
+        spawn_local(async move { self.write_bundle().await });
+    }
+
+    async fn write_bundle(self) {
+        let (doc, held, name) = self.mix.with_untracked(|m| {
             (
                 m.to_doc(),
                 m.tracks
                     .iter()
                     .filter(|t| t.audio != StemAudio::Missing)
-                    .map(|t| t.id)
+                    .map(|t| (t.file_name.clone(), t.sha256))
                     .collect::<Vec<_>>(),
                 m.name.clone(),
             )
@@ -350,11 +354,19 @@ impl Studio {
             session: doc,
         };
         let json = serde_json::to_vec_pretty(&document).unwrap_or_default();
-        let stems: Vec<(String, Vec<u8>)> = ids
-            .iter()
-            .filter_map(|id| engine_link::stem_bytes(*id))
-            .map(|(n, b)| (n, js_sys::Uint8Array::new(&b).to_vec()))
-            .collect();
+        // The original files, from the autosave store (every tab stores the files dropped in it).
+        let mut stems: Vec<(String, Vec<u8>)> = Vec::new();
+        for (file_name, sha) in held {
+            match storage::get_stem(&hex(&sha)).await {
+                Ok(Some((_, bytes))) => {
+                    stems.push((file_name, js_sys::Uint8Array::new(&bytes).to_vec()))
+                }
+                Ok(None) => self.report(AppError::Export {
+                    detail: format!("{file_name} is not in this browser's store and is left out of the session bundle"),
+                }),
+                Err(detail) => self.report(AppError::Autosave { detail }),
+            }
+        }
         let refs: Vec<(&str, &[u8])> = stems
             .iter()
             .map(|(n, b)| (n.as_str(), b.as_slice()))
@@ -408,8 +420,18 @@ impl Studio {
         // after confirming, or as a review of yours), its placeholders fill from the store.
         for s in &contents.stems {
             let digest = sha256(&s.bytes);
-            let buffer = js_sys::Uint8Array::from(s.bytes.as_slice()).buffer();
-            if let Err(detail) = storage::put_stem(&hex(&digest), &s.file_name, &buffer).await {
+            let bytes = js_sys::Uint8Array::from(s.bytes.as_slice());
+            let blob = match web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&bytes))
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    self.report(AppError::Autosave {
+                        detail: format!("{}: {}", s.file_name, js_detail(&e)),
+                    });
+                    continue;
+                }
+            };
+            if let Err(detail) = storage::put_stem(&hex(&digest), &s.file_name, &blob).await {
                 self.report(AppError::Autosave {
                     detail: format!(
                         "{} from {name} could not be stored ({detail}); drop it from the bundle by hand",

@@ -15,6 +15,8 @@ pub fn Transport() -> impl IntoView {
         let rate = s.mix.with(|m| m.sample_rate);
         format_position(s.meters.with(|m| m.position), rate)
     };
+    // Frames that reached the speakers as silence because a stem's stream from disk was late.
+    let dropouts = move || s.meters.with(|m| m.underrun_frames);
     let length = move || {
         let (frames, rate) = s.mix.with(|m| (m.song_frames(), m.sample_rate));
         format_position(frames, rate)
@@ -40,6 +42,18 @@ pub fn Transport() -> impl IntoView {
                 {position}
             </output>
             <span class="length">" / " {length}</span>
+            <span
+                class="dropouts"
+                data-testid="underruns"
+                data-value=move || dropouts().to_string()
+                hidden=move || dropouts() == 0
+                title="Audio that came from disk too late and played as silence (exports never drop out)"
+            >
+                {move || {
+                    let rate = s.mix.with(|m| m.sample_rate).max(1.0) as f64;
+                    format!("dropouts: {:.0} ms", dropouts() as f64 * 1000.0 / rate)
+                }}
+            </span>
             <LoopControls/>
             <span class="rate" data-testid="session-rate">
                 {move || match s.mix.with(|m| m.sample_rate) {

@@ -1,0 +1,342 @@
+//! The decode Worker (runs in a dedicated Web Worker, never on the main or audio thread): takes
+//! a dropped file (`Blob`), hashes it, decodes it with [`crate::formats::stem_decode`] at the
+//! session rate and writes the samples into the [`stem_store`], reading the file a piece at a
+//! time so it never holds the whole file or the whole stem in memory.
+//!
+//! Messages are typed ([`ToDecoder`], [`FromDecoder`]) and cross as plain objects through
+//! `serde-wasm-bindgen`; the file itself travels beside the message as `{msg, blob}` (a `Blob`
+//! is passed by reference, not copied). The Worker posts [`FromDecoder::Ready`] once it listens.
+
+use std::io::{self, Read, Seek, SeekFrom};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::{JsFuture, spawn_local};
+use web_sys::{
+    Blob, DedicatedWorkerGlobalScope, FileReaderSync, FileSystemReadWriteOptions,
+    FileSystemSyncAccessHandle, MessageEvent,
+};
+
+use crate::browser::hashing::hex;
+use crate::browser::js::get;
+use crate::browser::stem_store::{self, StoredStem};
+use crate::error::js_detail;
+use crate::formats::stem_decode::{DecodeError, MediaSource, OverviewBuilder, probe};
+
+/// Columns in a strip's waveform overview.
+pub const OVERVIEW_COLUMNS: usize = 600;
+/// Bytes read from the file per step (hashing and decoding).
+const PIECE: u64 = 1 << 20;
+/// Room kept free on disk beyond a stem's own size, bytes.
+const DISK_MARGIN: f64 = 64.0 * 1024.0 * 1024.0;
+
+/// A request to a decode Worker.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ToDecoder {
+    /// Decode the `blob` sent beside this message (named `name`) at `rate` Hz into the store.
+    Decode { job: u32, name: String, rate: u32 },
+}
+
+/// What a decode Worker posts back.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FromDecoder {
+    /// The Worker is listening.
+    Ready,
+    /// How far job `job` is, 0…1 (hashing is the first tenth).
+    Progress { job: u32, fraction: f64 },
+    /// The stem is in the store; `cached` when it was there already (same file, same rate).
+    Done {
+        job: u32,
+        stem: StoredStem,
+        cached: bool,
+    },
+    /// The file could not be taken; `message` names the file and what is wrong.
+    Failed { job: u32, message: String },
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(msg: &FromDecoder) {
+    if let Ok(v) = serde_wasm_bindgen::to_value(msg) {
+        let _ = scope().post_message(&v);
+    }
+}
+
+/// The Worker's entry point: listens for [`ToDecoder`] messages and says it is ready.
+pub fn run() {
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
+        let data = ev.data();
+        let Ok(ToDecoder::Decode { job, name, rate }) =
+            serde_wasm_bindgen::from_value(get(&data, "msg"))
+        else {
+            return;
+        };
+        let blob: Blob = get(&data, "blob").unchecked_into();
+        spawn_local(async move {
+            let reply = match decode(job, &name, rate, &blob).await {
+                Ok((stem, cached)) => FromDecoder::Done { job, stem, cached },
+                Err(message) => FromDecoder::Failed { job, message },
+            };
+            post(&reply);
+        });
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(&FromDecoder::Ready);
+}
+
+/// Reads a `Blob` synchronously, one piece at a time (`FileReaderSync`, Workers only).
+struct BlobSource {
+    blob: Blob,
+    reader: FileReaderSync,
+    len: u64,
+    pos: u64,
+    /// The piece last read and where it starts in the file.
+    piece: Vec<u8>,
+    piece_at: u64,
+}
+
+// SAFETY: the app's wasm is built without threads (no atomics), so these JS handles are only
+// ever used on the one thread that made them; symphonia's `MediaSource` asks for Send + Sync.
+unsafe impl Send for BlobSource {}
+unsafe impl Sync for BlobSource {}
+
+impl BlobSource {
+    fn new(blob: Blob) -> Result<BlobSource, String> {
+        Ok(BlobSource {
+            len: blob.size() as u64,
+            blob,
+            reader: FileReaderSync::new().map_err(|e| js_detail(&e))?,
+            pos: 0,
+            piece: Vec::new(),
+            piece_at: 0,
+        })
+    }
+
+    /// Bytes `at .. at + len` of the file (fewer at its end), copied into Rust.
+    fn read_at(&self, at: u64, len: u64) -> io::Result<Vec<u8>> {
+        let end = (at + len).min(self.len);
+        let part = self
+            .blob
+            .slice_with_f64_and_f64(at as f64, end as f64)
+            .map_err(|e| io::Error::other(js_detail(&e)))?;
+        let buffer = self
+            .reader
+            .read_as_array_buffer(&part)
+            .map_err(|e| io::Error::other(js_detail(&e)))?;
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    }
+}
+
+impl Read for BlobSource {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.len || out.is_empty() {
+            return Ok(0);
+        }
+        let inside =
+            self.pos >= self.piece_at && self.pos < self.piece_at + self.piece.len() as u64;
+        if !inside {
+            self.piece = self.read_at(self.pos, PIECE)?;
+            self.piece_at = self.pos;
+        }
+        let from = (self.pos - self.piece_at) as usize;
+        let n = out.len().min(self.piece.len() - from);
+        out[..n].copy_from_slice(&self.piece[from..from + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for BlobSource {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => p as i128,
+            SeekFrom::End(d) => self.len as i128 + d as i128,
+            SeekFrom::Current(d) => self.pos as i128 + d as i128,
+        };
+        if target < 0 {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "seek before 0"));
+        }
+        self.pos = target as u64;
+        Ok(self.pos)
+    }
+}
+
+impl MediaSource for BlobSource {
+    fn is_seekable(&self) -> bool {
+        true
+    }
+
+    fn byte_len(&self) -> Option<u64> {
+        Some(self.len)
+    }
+}
+
+/// SHA-256 of the whole file, read a piece at a time; reports progress up to 0.1.
+fn hash(job: u32, source: &BlobSource) -> Result<[u8; 32], String> {
+    let mut hasher = Sha256::new();
+    let mut at = 0;
+    while at < source.len {
+        let piece = source.read_at(at, 4 * PIECE).map_err(|e| e.to_string())?;
+        if piece.is_empty() {
+            break;
+        }
+        hasher.update(&piece);
+        at += piece.len() as u64;
+        post(&FromDecoder::Progress {
+            job,
+            fraction: 0.1 * at as f64 / source.len as f64,
+        });
+    }
+    Ok(hasher.finalize().into())
+}
+
+async fn sync_handle(
+    dir: &web_sys::FileSystemDirectoryHandle,
+    name: &str,
+) -> Result<FileSystemSyncAccessHandle, String> {
+    let file = stem_store::file(dir, name, true)
+        .await?
+        .ok_or("the store refused to create a file")?;
+    let handle: FileSystemSyncAccessHandle = JsFuture::from(file.create_sync_access_handle())
+        .await
+        .map_err(|e| js_detail(&e))?
+        .unchecked_into();
+    handle.truncate_with_f64(0.0).map_err(|e| js_detail(&e))?;
+    Ok(handle)
+}
+
+fn write_at(handle: &FileSystemSyncAccessHandle, bytes: &[u8], at: f64) -> Result<(), String> {
+    let options = FileSystemReadWriteOptions::new();
+    options.set_at(at);
+    let written = handle
+        .write_with_u8_array_and_options(bytes, &options)
+        .map_err(|e| js_detail(&e))?;
+    if (written as usize) < bytes.len() {
+        return Err("the disk is full".into());
+    }
+    Ok(())
+}
+
+fn close_all(handles: &[FileSystemSyncAccessHandle]) {
+    for h in handles {
+        let _ = h.flush();
+        h.close();
+    }
+}
+
+/// Decodes `blob` into the store; the stem's manifest, and whether it was there already.
+async fn decode(
+    job: u32,
+    name: &str,
+    rate: u32,
+    blob: &Blob,
+) -> Result<(StoredStem, bool), String> {
+    let named = |e: String| format!("{name}: {e}");
+    if blob.size() == 0.0 {
+        return Err(named(DecodeError::Empty.to_string()));
+    }
+    let source = BlobSource::new(blob.clone()).map_err(named)?;
+    let sha = hex(&hash(job, &source).map_err(named)?);
+    let dir = stem_store::directory().await.map_err(named)?;
+    if let Some(stem) = stem_store::manifest(&dir, &sha, rate)
+        .await
+        .map_err(named)?
+    {
+        return Ok((stem, true));
+    }
+    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+    let mut decoder =
+        probe(Box::new(source), extension.as_deref()).map_err(|e| named(e.to_string()))?;
+    decoder
+        .set_target_rate(rate)
+        .map_err(|e| named(e.to_string()))?;
+    let info = decoder.info().clone();
+    let expected = decoder.expected_output_frames().unwrap_or(0);
+    let need = expected as f64 * info.channels as f64 * 4.0;
+    if let Ok((usage, quota)) = stem_store::estimate().await
+        && quota > 0.0
+        && quota - usage < need + DISK_MARGIN
+    {
+        return Err(named(format!(
+            "not enough room in this browser's storage for the decoded stem: it needs {:.0} MB, {:.0} MB are free. Free some disk space or remove stems you no longer use.",
+            (need + DISK_MARGIN) / 1e6,
+            ((quota - usage) / 1e6).max(0.0)
+        )));
+    }
+    let mut handles = Vec::new();
+    for ch in 0..info.channels as u32 {
+        match sync_handle(&dir, &stem_store::channel_file(&sha, rate, ch)).await {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                close_all(&handles);
+                return Err(named(format!("could not be written to storage: {e}")));
+            }
+        }
+    }
+    let mut overview = OverviewBuilder::new(expected, OVERVIEW_COLUMNS);
+    let mut frames = 0u64;
+    let result = loop {
+        match decoder.next_chunk() {
+            Ok(Some(chunk)) => {
+                overview.push_chunk(&chunk);
+                let at = chunk.first_frame as f64 * 4.0;
+                let wrote = chunk
+                    .planes
+                    .iter()
+                    .zip(&handles)
+                    .try_for_each(|(plane, h)| write_at(h, f32_bytes(plane), at));
+                if let Err(e) = wrote {
+                    break Err(format!("could not be written to storage: {e}"));
+                }
+                frames = chunk.first_frame + chunk.frames() as u64;
+                if expected > 0 {
+                    post(&FromDecoder::Progress {
+                        job,
+                        fraction: 0.1 + 0.9 * (frames as f64 / expected as f64).min(1.0),
+                    });
+                }
+            }
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e.to_string()),
+        }
+    };
+    close_all(&handles);
+    let stem = StoredStem {
+        sha256: sha.clone(),
+        rate,
+        channels: info.channels as u32,
+        frames,
+        source_rate: info.source_rate,
+        overview: overview.finish(),
+        format: format!("{} / {}", info.format_name, info.codec_name),
+    };
+    if let Err(e) = result.and_then(|()| {
+        if frames == 0 {
+            Err(DecodeError::Empty.to_string())
+        } else {
+            Ok(())
+        }
+    }) {
+        let _ = stem_store::remove(&dir, &sha, rate, stem.channels).await;
+        return Err(named(e));
+    }
+    let manifest = serde_json::to_vec(&stem).map_err(|e| named(e.to_string()))?;
+    let handle = sync_handle(&dir, &stem_store::manifest_file(&sha, rate))
+        .await
+        .map_err(named)?;
+    let wrote = write_at(&handle, &manifest, 0.0);
+    close_all(std::slice::from_ref(&handle));
+    wrote.map_err(named)?;
+    Ok((stem, false))
+}
+
+/// The bytes of `f32` samples as they lie in memory (little-endian in wasm).
+fn f32_bytes(samples: &[f32]) -> &[u8] {
+    // SAFETY: f32 has no padding and any bit pattern is a valid u8; the length is exact.
+    unsafe { std::slice::from_raw_parts(samples.as_ptr().cast::<u8>(), size_of_val(samples)) }
+}

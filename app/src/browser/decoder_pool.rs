@@ -1,0 +1,270 @@
+//! The decode Workers, seen from the main thread: `hardwareConcurrency − 1` of them (at least
+//! one), started on first use; each takes one file at a time from a queue (see
+//! [`crate::browser::decode_worker`] for what a Worker does). [`decode`] resolves with the
+//! stored stem's manifest, or with a message naming the file.
+//!
+//! A Worker that crashes fails its file with a message saying so and is replaced; the other
+//! files and the session are untouched.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::rc::Rc;
+
+use js_sys::{Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
+
+use crate::browser::decode_worker::{FromDecoder, ToDecoder};
+use crate::browser::js::object;
+use crate::browser::stem_store::StoredStem;
+
+/// The Worker script Trunk writes for the `decode_worker` bin (`data-loader-shim`).
+pub const WORKER_URL: &str = "decode_worker_loader.js";
+
+/// Called with how far a file is, 0…1.
+pub type Progress = Rc<dyn Fn(f64)>;
+
+struct Job {
+    id: u32,
+    name: String,
+    rate: u32,
+    blob: Blob,
+    progress: Progress,
+    resolve: Function,
+}
+
+struct Slot {
+    worker: Worker,
+    ready: bool,
+    /// The job this Worker is on.
+    busy: Option<Job>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+#[derive(Default)]
+struct Pool {
+    slots: Vec<Slot>,
+    queue: VecDeque<Job>,
+    next_job: u32,
+    /// Outcomes of finished jobs by id, for the futures awaiting them.
+    outcomes: HashMap<u32, Result<(StoredStem, bool), String>>,
+}
+
+thread_local! {
+    static POOL: RefCell<Pool> = RefCell::new(Pool::default());
+}
+
+/// How many decode Workers to run: one per core, less the one the page and audio need.
+fn worker_count() -> usize {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(2.0) as usize;
+    cores.saturating_sub(1).max(1)
+}
+
+/// A file on its way through a decode Worker (see [`start`]).
+pub struct Pending {
+    id: u32,
+    name: String,
+    done: Promise,
+    refused: Option<String>,
+}
+
+/// Queues `blob` (the file `name`) for decoding into the stem store at `rate` Hz; it starts as
+/// soon as a Worker is free, so several files decode at once. `progress` hears how far it is.
+pub fn start(name: &str, blob: &Blob, rate: u32, progress: Progress) -> Pending {
+    let mut id = 0;
+    let done = Promise::new(&mut |resolve, _reject| {
+        POOL.with(|p| {
+            let mut pool = p.borrow_mut();
+            pool.next_job += 1;
+            id = pool.next_job;
+            pool.queue.push_back(Job {
+                id,
+                name: name.to_string(),
+                rate,
+                blob: blob.clone(),
+                progress: progress.clone(),
+                resolve,
+            });
+        });
+    });
+    Pending {
+        id,
+        name: name.to_string(),
+        done,
+        refused: dispatch().err(),
+    }
+}
+
+impl Pending {
+    /// The stem's manifest and whether it was in the store already, or a message naming the
+    /// file.
+    pub async fn finish(self) -> Result<(StoredStem, bool), String> {
+        if let Some(message) = self.refused {
+            return Err(format!("{}: {message}", self.name));
+        }
+        let _ = JsFuture::from(self.done).await;
+        POOL.with(|p| p.borrow_mut().outcomes.remove(&self.id))
+            .unwrap_or_else(|| Err(format!("{}: the decoder lost this file", self.name)))
+    }
+}
+
+/// [`start`] and [`Pending::finish`] in one.
+pub async fn decode(
+    name: &str,
+    blob: &Blob,
+    rate: u32,
+    progress: Progress,
+) -> Result<(StoredStem, bool), String> {
+    start(name, blob, rate, progress).finish().await
+}
+
+/// Starts Workers as needed and hands queued jobs to idle, ready ones.
+fn dispatch() -> Result<(), String> {
+    let want = worker_count();
+    let have = POOL.with(|p| p.borrow().slots.len());
+    for index in have..want {
+        let slot = spawn(index)?;
+        POOL.with(|p| p.borrow_mut().slots.push(slot));
+    }
+    POOL.with(|p| {
+        let mut pool = p.borrow_mut();
+        let pool = &mut *pool;
+        for slot in pool.slots.iter_mut() {
+            if !slot.ready || slot.busy.is_some() {
+                continue;
+            }
+            let Some(job) = pool.queue.pop_front() else {
+                break;
+            };
+            let msg = ToDecoder::Decode {
+                job: job.id,
+                name: job.name.clone(),
+                rate: job.rate,
+            };
+            let posted = serde_wasm_bindgen::to_value(&msg)
+                .map_err(|e| JsValue::from_str(&e.to_string()))
+                .and_then(|msg| {
+                    slot.worker
+                        .post_message(&object(&[("msg", &msg), ("blob", &job.blob)]))
+                });
+            match posted {
+                Ok(()) => slot.busy = Some(job),
+                Err(e) => finish(
+                    &mut pool.outcomes,
+                    job,
+                    Err(format!("could not be sent to the decoder ({e:?})")),
+                ),
+            }
+        }
+    });
+    Ok(())
+}
+
+fn finish(
+    outcomes: &mut HashMap<u32, Result<(StoredStem, bool), String>>,
+    job: Job,
+    outcome: Result<(StoredStem, bool), String>,
+) {
+    let outcome = outcome.map_err(|m| {
+        if m.starts_with(&job.name) {
+            m
+        } else {
+            format!("{}: {m}", job.name)
+        }
+    });
+    outcomes.insert(job.id, outcome);
+    let _ = job.resolve.call0(&JsValue::UNDEFINED);
+}
+
+fn spawn(index: usize) -> Result<Slot, String> {
+    let worker =
+        Worker::new(WORKER_URL).map_err(|e| format!("the decoder could not be started ({e:?})"))?;
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let Ok(msg) = serde_wasm_bindgen::from_value::<FromDecoder>(ev.data()) else {
+            return;
+        };
+        on_reply(index, msg);
+    });
+    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
+        ev.prevent_default();
+        on_crash(index, ev.message());
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    Ok(Slot {
+        worker,
+        ready: false,
+        busy: None,
+        _on_message: on_message,
+        _on_error: on_error,
+    })
+}
+
+fn on_reply(index: usize, msg: FromDecoder) {
+    let progress = POOL.with(|p| {
+        let mut pool = p.borrow_mut();
+        let pool = &mut *pool;
+        let slot = pool.slots.get_mut(index)?;
+        match msg {
+            FromDecoder::Ready => slot.ready = true,
+            FromDecoder::Progress { job, fraction } => {
+                if let Some(j) = slot.busy.as_ref().filter(|j| j.id == job) {
+                    return Some((j.progress.clone(), fraction));
+                }
+            }
+            FromDecoder::Done { job, stem, cached } => {
+                if let Some(j) = slot.busy.take_if(|j| j.id == job) {
+                    (j.progress)(1.0);
+                    finish(&mut pool.outcomes, j, Ok((stem, cached)));
+                }
+            }
+            FromDecoder::Failed { job, message } => {
+                if let Some(j) = slot.busy.take_if(|j| j.id == job) {
+                    finish(&mut pool.outcomes, j, Err(message));
+                }
+            }
+        }
+        None
+    });
+    // Called with the pool released: the callback may update the UI.
+    if let Some((callback, fraction)) = progress {
+        callback(fraction);
+    }
+    let _ = dispatch();
+}
+
+/// A Worker died (an uncaught error, out of memory): its file fails with a message, and a fresh
+/// Worker takes its place.
+fn on_crash(index: usize, detail: String) {
+    let fresh = spawn(index);
+    POOL.with(|p| {
+        let mut pool = p.borrow_mut();
+        let pool = &mut *pool;
+        let Some(slot) = pool.slots.get_mut(index) else {
+            return;
+        };
+        slot.worker.terminate();
+        let job = slot.busy.take();
+        match fresh {
+            // The old slot's closures are running this very call: leak them rather than free
+            // them under it (a crash is rare; the Worker itself is terminated).
+            Ok(s) => std::mem::forget(std::mem::replace(slot, s)),
+            Err(_) => slot.ready = false,
+        }
+        if let Some(job) = job {
+            finish(
+                &mut pool.outcomes,
+                job,
+                Err(format!(
+                    "the decoder crashed while reading this file ({detail}); the other files and your session are not affected"
+                )),
+            );
+        }
+    });
+    let _ = dispatch();
+}

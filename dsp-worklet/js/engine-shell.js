@@ -1,0 +1,118 @@
+// The thin JS shell around the Rust engine (dsp_worklet.wasm, no imports): instantiates it and
+// moves commands, stems, streamed chunks and 128-frame blocks across its `extern "C"` surface
+// (dsp-worklet/src/wasm_shell.rs). Used by the AudioWorkletProcessor (engine-processor.js) and
+// the export Worker (export-worker.js).
+// Wasm returns addresses as signed i32: `>>> 0` reads them unsigned, so memory past 2 GiB works.
+// Memory growth detaches old views, so every view is taken afresh from `memory.buffer`.
+
+export const BLOCK = 128;
+// Words of a stream want: [epoch, from, free, songFrame, run, underrunFrames].
+const WANT_WORDS = 6;
+
+export class EngineShell {
+  constructor(module, sampleRate) {
+    this.wasm = new WebAssembly.Instance(module, {}).exports;
+    this.engine = this.wasm.se_engine_new(sampleRate);
+    this.buffer = null;
+  }
+
+  get alive() {
+    return this.engine !== 0;
+  }
+
+  // Applies command words (4 per command); returns the non-zero error codes.
+  commands(words) {
+    const errors = [];
+    for (let i = 0; i + 3 < words.length; i += 4) {
+      const rc = this.wasm.se_command(this.engine, words[i], words[i + 1], words[i + 2], words[i + 3]);
+      if (rc !== 0) errors.push(rc);
+    }
+    return errors;
+  }
+
+  // A whole stem held in the engine (benchmarks). Returns 0 or an error code.
+  addTrack(id, channels) {
+    const frames = channels.length ? channels[0].length : 0;
+    let rc = this.wasm.se_track_begin(this.engine, id, channels.length, frames);
+    if (rc === 0) {
+      channels.forEach((samples, ch) => {
+        const ptr = this.wasm.se_track_channel_ptr(this.engine, ch) >>> 0;
+        new Float32Array(this.wasm.memory.buffer, ptr, frames).set(samples);
+      });
+      rc = this.wasm.se_track_commit(this.engine);
+    }
+    return rc;
+  }
+
+  // A stem streamed through a ring of `capacity` frames. Returns 0 or an error code.
+  addStreamed(id, channels, frames, capacity) {
+    return this.wasm.se_stream_track_add(this.engine, id, channels, frames, capacity);
+  }
+
+  // What streamed track `id` wants next, {epoch, from, free, songFrame, run, underruns}, or
+  // null for a track the engine does not stream.
+  want(id) {
+    const ptr = this.wasm.se_stream_want(this.engine, id) >>> 0;
+    if (!ptr) return null;
+    const w = new Float64Array(this.wasm.memory.buffer, ptr, WANT_WORDS);
+    return { epoch: w[0], from: w[1], free: w[2], songFrame: w[3], run: w[4], underruns: w[5] };
+  }
+
+  // Writes a chunk (one Float32Array per channel) at read index `k0` of `epoch`. Returns the
+  // frames taken (0: stale epoch) or a negative error code.
+  write(id, epoch, k0, channels) {
+    const frames = Math.min(channels[0].length, this.wasm.se_stream_staging_frames());
+    // The first call allocates the staging buffer: take every address before any view.
+    const ptrs = channels.map((_, ch) => this.wasm.se_stream_staging_ptr(this.engine, ch) >>> 0);
+    const mem = this.wasm.memory.buffer;
+    channels.forEach((samples, ch) => {
+      new Float32Array(mem, ptrs[ch], frames).set(frames === samples.length ? samples : samples.subarray(0, frames));
+    });
+    return this.wasm.se_stream_write(this.engine, id, epoch, k0, frames);
+  }
+
+  // Renders `frames` (≤ 128) frames; returns [left, right] views valid until the next call.
+  process(frames) {
+    this.wasm.se_process(this.engine, frames);
+    const mem = this.wasm.memory.buffer;
+    if (mem !== this.buffer) {
+      this.buffer = mem;
+      this.outL = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 0) >>> 0, BLOCK);
+      this.outR = new Float32Array(mem, this.wasm.se_out_ptr(this.engine, 1) >>> 0, BLOCK);
+    }
+    return frames === BLOCK ? [this.outL, this.outR] : [this.outL.subarray(0, frames), this.outR.subarray(0, frames)];
+  }
+
+  snapshot() {
+    const ptr = this.wasm.se_meter_snapshot(this.engine) >>> 0;
+    const len = this.wasm.se_meter_len(this.engine);
+    return new Float64Array(this.wasm.memory.buffer, ptr, len).slice();
+  }
+
+  record(frames) {
+    this.wasm.se_premix_record(this.engine, frames);
+  }
+
+  // The recording so far, as two fresh Float32Arrays.
+  recorded() {
+    const frames = this.wasm.se_premix_recorded_len(this.engine);
+    return [0, 1].map((ch) => {
+      const ptr = this.wasm.se_premix_recorded_ptr(this.engine, ch) >>> 0;
+      return ptr ? new Float32Array(this.wasm.memory.buffer, ptr, frames).slice() : new Float32Array(0);
+    });
+  }
+
+  replay(channels) {
+    const frames = channels[0].length;
+    this.wasm.se_premix_replay(this.engine, frames);
+    channels.forEach((samples, ch) => {
+      const ptr = this.wasm.se_premix_replay_ptr(this.engine, ch) >>> 0;
+      if (ptr) new Float32Array(this.wasm.memory.buffer, ptr, frames).set(samples);
+    });
+  }
+
+  dispose() {
+    if (this.engine) this.wasm.se_engine_free(this.engine);
+    this.engine = 0;
+  }
+}

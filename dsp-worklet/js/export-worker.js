@@ -1,0 +1,106 @@
+// Second Ear's export renderer (a dedicated module Worker): the same engine wasm as playback
+// (through engine-shell.js), rendering block by block as fast as the CPU allows, its stems
+// streamed straight from the stem store (OPFS, read-only sync handles) — no OfflineAudioContext,
+// no stem posted or held whole. Before every block each ring is filled as far as it will take, so
+// an export never underruns (and fails loudly if the engine ever counts one).
+// One job per Worker; the main thread terminates it to cancel.
+// Job (from the main thread):
+//   {module, rate, stems: [{id, sha256, rate, channels, frames}], words: Float64Array (state
+//    commands, then metering off, Seek, Play), frames, stopAt (frame where Pause is applied, or
+//    -1), record (room in frames, or 0), replay ([Float32Array, Float32Array] or null)}
+// Replies: {type:'progress', fraction}, then {type:'done', left, right, snapshot: Float64Array,
+// recorded: [Float32Array, Float32Array] | null} (buffers transferred), or {type:'error', message}.
+
+import { BLOCK, EngineShell } from './engine-shell.js';
+
+const DIR = 'stems';
+// Ring per streamed track, seconds.
+const RING_SECONDS = 1;
+// Progress messages per render, about.
+const PROGRESS_STEPS = 40;
+// Command words of Pause (Rust `Command::Pause.to_words()`), sent by the main thread.
+let pauseWords = null;
+
+async function openStems(stems) {
+  const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(DIR);
+  const open = new Map();
+  for (const s of stems) {
+    const handles = [];
+    for (let ch = 0; ch < s.channels; ch++) {
+      const file = await dir.getFileHandle(`${s.sha256}-${s.rate}-${ch}.f32`);
+      handles.push(await file.createSyncAccessHandle({ mode: 'read-only' }));
+    }
+    open.set(s.id, { frames: s.frames, handles });
+  }
+  return open;
+}
+
+// Tops up every ring that is half empty, as far as it will take (reads in large pieces): a ring
+// then always holds far more than a block and the priming need, so the engine never waits or
+// underruns.
+function feed(shell, open, scratch, capacity) {
+  for (const [id, s] of open) {
+    const first = shell.want(id);
+    if (!first || first.free < capacity / 2) continue;
+    for (;;) {
+      const w = shell.want(id);
+      if (!w || w.run <= 0) break;
+      const have = Math.max(0, Math.min(w.run, s.frames - w.songFrame));
+      const channels = s.handles.map((h, ch) => {
+        const out = scratch[ch].subarray(0, w.run);
+        if (have > 0) h.read(new Uint8Array(out.buffer, out.byteOffset, have * 4), { at: w.songFrame * 4 });
+        out.fill(0, have);
+        return out;
+      });
+      const taken = shell.write(id, w.epoch, w.from, channels);
+      if (taken < 0) throw new Error(`the engine refused the audio of track ${id} (code ${taken})`);
+      if (taken < w.run) break;
+    }
+  }
+}
+
+async function render(job) {
+  const shell = new EngineShell(job.module, job.rate);
+  const open = await openStems(job.stems);
+  try {
+    const capacity = Math.round(job.rate * RING_SECONDS);
+    for (const s of job.stems) {
+      const rc = shell.addStreamed(s.id, s.channels, s.frames, capacity);
+      if (rc !== 0) throw new Error(`the engine refused track ${s.id} (code ${rc})`);
+    }
+    if (job.record > 0) shell.record(job.record);
+    if (job.replay) shell.replay(job.replay);
+    const errors = shell.commands(job.words);
+    if (errors.length) throw new Error(`the engine refused a setting (code ${errors[0]})`);
+    const scratch = [new Float32Array(16384), new Float32Array(16384)];
+    const left = new Float32Array(job.frames);
+    const right = new Float32Array(job.frames);
+    const every = Math.max(BLOCK, Math.ceil(job.frames / PROGRESS_STEPS / BLOCK) * BLOCK);
+    for (let at = 0; at < job.frames; at += BLOCK) {
+      if (at === job.stopAt) shell.commands(pauseWords);
+      feed(shell, open, scratch, capacity);
+      const n = Math.min(BLOCK, job.frames - at);
+      const [l, r] = shell.process(n);
+      left.set(l, at);
+      right.set(r, at);
+      if ((at + n) % every === 0) self.postMessage({ type: 'progress', fraction: (at + n) / job.frames });
+    }
+    const snapshot = shell.snapshot();
+    const recorded = job.record > 0 ? shell.recorded() : null;
+    const transfer = [left.buffer, right.buffer, snapshot.buffer, ...(recorded ? recorded.map((c) => c.buffer) : [])];
+    self.postMessage({ type: 'done', left, right, snapshot, recorded }, transfer);
+  } finally {
+    for (const s of open.values()) s.handles.forEach((h) => h.close());
+    shell.dispose();
+  }
+}
+
+self.onmessage = async (e) => {
+  pauseWords = e.data.pauseWords;
+  try {
+    await render(e.data);
+  } catch (err) {
+    self.postMessage({ type: 'error', message: err && err.message ? err.message : String(err) });
+  }
+};
+self.postMessage({ type: 'ready' });
