@@ -200,6 +200,40 @@ pub async fn remove(
     Ok(())
 }
 
+/// Removes every stored stem (at any rate) whose SHA-256 is not in `keep` (lower-case hex), so
+/// the store holds what the session uses. Files still open elsewhere (another tab streaming
+/// them) are left for a later tidy-up.
+pub async fn retain(keep: &[String]) -> Result<(), String> {
+    let dir = directory().await?;
+    let mut names = Vec::new();
+    let keys = dir.keys();
+    loop {
+        let step = call(keys.next().map_err(|e| js_detail(&e))?).await?;
+        if js_sys::Reflect::get(&step, &"done".into())
+            .map(|d| d.is_truthy())
+            .unwrap_or(true)
+        {
+            break;
+        }
+        if let Some(name) = js_sys::Reflect::get(&step, &"value".into())
+            .ok()
+            .and_then(|v| v.as_string())
+        {
+            names.push(name);
+        }
+    }
+    // Manifests first, so a stem stops counting as stored before its samples go.
+    names.sort_by_key(|n| !n.ends_with(".json"));
+    for name in names {
+        let sha = name.split('-').next().unwrap_or_default();
+        if keep.iter().any(|k| k == sha) {
+            continue;
+        }
+        let _ = JsFuture::from(dir.remove_entry(&name)).await;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,11 @@
 //! that both "Match target" and the export run. A [`Plan`] sets the limiter for the next pass;
 //! after each render of the final (quantised) output it reads the measurement and decides:
 //! on target (integrated within ±0.1 LU and true peak ≤ ceiling), again (input gain moved by the
-//! miss; the limiter's ceiling lowered by any true-peak overshoot), or stop (4 passes, or the
-//! controls are at the end of their range).
+//! miss; the limiter's ceiling lowered by any true-peak overshoot), or stop (12 passes, or the
+//! controls are at the end of their range). Later passes replay the first one's premix, so they
+//! cost the master chain alone: the search keeps going until it lands, and once two passes
+//! bracket the target it cannot fail to converge (interpolation, with bisection whenever the
+//! interpolation keeps landing on one side).
 
 use dsp_worklet::ParamId;
 
@@ -11,8 +14,8 @@ use crate::delivery::report::Measurement;
 use crate::model::session::Mix;
 use crate::model::targets::{CEILING_RANGE, Target};
 
-/// At most this many renders per target.
-pub const MAX_PASSES: usize = 4;
+/// At most this many renders per target (every pass after the first replays the premix).
+pub const MAX_PASSES: usize = 12;
 /// Close enough, LU.
 pub const TOLERANCE_LU: f64 = 0.1;
 /// More limiter gain reduction than this, dB, and the user is asked before going on.
@@ -114,10 +117,12 @@ impl Plan {
 
 /// The input gain (dB) expected to give `target` LUFS, from the passes so far (gain, LUFS).
 /// Loudness rises 1:1 with input gain until the limiter works hard, then ever less: one pass
-/// steps by the miss; once two passes fall either side of the target, interpolate between
-/// them; otherwise two take the secant's slope (kept within 0.1…1), and three fit a parabola
-/// through the curve and take its crossing nearest the last gain (the secant if it has none
-/// within 12 dB).
+/// steps by the miss; once two passes fall either side of the target, interpolate between the
+/// closest such pair, or halve that bracket when the last two passes fell on the same side
+/// (interpolation on a bending curve can creep towards the target from one side for ever;
+/// bisection halves the bracket every other pass); otherwise two take the secant's slope (kept
+/// within 0.1…1), and three fit a parabola through the curve and take its crossing nearest the
+/// last gain (the secant if it has none within 12 dB).
 pub fn next_gain(seen: &[(f64, f64)], target: f64) -> f64 {
     let Some(&(g, i)) = seen.last() else {
         return 0.0;
@@ -140,6 +145,11 @@ pub fn next_gain(seen: &[(f64, f64)], target: f64) -> f64 {
         .filter(|p| p.1 > target)
         .min_by(|p, q| p.1.total_cmp(&q.1));
     if let (Some(&(ga, ia)), Some(&(gb, ib))) = (below, above) {
+        let n = seen.len();
+        let same_side = n >= 2 && (seen[n - 1].1 < target) == (seen[n - 2].1 < target);
+        if same_side {
+            return (ga + gb) / 2.0;
+        }
         return ga + (target - ia) / (ib - ia) * (gb - ga);
     }
     if seen.len() < 3 {
@@ -304,6 +314,31 @@ mod tests {
         );
     }
 
+    /// A hot mix whose loudness hardly moves once the limiter works hard (here 18 dB of input
+    /// gain buys the last 3 LU): four passes used to stop short; the search now lands within
+    /// ±0.1 LU, and on curves of every steepness.
+    #[test]
+    fn the_search_lands_on_a_strongly_bending_curve() {
+        for knee in [2.0, 4.0, 8.0, 16.0] {
+            let curve = |g: f64| -30.0 + 21.0 * (1.0 - (-g / knee).exp());
+            for target in [-9.5, -12.0, -20.0] {
+                let mut seen = vec![(0.0, curve(0.0))];
+                while seen.len() < MAX_PASSES {
+                    let g = next_gain(&seen, target);
+                    seen.push((g, curve(g)));
+                    if (curve(g) - target).abs() <= TOLERANCE_LU {
+                        break;
+                    }
+                }
+                let (_, last) = *seen.last().unwrap();
+                assert!(
+                    (last - target).abs() <= TOLERANCE_LU,
+                    "knee {knee}, target {target}: {seen:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn overshooting_true_peak_lowers_the_ceiling_and_gain_follows_the_miss() {
         let mix = Mix::default();
@@ -321,13 +356,15 @@ mod tests {
         assert_eq!(plan.after_pass(&m, 3.0), Verdict::Again);
         assert_eq!(plan.input_gain_db, 1.0);
         assert!((plan.ceiling_db - -1.25).abs() < 1e-6);
-        for _ in 1..MAX_PASSES - 1 {
-            assert_eq!(plan.after_pass(&m, 3.0), Verdict::Again);
-        }
-        assert_eq!(
-            plan.after_pass(&m, 3.0),
-            Verdict::Stop,
-            "four passes at most"
-        );
+        // The same miss every time: the search goes on until the controls reach the end of
+        // their range or the passes run out, never past MAX_PASSES.
+        let verdict = loop {
+            match plan.after_pass(&m, 3.0) {
+                Verdict::Again => assert!(plan.passes < MAX_PASSES),
+                v => break v,
+            }
+        };
+        assert_eq!(verdict, Verdict::Stop);
+        assert!(plan.passes <= MAX_PASSES);
     }
 }

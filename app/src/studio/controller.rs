@@ -66,6 +66,8 @@ pub struct Studio {
     pub errors: RwSignal<Vec<Notice>>,
     /// Files still being decoded.
     pub loading: RwSignal<usize>,
+    /// Files in the decode Workers: (job, file name, fraction 0…1), in drop order.
+    pub decoding: RwSignal<Vec<(u64, String, f64)>>,
     /// Track ids whose clip light is latched (0 = master), until clicked.
     pub clips: RwSignal<Vec<u32>>,
     /// The track open in the editor.
@@ -98,6 +100,7 @@ impl Studio {
             meters: RwSignal::new(MeterSnapshot::default()),
             errors: RwSignal::new(Vec::new()),
             loading: RwSignal::new(0),
+            decoding: RwSignal::new(Vec::new()),
             clips: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
@@ -420,14 +423,23 @@ impl Studio {
         let rate = engine_link::sample_rate().unwrap_or(0.0);
         // Every file starts decoding now (as many at once as there are Workers); they are
         // placed in the order given.
-        let pending: Vec<(IncomingStem, decoder_pool::Pending)> = files
+        let pending: Vec<(IncomingStem, u64, decoder_pool::Pending)> = files
             .into_iter()
             .map(|f| {
-                let job = decoder_pool::start(&f.name, &f.blob, rate as u32, Rc::new(|_| {}));
-                (f, job)
+                let key = random_id();
+                self.decoding.update(|d| d.push((key, f.name.clone(), 0.0)));
+                let progress: decoder_pool::Progress = Rc::new(move |fraction| {
+                    self.decoding.update(|d| {
+                        if let Some(e) = d.iter_mut().find(|e| e.0 == key) {
+                            e.2 = fraction;
+                        }
+                    });
+                });
+                let job = decoder_pool::start(&f.name, &f.blob, rate as u32, progress);
+                (f, key, job)
             })
             .collect();
-        for (file, job) in pending {
+        for (file, key, job) in pending {
             // Names as a link carries them (see `shareable_name`), on both sides of a link.
             let name = shareable_name(&file.name);
             let result = match (&ready, job.finish().await) {
@@ -435,6 +447,7 @@ impl Studio {
                 (Ok(()), Err(message)) => Err(AppError::Decode { message }),
                 (Ok(()), Ok((stem, _cached))) => self.add_stored(name.clone(), stem, rate).await,
             };
+            self.decoding.update(|d| d.retain(|e| e.0 != key));
             match result {
                 // Every tab keeps dropped files, so that a tab that takes the autosave over
                 // later (see `take_over_autosave`) has its stems stored; the owner's next restore

@@ -12,6 +12,7 @@ use crate::browser::engine_link;
 use crate::browser::hashing::{hex, sha256};
 use crate::browser::intake::read_file;
 use crate::browser::offline_render::{Range, download, render_mix};
+use crate::browser::stem_store;
 use crate::browser::storage;
 use crate::browser::tab_lock;
 use crate::error::{AppError, js_detail};
@@ -457,10 +458,14 @@ impl Studio {
                     // over: the stems it was given are stored for then.
                     let keep: Vec<String> =
                         doc.tracks.iter().map(|t| hex(&t.stem.sha256)).collect();
-                    if !tab_lock::others_waiting().await
-                        && let Err(detail) = storage::retain_stems(&keep).await
-                    {
-                        self.report(AppError::Autosave { detail });
+                    if !tab_lock::others_waiting().await {
+                        if let Err(detail) = storage::retain_stems(&keep).await {
+                            self.report(AppError::Autosave { detail });
+                        }
+                        // The decoded stems on disk likewise.
+                        if let Err(detail) = stem_store::retain(&keep).await {
+                            self.report(AppError::Autosave { detail });
+                        }
                     }
                 }
                 Err(e) => {
@@ -540,6 +545,10 @@ impl Studio {
     /// Saves the session whenever it has been still for [`AUTOSAVE_DELAY_MS`], once restoring
     /// is done, in the tab that owns the autosave; stems are saved as they are loaded.
     pub fn autosave(self) {
+        // Stems live on disk: ask the browser not to evict them under storage pressure.
+        spawn_local(async {
+            stem_store::persist().await;
+        });
         let generation = StoredValue::new(0u64);
         Effect::new(move |_| {
             self.mix.track();

@@ -97,6 +97,26 @@ pub fn DropZone() -> impl IntoView {
                 <p class="loading" data-testid="loading">
                     {move || format!("Decoding {} file(s)…", s.loading.get())}
                 </p>
+                <ul class="decoding">
+                    <For
+                        each=move || s.decoding.get()
+                        key=|(key, _, fraction)| (*key, (fraction * 100.0) as u32)
+                        let:file
+                    >
+                        <li>
+                            <label>
+                                {file.1.clone()}
+                                " "
+                                <progress
+                                    data-testid="decode-progress"
+                                    data-file=file.1.clone()
+                                    max="1"
+                                    value=file.2
+                                ></progress>
+                            </label>
+                        </li>
+                    </For>
+                </ul>
             </Show>
         </section>
     }
