@@ -25,8 +25,10 @@ pub enum Command {
     Pause,
     /// Stop and return the playhead to the start.
     Stop,
-    /// Move the playhead to this frame (session sample rate), sample-accurately.
-    Seek { frame: u64 },
+    /// Move the playhead to this frame (session sample rate), sample-accurately. `serial` is the
+    /// UI's count of its seeks, echoed in the meter snapshot (`seek_serial`), so a snapshot taken
+    /// before the seek is told apart from one taken after.
+    Seek { frame: u64, serial: u32 },
     /// Loop between `start` (inclusive) and `end` (exclusive) frames; `end <= start` clears it.
     SetLoop { start: u64, end: u64 },
     /// Unload a track and free its samples.
@@ -74,7 +76,7 @@ impl Command {
             Command::Play => [PLAY, 0.0, 0.0, 0.0],
             Command::Pause => [PAUSE, 0.0, 0.0, 0.0],
             Command::Stop => [STOP, 0.0, 0.0, 0.0],
-            Command::Seek { frame } => [SEEK, frame as f64, 0.0, 0.0],
+            Command::Seek { frame, serial } => [SEEK, frame as f64, serial as f64, 0.0],
             Command::SetLoop { start, end } => [SET_LOOP, start as f64, end as f64, 0.0],
             Command::RemoveTrack { track } => [REMOVE_TRACK, track as f64, 0.0, 0.0],
             Command::ResetLoudness => [RESET_LOUDNESS, 0.0, 0.0, 0.0],
@@ -99,7 +101,10 @@ impl Command {
             PLAY => Command::Play,
             PAUSE => Command::Pause,
             STOP => Command::Stop,
-            SEEK => Command::Seek { frame: whole(a)? },
+            SEEK => Command::Seek {
+                frame: whole(a)?,
+                serial: whole_u32(b)?,
+            },
             SET_LOOP => Command::SetLoop {
                 start: whole(a)?,
                 end: whole(b)?,
@@ -167,6 +172,7 @@ mod tests {
             Command::Stop,
             Command::Seek {
                 frame: 12_345_678_901,
+                serial: 7,
             },
             Command::SetLoop {
                 start: 44_100,

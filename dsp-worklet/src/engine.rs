@@ -92,6 +92,8 @@ pub struct Engine {
     metering: bool,
     /// Meter words (layout in [`crate::meter`]); sized whenever the track list changes.
     snapshot: Vec<f64>,
+    /// The serial of the last [`Command::Seek`], echoed in the meter snapshot.
+    seek_serial: u32,
     /// Epoch, read plan and waiting for streamed tracks.
     stream: Streaming,
 }
@@ -162,6 +164,7 @@ impl Engine {
                 source: LinearSmoother::new(0.0, 20.0, sample_rate),
             },
             snapshot: vec![-200.0; HEADER_WORDS + crate::spectrum::BANDS],
+            seek_serial: 0,
             stream: Streaming::default(),
         }
     }
@@ -587,7 +590,8 @@ impl Engine {
                     self.finish(then);
                 }
             }
-            Command::Seek { frame } => {
+            Command::Seek { frame, serial } => {
+                self.seek_serial = serial;
                 self.relocate(frame.min(self.song_frames));
             }
             Command::SetLoop { start, end } => {
@@ -950,6 +954,7 @@ impl Engine {
             self.underrun_frames() as f64,
             if self.stream.waiting { 1.0 } else { 0.0 },
             self.stream.waited_blocks as f64,
+            self.seek_serial as f64,
         ];
         let (head, body) = self.snapshot.split_at_mut(HEADER_WORDS);
         head.copy_from_slice(&header);

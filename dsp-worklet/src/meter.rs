@@ -21,11 +21,12 @@
 //! | 21 | streamed tracks' underrun frames since the engine was made (frames played as silence because their ring lacked them, summed over tracks) |
 //! | 22 | 1 while playback waits for streamed tracks' rings (transport frozen) |
 //! | 23 | blocks spent waiting for rings since the engine was made |
-//! | 24 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
+//! | 24 | serial of the last seek the engine took (see `Command::Seek`) |
+//! | 25 + 6k … | track k: id, peak (max of L/R), RMS (of L and R together), clip flag, gate gain reduction (dB, ≥ 0), compressor gain reduction (dB, ≥ 0) |
 //! | after the tracks | 60 spectrum bands (dB), 1/6 octave from 20 Hz, −200 while analysis is off |
 
 /// Words before the per-track records.
-pub const HEADER_WORDS: usize = 24;
+pub const HEADER_WORDS: usize = 25;
 /// Words per track record.
 pub const TRACK_WORDS: usize = 6;
 
@@ -140,6 +141,8 @@ pub struct MeterSnapshot {
     pub waiting: bool,
     /// Blocks spent waiting for rings since the engine was made.
     pub waited_blocks: u64,
+    /// Serial of the last seek the engine took.
+    pub seek_serial: u32,
     /// Spectrum of the master in 1/6-octave bands (dB), empty while analysis is off.
     pub spectrum: Vec<f32>,
     pub tracks: Vec<TrackLevel>,
@@ -187,6 +190,7 @@ impl MeterSnapshot {
             underrun_frames: header[21].max(0.0) as u64,
             waiting: header[22] != 0.0,
             waited_blocks: header[23].max(0.0) as u64,
+            seek_serial: header[24].clamp(0.0, u32::MAX as f64) as u32,
             spectrum,
             tracks: body
                 .chunks_exact(TRACK_WORDS)

@@ -133,7 +133,11 @@ fn seek_is_sample_accurate() {
         let mut e = Engine::new(RATE);
         let x = ramp(N, 1e-4);
         e.add_track(1, vec![x.clone(), x.clone()]).unwrap();
-        e.apply(Command::Seek { frame: target }).unwrap();
+        e.apply(Command::Seek {
+            frame: target,
+            serial: 0,
+        })
+        .unwrap();
         e.apply(Command::Play).unwrap();
         let (l, _) = render(&mut e, 64, 128);
         for (i, v) in l.iter().enumerate() {
@@ -148,7 +152,11 @@ fn seek_is_sample_accurate() {
     e.add_track(1, vec![x.clone()]).unwrap();
     e.apply(Command::Play).unwrap();
     render(&mut e, 128, 128);
-    e.apply(Command::Seek { frame: 3_001 }).unwrap();
+    e.apply(Command::Seek {
+        frame: 3_001,
+        serial: 0,
+    })
+    .unwrap();
     let (l, _) = render(&mut e, 1, 1);
     assert_eq!(l[0], x[3_001] * std::f32::consts::FRAC_1_SQRT_2);
 }
@@ -163,7 +171,11 @@ fn loop_region_wraps_mid_block_and_song_end_stops() {
         end: 150,
     })
     .unwrap();
-    e.apply(Command::Seek { frame: 100 }).unwrap();
+    e.apply(Command::Seek {
+        frame: 100,
+        serial: 0,
+    })
+    .unwrap();
     e.apply(Command::Play).unwrap();
     let (l, _) = render(&mut e, 500, 128);
     for (i, v) in l.iter().enumerate() {
@@ -171,7 +183,11 @@ fn loop_region_wraps_mid_block_and_song_end_stops() {
     }
     // Without a loop, playback runs to the end of the longest stem and stops there.
     e.apply(Command::SetLoop { start: 0, end: 0 }).unwrap();
-    e.apply(Command::Seek { frame: 900 }).unwrap();
+    e.apply(Command::Seek {
+        frame: 900,
+        serial: 0,
+    })
+    .unwrap();
     let (l, _) = render(&mut e, 256, 128);
     assert_eq!(&l[..100], &x[900..]);
     assert!(l[100..].iter().all(|v| *v == 0.0));

@@ -113,6 +113,7 @@ fn process_and_meters_never_allocate() {
                 40 => e
                     .apply(Command::Seek {
                         frame: (block as u64 * 37) % 20_000,
+                        serial: block as u32,
                     })
                     .unwrap(),
                 45 => e
@@ -221,12 +222,18 @@ fn streamed_tracks_never_allocate_while_playing() {
                 100 => {
                     e.apply(Command::Seek {
                         frame: (block as u64 * 53) % 9_000,
+                        serial: block as u32,
                     })
                     .unwrap();
                     starve_from = block;
                 }
                 // Back into the loop, which wraps every 4 000 frames.
-                300 => e.apply(Command::Seek { frame: 4_000 }).unwrap(),
+                300 => e
+                    .apply(Command::Seek {
+                        frame: 4_000,
+                        serial: 0,
+                    })
+                    .unwrap(),
                 _ => {}
             }
             if block == 2_000 {

@@ -54,7 +54,10 @@ fn started(limiter_input_db: f32) -> Engine {
 fn start(e: &mut Engine) {
     for c in [
         Command::SetMetering { on: false },
-        Command::Seek { frame: START },
+        Command::Seek {
+            frame: START,
+            serial: 0,
+        },
         Command::Play,
     ] {
         e.apply(c).unwrap();

@@ -82,7 +82,13 @@ fn session(streamed: bool, stems: &[Vec<Vec<f32>>; 2]) -> Engine {
 fn script() -> Vec<(usize, Command)> {
     vec![
         (0, Command::Play),
-        (4_000, Command::Seek { frame: 12_000 }),
+        (
+            4_000,
+            Command::Seek {
+                frame: 12_000,
+                serial: 0,
+            },
+        ),
         // The playhead (~16 000) runs into a loop shorter than the ring, across the mono's end.
         (
             8_000,
@@ -101,7 +107,13 @@ fn script() -> Vec<(usize, Command)> {
                 end: 7_000,
             },
         ),
-        (19_500, Command::Seek { frame: 2_500 }),
+        (
+            19_500,
+            Command::Seek {
+                frame: 2_500,
+                serial: 0,
+            },
+        ),
         // A muted streamed track still moves through its ring.
         (
             22_000,
@@ -257,7 +269,11 @@ fn a_seek_while_playing_waits_for_the_ring_then_plays_the_target() {
         left.extend_from_slice(&out.0);
     }
     assert_eq!(e.position(), 32 * 128);
-    e.apply(Command::Seek { frame: 20_000 }).unwrap();
+    e.apply(Command::Seek {
+        frame: 20_000,
+        serial: 0,
+    })
+    .unwrap();
     // Nothing fed: the engine waits, transport frozen, and counts no underrun.
     let waits = 10;
     for _ in 0..waits {
@@ -291,7 +307,11 @@ fn a_seek_while_playing_waits_for_the_ring_then_plays_the_target() {
     assert_eq!(e.underrun_frames(), 0);
     let mut want = Engine::new(RATE);
     want.add_track(1, stem.clone()).unwrap();
-    want.apply(Command::Seek { frame: 20_000 }).unwrap();
+    want.apply(Command::Seek {
+        frame: 20_000,
+        serial: 0,
+    })
+    .unwrap();
     want.apply(Command::Play).unwrap();
     let (wl, wr) = render(&mut want, 4_096, 128);
     assert!(bits(&got.0) == bits(&wl) && bits(&got.1) == bits(&wr));
@@ -301,7 +321,11 @@ fn a_seek_while_playing_waits_for_the_ring_then_plays_the_target() {
 fn a_wait_gives_up_after_half_a_second_and_counts_the_underruns() {
     let mut e = Engine::new(RATE);
     e.add_streamed_track(1, 1, 96_000, CAPACITY).unwrap();
-    e.apply(Command::Seek { frame: 1_000 }).unwrap();
+    e.apply(Command::Seek {
+        frame: 1_000,
+        serial: 0,
+    })
+    .unwrap();
     e.apply(Command::Play).unwrap();
     let (mut l, mut r) = (vec![0.0; 128], vec![0.0; 128]);
     let bound = (0.5 * RATE) as usize;
@@ -392,7 +416,11 @@ fn writes_must_be_current_and_in_order() {
         Ok(CAPACITY - 200)
     );
     // A seek begins a new epoch: the ring is emptied and the old epoch's writes are dropped.
-    e.apply(Command::Seek { frame: 5_000 }).unwrap();
+    e.apply(Command::Seek {
+        frame: 5_000,
+        serial: 0,
+    })
+    .unwrap();
     let now = e.stream_want(1).unwrap();
     assert_ne!(now.epoch, w.epoch);
     assert_eq!((now.from, now.free, now.plan.start), (0, CAPACITY, 5_000));
@@ -400,7 +428,11 @@ fn writes_must_be_current_and_in_order() {
     assert_eq!(e.stream_want(1).unwrap().from, 0);
     assert_eq!(e.stream_write(1, now.epoch, 0, &[&x, &x]), Ok(200));
     // Seeking again to the same place before anything was read keeps what was fed.
-    e.apply(Command::Seek { frame: 5_000 }).unwrap();
+    e.apply(Command::Seek {
+        frame: 5_000,
+        serial: 0,
+    })
+    .unwrap();
     assert_eq!(e.stream_want(1).unwrap().epoch, now.epoch);
     assert_eq!(e.stream_want(1).unwrap().from, 200);
     // Too small a ring, or a bad shape, is refused when the track is added.

@@ -252,7 +252,7 @@ test('undo/redo walk 20 mixed edits exactly (adding and removing tracks too), an
     assert.deepEqual(await state(page), snaps[i], `after redoing edit ${i}`);
   }
   // Autosave settles, then a reload brings everything back without asking for the files.
-  await page.waitForTimeout(1_000);
+  await autosaved(page);
   await page.reload();
   await waitReady(page);
   await waitTracks(page, 2, 'loaded');
@@ -268,9 +268,16 @@ async function kickTab() {
   await dropFiles(first, [files[0]]);
   await waitTracks(first, 1, 'loaded');
   await setRange(strip(first, 'Kick').getByTestId('track-gain'), -6);
-  await first.waitForTimeout(1_000); // the autosave settles
+  await autosaved(first);
   return { first, files, firstSession: await state(first) };
 }
+
+/** Waits until this tab's autosave holds every change made so far (the page counts the changes
+ * waiting to be saved and the saves done). */
+const autosaved = (page) => page.waitForFunction(() => {
+  const m = document.querySelector('main.studio');
+  return m && Number(m.dataset.autosaveWanted) > 0 && m.dataset.autosaveWanted === m.dataset.autosaved;
+});
 
 /** Waits for a notice containing `text`. */
 const waitNotice = (page, text) => page.waitForFunction((t) => [...document.querySelectorAll('[data-testid=error] > span')]
@@ -347,7 +354,7 @@ test('when the tab keeping the autosave closes, the next tab takes it over: an e
   await waitNotice(busy, 'saves this session in place of that tab');
   assert.deepEqual(await state(busy), busySession, 'a tab with work keeps it');
   await setRange(strip(busy, 'Bass').getByTestId('track-gain'), 2);
-  await busy.waitForTimeout(1_000); // the autosave settles
+  await autosaved(busy);
   const saved = await state(busy);
   await busy.reload();
   await waitReady(busy);
@@ -368,7 +375,7 @@ test('after a reload the engine plays the restored settings, not just the screen
   await page.getByTestId('loop-end').fill('2');
   await page.getByTestId('loop-end').dispatchEvent('change');
   await page.getByTestId('loop-on').check();
-  await page.waitForTimeout(1_000);
+  await autosaved(page);
   await page.reload();
   await waitReady(page);
   await waitTracks(page, 1, 'loaded');

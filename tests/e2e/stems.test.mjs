@@ -68,7 +68,6 @@ test('FLAC and MP3 (by ffmpeg) and WAVs at another rate load and play at the lev
     // Let a few meter windows pass (the peak of a steady sine is steady).
     const readings = [];
     for (let i = 0; i < 5; i++) {
-      await page.waitForTimeout(0);
       readings.push(await peakDb(page, name));
       await page.waitForFunction(({ n, last }) => {
         const m = document.querySelector(`[data-testid=track][data-track-name="${n}"] [data-testid=track-meter]`);

@@ -31,3 +31,36 @@ pub async fn sleep_ms(ms: i32) {
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
+
+/// A one-way door for futures (main thread): [`wait`](Gate::wait) resolves once
+/// [`open`](Gate::open) has been called, at once if it already was. Replaces polling a flag.
+#[derive(Clone, Default)]
+pub struct Gate(std::rc::Rc<std::cell::RefCell<(bool, Vec<js_sys::Function>)>>);
+
+impl Gate {
+    /// Opens the door: every waiter, and every later one, goes through.
+    pub fn open(&self) {
+        let waiters = {
+            let mut s = self.0.borrow_mut();
+            s.0 = true;
+            std::mem::take(&mut s.1)
+        };
+        for w in waiters {
+            let _ = w.call0(&JsValue::UNDEFINED);
+        }
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.0.borrow().0
+    }
+
+    /// Resolves once the door is open.
+    pub async fn wait(&self) {
+        if self.is_open() {
+            return;
+        }
+        let state = self.0.clone();
+        let promise = js_sys::Promise::new(&mut |resolve, _| state.borrow_mut().1.push(resolve));
+        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+    }
+}

@@ -4,6 +4,7 @@
 
 pub mod decode_worker;
 pub mod decoder_pool;
+pub mod download;
 pub mod engine_link;
 pub mod hashing;
 pub mod intake;

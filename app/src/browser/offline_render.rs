@@ -190,7 +190,10 @@ pub async fn render_mix_from(
     }
     // Nobody reads live meters during an offline render.
     commands.push(Command::SetMetering { on: false });
-    commands.push(Command::Seek { frame: start });
+    commands.push(Command::Seek {
+        frame: start,
+        serial: 0,
+    });
     commands.push(Command::Play);
     // The end of the region: the dry tracks stop (with the transport's short fade) and the
     // effects ring on.
@@ -393,37 +396,6 @@ impl Replies {
             let _ = JsFuture::from(arrived).await;
         }
     }
-}
-
-/// Offers `bytes` as a download named `file_name`.
-pub fn download(bytes: &[u8], file_name: &str, mime: &str) -> Result<(), AppError> {
-    let fail = |e: JsValue| AppError::Export {
-        detail: js_detail(&e),
-    };
-    let window = web_sys::window().ok_or(AppError::Export {
-        detail: "no window".into(),
-    })?;
-    let document = window.document().ok_or(AppError::Export {
-        detail: "no document".into(),
-    })?;
-    let parts = Array::of1(&js_sys::Uint8Array::from(bytes));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob =
-        web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let a: web_sys::HtmlAnchorElement =
-        document.create_element("a").map_err(fail)?.unchecked_into();
-    a.set_href(&url);
-    a.set_download(file_name);
-    a.click();
-    // Revoke once the browser has taken the download.
-    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    });
-    let _ = window
-        .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 60_000);
-    Ok(())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use web_sys::File;
 
 use crate::browser::decoder_pool;
 use crate::browser::engine_link;
+use crate::browser::js::Gate;
 use crate::browser::stem_store::StoredStem;
 use crate::error::AppError;
 use crate::formats::document::SessionDoc;
@@ -38,10 +39,6 @@ pub struct Review {
     /// Which review this is (a late measurement of an earlier one is dropped).
     pub serial: u64,
 }
-
-/// How long after a seek the meters' position is not trusted, ms: a snapshot already posted by
-/// the engine (about every 33 ms) can arrive after the seek was sent.
-const SEEK_SETTLE_MS: f64 = 120.0;
 
 /// A file on its way in: dropped, picked, from a bundle or from the autosave store. Its bytes
 /// stay where they are (on disk, behind the `Blob`) until a decode Worker reads them.
@@ -84,12 +81,18 @@ pub struct Studio {
     pub pending_link: RwSignal<Option<SessionDoc>>,
     /// True once the autosaved session (if any) has been restored; autosave waits for it.
     pub restored: RwSignal<bool>,
+    /// Autosave progress: (the latest change waiting to be saved, the latest one saved), as
+    /// counts. Equal when everything is saved (shown on the page for tests to wait on).
+    pub autosave_state: RwSignal<(u64, u64)>,
+    /// Opens when `restored` turns true (for tasks that wait for it).
+    restored_gate: StoredValue<Gate, LocalStorage>,
     /// Whether this tab owns the browser's autosave (see [`crate::browser::tab_lock`]).
     pub owns_autosave: StoredValue<bool>,
     /// How many times another tab has taken the autosave lock from this one.
     pub lock_losses: StoredValue<u32>,
-    /// The last seek (frame, `Date.now()` ms), while meter snapshots may still predate it.
-    seeking: StoredValue<Option<(u64, f64)>>,
+    /// The last seek sent (serial, frame): until a meter snapshot echoes the serial, snapshots
+    /// predate it and their position is not shown.
+    seeking: StoredValue<(u32, u64)>,
     next_notice: StoredValue<u64>,
 }
 
@@ -109,9 +112,11 @@ impl Studio {
             review: RwSignal::new(None),
             pending_link: RwSignal::new(None),
             restored: RwSignal::new(false),
+            restored_gate: StoredValue::new_local(Gate::default()),
+            autosave_state: RwSignal::new((0, 0)),
             owns_autosave: StoredValue::new(false),
             lock_losses: StoredValue::new(0),
-            seeking: StoredValue::new(None),
+            seeking: StoredValue::new((0, 0)),
             next_notice: StoredValue::new(1),
         }
     }
@@ -122,12 +127,9 @@ impl Studio {
             on_meter: Box::new(move |mut snap: MeterSnapshot| {
                 // A snapshot posted before the engine took a seek still carries the old
                 // position: keep showing the seek target until the engine has moved there.
-                if let Some((frame, at)) = self.seeking.get_value() {
-                    if js_sys::Date::now() - at < SEEK_SETTLE_MS {
-                        snap.position = frame;
-                    } else {
-                        self.seeking.set_value(None);
-                    }
+                let (serial, frame) = self.seeking.get_value();
+                if snap.seek_serial != serial {
+                    snap.position = frame;
                 }
                 let mut latched: Vec<u32> = snap
                     .tracks
@@ -171,14 +173,14 @@ impl Studio {
                         self.restore_autosave().await;
                     } else {
                         self.report(AppError::AutosaveInAnotherTab);
-                        self.restored.set(true);
+                        self.mark_restored();
                         spawn_local(self.take_over_autosave());
                     }
                     self.watch_links();
                 }
                 Err(e) => {
                     self.report(e);
-                    self.restored.set(true);
+                    self.mark_restored();
                 }
             }
         });
@@ -375,8 +377,9 @@ impl Studio {
         let frames = self.mix.with_untracked(|m| m.song_frames());
         let frame = (fraction.clamp(0.0, 1.0) * frames as f64).round() as u64;
         self.meters.update(|m| m.position = frame);
-        self.seeking.set_value(Some((frame, js_sys::Date::now())));
-        self.transport(Command::Seek { frame });
+        let serial = self.seeking.get_value().0.wrapping_add(1);
+        self.seeking.set_value((serial, frame));
+        self.transport(Command::Seek { frame, serial });
     }
 
     pub fn clear_clip(self, id: u32) {
@@ -538,9 +541,13 @@ impl Studio {
 
     /// Waits until the autosaved session has been restored (at start-up).
     pub async fn until_restored(self) {
-        while !self.restored.get_untracked() {
-            crate::browser::js::sleep_ms(30).await;
-        }
+        self.restored_gate.get_value().wait().await;
+    }
+
+    /// The autosaved session (if any) is in: autosave may start and waiting drops go on.
+    pub fn mark_restored(self) {
+        self.restored.set(true);
+        self.restored_gate.get_value().open();
     }
 }
 

@@ -8,10 +8,11 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use web_sys::File;
 
+use crate::browser::download::download;
 use crate::browser::engine_link;
 use crate::browser::hashing::{hex, sha256};
 use crate::browser::intake::read_file;
-use crate::browser::offline_render::{Range, download, render_mix};
+use crate::browser::offline_render::{Range, render_mix};
 use crate::browser::stem_store;
 use crate::browser::storage;
 use crate::browser::tab_lock;
@@ -485,7 +486,7 @@ impl Studio {
             Ok(None) => {}
             Err(detail) => self.report(AppError::Autosave { detail }),
         }
-        self.restored.set(true);
+        self.mark_restored();
     }
 
     /// Marks this tab as the one keeping the autosave.
@@ -559,6 +560,7 @@ impl Studio {
             let doc = self.saved_doc();
             generation.update_value(|g| *g += 1);
             let mine = generation.get_value();
+            self.autosave_state.update(|s| s.0 = mine);
             let save = move || {
                 // A newer edit restarted the wait, or another tab took the autosave meanwhile.
                 if generation.get_value() != mine || !self.owns_autosave.get_value() {
@@ -566,8 +568,9 @@ impl Studio {
                 }
                 let bytes = share_link::to_bytes(&doc);
                 spawn_local(async move {
-                    if let Err(detail) = storage::save_session(&bytes).await {
-                        self.report(AppError::Autosave { detail });
+                    match storage::save_session(&bytes).await {
+                        Ok(()) => self.autosave_state.update(|s| s.1 = s.1.max(mine)),
+                        Err(detail) => self.report(AppError::Autosave { detail }),
                     }
                 });
             };

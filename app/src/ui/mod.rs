@@ -33,7 +33,11 @@ pub fn App() -> impl IntoView {
         })
     };
     view! {
-        <main class="studio">
+        <main
+            class="studio"
+            data-autosave-wanted=move || studio.autosave_state.with(|s| s.0)
+            data-autosaved=move || studio.autosave_state.with(|s| s.1)
+        >
             <header class="topbar">
                 <h1>"Second Ear"</h1>
                 <session::transport::Transport/>

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::browser::offline_render::{Range, download};
+use crate::browser::download::{blob_url, download};
+use crate::browser::offline_render::Range;
 use crate::delivery::dither::Dither;
 use crate::delivery::report::DeliveryReport;
 use crate::delivery::wav::WavFormat;
@@ -34,15 +35,6 @@ fn target_key(t: &Target) -> String {
 
 /// The `<select multiple>`'s value for [`Goal::AsMixed`].
 const AS_MIXED: &str = "as-mixed";
-
-/// An object URL for downloadable bytes (revoked when the next export starts).
-fn blob_url(bytes: &[u8], mime: &str) -> Option<String> {
-    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(mime);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).ok()?;
-    web_sys::Url::create_object_url_with_blob(&blob).ok()
-}
 
 #[component]
 pub fn ExportDialog() -> impl IntoView {
@@ -126,6 +118,7 @@ pub fn ExportDialog() -> impl IntoView {
             };
             let deliver = move |d: Delivery| {
                 download(&d.wav, &d.file_name, "audio/wav")?;
+                // Revoked when the next export starts.
                 let url = blob_url(&d.wav, "audio/wav").unwrap_or_default();
                 delivered.update(|v| {
                     v.push(Delivered {
