@@ -113,7 +113,7 @@ fn process_and_meters_never_allocate() {
                 40 => e
                     .apply(Command::Seek {
                         frame: (block as u64 * 37) % 20_000,
-                        serial: block as u32,
+                        serial: block,
                     })
                     .unwrap(),
                 45 => e
@@ -222,7 +222,7 @@ fn streamed_tracks_never_allocate_while_playing() {
                 100 => {
                     e.apply(Command::Seek {
                         frame: (block as u64 * 53) % 9_000,
-                        serial: block as u32,
+                        serial: block,
                     })
                     .unwrap();
                     starve_from = block;
