@@ -14,7 +14,6 @@ pub mod engine;
 pub mod error;
 pub mod loudness;
 pub mod meter;
-pub mod overview;
 pub mod pan;
 pub mod params;
 pub mod platform;

@@ -85,7 +85,7 @@ test('FLAC and MP3 (by ffmpeg) and WAVs at another rate load and play at the lev
   await page.close();
 });
 
-test('a truncated WAV and a 6-channel WAV are refused with what is wrong; the good stem loads', async () => {
+test('a truncated WAV says where it ends and is kept only if the user agrees; a 6-channel WAV is refused; the good stem loads', async () => {
   const page = await app.openPage();
   const rate = await sessionRate(page);
   const x = sine({ freq: 440, peakDb: -6, rate, seconds: 10 });
@@ -104,7 +104,12 @@ test('a truncated WAV and a 6-channel WAV are refused with what is wrong; the go
   assert.ok(errors.some((e) => e.includes('Cut.wav') && /ends early at 0:03 of 0:10/.test(e)), errors.join(' | '));
   assert.ok(errors.some((e) => e.includes('Surround.wav') && /6 channels/.test(e)), errors.join(' | '));
   const names = await page.getByTestId('track').evaluateAll((els) => els.map((e) => e.dataset.trackName));
-  assert.deepEqual(names, ['Kick']);
+  assert.deepEqual(names, ['Kick'], 'nothing of the cut file is used unless the user agrees');
+  // Keeping what decoded of the cut file adds it, 3 s long.
+  await page.getByTestId('keep-partial').click();
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=track][data-status=loaded]').length === 2);
+  assert.match(await page.locator(".transport .length").textContent(), /0:0(3\.0|2\.9)\d\d/);
+  assert.equal(await page.getByTestId('error').count(), 1, 'the 6-channel message stays');
   await page.close();
 });
 

@@ -301,10 +301,13 @@ async fn decode(
                     });
                 }
             }
-            Ok(None) => break Ok(()),
+            Ok(None) => break Ok(None),
+            // What decoded is kept (and marked): the user decides whether to use it.
+            Err(e @ DecodeError::EndsEarly { .. }) => break Ok(Some(e.to_string())),
             Err(e) => break Err(e.to_string()),
         }
     };
+    let cut = result.as_ref().ok().cloned().flatten();
     close_all(&handles);
     let stem = StoredStem {
         sha256: sha.clone(),
@@ -314,8 +317,9 @@ async fn decode(
         source_rate: info.source_rate,
         overview: overview.finish(),
         format: format!("{} / {}", info.format_name, info.codec_name),
+        cut,
     };
-    if let Err(e) = result.and_then(|()| {
+    if let Err(e) = result.and_then(|_| {
         if frames == 0 {
             Err(DecodeError::Empty.to_string())
         } else {

@@ -340,6 +340,7 @@ struct Replies {
     queue: Rc<RefCell<VecDeque<JsValue>>>,
     wake: Rc<RefCell<Option<js_sys::Function>>>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
 
 impl Replies {
@@ -376,11 +377,11 @@ impl Replies {
                 }
             });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
         Replies {
             queue,
             wake,
             _on_message: on_message,
+            _on_error: on_error,
         }
     }
 

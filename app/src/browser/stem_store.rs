@@ -42,6 +42,10 @@ pub struct StoredStem {
     pub overview: Vec<(f32, f32)>,
     /// What the file was, e.g. "FLAC / Free Lossless Audio Codec" (for messages).
     pub format: String,
+    /// Set when the file ends before its header says it should: how ("ends early at 0:03 of
+    /// 0:10: …"). The store then holds what decoded, and the user decides whether to use it.
+    #[serde(default)]
+    pub cut: Option<String>,
 }
 
 impl StoredStem {

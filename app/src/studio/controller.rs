@@ -53,6 +53,9 @@ pub struct IncomingStem {
 pub struct Notice {
     pub id: u64,
     pub text: String,
+    /// A file that ended early: the label of the button that keeps what decoded (see
+    /// [`Studio::keep_partial`]).
+    pub keep: Option<String>,
 }
 
 /// Every signal the components share. `Copy`, so closures take it freely.
@@ -84,6 +87,11 @@ pub struct Studio {
     /// Autosave progress: (the latest change waiting to be saved, the latest one saved), as
     /// counts. Equal when everything is saved (shown on the page for tests to wait on).
     pub autosave_state: RwSignal<(u64, u64)>,
+    /// Files that ended early, by the id of the notice offering to keep them.
+    partials: StoredValue<
+        std::collections::HashMap<u64, (IncomingStem, String, StoredStem)>,
+        LocalStorage,
+    >,
     /// Opens when `restored` turns true (for tasks that wait for it).
     restored_gate: StoredValue<Gate, LocalStorage>,
     /// Whether this tab owns the browser's autosave (see [`crate::browser::tab_lock`]).
@@ -113,6 +121,7 @@ impl Studio {
             pending_link: RwSignal::new(None),
             restored: RwSignal::new(false),
             restored_gate: StoredValue::new_local(Gate::default()),
+            partials: StoredValue::new_local(Default::default()),
             autosave_state: RwSignal::new((0, 0)),
             owns_autosave: StoredValue::new(false),
             lock_losses: StoredValue::new(0),
@@ -213,12 +222,69 @@ impl Studio {
             v.push(Notice {
                 id,
                 text: e.to_string(),
+                keep: None,
             })
         });
     }
 
     pub fn dismiss(self, id: u64) {
         self.errors.update(|v| v.retain(|n| n.id != id));
+        self.partials.update_value(|p| {
+            p.remove(&id);
+        });
+    }
+
+    /// A file that ends before its header says: says so, naming it and both times, and offers
+    /// to keep what decoded (nothing is added unless the user agrees).
+    fn offer_partial(self, file: IncomingStem, name: String, stem: StoredStem) {
+        let id = self.next_notice.get_value();
+        self.next_notice.set_value(id + 1);
+        let cut = stem.cut.clone().unwrap_or_default();
+        let rate = stem.rate.max(1) as f64;
+        let secs = stem.frames as f64 / rate;
+        let keep = format!(
+            "Keep the first {}:{:02}",
+            (secs / 60.0).floor(),
+            (secs % 60.0).floor()
+        );
+        self.partials
+            .update_value(|p| _ = p.insert(id, (file, name.clone(), stem)));
+        self.errors.update(|v| {
+            v.push(Notice {
+                id,
+                text: format!("{name}: {cut}."),
+                keep: Some(keep),
+            })
+        });
+    }
+
+    /// The user keeps what decoded of a file that ended early (see [`offer_partial`]).
+    pub fn keep_partial(self, notice: u64) {
+        let Some((file, name, stem)) = self
+            .partials
+            .try_update_value(|p| p.remove(&notice))
+            .flatten()
+        else {
+            return;
+        };
+        self.errors.update(|v| v.retain(|n| n.id != notice));
+        let rate = engine_link::sample_rate().unwrap_or(0.0);
+        spawn_local(async move {
+            let mut stem = stem;
+            stem.cut = None;
+            match self.add_stored(name.clone(), stem, rate).await {
+                Ok(sha) => {
+                    if let Err(detail) =
+                        crate::browser::storage::put_stem(&sha, &name, &file.blob).await
+                    {
+                        self.report(AppError::Autosave {
+                            detail: format!("{name} was not saved: {detail}"),
+                        });
+                    }
+                }
+                Err(e) => self.report(e),
+            }
+        });
     }
 
     /// Changes the mix through `f` as one undoable edit (merged with the previous one when `key`
@@ -445,12 +511,18 @@ impl Studio {
         for (file, key, job) in pending {
             // Names as a link carries them (see `shareable_name`), on both sides of a link.
             let name = shareable_name(&file.name);
-            let result = match (&ready, job.finish().await) {
+            let outcome = job.finish().await;
+            self.decoding.update(|d| d.retain(|e| e.0 != key));
+            let result = match (&ready, outcome) {
                 (Err(e), _) => Err(e.clone()),
                 (Ok(()), Err(message)) => Err(AppError::Decode { message }),
+                (Ok(()), Ok((stem, _cached))) if stem.cut.is_some() => {
+                    self.offer_partial(file, name, stem);
+                    self.loading.update(|n| *n = n.saturating_sub(1));
+                    continue;
+                }
                 (Ok(()), Ok((stem, _cached))) => self.add_stored(name.clone(), stem, rate).await,
             };
-            self.decoding.update(|d| d.retain(|e| e.0 != key));
             match result {
                 // Every tab keeps dropped files, so that a tab that takes the autosave over
                 // later (see `take_over_autosave`) has its stems stored; the owner's next restore

@@ -1,9 +1,11 @@
-//! The incremental overview gives the same columns as the engine's `waveform_overview`.
+//! The incremental overview gives the same columns as the whole-buffer computation it replaced
+//! (the engine's former `waveform_overview`, kept here as the reference).
 
 use crate::common::*;
 use second_ear::formats::stem_decode::OverviewBuilder;
 
-/// Copied verbatim from /work/main/dsp-worklet/src/overview.rs (the function it replaces).
+/// The reference: each column's min and max over the whole stem, all channels, non-finite
+/// samples skipped (the engine computed overviews this way before the decode Workers did).
 fn waveform_overview(channels: &[&[f32]], columns: usize) -> Vec<(f32, f32)> {
     let frames = channels.iter().map(|c| c.len()).max().unwrap_or(0);
     let columns = columns.min(frames);

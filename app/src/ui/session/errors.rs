@@ -12,6 +12,11 @@ pub fn Errors() -> impl IntoView {
             <For each=move || s.errors.get() key=|n| n.id let:notice>
                 <li class="error" data-testid="error" role="alert">
                     <span>{notice.text.clone()}</span>
+                    {notice.keep.clone().map(|label| view! {
+                        <button data-testid="keep-partial" on:click=move |_| s.keep_partial(notice.id)>
+                            {label}
+                        </button>
+                    })}
                     <button aria-label="Dismiss" on:click=move |_| s.dismiss(notice.id)>
                         "✕"
                     </button>
