@@ -69,6 +69,12 @@ class SecondEarEngine extends AudioWorkletProcessor {
     const st = this.streams.get(c.id);
     if (!st || !this.shell.alive) return;
     st.inFlight = false;
+    if (!this.shell.want(c.id)) {
+      this.streams.delete(c.id); // removed from the engine while the chunk was on its way
+      return;
+    }
+    // The feeder could not read this track (it tells the main thread why): ask again later.
+    if (c.failed) return;
     const rc = this.shell.write(c.id, c.epoch, c.k0, c.channels);
     // -11 (out of order): the ring moved on (an underrun); the next want says where it is now.
     if (rc < 0 && rc !== -11) this.port.postMessage({ type: 'error', code: rc, id: c.id });

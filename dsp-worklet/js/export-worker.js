@@ -48,7 +48,9 @@ function feed(shell, open, scratch, capacity) {
       const have = Math.max(0, Math.min(w.run, s.frames - w.songFrame));
       const channels = s.handles.map((h, ch) => {
         const out = scratch[ch].subarray(0, w.run);
-        if (have > 0) h.read(new Uint8Array(out.buffer, out.byteOffset, have * 4), { at: w.songFrame * 4 });
+        if (have > 0 && h.read(new Uint8Array(out.buffer, out.byteOffset, have * 4), { at: w.songFrame * 4 }) < have * 4) {
+          throw new Error(`the decoded audio of track ${id} on disk is shorter than recorded`);
+        }
         out.fill(0, have);
         return out;
       });

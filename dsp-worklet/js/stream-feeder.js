@@ -35,23 +35,39 @@ function close(entry) {
   entry.ready.then((handles) => handles.forEach((h) => h.close())).catch(() => {});
 }
 
+// Every want is answered, so the engine never waits on a want that was dropped: with the frames,
+// or, when the track is unknown or its files cannot be read, with `failed` (the engine asks
+// again later; the main thread hears why, once per track).
 async function serve(w) {
+  if (!engine) return;
   const t = tracks.get(w.id);
-  if (!t || !engine) return;
+  const fail = () => engine.postMessage({ id: w.id, epoch: w.epoch, k0: w.k0, failed: true });
+  if (!t) return fail();
   let handles;
   try {
     handles = await t.ready;
   } catch (e) {
-    self.postMessage({ type: 'error', id: w.id, message: String(e) });
-    return;
+    if (tracks.get(w.id) === t) {
+      if (!t.reported) self.postMessage({ type: 'error', id: w.id, message: String(e && e.message ? e.message : e) });
+      t.reported = true;
+      t.ready = open(t.spec); // try again at the next want
+      t.ready.catch(() => {});
+    }
+    return fail();
   }
-  if (tracks.get(w.id) !== t) return; // removed while opening
+  if (tracks.get(w.id) !== t) return fail(); // removed while opening
   const have = Math.max(0, Math.min(w.frames, t.frames - w.frame));
+  let short = false;
   const channels = handles.map((h) => {
     const out = new Float32Array(w.frames);
-    if (have > 0) h.read(new Uint8Array(out.buffer, 0, have * 4), { at: w.frame * 4 });
+    if (have > 0 && h.read(new Uint8Array(out.buffer, 0, have * 4), { at: w.frame * 4 }) < have * 4) short = true;
     return out;
   });
+  if (short) {
+    if (!t.reported) self.postMessage({ type: 'error', id: w.id, message: 'its decoded audio on disk is shorter than recorded' });
+    t.reported = true;
+    return fail();
+  }
   engine.postMessage({ id: w.id, epoch: w.epoch, k0: w.k0, channels }, channels.map((c) => c.buffer));
 }
 
@@ -63,7 +79,7 @@ self.onmessage = (e) => {
   } else if (m.type === 'track') {
     const old = tracks.get(m.id);
     if (old) close(old);
-    const entry = { frames: m.frames, ready: open(m) };
+    const entry = { frames: m.frames, spec: m, ready: open(m), reported: false };
     entry.ready.catch(() => {});
     tracks.set(m.id, entry);
   } else if (m.type === 'remove') {

@@ -23,6 +23,9 @@ use crate::browser::stem_store::StoredStem;
 /// The Worker script Trunk writes for the `decode_worker` bin (`data-loader-shim`).
 pub const WORKER_URL: &str = "decode_worker_loader.js";
 
+/// After this many Workers died before they were ready, no more are started.
+const MAX_FAILED_STARTS: u32 = 3;
+
 /// Called with how far a file is, 0…1.
 pub type Progress = Rc<dyn Fn(f64)>;
 
@@ -49,6 +52,8 @@ struct Pool {
     slots: Vec<Slot>,
     queue: VecDeque<Job>,
     next_job: u32,
+    /// Workers that died before saying they were ready.
+    failed_starts: u32,
     /// Outcomes of finished jobs by id, for the futures awaiting them.
     outcomes: HashMap<u32, Result<(StoredStem, bool), String>>,
 }
@@ -125,6 +130,10 @@ pub async fn decode(
 
 /// Starts Workers as needed and hands queued jobs to idle, ready ones.
 fn dispatch() -> Result<(), String> {
+    if POOL.with(|p| p.borrow().failed_starts >= MAX_FAILED_STARTS) {
+        POOL.with(|p| p.borrow_mut().queue.clear());
+        return Err("the decoder could not be started; reload the page to try again".into());
+    }
     let want = worker_count();
     let have = POOL.with(|p| p.borrow().slots.len());
     for index in have..want {
@@ -134,13 +143,28 @@ fn dispatch() -> Result<(), String> {
     POOL.with(|p| {
         let mut pool = p.borrow_mut();
         let pool = &mut *pool;
+        // Bytes of the files being decoded: a file of the same size waits (it may be the same
+        // file, dropped twice or used on two strips; two Workers must not write one stem).
+        let mut running: Vec<f64> = pool
+            .slots
+            .iter()
+            .filter_map(|s| s.busy.as_ref().map(|j| j.blob.size()))
+            .collect();
         for slot in pool.slots.iter_mut() {
             if !slot.ready || slot.busy.is_some() {
                 continue;
             }
-            let Some(job) = pool.queue.pop_front() else {
+            let Some(next) = pool
+                .queue
+                .iter()
+                .position(|j| !running.contains(&j.blob.size()))
+            else {
                 break;
             };
+            let Some(job) = pool.queue.remove(next) else {
+                break;
+            };
+            running.push(job.blob.size());
             let msg = ToDecoder::Decode {
                 job: job.id,
                 name: job.name.clone(),
@@ -239,8 +263,36 @@ fn on_reply(index: usize, msg: FromDecoder) {
 }
 
 /// A Worker died (an uncaught error, out of memory): its file fails with a message, and a fresh
-/// Worker takes its place.
+/// Worker takes its place. Workers that keep dying before they are ready (their script cannot
+/// load) are not started again: every waiting file then fails with a message.
 fn on_crash(index: usize, detail: String) {
+    let hopeless = POOL.with(|p| {
+        let mut pool = p.borrow_mut();
+        if pool.slots.get(index).is_some_and(|s| !s.ready) {
+            pool.failed_starts += 1;
+        }
+        pool.failed_starts >= MAX_FAILED_STARTS
+    });
+    if hopeless {
+        POOL.with(|p| {
+            let mut pool = p.borrow_mut();
+            let pool = &mut *pool;
+            if let Some(slot) = pool.slots.get_mut(index) {
+                slot.worker.terminate();
+                slot.ready = false;
+            }
+            while let Some(job) = pool.queue.pop_front() {
+                finish(
+                    &mut pool.outcomes,
+                    job,
+                    Err(format!(
+                        "the decoder could not be started ({detail}); reload the page to try again"
+                    )),
+                );
+            }
+        });
+        return;
+    }
     let fresh = spawn(index);
     POOL.with(|p| {
         let mut pool = p.borrow_mut();

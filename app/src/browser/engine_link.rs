@@ -31,7 +31,7 @@ pub const RING_SECONDS: f32 = 2.0;
 /// What the engine tells the UI.
 pub struct Listeners {
     pub on_meter: Box<dyn Fn(MeterSnapshot)>,
-    pub on_error: Box<dyn Fn(AppError)>,
+    pub on_error: Rc<dyn Fn(AppError)>,
 }
 
 struct Studio {
@@ -43,6 +43,7 @@ struct Studio {
     /// Stems by track id, for the offline export.
     stems: RefCell<Vec<Stem>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_feeder: Closure<dyn FnMut(MessageEvent)>,
 }
 
 /// A track's stem as the engine link knows it: where its samples are in the stem store. No
@@ -117,6 +118,25 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
         &object(&[("type", &"port".into()), ("port", &channel.port2())]),
         &Array::of1(&channel.port2()),
     )?;
+    // The feeder says when a stem's files on disk cannot be read (once per track).
+    let on_feeder_error = listeners.on_error.clone();
+    let on_feeder = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let data = ev.data();
+        if get(&data, "type").as_string().as_deref() == Some("error") {
+            let file = get(&data, "id")
+                .as_f64()
+                .and_then(|id| stem_file_name(id as u32))
+                .unwrap_or_else(|| "a stem".into());
+            on_feeder_error(AppError::Unreadable {
+                file,
+                detail: format!(
+                    "its decoded audio could not be read from this browser's storage ({}); it plays as silence until it can",
+                    get(&data, "message").as_string().unwrap_or_default()
+                ),
+            });
+        }
+    });
+    feeder.set_onmessage(Some(on_feeder.as_ref().unchecked_ref()));
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
         match get(&data, "type").as_string().as_deref() {
@@ -148,6 +168,7 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
         module,
         stems: RefCell::new(Vec::new()),
         _on_message: on_message,
+        _on_feeder: on_feeder,
     })
 }
 

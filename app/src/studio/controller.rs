@@ -161,7 +161,7 @@ impl Studio {
                 self.record_history(&snap);
                 self.meters.set(snap);
             }),
-            on_error: Box::new(move |e| self.report(e)),
+            on_error: Rc::new(move |e| self.report(e)),
         });
         crate::browser::tab_lock::note_owner_on_leaving(move || self.owns_autosave.get_value());
         spawn_local(async move {
@@ -516,7 +516,8 @@ impl Studio {
             let result = match (&ready, outcome) {
                 (Err(e), _) => Err(e.clone()),
                 (Ok(()), Err(message)) => Err(AppError::Decode { message }),
-                (Ok(()), Ok((stem, _cached))) if stem.cut.is_some() => {
+                // A cut file from the autosave store was kept by the user before.
+                (Ok(()), Ok((stem, _cached))) if stem.cut.is_some() && store => {
                     self.offer_partial(file, name, stem);
                     self.loading.update(|n| *n = n.saturating_sub(1));
                     continue;
