@@ -1,5 +1,5 @@
 // Browser benchmark: export speed (× realtime) of a session of N stereo stems of M minutes,
-// rendered through the engine in an OfflineAudioContext, requantised, measured and written.
+// rendered through the engine in the export Worker (stems streamed from the stem store), requantised, measured and written.
 // Not a test: it prints figures. `targets`: export-target option values, comma-separated
 // (`as-mixed` is one pass with no loudness target).
 // Usage: node tests/bench/export_speed.mjs [stems=8] [minutes=3] [runs=3] [targets=as-mixed]
