@@ -126,6 +126,17 @@ pub fn write_wav_int(path: &Path, rate: u32, bits: u16, planes: &[Vec<i32>]) {
 }
 
 /// Writes planar float samples as a 32-bit float WAV.
+/// Writes a mono 16-bit WAV of a sine (`secs` seconds at `rate`, peak `amp`) and returns its
+/// samples as written.
+pub fn write_sine_wav_16(path: &Path, freq: f64, rate: u32, secs: usize, amp: f64) -> Vec<i32> {
+    let tone: Vec<i32> = sine(freq, rate, secs * rate as usize, amp)
+        .iter()
+        .map(|v| (v * 32768.0) as i32)
+        .collect();
+    write_wav_int(path, rate, 16, std::slice::from_ref(&tone));
+    tone
+}
+
 pub fn write_wav_f32(path: &Path, rate: u32, planes: &[Vec<f32>]) {
     let spec = hound::WavSpec {
         channels: planes.len() as u16,

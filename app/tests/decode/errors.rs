@@ -43,11 +43,7 @@ fn truncated_wav_returns_what_is_there_then_ends_early() {
     let dir = test_dir("truncated");
     let path = dir.join("cut.wav");
     let rate = 44_100u32;
-    let tone: Vec<i32> = sine(440.0, rate, 10 * rate as usize, 0.5)
-        .iter()
-        .map(|v| (v * 32768.0) as i32)
-        .collect();
-    write_wav_int(&path, rate, 16, std::slice::from_ref(&tone));
+    let tone = write_sine_wav_16(&path, 440.0, rate, 10, 0.5);
     // Keep the header (which still declares 10 s) and 3 s of audio.
     let header = 44;
     let mut bytes = std::fs::read(&path).unwrap();

@@ -223,11 +223,7 @@ fn read_failure_mid_file_returns_the_audio_before_it_then_io_error() {
     let dir = test_dir("pieces_io_error");
     let path = dir.join("in.wav");
     let rate = 44_100u32;
-    let tone: Vec<i32> = sine(330.0, rate, 10 * rate as usize, 0.3)
-        .iter()
-        .map(|v| (v * 32768.0) as i32)
-        .collect();
-    write_wav_int(&path, rate, 16, std::slice::from_ref(&tone));
+    let tone = write_sine_wav_16(&path, 330.0, rate, 10, 0.3);
     let bytes = std::fs::read(&path).unwrap();
     // Fail 4 s in (mono 16-bit: 2 bytes per frame after the 44-byte header).
     let fail_at = 44 + 4 * u64::from(rate) * 2;
