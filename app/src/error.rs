@@ -38,6 +38,9 @@ pub enum AppError {
     BadBundle { file: String, detail: String },
     /// A file dropped into a placeholder by name whose bytes differ from the link's file.
     DifferentFile { file: String, strip: String },
+    /// A file this app's decoder cannot read, decoded by the browser's instead (`why`: the
+    /// reason this app's could not). Loaded: a note, not a failure.
+    DecodedByBrowser { file: String, why: String },
     /// A comment that cannot be added.
     Comment { detail: String },
     /// Autosave (IndexedDB) failed.
@@ -95,6 +98,11 @@ impl fmt::Display for AppError {
             AppError::DifferentFile { file, strip } => write!(
                 f,
                 "{file}: different file than the one in the link (its contents differ), loaded into “{strip}” anyway. The mix may not sound as the sender heard it."
+            ),
+            AppError::DecodedByBrowser { file, why } => write!(
+                f,
+                "{file}: decoded by the browser (Second Ear's own decoder cannot read it: \
+                 {why}). It is loaded; the browser's decoder and resampler made its samples."
             ),
             AppError::Comment { detail } => write!(f, "Comment not added: {detail}."),
             AppError::Autosave { detail } => write!(f, "Autosave failed: {detail}"),

@@ -2,7 +2,10 @@
 //! Figures are reported as % of the 2.667 ms block budget at 48 kHz by `scripts/bench`.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use dsp_worklet::{BLOCK_FRAMES, Command, Engine, bench_session};
+#[path = "common/bench_session.rs"]
+mod bench_session;
+
+use dsp_worklet::{BLOCK_FRAMES, Command, Engine};
 use std::hint::black_box;
 
 fn session(tracks: u32, full_strip: bool, full_master: bool) -> Engine {

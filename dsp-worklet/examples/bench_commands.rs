@@ -6,7 +6,10 @@
 //! every master stage on, `full-without=sat-on,gate-on` the full strips with the switches named
 //! (parameter-table keys) off on every track.
 
-use dsp_worklet::{Command, ParamSpec, bench_session};
+#[path = "../benches/common/bench_session.rs"]
+mod bench_session;
+
+use dsp_worklet::{Command, ParamSpec};
 
 fn main() {
     let mut args = std::env::args().skip(1);

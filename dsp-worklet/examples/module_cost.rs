@@ -2,7 +2,10 @@
 //! module on at a time, µs per 128-frame block (wall clock over 3000 blocks; a profiling aid,
 //! criterion gives the reported figures). Usage: `module_cost [case]`.
 
-use dsp_worklet::{BLOCK_FRAMES, Command, Engine, ParamId, bench_session};
+#[path = "../benches/common/bench_session.rs"]
+mod bench_session;
+
+use dsp_worklet::{BLOCK_FRAMES, Command, Engine, ParamId};
 use std::time::Instant;
 
 const TRACKS: u32 = 16;

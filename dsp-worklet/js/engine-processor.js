@@ -1,7 +1,9 @@
 // Second Ear's AudioWorkletProcessor: the Rust engine (through engine-shell.js) on the audio
 // rendering thread. The main thread compiles the wasm and passes the WebAssembly.Module in
 // processorOptions; the shell instantiates it synchronously (it has no imports).
-// Messages (port, handled between render quanta, may allocate):
+// Messages (port, handled between render quanta, may allocate); the app's side is the typed
+// `ToProcessor` / `FromProcessor` in app/src/browser/protocol.rs (the one definition; the
+// 'add', 'ping' and 'dispose' messages are for the benchmarks in tests/bench):
 //   {type:'cmd', words: Float64Array}          commands, 4 words each (Rust `Command::to_words`)
 //   {type:'add', id, channels: [Float32Array]}  a whole stem held in the engine (benchmarks)
 //   {type:'stream-add', id, channels, frames, capacity}

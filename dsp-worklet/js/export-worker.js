@@ -4,7 +4,7 @@
 // no stem posted or held whole. Before every block each ring is filled as far as it will take, so
 // an export never underruns (and fails loudly if the engine ever counts one).
 // One job per Worker; the main thread terminates it to cancel.
-// Job (from the main thread):
+// Job (from the main thread; Rust `ExportJob` / `FromExporter` in app/src/browser/protocol.rs):
 //   {module, rate, stems: [{id, sha256, rate, channels, frames}], words: Float64Array (state
 //    commands, then metering off, Seek, Play), frames, stopAt (frame where Pause is applied, or
 //    -1), record (room in frames, or 0), replay ([Float32Array, Float32Array] or null)}

@@ -1,7 +1,7 @@
 // Second Ear's stream feeder (a dedicated Worker): reads streamed stems from the stem store on
 // disk (OPFS, written by the decode Workers; layout in app/src/browser/stem_store.rs) and sends
 // the engine the frames it asks for, so no stem is ever held whole in memory.
-// From the main thread:
+// From the main thread (Rust `ToFeeder` in app/src/browser/protocol.rs, the one definition):
 //   {type:'port', port: MessagePort}   the engine processor's end (wants in, chunks out)
 //   {type:'track', id, sha256, rate, channels, frames}
 //                                      a streamed track: its channel files are opened read-only
@@ -9,6 +9,7 @@
 // From the engine, a want {id, epoch, k0, frame, frames}: stem frames frame .. frame + frames
 // (zeros past the stem's end), answered {id, epoch, k0, channels: [Float32Array]} with the
 // buffers transferred. Wants for a track whose files are still opening wait for them.
+// To the main thread (`FromFeeder`): {type:'ready'}, {type:'error', id, message}.
 'use strict';
 
 const DIR = 'stems';

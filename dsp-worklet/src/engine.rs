@@ -1,5 +1,7 @@
 //! The mixer engine: owns the stems and the transport, sums every track into a stereo bus and
-//! applies the master fader, one block at a time.
+//! applies the master fader, one block at a time. It orchestrates; the work is elsewhere: each
+//! block runs the tracks ([`crate::track`]), the FX buses and the master chain ([`crate::dsp`]),
+//! then [`crate::metering`] measures the output and [`crate::monitor`] shapes what is heard.
 //!
 //! Threading: in the browser everything here runs on the audio rendering thread. [`Engine::apply`],
 //! [`Engine::begin_track`], [`Engine::commit_track`], [`Engine::add_streamed_track`],
@@ -15,14 +17,16 @@
 use crate::BLOCK_FRAMES;
 use crate::command::Command;
 use crate::dsp::buses::FxBuses;
+use crate::dsp::clean;
 use crate::dsp::master::MasterChain;
+use crate::dsp::smoother::LinearSmoother;
 use crate::dsp::strip::STRIP_LATENCY_FRAMES;
 use crate::error::EngineError;
-use crate::loudness::LoudnessMeter;
-use crate::meter::{HEADER_WORDS, LevelMeter, TRACK_WORDS};
-use crate::params::ParamId;
+use crate::meter::LevelMeter;
+use crate::metering::{EngineStatus, Metering};
+use crate::monitor::Monitor;
+use crate::params::{Group, ParamId};
 use crate::premix::Premix;
-use crate::smoother::LinearSmoother;
 use crate::stream::{ReadPlan, StemRing, StreamAt, StreamWant};
 use crate::track::{MAX_TRACK_FRAMES, Track};
 use crate::transport::Transport;
@@ -74,24 +78,12 @@ pub struct Engine {
     replaying: Option<Premix>,
     /// Length of the longest stem, in frames.
     song_frames: u64,
-    master_meter: [LevelMeter; 2],
-    /// BS.1770 / R128 meter on the master output (`None` only for a rate it cannot take).
-    loudness: Option<LoudnessMeter>,
-    /// The same meter on the unmastered mix (latency-matched), for loudness-matched A/B.
-    mix_loudness: Option<LoudnessMeter>,
     /// The latency-matched unmastered mix of the current block.
     prechain: [Vec<f32>; 2],
-    /// Correlation accumulators over the meter window: Σl·r, Σl², Σr².
-    correlation: [f64; 3],
     /// Monitoring: what is heard, never what is measured or exported.
     monitor: Monitor,
-    /// Spectrum analyser of the master, run only while `analysis` is on.
-    spectrum: crate::spectrum::Spectrum,
-    analysis: bool,
-    /// Live meters on (realtime) or off (offline export, where nobody reads them).
-    metering: bool,
-    /// Meter words (layout in [`crate::meter`]); sized whenever the track list changes.
-    snapshot: Vec<f64>,
+    /// The master's meters and the meter snapshot.
+    metering: Metering,
     /// The serial of the last [`Command::Seek`], echoed in the meter snapshot.
     seek_serial: u32,
     /// Epoch, read plan and waiting for streamed tracks.
@@ -145,25 +137,9 @@ impl Engine {
             recording: None,
             replaying: None,
             song_frames: 0,
-            master_meter: [LevelMeter::default(); 2],
-            loudness: LoudnessMeter::new(2, sample_rate as u32),
-            mix_loudness: LoudnessMeter::loudness_only(2, sample_rate as u32),
             prechain: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
-            correlation: [0.0; 3],
-            spectrum: crate::spectrum::Spectrum::new(sample_rate),
-            analysis: false,
-            metering: true,
-            monitor: Monitor {
-                mono: false,
-                ab: 0.0,
-                platform: 0.0,
-                ab_db: 0.0,
-                trim_db: 0.0,
-                platform_db: 0.0,
-                gain: LinearSmoother::new(1.0, 50.0, sample_rate),
-                source: LinearSmoother::new(0.0, 20.0, sample_rate),
-            },
-            snapshot: vec![-200.0; HEADER_WORDS + crate::spectrum::BANDS],
+            monitor: Monitor::new(sample_rate),
+            metering: Metering::new(sample_rate),
             seek_serial: 0,
             stream: Streaming::default(),
         }
@@ -485,10 +461,7 @@ impl Engine {
             .map(|t| t.frames() as u64)
             .max()
             .unwrap_or(0);
-        self.snapshot.resize(
-            HEADER_WORDS + TRACK_WORDS * self.tracks.len() + crate::spectrum::BANDS,
-            -200.0,
-        );
+        self.metering.resize(self.tracks.len());
         self.update_gates(true);
     }
 
@@ -520,36 +493,14 @@ impl Engine {
                     self.update_gates(snap);
                 }
             }
-            Command::SetMasterParam {
-                param: ParamId::MasterGain,
-                value,
-            } => {
-                let gain = ParamId::MasterGain.spec().db_to_gain(value);
-                self.master_gain.set(gain, snap)
-            }
-            Command::SetMasterParam { param, value } if param as u16 >= 1200 => {
-                let v = param.spec().clamp(value);
-                match param {
-                    ParamId::Mono => self.monitor.mono = v >= 0.5,
-                    ParamId::AbToggle => {
-                        self.monitor.ab = v;
-                        self.monitor
-                            .source
-                            .set(if v.round() == 1.0 { 1.0 } else { 0.0 }, snap);
-                    }
-                    ParamId::PlatformPreview => self.monitor.platform = v,
-                    ParamId::MonitorTrim => {
-                        self.monitor.trim_db = v as f64;
-                        self.monitor.set_gain();
-                    }
-                    _ => {}
-                }
-                self.update_monitor_gain(snap);
-            }
-            Command::SetMasterParam { param, value } if param as u16 >= 1100 => {
-                self.master_chain.set(param, value, snap)
-            }
-            Command::SetMasterParam { param, value } => self.buses.set(param, value, snap),
+            Command::SetMasterParam { param, value } => match param.spec().group {
+                Group::Master => self.master_gain.set(param.spec().db_to_gain(value), snap),
+                Group::Reverb | Group::Delay => self.buses.set(param, value, snap),
+                g if g.in_master_chain() => self.master_chain.set(param, value, snap),
+                Group::Monitor => self.monitor.set(param, value, snap),
+                // A track parameter sent as a master one: nothing on the master bus uses it.
+                _ => {}
+            },
             Command::Play => {
                 if !self.transport.playing
                     && self.transport.position >= self.song_frames
@@ -563,12 +514,7 @@ impl Engine {
                 }
                 if !self.transport.playing && self.transport.position == 0 {
                     // Integrated loudness runs from play at the top (or a reset).
-                    for m in [&mut self.loudness, &mut self.mix_loudness]
-                        .into_iter()
-                        .flatten()
-                    {
-                        m.reset();
-                    }
+                    self.metering.reset_loudness();
                 }
                 self.transport.playing = true;
                 self.after_fade = AfterFade::Nothing;
@@ -599,21 +545,9 @@ impl Engine {
                 self.relocate(self.transport.position);
             }
             Command::RemoveTrack { track } => self.remove_track(track)?,
-            Command::SetMetering { on } => self.metering = on,
-            Command::SetAnalysis { on } => {
-                if !on {
-                    self.spectrum.clear();
-                }
-                self.analysis = on;
-            }
-            Command::ResetLoudness => {
-                for m in [&mut self.loudness, &mut self.mix_loudness]
-                    .into_iter()
-                    .flatten()
-                {
-                    m.reset();
-                }
-            }
+            Command::SetMetering { on } => self.metering.set_on(on),
+            Command::SetAnalysis { on } => self.metering.set_analysis(on),
+            Command::ResetLoudness => self.metering.reset_loudness(),
         }
         Ok(())
     }
@@ -705,6 +639,26 @@ impl Engine {
         tracks + self.buses.subnormal_states()
     }
 
+    /// True when every value of the engine's running state is finite: the tracks' ramps, strip
+    /// processors (filter memories and coefficients, envelopes, oversampler histories) and level
+    /// meters, the FX buses (reverb and delay lines, returns), the master fader, de-click, the
+    /// master chain (EQ, tilt, crossovers, band compressors, width, saturation, limiter, dry
+    /// paths), the monitor, the master meters and the unmastered mix of the last block. A probe
+    /// for tests (a NaN or ±∞ that got into a feedback path would stay for good); it walks every
+    /// buffer, so it is never called on the audio thread.
+    #[doc(hidden)]
+    pub fn internal_state_finite(&self) -> bool {
+        use crate::dsp::FiniteState;
+        self.tracks.iter().all(Track::state_finite)
+            && self.buses.state_finite()
+            && self.master_gain.state_finite()
+            && self.declick.state_finite()
+            && self.master_chain.state_finite()
+            && self.monitor.state_finite()
+            && self.metering.state_finite()
+            && crate::dsp::all_finite(self.prechain.iter().flatten())
+    }
+
     /// Total latency the engine compensates, frames: the strips' plus the master chain's.
     pub fn latency_frames(&self) -> usize {
         STRIP_LATENCY_FRAMES + self.master_chain.latency()
@@ -736,37 +690,11 @@ impl Engine {
             self.poll_wait(n);
         }
         self.mix_block(out_l, out_r, true);
-        if !self.metering {
-            for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
-                *l = clean(*l);
-                *r = clean(*r);
-            }
-            self.monitor.apply(out_l, out_r, &self.prechain);
-            if self.after_fade != AfterFade::Nothing && !self.declick.is_smoothing() {
-                self.finish(self.after_fade);
-            }
-            return;
-        }
-        let [c_lr, c_ll, c_rr] = &mut self.correlation;
         for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
             *l = clean(*l);
             *r = clean(*r);
-            self.master_meter[0].add(*l);
-            self.master_meter[1].add(*r);
-            *c_lr += (*l * *r) as f64;
-            *c_ll += (*l * *l) as f64;
-            *c_rr += (*r * *r) as f64;
         }
-        if let Some(m) = &mut self.loudness {
-            m.add(&[out_l, out_r]);
-        }
-        if self.analysis {
-            self.spectrum.push(out_l, out_r);
-        }
-        let [pl, pr] = &self.prechain;
-        if let Some(m) = &mut self.mix_loudness {
-            m.add(&[&pl[..n], &pr[..n]]);
-        }
+        self.metering.measure(out_l, out_r, &self.prechain);
         self.monitor.apply(out_l, out_r, &self.prechain);
         if self.after_fade != AfterFade::Nothing && !self.declick.is_smoothing() {
             self.finish(self.after_fade);
@@ -908,86 +836,30 @@ impl Engine {
     }
 
     /// Fills and returns the meter words (layout in [`crate::meter`]) and restarts the level
-    /// accumulators. Never allocates.
+    /// accumulators; the monitor's A/B and platform gains follow the new loudness readings.
+    /// Never allocates.
     pub fn meter_snapshot(&mut self) -> &[f64] {
-        let (pl, rl, cl) = self.master_meter[0].take();
-        let (pr, rr, cr) = self.master_meter[1].take();
-        let lr = self
-            .loudness
-            .as_ref()
-            .map(|m| m.readings())
-            .unwrap_or_default();
-        let mix = self
-            .mix_loudness
-            .as_ref()
-            .map(|m| m.readings())
-            .unwrap_or_default();
-        let [c_lr, c_ll, c_rr] = core::mem::take(&mut self.correlation);
-        let corr = if c_ll > 0.0 && c_rr > 0.0 {
-            c_lr / (c_ll * c_rr).sqrt()
-        } else {
-            0.0
+        let (master, mix) = self.metering.loudness();
+        self.monitor.update(&master, &mix);
+        let status = EngineStatus {
+            position: self.transport.position,
+            playing: self.transport.playing,
+            song_frames: self.song_frames,
+            limiter_reduction_db: self.master_chain.take_limiter_reduction_db(),
+            ab_db: self.monitor.ab_db(),
+            platform_db: self.monitor.platform_db(),
+            underrun_frames: self.underrun_frames(),
+            waiting: self.stream.waiting,
+            waited_blocks: self.stream.waited_blocks,
+            seek_serial: self.seek_serial,
         };
-        self.monitor.update(&lr, &mix);
-        let header = [
-            self.transport.position as f64,
-            if self.transport.playing { 1.0 } else { 0.0 },
-            self.song_frames as f64,
-            pl as f64,
-            pr as f64,
-            rl as f64,
-            rr as f64,
-            if cl || cr { 1.0 } else { 0.0 },
-            self.tracks.len() as f64,
-            lr.momentary,
-            lr.short_term,
-            lr.integrated,
-            lr.range,
-            lr.true_peak,
-            lr.sample_peak,
-            self.master_chain.take_limiter_reduction_db() as f64,
-            corr,
-            mix.integrated,
-            mix.short_term,
-            self.monitor.ab_db,
-            self.monitor.platform_db,
-            self.underrun_frames() as f64,
-            if self.stream.waiting { 1.0 } else { 0.0 },
-            self.stream.waited_blocks as f64,
-            self.seek_serial as f64,
-        ];
-        let (head, body) = self.snapshot.split_at_mut(HEADER_WORDS);
-        head.copy_from_slice(&header);
-        let (body, bands) = body.split_at_mut(body.len() - crate::spectrum::BANDS);
-        if self.analysis {
-            for (dst, b) in bands.iter_mut().zip(self.spectrum.analyse()) {
-                *dst = *b as f64;
-            }
-        } else {
-            bands.fill(-200.0);
-        }
-        for (t, words) in self
-            .tracks
-            .iter_mut()
-            .zip(body.chunks_exact_mut(TRACK_WORDS))
-        {
-            let (peak, rms, clip) = t.meter.take();
-            let (gate_gr, comp_gr) = t.take_reductions();
-            words.copy_from_slice(&[
-                t.id() as f64,
-                peak as f64,
-                rms as f64,
-                if clip { 1.0 } else { 0.0 },
-                gate_gr as f64,
-                comp_gr as f64,
-            ]);
-        }
-        &self.snapshot
+        self.metering
+            .snapshot(&status, &master, &mix, &mut self.tracks)
     }
 
     /// Length of the meter snapshot in words (changes only when tracks are added or removed).
     pub fn meter_words(&self) -> usize {
-        self.snapshot.len()
+        self.metering.words()
     }
 
     /// Back to a just-loaded state: playhead at 0, stopped, no loop, ramps settled, meters clear.
@@ -1000,108 +872,10 @@ impl Engine {
         self.after_fade = AfterFade::Nothing;
         self.declick.reset(1.0);
         self.master_gain.reset(self.master_gain.target());
-        self.master_meter = [LevelMeter::default(); 2];
+        self.metering.clear_levels();
         for t in &mut self.tracks {
             t.settle();
         }
         self.relocate(0);
-    }
-}
-
-/// Monitoring state: mono, loudness-matched A/B, platform preview. Gains in dB are recomputed at
-/// each meter snapshot (about 30 Hz) and ramped.
-#[derive(Debug)]
-struct Monitor {
-    mono: bool,
-    /// 0 off, 1 hear the mix (A), 2 hear the master (B).
-    ab: f32,
-    platform: f32,
-    ab_db: f64,
-    platform_db: f64,
-    /// The version trim ([`ParamId::MonitorTrim`]), dB.
-    trim_db: f64,
-    /// Linear monitor gain.
-    gain: LinearSmoother,
-    /// 0 = master, 1 = unmastered mix.
-    source: LinearSmoother,
-}
-
-impl Monitor {
-    /// Recomputes the A/B and platform gains from the latest loudness readings.
-    fn update(
-        &mut self,
-        master: &crate::loudness::LoudnessReadings,
-        mix: &crate::loudness::LoudnessReadings,
-    ) {
-        let level = |r: &crate::loudness::LoudnessReadings| {
-            if r.integrated.is_finite() {
-                r.integrated
-            } else {
-                r.short_term
-            }
-        };
-        let (m, x) = (level(master), level(mix));
-        self.ab_db = match self.ab.round() as i32 {
-            1 => crate::platform::ab_match_gain_db(x, m),
-            2 => crate::platform::ab_match_gain_db(m, x),
-            _ => 0.0,
-        };
-        self.platform_db =
-            crate::platform::platform_gain_db(self.platform, master.integrated, master.true_peak);
-        self.set_gain();
-    }
-
-    /// Aims the monitor gain at the sum of the A/B, platform and version trims.
-    fn set_gain(&mut self) {
-        self.gain.set_target(crate::params::db_to_gain(
-            (self.ab_db + self.platform_db + self.trim_db) as f32,
-        ));
-    }
-
-    /// Applies source choice, gain and mono to what goes to the speakers.
-    fn apply(&mut self, l: &mut [f32], r: &mut [f32], prechain: &[Vec<f32>; 2]) {
-        let active = self.mono
-            || self.gain.is_smoothing()
-            || self.gain.current() != 1.0
-            || self.source.is_smoothing()
-            || self.source.current() != 0.0;
-        if !active {
-            return;
-        }
-        for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
-            let k = self.source.next_value();
-            let g = self.gain.next_value();
-            let (dl, dr) = (
-                prechain[0].get(i).copied().unwrap_or(0.0),
-                prechain[1].get(i).copied().unwrap_or(0.0),
-            );
-            let (mut x, mut y) = ((*a + k * (dl - *a)) * g, (*b + k * (dr - *b)) * g);
-            if self.mono {
-                let m = 0.5 * (x + y);
-                x = m;
-                y = m;
-            }
-            *a = clean(x);
-            *b = clean(y);
-        }
-    }
-}
-
-impl Engine {
-    fn update_monitor_gain(&mut self, snap: bool) {
-        if snap {
-            let g = self.monitor.gain.target();
-            self.monitor.gain.reset(g);
-        }
-    }
-}
-
-/// NaN, ±∞ and subnormals become 0.
-#[inline]
-fn clean(x: f32) -> f32 {
-    if x.is_finite() && !x.is_subnormal() {
-        x
-    } else {
-        0.0
     }
 }

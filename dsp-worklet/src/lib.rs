@@ -6,19 +6,32 @@
 //! Data flow: the UI (main thread) sends [`Command`]s and whole decoded stems (or a feeder streams
 //! them through small rings, see [`stream`]); the engine owns the stems and the transport, sums every track into a stereo bus on 128-frame blocks in
 //! [`Engine::process`], and publishes a [`MeterSnapshot`] that the shell posts back to the UI.
+//!
+//! Layout, one job per module:
+//! - [`engine`]: the orchestration: track list, transport and de-click, priming and latency,
+//!   streaming epochs, and the order of a block: tracks → FX buses → master fader → master chain
+//!   → metering → monitor.
+//! - [`track`] (one stem and its strip), [`dsp`] (the processors: strip modules, FX buses, master
+//!   chain, and the primitives they share such as [`dsp::smoother`] and [`dsp::pan`]),
+//!   [`monitor`] (mono, A/B, platform preview, version trim: what is heard, never measured or
+//!   exported), [`metering`] (the master's meters and the assembly of the meter words).
+//! - Around them: [`params`] (the parameter table, shared with the UI), [`command`] and [`error`]
+//!   (the messages in), [`meter`] (the meter words' layout and their decoding on the main thread),
+//!   [`loudness`], [`spectrum`], [`platform`], [`stream`] (rings for streamed stems), [`premix`]
+//!   (export passes), [`transport`], and `wasm_shell` (the worklet's exports, feature
+//!   `wasm-shell`).
 
-pub mod bench_session;
 pub mod command;
 pub mod dsp;
 pub mod engine;
 pub mod error;
 pub mod loudness;
 pub mod meter;
-pub mod pan;
+pub mod metering;
+pub mod monitor;
 pub mod params;
 pub mod platform;
 pub mod premix;
-pub mod smoother;
 pub mod spectrum;
 pub mod stream;
 pub mod track;

@@ -78,6 +78,11 @@ impl LevelMeter {
         self.clipped |= p >= 1.0;
     }
 
+    /// True when the accumulators are finite (a test probe).
+    pub fn is_finite(&self) -> bool {
+        self.peak.is_finite() && self.sum_sq.is_finite()
+    }
+
     /// Adds `n` samples of silence.
     #[inline]
     pub fn add_silence(&mut self, n: usize) {

@@ -162,6 +162,105 @@ pub enum Scope {
     Master,
 }
 
+/// The module a parameter belongs to: how the UI groups controls and how the engine routes a
+/// master parameter (fader, FX buses, master chain or monitoring).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Group {
+    // Track scope, in signal-flow order.
+    /// Fader, pan, mute, solo.
+    Fader,
+    /// Input trim and polarity.
+    Input,
+    /// High- and low-pass.
+    Filters,
+    Eq,
+    Gate,
+    Comp,
+    Sat,
+    Sends,
+    // Master scope.
+    /// The master fader.
+    Master,
+    /// FX bus 1.
+    Reverb,
+    /// FX bus 2.
+    Delay,
+    // The master chain, in signal-flow order.
+    MasterEq,
+    Multiband,
+    Width,
+    MasterSat,
+    Limiter,
+    Output,
+    /// Monitoring: what is heard, never what is measured or exported.
+    Monitor,
+}
+
+impl Group {
+    /// The stable text name (`data-module` in the UI): "fader", "input", "filters", "eq", "gate",
+    /// "comp", "sat", "sends"; "master", "reverb", "delay", "master-eq", "multiband", "width",
+    /// "master-sat", "limiter", "output", "monitor".
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Group::Fader => "fader",
+            Group::Input => "input",
+            Group::Filters => "filters",
+            Group::Eq => "eq",
+            Group::Gate => "gate",
+            Group::Comp => "comp",
+            Group::Sat => "sat",
+            Group::Sends => "sends",
+            Group::Master => "master",
+            Group::Reverb => "reverb",
+            Group::Delay => "delay",
+            Group::MasterEq => "master-eq",
+            Group::Multiband => "multiband",
+            Group::Width => "width",
+            Group::MasterSat => "master-sat",
+            Group::Limiter => "limiter",
+            Group::Output => "output",
+            Group::Monitor => "monitor",
+        }
+    }
+
+    /// Track groups belong to each track; the others to the master bus.
+    pub const fn scope(self) -> Scope {
+        match self {
+            Group::Fader
+            | Group::Input
+            | Group::Filters
+            | Group::Eq
+            | Group::Gate
+            | Group::Comp
+            | Group::Sat
+            | Group::Sends => Scope::Track,
+            Group::Master
+            | Group::Reverb
+            | Group::Delay
+            | Group::MasterEq
+            | Group::Multiband
+            | Group::Width
+            | Group::MasterSat
+            | Group::Limiter
+            | Group::Output
+            | Group::Monitor => Scope::Master,
+        }
+    }
+
+    /// A stage of the master chain (after the master fader; measured and exported).
+    pub const fn in_master_chain(self) -> bool {
+        matches!(
+            self,
+            Group::MasterEq
+                | Group::Multiband
+                | Group::Width
+                | Group::MasterSat
+                | Group::Limiter
+                | Group::Output
+        )
+    }
+}
+
 /// How a value is shown and what it means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unit {
@@ -260,10 +359,9 @@ pub struct ParamSpec {
     /// For dB parameters: the minimum of the range means silence (−∞ dB), as on a fader.
     pub min_is_silence: bool,
     pub taper: Taper,
-    /// The module it belongs to, for grouping in the UI ("fader", "input", "filters", "eq",
-    /// "gate", "comp", "sat", "sends"; master scope: "master", "reverb", "delay", "master-eq",
-    /// "multiband", "width", "master-sat", "limiter", "output").
-    pub group: &'static str,
+    /// The module it belongs to: grouping in the UI, routing in the engine. Its
+    /// [`scope`](Group::scope) is [`Self::scope`].
+    pub group: Group,
 }
 
 /// Fader range shared by track and master faders: −∞ (the bottom, shown as −∞) … +12 dB.
@@ -289,7 +387,7 @@ const fn row(
     id: ParamId,
     key: &'static str,
     name: &'static str,
-    group: &'static str,
+    group: Group,
     unit: Unit,
     taper: Taper,
     range: (f32, f32, f32, f32),
@@ -299,11 +397,7 @@ const fn row(
         id,
         key,
         name,
-        scope: if id as u16 >= 1000 {
-            Scope::Master
-        } else {
-            Scope::Track
-        },
+        scope: group.scope(),
         unit,
         min: range.0,
         max: range.1,
@@ -324,6 +418,7 @@ const fn row(
     }
 }
 
+use Group as G;
 use ParamId as P;
 use Taper::{Linear as Lin, Log};
 use Unit::{
@@ -334,130 +429,165 @@ use Unit::{
 /// The table. Order is signal-flow and display order (DESIGN.md); ids never change meaning.
 #[rustfmt::skip]
 pub const PARAMS: &[ParamSpec] = &[
-    row(P::Gain, "gain", "Gain", "fader", Db, Lin, FADER, SMOOTH),
-    row(P::Pan, "pan", "Pan", "fader", PanUnit, Lin, (-100.0, 100.0, 0.0, 1.0), SMOOTH),
-    row(P::Mute, "mute", "Mute", "fader", Toggle, Lin, ON, SWITCH),
-    row(P::Solo, "solo", "Solo", "fader", Toggle, Lin, ON, SWITCH),
-    row(P::Trim, "trim", "Trim", "input", Db, Lin, (-24.0, 24.0, 0.0, 0.1), SMOOTH),
-    row(P::Polarity, "polarity", "Polarity ø", "input", Toggle, Lin, ON, SWITCH),
-    row(P::HpOn, "hp-on", "High-pass", "filters", Toggle, Lin, ON, SWITCH),
-    row(P::HpFreq, "hp-freq", "HP freq", "filters", Hertz, Log, hz(80.0), SMOOTH),
-    row(P::HpSlope, "hp-slope", "HP slope", "filters", DbPerOctave, Lin, SLOPE, SWITCH),
-    row(P::LpOn, "lp-on", "Low-pass", "filters", Toggle, Lin, ON, SWITCH),
-    row(P::LpFreq, "lp-freq", "LP freq", "filters", Hertz, Log, hz(16_000.0), SMOOTH),
-    row(P::LpSlope, "lp-slope", "LP slope", "filters", DbPerOctave, Lin, SLOPE, SWITCH),
-    row(P::EqOn, "eq-on", "EQ", "eq", Toggle, Lin, ON, SWITCH),
-    row(P::Eq1Freq, "eq1-freq", "Low shelf freq", "eq", Hertz, Log, hz(100.0), SMOOTH),
-    row(P::Eq1Gain, "eq1-gain", "Low shelf gain", "eq", Db, Lin, EQ_GAIN, SMOOTH),
-    row(P::Eq1Q, "eq1-q", "Low shelf Q", "eq", Qu, Log, SHELF_Q, SMOOTH),
-    row(P::Eq2Freq, "eq2-freq", "Bell 1 freq", "eq", Hertz, Log, hz(400.0), SMOOTH),
-    row(P::Eq2Gain, "eq2-gain", "Bell 1 gain", "eq", Db, Lin, EQ_GAIN, SMOOTH),
-    row(P::Eq2Q, "eq2-q", "Bell 1 Q", "eq", Qu, Log, BELL_Q, SMOOTH),
-    row(P::Eq3Freq, "eq3-freq", "Bell 2 freq", "eq", Hertz, Log, hz(2_500.0), SMOOTH),
-    row(P::Eq3Gain, "eq3-gain", "Bell 2 gain", "eq", Db, Lin, EQ_GAIN, SMOOTH),
-    row(P::Eq3Q, "eq3-q", "Bell 2 Q", "eq", Qu, Log, BELL_Q, SMOOTH),
-    row(P::Eq4Freq, "eq4-freq", "High shelf freq", "eq", Hertz, Log, hz(8_000.0), SMOOTH),
-    row(P::Eq4Gain, "eq4-gain", "High shelf gain", "eq", Db, Lin, EQ_GAIN, SMOOTH),
-    row(P::Eq4Q, "eq4-q", "High shelf Q", "eq", Qu, Log, SHELF_Q, SMOOTH),
-    row(P::GateOn, "gate-on", "Gate", "gate", Toggle, Lin, ON, SWITCH),
-    row(P::GateThreshold, "gate-threshold", "Threshold", "gate", Db, Lin, (-80.0, 0.0, -50.0, 0.1), SMOOTH),
-    row(P::GateRange, "gate-range", "Range", "gate", Db, Lin, (0.0, 80.0, 40.0, 0.1), SMOOTH),
-    row(P::GateAttack, "gate-attack", "Attack", "gate", Ms, Log, (0.1, 50.0, 1.0, 0.1), SMOOTH),
-    row(P::GateHold, "gate-hold", "Hold", "gate", Ms, Lin, (0.0, 500.0, 20.0, 1.0), SMOOTH),
-    row(P::GateRelease, "gate-release", "Release", "gate", Ms, Log, (5.0, 2_000.0, 100.0, 1.0), SMOOTH),
-    row(P::CompOn, "comp-on", "Compressor", "comp", Toggle, Lin, ON, SWITCH),
-    row(P::CompThreshold, "comp-threshold", "Threshold", "comp", Db, Lin, (-60.0, 0.0, -18.0, 0.1), SMOOTH),
-    row(P::CompRatio, "comp-ratio", "Ratio", "comp", Ratio, Log, (1.0, 20.0, 4.0, 0.1), SMOOTH),
-    row(P::CompKnee, "comp-knee", "Knee", "comp", Db, Lin, (0.0, 24.0, 6.0, 0.1), SMOOTH),
-    row(P::CompAttack, "comp-attack", "Attack", "comp", Ms, Log, (0.1, 200.0, 10.0, 0.1), SMOOTH),
-    row(P::CompRelease, "comp-release", "Release", "comp", Ms, Log, (5.0, 2_000.0, 100.0, 1.0), SMOOTH),
-    row(P::CompMakeup, "comp-makeup", "Makeup", "comp", Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
-    row(P::SatOn, "sat-on", "Saturation", "sat", Toggle, Lin, ON, SWITCH),
-    row(P::SatDrive, "sat-drive", "Drive", "sat", Db, Lin, (0.0, 24.0, 6.0, 0.1), SMOOTH),
-    row(P::SatMix, "sat-mix", "Mix", "sat", Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
-    row(P::Send1Level, "send1-level", "Reverb send", "sends", Db, Lin, SEND, SMOOTH),
-    row(P::Send1Pre, "send1-pre", "Reverb send pre-fader", "sends", Toggle, Lin, ON, SWITCH),
-    row(P::Send2Level, "send2-level", "Delay send", "sends", Db, Lin, SEND, SMOOTH),
-    row(P::Send2Pre, "send2-pre", "Delay send pre-fader", "sends", Toggle, Lin, ON, SWITCH),
-    row(P::MasterGain, "master-gain", "Master", "master", Db, Lin, FADER, SMOOTH),
-    row(P::ReverbSize, "reverb-size", "Size", "reverb", Percent, Lin, (0.0, 100.0, 60.0, 1.0), SMOOTH),
-    row(P::ReverbDamping, "reverb-damping", "Damping", "reverb", Percent, Lin, (0.0, 100.0, 50.0, 1.0), SMOOTH),
-    row(P::ReverbPredelay, "reverb-predelay", "Pre-delay", "reverb", Ms, Lin, (0.0, 200.0, 20.0, 1.0), SMOOTH),
-    row(P::ReverbWidth, "reverb-width", "Width", "reverb", Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
-    row(P::ReverbReturn, "reverb-return", "Reverb return", "reverb", Db, Lin, FADER, SMOOTH),
-    row(P::ReverbMute, "reverb-mute", "Mute reverb", "reverb", Toggle, Lin, ON, SWITCH),
-    row(P::DelayTime, "delay-time", "Time", "delay", Ms, Log, (1.0, 2_000.0, 375.0, 1.0), SMOOTH),
-    row(P::DelaySync, "delay-sync", "Sync to tempo", "delay", Toggle, Lin, ON, SWITCH),
-    row(P::DelayNote, "delay-note", "Note", "delay", NoteValue, Lin, (0.25, 4.0, 0.75, 0.25), SMOOTH),
-    row(P::DelayBpm, "delay-bpm", "Tempo", "delay", Bpm, Lin, (40.0, 240.0, 120.0, 1.0), SMOOTH),
-    row(P::DelayFeedback, "delay-feedback", "Feedback", "delay", Percent, Lin, (0.0, 95.0, 35.0, 1.0), SMOOTH),
-    row(P::DelayHighCut, "delay-highcut", "High-cut", "delay", Hertz, Log, (1_000.0, 20_000.0, 6_000.0, 1.0), SMOOTH),
-    row(P::DelayPingPong, "delay-pingpong", "Ping-pong", "delay", Toggle, Lin, ON, SWITCH),
-    row(P::DelayReturn, "delay-return", "Delay return", "delay", Db, Lin, FADER, SMOOTH),
-    row(P::DelayMute, "delay-mute", "Mute delay", "delay", Toggle, Lin, ON, SWITCH),
-    row(P::MeqOn, "meq-on", "Master EQ", "master-eq", Toggle, Lin, ON, SWITCH),
-    row(P::Meq1Freq, "meq1-freq", "Low shelf freq", "master-eq", Hertz, Log, hz(80.0), SMOOTH),
-    row(P::Meq1Gain, "meq1-gain", "Low shelf gain", "master-eq", Db, Lin, EQ_GAIN, SMOOTH),
-    row(P::Meq1Q, "meq1-q", "Low shelf Q", "master-eq", Qu, Log, SHELF_Q, SMOOTH),
-    row(P::Meq2Freq, "meq2-freq", "Bell 1 freq", "master-eq", Hertz, Log, hz(300.0), SMOOTH),
-    row(P::Meq2Gain, "meq2-gain", "Bell 1 gain", "master-eq", Db, Lin, EQ_GAIN, SMOOTH),
-    row(P::Meq2Q, "meq2-q", "Bell 1 Q", "master-eq", Qu, Log, BELL_Q, SMOOTH),
-    row(P::Meq3Freq, "meq3-freq", "Bell 2 freq", "master-eq", Hertz, Log, hz(3_000.0), SMOOTH),
-    row(P::Meq3Gain, "meq3-gain", "Bell 2 gain", "master-eq", Db, Lin, EQ_GAIN, SMOOTH),
-    row(P::Meq3Q, "meq3-q", "Bell 2 Q", "master-eq", Qu, Log, BELL_Q, SMOOTH),
-    row(P::Meq4Freq, "meq4-freq", "High shelf freq", "master-eq", Hertz, Log, hz(10_000.0), SMOOTH),
-    row(P::Meq4Gain, "meq4-gain", "High shelf gain", "master-eq", Db, Lin, EQ_GAIN, SMOOTH),
-    row(P::Meq4Q, "meq4-q", "High shelf Q", "master-eq", Qu, Log, SHELF_Q, SMOOTH),
-    row(P::MeqTilt, "meq-tilt", "Tilt (around 1 kHz)", "master-eq", Db, Lin, (-6.0, 6.0, 0.0, 0.1), SMOOTH),
-    row(P::MbOn, "mb-on", "Multiband", "multiband", Toggle, Lin, ON, SWITCH),
-    row(P::MbLowCross, "mb-low-cross", "Low/mid crossover", "multiband", Hertz, Log, (40.0, 1_000.0, 150.0, 1.0), SMOOTH),
-    row(P::MbHighCross, "mb-high-cross", "Mid/high crossover", "multiband", Hertz, Log, (1_000.0, 12_000.0, 3_000.0, 1.0), SMOOTH),
-    row(P::Mb1Threshold, "mb1-threshold", "Band 1 threshold", "multiband", Db, Lin, (-60.0, 0.0, -18.0, 0.1), SMOOTH),
-    row(P::Mb1Ratio, "mb1-ratio", "Band 1 ratio", "multiband", Ratio, Log, (1.0, 20.0, 2.0, 0.1), SMOOTH),
-    row(P::Mb1Attack, "mb1-attack", "Band 1 attack", "multiband", Ms, Log, (0.1, 200.0, 20.0, 0.1), SMOOTH),
-    row(P::Mb1Release, "mb1-release", "Band 1 release", "multiband", Ms, Log, (5.0, 2_000.0, 200.0, 1.0), SMOOTH),
-    row(P::Mb1Makeup, "mb1-makeup", "Band 1 makeup", "multiband", Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
-    row(P::Mb1Solo, "mb1-solo", "Band 1 solo", "multiband", Toggle, Lin, ON, SWITCH),
-    row(P::Mb2Threshold, "mb2-threshold", "Band 2 threshold", "multiband", Db, Lin, (-60.0, 0.0, -18.0, 0.1), SMOOTH),
-    row(P::Mb2Ratio, "mb2-ratio", "Band 2 ratio", "multiband", Ratio, Log, (1.0, 20.0, 2.0, 0.1), SMOOTH),
-    row(P::Mb2Attack, "mb2-attack", "Band 2 attack", "multiband", Ms, Log, (0.1, 200.0, 20.0, 0.1), SMOOTH),
-    row(P::Mb2Release, "mb2-release", "Band 2 release", "multiband", Ms, Log, (5.0, 2_000.0, 200.0, 1.0), SMOOTH),
-    row(P::Mb2Makeup, "mb2-makeup", "Band 2 makeup", "multiband", Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
-    row(P::Mb2Solo, "mb2-solo", "Band 2 solo", "multiband", Toggle, Lin, ON, SWITCH),
-    row(P::Mb3Threshold, "mb3-threshold", "Band 3 threshold", "multiband", Db, Lin, (-60.0, 0.0, -18.0, 0.1), SMOOTH),
-    row(P::Mb3Ratio, "mb3-ratio", "Band 3 ratio", "multiband", Ratio, Log, (1.0, 20.0, 2.0, 0.1), SMOOTH),
-    row(P::Mb3Attack, "mb3-attack", "Band 3 attack", "multiband", Ms, Log, (0.1, 200.0, 20.0, 0.1), SMOOTH),
-    row(P::Mb3Release, "mb3-release", "Band 3 release", "multiband", Ms, Log, (5.0, 2_000.0, 200.0, 1.0), SMOOTH),
-    row(P::Mb3Makeup, "mb3-makeup", "Band 3 makeup", "multiband", Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
-    row(P::Mb3Solo, "mb3-solo", "Band 3 solo", "multiband", Toggle, Lin, ON, SWITCH),
-    row(P::WidthOn, "width-on", "Stereo width", "width", Toggle, Lin, ON, SWITCH),
-    row(P::Width, "width", "Width", "width", Percent, Lin, (0.0, 200.0, 100.0, 1.0), SMOOTH),
-    row(P::MonoBelowOn, "mono-below-on", "Mono below", "width", Toggle, Lin, ON, SWITCH),
-    row(P::MonoBelow, "mono-below", "Mono below freq", "width", Hertz, Log, (20.0, 500.0, 120.0, 1.0), SMOOTH),
-    row(P::MsatOn, "msat-on", "Master saturation", "master-sat", Toggle, Lin, ON, SWITCH),
-    row(P::MsatDrive, "msat-drive", "Drive", "master-sat", Db, Lin, (0.0, 24.0, 3.0, 0.1), SMOOTH),
-    row(P::MsatMix, "msat-mix", "Mix", "master-sat", Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
-    row(P::LimOn, "lim-on", "Limiter", "limiter", Toggle, Lin, ON, SWITCH),
-    row(P::LimInput, "lim-input", "Input gain", "limiter", Db, Lin, (-24.0, 24.0, 0.0, 0.1), SMOOTH),
-    row(P::LimCeiling, "lim-ceiling", "Ceiling (dBTP)", "limiter", Db, Lin, (-3.0, -0.1, -1.0, 0.1), SMOOTH),
-    row(P::LimLookahead, "lim-lookahead", "Look-ahead", "limiter", Ms, Lin, (0.5, 5.0, 3.0, 0.1), SMOOTH),
-    row(P::LimRelease, "lim-release", "Release", "limiter", Ms, Log, (10.0, 1_000.0, 100.0, 1.0), SMOOTH),
-    row(P::LimAuto, "lim-auto", "Auto release", "limiter", Toggle, Lin, (0.0, 1.0, 1.0, 1.0), SWITCH),
-    row(P::OutGain, "out-gain", "Output gain", "output", Db, Lin, (-12.0, 12.0, 0.0, 0.1), SMOOTH),
-    row(P::MasterBypass, "master-bypass", "Bypass master chain", "output", Toggle, Lin, ON, SWITCH),
-    row(P::Mono, "mono", "Mono", "monitor", Toggle, Lin, ON, SWITCH),
-    row(P::AbToggle, "ab-toggle", "A/B (loudness-matched)", "monitor", AbState, Lin, (0.0, 2.0, 0.0, 1.0), SWITCH),
-    row(P::PlatformPreview, "platform-preview", "Listen as", "monitor", Platform, Lin, (0.0, 3.0, 0.0, 1.0), SMOOTH),
-    row(P::MonitorTrim, "monitor-trim", "Version trim", "monitor", Db, Lin, (-40.0, 0.0, 0.0, 0.1), SMOOTH),
+    row(P::Gain, "gain", "Gain", G::Fader, Db, Lin, FADER, SMOOTH),
+    row(P::Pan, "pan", "Pan", G::Fader, PanUnit, Lin, (-100.0, 100.0, 0.0, 1.0), SMOOTH),
+    row(P::Mute, "mute", "Mute", G::Fader, Toggle, Lin, ON, SWITCH),
+    row(P::Solo, "solo", "Solo", G::Fader, Toggle, Lin, ON, SWITCH),
+    row(P::Trim, "trim", "Trim", G::Input, Db, Lin, (-24.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::Polarity, "polarity", "Polarity ø", G::Input, Toggle, Lin, ON, SWITCH),
+    row(P::HpOn, "hp-on", "High-pass", G::Filters, Toggle, Lin, ON, SWITCH),
+    row(P::HpFreq, "hp-freq", "HP freq", G::Filters, Hertz, Log, hz(80.0), SMOOTH),
+    row(P::HpSlope, "hp-slope", "HP slope", G::Filters, DbPerOctave, Lin, SLOPE, SWITCH),
+    row(P::LpOn, "lp-on", "Low-pass", G::Filters, Toggle, Lin, ON, SWITCH),
+    row(P::LpFreq, "lp-freq", "LP freq", G::Filters, Hertz, Log, hz(16_000.0), SMOOTH),
+    row(P::LpSlope, "lp-slope", "LP slope", G::Filters, DbPerOctave, Lin, SLOPE, SWITCH),
+    row(P::EqOn, "eq-on", "EQ", G::Eq, Toggle, Lin, ON, SWITCH),
+    row(P::Eq1Freq, "eq1-freq", "Low shelf freq", G::Eq, Hertz, Log, hz(100.0), SMOOTH),
+    row(P::Eq1Gain, "eq1-gain", "Low shelf gain", G::Eq, Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Eq1Q, "eq1-q", "Low shelf Q", G::Eq, Qu, Log, SHELF_Q, SMOOTH),
+    row(P::Eq2Freq, "eq2-freq", "Bell 1 freq", G::Eq, Hertz, Log, hz(400.0), SMOOTH),
+    row(P::Eq2Gain, "eq2-gain", "Bell 1 gain", G::Eq, Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Eq2Q, "eq2-q", "Bell 1 Q", G::Eq, Qu, Log, BELL_Q, SMOOTH),
+    row(P::Eq3Freq, "eq3-freq", "Bell 2 freq", G::Eq, Hertz, Log, hz(2_500.0), SMOOTH),
+    row(P::Eq3Gain, "eq3-gain", "Bell 2 gain", G::Eq, Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Eq3Q, "eq3-q", "Bell 2 Q", G::Eq, Qu, Log, BELL_Q, SMOOTH),
+    row(P::Eq4Freq, "eq4-freq", "High shelf freq", G::Eq, Hertz, Log, hz(8_000.0), SMOOTH),
+    row(P::Eq4Gain, "eq4-gain", "High shelf gain", G::Eq, Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Eq4Q, "eq4-q", "High shelf Q", G::Eq, Qu, Log, SHELF_Q, SMOOTH),
+    row(P::GateOn, "gate-on", "Gate", G::Gate, Toggle, Lin, ON, SWITCH),
+    row(P::GateThreshold, "gate-threshold", "Threshold", G::Gate, Db, Lin, (-80.0, 0.0, -50.0, 0.1), SMOOTH),
+    row(P::GateRange, "gate-range", "Range", G::Gate, Db, Lin, (0.0, 80.0, 40.0, 0.1), SMOOTH),
+    row(P::GateAttack, "gate-attack", "Attack", G::Gate, Ms, Log, (0.1, 50.0, 1.0, 0.1), SMOOTH),
+    row(P::GateHold, "gate-hold", "Hold", G::Gate, Ms, Lin, (0.0, 500.0, 20.0, 1.0), SMOOTH),
+    row(P::GateRelease, "gate-release", "Release", G::Gate, Ms, Log, (5.0, 2_000.0, 100.0, 1.0), SMOOTH),
+    row(P::CompOn, "comp-on", "Compressor", G::Comp, Toggle, Lin, ON, SWITCH),
+    row(P::CompThreshold, "comp-threshold", "Threshold", G::Comp, Db, Lin, (-60.0, 0.0, -18.0, 0.1), SMOOTH),
+    row(P::CompRatio, "comp-ratio", "Ratio", G::Comp, Ratio, Log, (1.0, 20.0, 4.0, 0.1), SMOOTH),
+    row(P::CompKnee, "comp-knee", "Knee", G::Comp, Db, Lin, (0.0, 24.0, 6.0, 0.1), SMOOTH),
+    row(P::CompAttack, "comp-attack", "Attack", G::Comp, Ms, Log, (0.1, 200.0, 10.0, 0.1), SMOOTH),
+    row(P::CompRelease, "comp-release", "Release", G::Comp, Ms, Log, (5.0, 2_000.0, 100.0, 1.0), SMOOTH),
+    row(P::CompMakeup, "comp-makeup", "Makeup", G::Comp, Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::SatOn, "sat-on", "Saturation", G::Sat, Toggle, Lin, ON, SWITCH),
+    row(P::SatDrive, "sat-drive", "Drive", G::Sat, Db, Lin, (0.0, 24.0, 6.0, 0.1), SMOOTH),
+    row(P::SatMix, "sat-mix", "Mix", G::Sat, Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
+    row(P::Send1Level, "send1-level", "Reverb send", G::Sends, Db, Lin, SEND, SMOOTH),
+    row(P::Send1Pre, "send1-pre", "Reverb send pre-fader", G::Sends, Toggle, Lin, ON, SWITCH),
+    row(P::Send2Level, "send2-level", "Delay send", G::Sends, Db, Lin, SEND, SMOOTH),
+    row(P::Send2Pre, "send2-pre", "Delay send pre-fader", G::Sends, Toggle, Lin, ON, SWITCH),
+    row(P::MasterGain, "master-gain", "Master", G::Master, Db, Lin, FADER, SMOOTH),
+    row(P::ReverbSize, "reverb-size", "Size", G::Reverb, Percent, Lin, (0.0, 100.0, 60.0, 1.0), SMOOTH),
+    row(P::ReverbDamping, "reverb-damping", "Damping", G::Reverb, Percent, Lin, (0.0, 100.0, 50.0, 1.0), SMOOTH),
+    row(P::ReverbPredelay, "reverb-predelay", "Pre-delay", G::Reverb, Ms, Lin, (0.0, 200.0, 20.0, 1.0), SMOOTH),
+    row(P::ReverbWidth, "reverb-width", "Width", G::Reverb, Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
+    row(P::ReverbReturn, "reverb-return", "Reverb return", G::Reverb, Db, Lin, FADER, SMOOTH),
+    row(P::ReverbMute, "reverb-mute", "Mute reverb", G::Reverb, Toggle, Lin, ON, SWITCH),
+    row(P::DelayTime, "delay-time", "Time", G::Delay, Ms, Log, (1.0, 2_000.0, 375.0, 1.0), SMOOTH),
+    row(P::DelaySync, "delay-sync", "Sync to tempo", G::Delay, Toggle, Lin, ON, SWITCH),
+    row(P::DelayNote, "delay-note", "Note", G::Delay, NoteValue, Lin, (0.25, 4.0, 0.75, 0.25), SMOOTH),
+    row(P::DelayBpm, "delay-bpm", "Tempo", G::Delay, Bpm, Lin, (40.0, 240.0, 120.0, 1.0), SMOOTH),
+    row(P::DelayFeedback, "delay-feedback", "Feedback", G::Delay, Percent, Lin, (0.0, 95.0, 35.0, 1.0), SMOOTH),
+    row(P::DelayHighCut, "delay-highcut", "High-cut", G::Delay, Hertz, Log, (1_000.0, 20_000.0, 6_000.0, 1.0), SMOOTH),
+    row(P::DelayPingPong, "delay-pingpong", "Ping-pong", G::Delay, Toggle, Lin, ON, SWITCH),
+    row(P::DelayReturn, "delay-return", "Delay return", G::Delay, Db, Lin, FADER, SMOOTH),
+    row(P::DelayMute, "delay-mute", "Mute delay", G::Delay, Toggle, Lin, ON, SWITCH),
+    row(P::MeqOn, "meq-on", "Master EQ", G::MasterEq, Toggle, Lin, ON, SWITCH),
+    row(P::Meq1Freq, "meq1-freq", "Low shelf freq", G::MasterEq, Hertz, Log, hz(80.0), SMOOTH),
+    row(P::Meq1Gain, "meq1-gain", "Low shelf gain", G::MasterEq, Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Meq1Q, "meq1-q", "Low shelf Q", G::MasterEq, Qu, Log, SHELF_Q, SMOOTH),
+    row(P::Meq2Freq, "meq2-freq", "Bell 1 freq", G::MasterEq, Hertz, Log, hz(300.0), SMOOTH),
+    row(P::Meq2Gain, "meq2-gain", "Bell 1 gain", G::MasterEq, Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Meq2Q, "meq2-q", "Bell 1 Q", G::MasterEq, Qu, Log, BELL_Q, SMOOTH),
+    row(P::Meq3Freq, "meq3-freq", "Bell 2 freq", G::MasterEq, Hertz, Log, hz(3_000.0), SMOOTH),
+    row(P::Meq3Gain, "meq3-gain", "Bell 2 gain", G::MasterEq, Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Meq3Q, "meq3-q", "Bell 2 Q", G::MasterEq, Qu, Log, BELL_Q, SMOOTH),
+    row(P::Meq4Freq, "meq4-freq", "High shelf freq", G::MasterEq, Hertz, Log, hz(10_000.0), SMOOTH),
+    row(P::Meq4Gain, "meq4-gain", "High shelf gain", G::MasterEq, Db, Lin, EQ_GAIN, SMOOTH),
+    row(P::Meq4Q, "meq4-q", "High shelf Q", G::MasterEq, Qu, Log, SHELF_Q, SMOOTH),
+    row(P::MeqTilt, "meq-tilt", "Tilt (around 1 kHz)", G::MasterEq, Db, Lin, (-6.0, 6.0, 0.0, 0.1), SMOOTH),
+    row(P::MbOn, "mb-on", "Multiband", G::Multiband, Toggle, Lin, ON, SWITCH),
+    row(P::MbLowCross, "mb-low-cross", "Low/mid crossover", G::Multiband, Hertz, Log, (40.0, 1_000.0, 150.0, 1.0), SMOOTH),
+    row(P::MbHighCross, "mb-high-cross", "Mid/high crossover", G::Multiband, Hertz, Log, (1_000.0, 12_000.0, 3_000.0, 1.0), SMOOTH),
+    row(P::Mb1Threshold, "mb1-threshold", "Band 1 threshold", G::Multiband, Db, Lin, (-60.0, 0.0, -18.0, 0.1), SMOOTH),
+    row(P::Mb1Ratio, "mb1-ratio", "Band 1 ratio", G::Multiband, Ratio, Log, (1.0, 20.0, 2.0, 0.1), SMOOTH),
+    row(P::Mb1Attack, "mb1-attack", "Band 1 attack", G::Multiband, Ms, Log, (0.1, 200.0, 20.0, 0.1), SMOOTH),
+    row(P::Mb1Release, "mb1-release", "Band 1 release", G::Multiband, Ms, Log, (5.0, 2_000.0, 200.0, 1.0), SMOOTH),
+    row(P::Mb1Makeup, "mb1-makeup", "Band 1 makeup", G::Multiband, Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::Mb1Solo, "mb1-solo", "Band 1 solo", G::Multiband, Toggle, Lin, ON, SWITCH),
+    row(P::Mb2Threshold, "mb2-threshold", "Band 2 threshold", G::Multiband, Db, Lin, (-60.0, 0.0, -18.0, 0.1), SMOOTH),
+    row(P::Mb2Ratio, "mb2-ratio", "Band 2 ratio", G::Multiband, Ratio, Log, (1.0, 20.0, 2.0, 0.1), SMOOTH),
+    row(P::Mb2Attack, "mb2-attack", "Band 2 attack", G::Multiband, Ms, Log, (0.1, 200.0, 20.0, 0.1), SMOOTH),
+    row(P::Mb2Release, "mb2-release", "Band 2 release", G::Multiband, Ms, Log, (5.0, 2_000.0, 200.0, 1.0), SMOOTH),
+    row(P::Mb2Makeup, "mb2-makeup", "Band 2 makeup", G::Multiband, Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::Mb2Solo, "mb2-solo", "Band 2 solo", G::Multiband, Toggle, Lin, ON, SWITCH),
+    row(P::Mb3Threshold, "mb3-threshold", "Band 3 threshold", G::Multiband, Db, Lin, (-60.0, 0.0, -18.0, 0.1), SMOOTH),
+    row(P::Mb3Ratio, "mb3-ratio", "Band 3 ratio", G::Multiband, Ratio, Log, (1.0, 20.0, 2.0, 0.1), SMOOTH),
+    row(P::Mb3Attack, "mb3-attack", "Band 3 attack", G::Multiband, Ms, Log, (0.1, 200.0, 20.0, 0.1), SMOOTH),
+    row(P::Mb3Release, "mb3-release", "Band 3 release", G::Multiband, Ms, Log, (5.0, 2_000.0, 200.0, 1.0), SMOOTH),
+    row(P::Mb3Makeup, "mb3-makeup", "Band 3 makeup", G::Multiband, Db, Lin, (0.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::Mb3Solo, "mb3-solo", "Band 3 solo", G::Multiband, Toggle, Lin, ON, SWITCH),
+    row(P::WidthOn, "width-on", "Stereo width", G::Width, Toggle, Lin, ON, SWITCH),
+    row(P::Width, "width", "Width", G::Width, Percent, Lin, (0.0, 200.0, 100.0, 1.0), SMOOTH),
+    row(P::MonoBelowOn, "mono-below-on", "Mono below", G::Width, Toggle, Lin, ON, SWITCH),
+    row(P::MonoBelow, "mono-below", "Mono below freq", G::Width, Hertz, Log, (20.0, 500.0, 120.0, 1.0), SMOOTH),
+    row(P::MsatOn, "msat-on", "Master saturation", G::MasterSat, Toggle, Lin, ON, SWITCH),
+    row(P::MsatDrive, "msat-drive", "Drive", G::MasterSat, Db, Lin, (0.0, 24.0, 3.0, 0.1), SMOOTH),
+    row(P::MsatMix, "msat-mix", "Mix", G::MasterSat, Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
+    row(P::LimOn, "lim-on", "Limiter", G::Limiter, Toggle, Lin, ON, SWITCH),
+    row(P::LimInput, "lim-input", "Input gain", G::Limiter, Db, Lin, (-24.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::LimCeiling, "lim-ceiling", "Ceiling (dBTP)", G::Limiter, Db, Lin, (-3.0, -0.1, -1.0, 0.1), SMOOTH),
+    row(P::LimLookahead, "lim-lookahead", "Look-ahead", G::Limiter, Ms, Lin, (0.5, 5.0, 3.0, 0.1), SMOOTH),
+    row(P::LimRelease, "lim-release", "Release", G::Limiter, Ms, Log, (10.0, 1_000.0, 100.0, 1.0), SMOOTH),
+    row(P::LimAuto, "lim-auto", "Auto release", G::Limiter, Toggle, Lin, (0.0, 1.0, 1.0, 1.0), SWITCH),
+    row(P::OutGain, "out-gain", "Output gain", G::Output, Db, Lin, (-12.0, 12.0, 0.0, 0.1), SMOOTH),
+    row(P::MasterBypass, "master-bypass", "Bypass master chain", G::Output, Toggle, Lin, ON, SWITCH),
+    row(P::Mono, "mono", "Mono", G::Monitor, Toggle, Lin, ON, SWITCH),
+    row(P::AbToggle, "ab-toggle", "A/B (loudness-matched)", G::Monitor, AbState, Lin, (0.0, 2.0, 0.0, 1.0), SWITCH),
+    row(P::PlatformPreview, "platform-preview", "Listen as", G::Monitor, Platform, Lin, (0.0, 3.0, 0.0, 1.0), SMOOTH),
+    row(P::MonitorTrim, "monitor-trim", "Version trim", G::Monitor, Db, Lin, (-40.0, 0.0, 0.0, 0.1), SMOOTH),
 ];
 
 /// Number of rows in [`PARAMS`].
 pub const PARAM_COUNT: usize = PARAMS.len();
 
+/// Marks a wire value with no row in [`ROW_OF_ID`].
+const NO_ROW: u8 = u8::MAX;
+const _: () = assert!(
+    PARAM_COUNT < NO_ROW as usize,
+    "row positions must fit in a u8"
+);
+
+/// The largest id in the table.
+const MAX_ID: usize = {
+    let mut max = 0;
+    let mut i = 0;
+    while i < PARAMS.len() {
+        if PARAMS[i].id as usize > max {
+            max = PARAMS[i].id as usize;
+        }
+        i += 1;
+    }
+    max
+};
+
+/// Row position in [`PARAMS`] by wire value ([`NO_ROW`] for a value that is no id), built from the
+/// table at compile time: id → row in O(1), with no scan on the audio thread.
+static ROW_OF_ID: [u8; MAX_ID + 1] = {
+    let mut rows = [NO_ROW; MAX_ID + 1];
+    let mut i = 0;
+    while i < PARAMS.len() {
+        rows[PARAMS[i].id as usize] = i as u8;
+        i += 1;
+    }
+    rows
+};
+
 impl ParamId {
     /// The id for a wire value, if it is in the table.
     pub fn from_u16(raw: u16) -> Option<ParamId> {
-        PARAMS.iter().map(|p| p.id).find(|id| *id as u16 == raw)
+        match ROW_OF_ID.get(raw as usize) {
+            Some(&row) if row != NO_ROW => Some(PARAMS[row as usize].id),
+            _ => None,
+        }
     }
 
     /// This parameter's row in [`PARAMS`].
@@ -466,9 +596,13 @@ impl ParamId {
     }
 
     /// Position of this parameter's row in [`PARAMS`] (stable within a build, not on the wire).
+    /// O(1): a lookup in a table built from [`PARAMS`] at compile time.
     pub fn index(self) -> usize {
         // Every ParamId variant has a row; `params_table_covers_every_id` pins that.
-        PARAMS.iter().position(|p| p.id == self).unwrap_or(0)
+        match ROW_OF_ID[self as usize] {
+            NO_ROW => 0,
+            row => row as usize,
+        }
     }
 }
 
@@ -699,6 +833,66 @@ mod tests {
             assert_eq!(ParamSpec::by_key(p.key).map(|s| s.id), Some(p.id));
         }
         assert_eq!(ParamId::from_u16(0), None);
+    }
+
+    #[test]
+    fn index_is_the_row_position_and_every_other_wire_value_is_refused() {
+        for (i, p) in PARAMS.iter().enumerate() {
+            assert_eq!(p.id.index(), i, "{}", p.key);
+            assert_eq!(p.id.spec(), p, "{}", p.key);
+        }
+        let ids: Vec<u16> = PARAMS.iter().map(|p| p.id as u16).collect();
+        for raw in 0..=u16::MAX {
+            assert_eq!(
+                ParamId::from_u16(raw).is_some(),
+                ids.contains(&raw),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn groups_give_the_scope_and_keep_their_names() {
+        for p in PARAMS {
+            // Track ids are below 1000, master ids from 1000 (the wire convention).
+            let scope = if (p.id as u16) < 1000 {
+                Scope::Track
+            } else {
+                Scope::Master
+            };
+            assert_eq!(p.scope, scope, "{}", p.key);
+            assert_eq!(p.group.scope(), p.scope, "{}", p.key);
+            // Monitoring is ids 1200…, the master chain 1100…1199.
+            assert_eq!(p.group == Group::Monitor, p.id as u16 >= 1200, "{}", p.key);
+            let chain = (1100..1200).contains(&(p.id as u16));
+            assert_eq!(p.group.in_master_chain(), chain, "{}", p.key);
+        }
+        let names: std::collections::BTreeSet<&str> =
+            PARAMS.iter().map(|p| p.group.as_str()).collect();
+        assert_eq!(names.len(), 18, "every group has rows, under its own name");
+        for (key, name) in [
+            ("gain", "fader"),
+            ("trim", "input"),
+            ("hp-freq", "filters"),
+            ("eq2-q", "eq"),
+            ("gate-hold", "gate"),
+            ("comp-knee", "comp"),
+            ("sat-mix", "sat"),
+            ("send2-pre", "sends"),
+            ("master-gain", "master"),
+            ("reverb-size", "reverb"),
+            ("delay-bpm", "delay"),
+            ("meq-tilt", "master-eq"),
+            ("mb2-solo", "multiband"),
+            ("mono-below", "width"),
+            ("msat-drive", "master-sat"),
+            ("lim-auto", "limiter"),
+            ("master-bypass", "output"),
+            ("monitor-trim", "monitor"),
+        ] {
+            let p = ParamSpec::by_key(key).unwrap();
+            assert_eq!(p.group.as_str(), name);
+        }
     }
 
     #[test]

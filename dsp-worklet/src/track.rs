@@ -3,13 +3,14 @@
 //! smoothed per sample.
 
 use crate::BLOCK_FRAMES;
+use crate::dsp::FiniteState;
 use crate::dsp::buses::SendBlock;
+use crate::dsp::pan::pan_gains;
+use crate::dsp::smoother::LinearSmoother;
 use crate::dsp::strip::StripChain;
 use crate::error::EngineError;
 use crate::meter::LevelMeter;
-use crate::pan::pan_gains;
 use crate::params::{ParamId, ParamValues, Scope};
-use crate::smoother::LinearSmoother;
 use crate::stream::{StemRing, StreamAt};
 
 /// Longest stem the engine takes, in frames (about 12 h at 48 kHz).
@@ -53,6 +54,17 @@ pub struct Track {
     scratch: [Vec<f32>; 2],
     /// Post-fader, post-pan level of both output channels.
     pub(crate) meter: LevelMeter,
+}
+
+impl FiniteState for Track {
+    fn state_finite(&self) -> bool {
+        self.gain.state_finite()
+            && self.pan_pos.state_finite()
+            && self.gate.state_finite()
+            && self.send_gain.state_finite()
+            && self.chain.state_finite()
+            && self.meter.is_finite()
+    }
 }
 
 impl Track {

@@ -278,10 +278,45 @@ fn pause_fades_out_then_holds_position() {
 }
 
 /// fundsp's rule: the block size must not change the output. Renders a session with ramps, a loop
-/// wrap, a solo gate ramp and a pause fade in blocks of 128 and in other sizes, bit for bit.
+/// wrap, a solo gate ramp and a pause fade in blocks of 128 and in other sizes, bit for bit:
+/// powers of two, and sizes that split differently from the engine's 128-frame blocks (1, 7, 100,
+/// 129, 1000).
 #[test]
 fn block_size_does_not_change_the_output() {
+    block_size_does_not_change(false, &EVENTS);
+}
+
+/// The same with every strip module, both sends into both FX buses, the whole master chain and
+/// the monitor stage on: the processors with block paths (compressor, oversampled saturation,
+/// limiter, FX buses that sleep) too. Without the pan ramp and the pause: see the next test.
+#[test]
+fn block_size_does_not_change_the_output_with_every_module_on() {
+    block_size_does_not_change(true, &[0, 1_024, 4_096, 8_192]);
+}
+
+/// With the sends on, two known block-size dependences remain (the output differs from 128-frame
+/// blocks; found by the test above with the whole script):
+/// - a pan ramp ending inside a block: `Track::render`'s sends (and its right channel when the
+///   fader is not at unity) multiply by a combined gain when steady, `x·(g·p)`, but by each gain
+///   in turn while ramping, `(x·g)·p`, so the last bits depend on where the ramp's block ends;
+/// - a pause: the de-click fade silences the tracks but not their sends, and the transport stops
+///   only at the end of the block in which the fade ends, so the FX buses receive up to a block
+///   of post-fade sends more or less depending on the block size.
+#[test]
+#[ignore = "known block-size dependences with sends (pan ramp, pause); see the doc comment"]
+fn block_size_does_not_change_the_output_with_every_module_on_through_pan_and_pause() {
+    block_size_does_not_change(true, &EVENTS);
+}
+
+/// Frames of the script's events: loop and play, track 1's gain, track 2's pan, track 1's solo,
+/// the master fader, pause.
+const EVENTS: [usize; 6] = [0, 1_024, 2_048, 4_096, 8_192, 12_288];
+
+/// Renders the script (only its `events`) in blocks of 128 and of other sizes, with every module
+/// on when `everything`, and requires the same output bit for bit.
+fn block_size_does_not_change(everything: bool, events: &[usize]) {
     let script = |e: &mut Engine, at: usize| match at {
+        _ if !events.contains(&at) => {}
         0 => {
             e.apply(Command::SetLoop {
                 start: 3_000,
@@ -307,17 +342,22 @@ fn block_size_does_not_change_the_output() {
         e.add_track(1, vec![noise(9_000, 0.4, 7), noise(9_000, 0.4, 8)])
             .unwrap();
         e.add_track(2, vec![sine(440.0, 0.5, 6_000)]).unwrap();
+        if everything {
+            everything_on(&mut e, 1..3);
+        }
         e
     };
     let total = 16_384;
     let run = |block: usize| {
-        // Events fall on multiples of 1024, a block boundary for every size tried.
+        // A block is cut short at the next event, so every event lands on the same frame
+        // whatever the size (events fall on multiples of 1024: powers of two are never cut).
         let mut e = make();
         let mut l = vec![0.0; total];
         let mut r = vec![0.0; total];
         let mut at = 0;
         while at < total {
-            let n = block.min(total - at);
+            let next = EVENTS.into_iter().find(|&t| t > at).unwrap_or(total);
+            let n = block.min(next - at);
             script(&mut e, at);
             e.process(&mut l[at..at + n], &mut r[at..at + n]);
             at += n;
@@ -325,7 +365,7 @@ fn block_size_does_not_change_the_output() {
         (l, r)
     };
     let reference = run(128);
-    for block in [1, 2, 16, 32, 64, 256, 1_024] {
+    for block in [1, 2, 7, 16, 32, 64, 100, 129, 256, 1_000, 1_024] {
         assert!(
             run(block) == reference,
             "block size {block} differs from 128"

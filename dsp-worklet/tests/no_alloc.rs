@@ -1,10 +1,12 @@
 //! Real-time rule, proven mechanically: `process()` and the meter snapshot never touch the heap.
 //! A global allocator counts every allocation, reallocation and free made on a thread while that
 //! thread is "armed"; the test arms it around nothing but rendering, parameter changes and (for
-//! streamed tracks) the feeder's queries and writes.
+//! streamed tracks) the feeder's queries and writes. The sessions run every processor there is:
+//! every strip module, both sends into both FX buses, every master stage and the monitor stage.
 
 mod common;
 use common::*;
+use dsp_worklet::meter::{HEADER_WORDS, TRACK_WORDS};
 use dsp_worklet::{Command, Engine, ParamId};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -70,23 +72,13 @@ fn process_and_meters_never_allocate() {
         )
         .unwrap();
     }
-    // The whole master chain on.
-    for (p, v) in [
-        (ParamId::MeqOn, 1.0),
-        (ParamId::MeqTilt, 2.0),
-        (ParamId::MbOn, 1.0),
-        (ParamId::WidthOn, 1.0),
-        (ParamId::MonoBelowOn, 1.0),
-        (ParamId::MsatOn, 1.0),
-        (ParamId::LimOn, 1.0),
-        (ParamId::LimInput, 9.0),
-    ] {
-        e.apply(Command::SetMasterParam { param: p, value: v })
-            .unwrap();
-    }
-    e.apply(Command::SetAnalysis { on: true }).unwrap();
+    // Every strip module, both FX buses, the whole master chain and the monitor stage on.
+    everything_on(&mut e, 0..16);
     let mut l = vec![0.0f32; 128];
     let mut r = vec![0.0f32; 128];
+    // Deepest gain reduction seen: limiter, gates, compressors (dB).
+    let mut deepest = [0.0f64; 3];
+    let mut energy = 0.0f64;
     let ((), calls) = armed(|| {
         e.apply(Command::SetLoop {
             start: 1_000,
@@ -130,9 +122,25 @@ fn process_and_meters_never_allocate() {
             if block == 1_600 {
                 e.apply(Command::Play).unwrap();
             }
+            // The master chain's bypass crossfades out and back in.
+            if block == 1_700 || block == 1_720 {
+                e.apply(Command::SetMasterParam {
+                    param: ParamId::MasterBypass,
+                    value: (block == 1_700) as u8 as f32,
+                })
+                .unwrap();
+            }
             e.process(&mut l, &mut r);
+            energy += l.iter().chain(&r).map(|x| (x * x) as f64).sum::<f64>();
             if block % 12 == 0 {
-                std::hint::black_box(e.meter_snapshot());
+                // Read in place (decoding would allocate): word 15 is the limiter's reduction,
+                // words 4 and 5 of a track's record its gate's and compressor's (see `meter`).
+                let w = std::hint::black_box(e.meter_snapshot());
+                deepest[0] = deepest[0].max(w[15]);
+                for t in w[HEADER_WORDS..].chunks_exact(TRACK_WORDS).take(16) {
+                    deepest[1] = deepest[1].max(t[4]);
+                    deepest[2] = deepest[2].max(t[5]);
+                }
             }
         }
     });
@@ -140,6 +148,9 @@ fn process_and_meters_never_allocate() {
         calls, 0,
         "process/apply/meter_snapshot touched the heap {calls} times"
     );
+    // Not a vacuous run: sound came out, and the limiter, gates and compressors worked.
+    assert!(energy > 1.0, "silent: {energy}");
+    assert!(deepest.iter().all(|&db| db > 1.0), "{deepest:?}");
 }
 
 /// Feeds streamed track `id` from its whole stem without allocating: chunks are slices of the
@@ -196,14 +207,9 @@ fn streamed_tracks_never_allocate_while_playing() {
             e.add_streamed_track(id, stem.len(), stem[0].len(), 4_096)
                 .unwrap();
         }
-        set(&mut e, id, ParamId::EqOn, 1.0);
-        set(&mut e, id, ParamId::Send1Level, -12.0);
     }
-    e.apply(Command::SetMasterParam {
-        param: ParamId::LimOn,
-        value: 1.0,
-    })
-    .unwrap();
+    // Every strip module, both FX buses, the whole master chain and the monitor stage on.
+    everything_on(&mut e, 0..6);
     let zeros = vec![0.0f32; 4_096];
     let mut l = vec![0.0f32; 128];
     let mut r = vec![0.0f32; 128];

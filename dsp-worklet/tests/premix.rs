@@ -6,7 +6,10 @@
 
 mod common;
 use common::{noise, render, set, sine};
-use dsp_worklet::{Command, Engine, ParamId, bench_session};
+#[path = "../benches/common/bench_session.rs"]
+mod bench_session;
+
+use dsp_worklet::{Command, Engine, ParamId};
 
 const RATE: f32 = 48_000.0;
 const SONG: usize = 48_000 * 3;

@@ -2,7 +2,7 @@
 // the master; "listen as Spotify" says how Spotify would play the master; correlation reads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, sessionRate, dropFiles, setRange } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, setRange, afterSnapshots } from './lib/browser.mjs';
 import { encodeWav, sine } from './lib/wav.mjs';
 
 let app;
@@ -32,7 +32,8 @@ test('A/B is loudness-matched, the platform preview says what Spotify does, corr
   await setRange(page.getByTestId('out-gain'), 12); // master now −8 LUFS
   await page.getByTestId('meter-reset').click();
   await page.getByTestId('platform-preview').selectOption('1');
-  await page.waitForTimeout(1200);
+  // About 1.2 s of audio through the reset meters (the engine's snapshots count it).
+  await afterSnapshots(page, 36);
   await page.getByTestId('platform-text').filter({ hasText: /Spotify will play this (5\.9|6\.0|6\.1) dB quieter/ }).waitFor({ timeout: 5000 });
   const corr = await value(page, 'correlation');
   assert.ok(Math.abs(corr - 1) < 1e-3, `identical channels correlate: ${corr}`);

@@ -4,7 +4,7 @@
 // offline by an independent BS.1770 implementation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, sessionRate, dropFiles, setRange, exportMix, openExport } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, setRange, exportMix, openExport, afterSnapshots } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise, sine } from './lib/wav.mjs';
 import { integratedLoudness } from './lib/bs1770.mjs';
 
@@ -19,6 +19,7 @@ function tapOutput() {
     const r = connect.call(this, dest, ...rest);
     if (dest instanceof AudioDestinationNode && this instanceof AudioWorkletNode) {
       const ctx = this.context;
+      window.__ctx = ctx;
       const split = ctx.createChannelSplitter(2);
       connect.call(this, split);
       window.__tap = [0, 1].map((ch) => {
@@ -50,7 +51,7 @@ function band({ spec, rate }, lo, hi) {
   return 10 * Math.log10(bins.reduce((s, v) => s + 10 ** (v / 10), 0) / bins.length);
 }
 /**
- * Listens every 150 ms until `heard(output)` holds, for at most 10 s, and returns the last
+ * Listens every 0.15 s of audio until `heard(output)` holds, for at most 10 s, and returns the last
  * output: a switch reaches the speakers one message and one analyser window (0.34 s) later,
  * which on a loaded machine can take longer than any fixed wait.
  */
@@ -59,17 +60,23 @@ async function listenUntil(page, heard) {
   for (;;) {
     const o = await listen(page);
     if (heard(o) || Date.now() > end) return o;
-    await page.waitForTimeout(150);
+    await audioTime(page, 0.15);
   }
 }
 
-/** Listens until `measure` of two listens 400 ms apart (more than one analyser window) agrees
+/** Waits until the AudioContext has rendered `seconds` more audio (its clock, not a sleep). */
+async function audioTime(page, seconds) {
+  const t = await page.evaluate((s) => window.__ctx.currentTime + s, seconds);
+  await page.waitForFunction((t) => window.__ctx.currentTime >= t, t, { timeout: 30_000 });
+}
+
+/** Listens until `measure` of two listens 0.4 s of audio apart (more than one analyser window) agrees
  * within 1 dB, for at most 10 s, and returns the later output. */
 async function listenSteady(page, measure) {
   const end = Date.now() + 10_000;
   let before = await listen(page);
   for (;;) {
-    await page.waitForTimeout(400);
+    await audioTime(page, 0.4);
     const o = await listen(page);
     if (Math.abs(measure(o) - measure(before)) < 1 || Date.now() > end) return o;
     before = o;
@@ -135,7 +142,9 @@ test('the integrated meter after playing a section agrees within 0.2 LU with tha
   await page.getByTestId('transport-play').click();
   await page.waitForFunction(() => document.querySelector('[data-testid=transport-position]').textContent > '0:06.000', null, { timeout: 20_000 });
   await page.getByTestId('transport-play').click(); // pause
-  await page.waitForTimeout(500);
+  // The engine has paused (its snapshot says so), and the meters then hold.
+  await page.waitForFunction(() => /Play/.test(document.querySelector('[data-testid=transport-play]').textContent));
+  await afterSnapshots(page, 3);
   const live = Number(await page.getByTestId('lufs-integrated').getAttribute('data-value'));
   const pos = await page.getByTestId('transport-position').textContent();
   const [, m, s] = /^(\d+):(\d+\.\d+)$/.exec(pos.trim());

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { startApp, sessionRate, dropFiles, setRange, setControl, exportMix, waitReady, downloadBytes, parsePosition } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, setRange, setControl, exportMix, waitReady, downloadBytes } from './lib/browser.mjs';
 import { encodeWav } from './lib/wav.mjs';
 
 let app;
@@ -209,7 +209,17 @@ test('undo/redo walk 20 mixed edits exactly (adding and removing tracks too), an
   const page = await app.openPage();
   const files = stems(await sessionRate(page));
   const snaps = [await state(page)];
-  const settle = () => page.waitForTimeout(60);
+  // The DOM follows an edit within a frame or two (Leptos renders in a microtask): read the
+  // session until it shows what is expected, at most 5 s, one animation frame apart.
+  const stateWhen = async (ok) => {
+    const end = Date.now() + 5000;
+    for (;;) {
+      const s = await state(page);
+      if (ok(s) || Date.now() > end) return s;
+      await page.evaluate(() => new Promise(requestAnimationFrame));
+    }
+  };
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
   const edits = [
     async () => { await dropFiles(page, [files[0]]); await waitTracks(page, 1, 'loaded'); },
     async () => { await dropFiles(page, [files[1]]); await waitTracks(page, 2, 'loaded'); },
@@ -235,21 +245,18 @@ test('undo/redo walk 20 mixed edits exactly (adding and removing tracks too), an
   assert.equal(edits.length, 20);
   for (const edit of edits) {
     await edit();
-    await settle();
-    const s = await state(page);
+    const s = await stateWhen((s) => !same(s, snaps.at(-1)));
     assert.notDeepEqual(s, snaps.at(-1), 'every edit changes the session');
     snaps.push(s);
   }
   await page.locator('body').click({ position: { x: 2, y: 2 } });
   for (let i = 19; i >= 0; i--) {
     await page.keyboard.press('Control+z');
-    await settle();
-    assert.deepEqual(await state(page), snaps[i], `after undoing edit ${i + 1}`);
+    assert.deepEqual(await stateWhen((s) => same(s, snaps[i])), snaps[i], `after undoing edit ${i + 1}`);
   }
   for (let i = 1; i <= 20; i++) {
     await page.keyboard.press('Control+Shift+z');
-    await settle();
-    assert.deepEqual(await state(page), snaps[i], `after redoing edit ${i}`);
+    assert.deepEqual(await stateWhen((s) => same(s, snaps[i])), snaps[i], `after redoing edit ${i}`);
   }
   // Autosave settles, then a reload brings everything back without asking for the files.
   await autosaved(page);
@@ -310,7 +317,9 @@ test('a second tab leaves the first tab\'s autosave alone, and says so', async (
   await waitTracks(first, 1, 'loaded');
   assert.deepEqual(await state(first), firstSession);
   assert.deepEqual(await errors(first), []);
-  await second.waitForTimeout(6_000);
+  // The second tab was given the lock during the reload, held it through its grace period, saw
+  // the first take it back, and declined to take over (it counts that on the page).
+  await second.waitForFunction(() => Number(document.querySelector('main.studio').dataset.takeoversDeclined) >= 1, null, { timeout: 20_000 });
   assert.equal(await second.getByTestId('track').count(), 0, 'the second tab stays empty');
   const notes = await errors(second);
   assert.ok(notes.some((t) => t.includes('open in another tab')), notes.join(' | '));
@@ -319,8 +328,10 @@ test('a second tab leaves the first tab\'s autosave alone, and says so', async (
   // a reload restores.
   await dropFiles(second, [files[1]]);
   await waitTracks(second, 1, 'loaded');
+  const skipped = Number(await second.locator('main.studio').getAttribute('data-autosave-skipped'));
   await setRange(strip(second, 'Bass').getByTestId('track-gain'), 3);
-  await second.waitForTimeout(1_000); // long past the autosave delay
+  // The second tab saw the change and left it unsaved (it counts that on the page).
+  await second.waitForFunction((n) => Number(document.querySelector('main.studio').dataset.autosaveSkipped) > n, skipped);
   await first.reload();
   await waitReady(first);
   await waitTracks(first, 1, 'loaded');
@@ -381,11 +392,23 @@ test('after a reload the engine plays the restored settings, not just the screen
   await waitTracks(page, 1, 'loaded');
   assert.equal(await page.getByTestId('loop-on').isChecked(), true);
   await page.getByTestId('transport-play').click();
-  await page.waitForTimeout(3_000);
-  const at = parsePosition(await page.getByTestId('transport-position').textContent());
+  // Play until the playhead has jumped back (the loop's wrap), watching every position shown.
+  const seen = await page.evaluate(() => new Promise((resolve, reject) => {
+    setTimeout(() => reject(new Error('the playhead never jumped back within 15 s')), 15_000);
+    const el = document.querySelector('[data-testid=transport-position]');
+    const parse = (t) => { const [m, s] = t.trim().split(':'); return Number(m) * 60 + Number(s); };
+    const positions = [parse(el.textContent)];
+    const watch = new MutationObserver(() => {
+      positions.push(parse(el.textContent));
+      if (positions.at(-1) < positions.at(-2) - 0.5) { watch.disconnect(); resolve(positions); }
+    });
+    watch.observe(el, { childList: true, characterData: true, subtree: true });
+  }));
   await page.getByTestId('transport-play').click();
-  // Without the loop in the engine the playhead would be near 3 s (or past the 6 s stem's end).
-  assert.ok(at >= 0.99 && at < 2.0, `playhead at ${at} s after 3 s of looped play`);
+  // Without the loop in the engine the playhead would run on past 2 s to the 6 s stem's end.
+  const top = Math.max(...seen);
+  assert.ok(top >= 1.8 && top < 2.0, `playhead reached ${top} s before jumping back (loop 1–2 s)`);
+  assert.ok(seen.at(-1) >= 0.99 && seen.at(-1) < 1.5, `and came back to ${seen.at(-1)} s`);
   await page.context().close();
 });
 

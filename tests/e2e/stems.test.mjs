@@ -85,6 +85,54 @@ test('FLAC and MP3 (by ffmpeg) and WAVs at another rate load and play at the lev
   await page.close();
 });
 
+test('Opus (in Ogg and in WebM), which the app\'s decoder cannot read, is decoded by the browser, says so, and plays at its level; a file neither can read is refused', async () => {
+  const page = await app.openPage();
+  const x = sine({ freq: 1000, peakDb: -12, rate: 48000, seconds: 3 });
+  const wav = encodeWav({ rate: 48000, channels: [x, x], format: 's24' });
+  const ogg = await ffmpeg(wav, 'Choir.opus', ['-c:a', 'libopus', '-b:a', '256k']);
+  const webm = await ffmpeg(wav, 'Horns.webm', ['-c:a', 'libopus', '-b:a', '256k']);
+  // Bytes that look like nothing at all (no known signature, not text).
+  const noise = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 73 + 151) % 256 | 0x80));
+  await dropFiles(page, [
+    { name: 'Choir.opus', bytes: ogg, type: 'audio/ogg' },
+    { name: 'Horns.webm', bytes: webm, type: 'audio/webm' },
+    { name: 'Mystery.wav', bytes: noise },
+  ]);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=track][data-status=loaded]').length === 2
+    && document.querySelectorAll('[data-testid=error]').length === 3, null, { timeout: 60_000 });
+  const notes = await page.getByTestId('error').allTextContents();
+  for (const name of ['Choir.opus', 'Horns.webm']) {
+    assert.ok(notes.some((t) => t.includes(name) && /decoded by the browser/.test(t)), notes.join(' | '));
+  }
+  assert.ok(notes.some((t) => t.includes('Choir.opus') && /Opus/.test(t)), 'the note names the codec: ' + notes.join(' | '));
+  assert.ok(notes.some((t) => t.includes('Mystery.wav') && /browser's own decoder could not read it either/.test(t)), notes.join(' | '));
+  // Opus keeps the length (its pre-skip removed by the browser) within a packet.
+  const length = parsePosition(/\d+:\d{2}\.\d{3}/.exec(await page.locator('.transport .length').textContent())[0]);
+  assert.ok(Math.abs(length - 3) < 0.03, `length ${length} s`);
+  for (const name of ['Choir', 'Horns']) {
+    await page.locator(`[data-testid=track][data-track-name="${name}"] [data-testid=track-solo]`).check();
+    await page.getByTestId('transport-play').click();
+    await page.waitForFunction((n) => {
+      const m = document.querySelector(`[data-testid=track][data-track-name="${n}"] [data-testid=track-meter]`);
+      return m && Number(m.dataset.peakDb) > -30;
+    }, name);
+    const readings = [];
+    for (let i = 0; i < 5; i++) {
+      readings.push(await peakDb(page, name));
+      await page.waitForFunction(({ n, last }) => {
+        const m = document.querySelector(`[data-testid=track][data-track-name="${n}"] [data-testid=track-meter]`);
+        return m && m.dataset.peakDb !== String(last);
+      }, { n: name, last: readings.at(-1) }).catch(() => {});
+    }
+    const peak = Math.max(...readings);
+    // ±0.5 dB: Opus at 256 kb/s changes a 1 kHz sine's level by well under that.
+    assert.ok(Math.abs(peak - -12) < 0.5, `${name} peaks at ${peak} dBFS, expected −12 ± 0.5`);
+    await page.getByTestId('transport-stop').click();
+    await page.locator(`[data-testid=track][data-track-name="${name}"] [data-testid=track-solo]`).uncheck();
+  }
+  await page.close();
+});
+
 test('a truncated WAV says where it ends and is kept only if the user agrees; a 6-channel WAV is refused; the good stem loads', async () => {
   const page = await app.openPage();
   const rate = await sessionRate(page);

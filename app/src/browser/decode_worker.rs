@@ -4,8 +4,13 @@
 //! time so it never holds the whole file or the whole stem in memory.
 //!
 //! Messages are typed ([`ToDecoder`], [`FromDecoder`]) and cross as plain objects through
-//! `serde-wasm-bindgen`; the file itself travels beside the message as `{msg, blob}` (a `Blob`
-//! is passed by reference, not copied). The Worker posts [`FromDecoder::Ready`] once it listens.
+//! `serde-wasm-bindgen`; the file travels inside the message as a `Blob` (passed by reference,
+//! not copied). The Worker posts [`FromDecoder::Ready`] once it listens.
+//!
+//! A file in a format this decoder cannot read (Opus, ALAC, WebM…) is answered
+//! [`FromDecoder::Unsupported`]: the main thread then tries the browser's own decoder
+//! (`decodeAudioData`) and sends the samples back ([`ToDecoder::Store`]) to be written into the
+//! store the same way.
 
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -20,7 +25,6 @@ use web_sys::{
 };
 
 use crate::browser::hashing::hex;
-use crate::browser::js::get;
 use crate::browser::stem_store::{self, StoredStem};
 use crate::error::js_detail;
 use crate::formats::stem_decode::{DecodeError, MediaSource, OverviewBuilder, probe};
@@ -35,8 +39,27 @@ const DISK_MARGIN: f64 = 64.0 * 1024.0 * 1024.0;
 /// A request to a decode Worker.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum ToDecoder {
-    /// Decode the `blob` sent beside this message (named `name`) at `rate` Hz into the store.
-    Decode { job: u32, name: String, rate: u32 },
+    /// Decode `blob` (named `name`) at `rate` Hz into the store.
+    Decode {
+        job: u32,
+        name: String,
+        rate: u32,
+        /// The file, passed by reference (a `Blob` is not copied when posted).
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        blob: Blob,
+    },
+    /// Write samples the browser decoded (job `job`, the file `name` hashed `sha256`) into the
+    /// store at `rate` Hz: `channels` is an array of one or two `Float32Array`s of equal length.
+    Store {
+        job: u32,
+        name: String,
+        rate: u32,
+        sha256: String,
+        /// Why this decoder could not (the message of [`FromDecoder::Unsupported`]).
+        why: String,
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        channels: js_sys::Array,
+    },
 }
 
 /// What a decode Worker posts back.
@@ -54,6 +77,22 @@ pub enum FromDecoder {
     },
     /// The file could not be taken; `message` names the file and what is wrong.
     Failed { job: u32, message: String },
+    /// This decoder cannot read the file (hashed `sha256`), but the browser's might: `message`
+    /// says why this one cannot (without the file's name). Answer with [`ToDecoder::Store`] or
+    /// give up.
+    Unsupported {
+        job: u32,
+        sha256: String,
+        message: String,
+    },
+}
+
+/// What [`decode`] ended with, when it did not fail.
+enum Decoded {
+    /// In the store (`cached`: it was there already).
+    Stored { stem: StoredStem, cached: bool },
+    /// A format for the browser's decoder (see [`FromDecoder::Unsupported`]).
+    Unsupported { sha256: String, message: String },
 }
 
 fn scope() -> DedicatedWorkerGlobalScope {
@@ -69,17 +108,40 @@ fn post(msg: &FromDecoder) {
 /// The Worker's entry point: listens for [`ToDecoder`] messages and says it is ready.
 pub fn run() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| {
-        let data = ev.data();
-        let Ok(ToDecoder::Decode { job, name, rate }) =
-            serde_wasm_bindgen::from_value(get(&data, "msg"))
-        else {
+        let Ok(msg) = serde_wasm_bindgen::from_value::<ToDecoder>(ev.data()) else {
             return;
         };
-        let blob: Blob = get(&data, "blob").unchecked_into();
         spawn_local(async move {
-            let reply = match decode(job, &name, rate, &blob).await {
-                Ok((stem, cached)) => FromDecoder::Done { job, stem, cached },
-                Err(message) => FromDecoder::Failed { job, message },
+            let reply = match msg {
+                ToDecoder::Decode {
+                    job,
+                    name,
+                    rate,
+                    blob,
+                } => match decode(job, &name, rate, &blob).await {
+                    Ok(Decoded::Stored { stem, cached }) => FromDecoder::Done { job, stem, cached },
+                    Ok(Decoded::Unsupported { sha256, message }) => FromDecoder::Unsupported {
+                        job,
+                        sha256,
+                        message,
+                    },
+                    Err(message) => FromDecoder::Failed { job, message },
+                },
+                ToDecoder::Store {
+                    job,
+                    name,
+                    rate,
+                    sha256,
+                    why,
+                    channels,
+                } => match store_pcm(job, &name, rate, &sha256, &why, &channels).await {
+                    Ok(stem) => FromDecoder::Done {
+                        job,
+                        stem,
+                        cached: false,
+                    },
+                    Err(message) => FromDecoder::Failed { job, message },
+                },
             };
             post(&reply);
         });
@@ -230,12 +292,7 @@ fn close_all(handles: &[FileSystemSyncAccessHandle]) {
 }
 
 /// Decodes `blob` into the store; the stem's manifest, and whether it was there already.
-async fn decode(
-    job: u32,
-    name: &str,
-    rate: u32,
-    blob: &Blob,
-) -> Result<(StoredStem, bool), String> {
+async fn decode(job: u32, name: &str, rate: u32, blob: &Blob) -> Result<Decoded, String> {
     let named = |e: String| format!("{name}: {e}");
     if blob.size() == 0.0 {
         return Err(named(DecodeError::Empty.to_string()));
@@ -247,27 +304,27 @@ async fn decode(
         .await
         .map_err(named)?
     {
-        return Ok((stem, true));
+        return Ok(Decoded::Stored { stem, cached: true });
     }
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    let mut decoder =
-        probe(Box::new(source), extension.as_deref()).map_err(|e| named(e.to_string()))?;
+    let mut decoder = match probe(Box::new(source), extension.as_deref()) {
+        Ok(d) => d,
+        Err(e) if e.browser_may_read() => {
+            return Ok(Decoded::Unsupported {
+                sha256: sha,
+                message: e.to_string(),
+            });
+        }
+        Err(e) => return Err(named(e.to_string())),
+    };
     decoder
         .set_target_rate(rate)
         .map_err(|e| named(e.to_string()))?;
     let info = decoder.info().clone();
     let expected = decoder.expected_output_frames().unwrap_or(0);
-    let need = expected as f64 * info.channels as f64 * 4.0;
-    if let Ok((usage, quota)) = stem_store::estimate().await
-        && quota > 0.0
-        && quota - usage < need + DISK_MARGIN
-    {
-        return Err(named(format!(
-            "not enough room in this browser's storage for the decoded stem: it needs {:.0} MB, {:.0} MB are free. Free some disk space or remove stems you no longer use.",
-            (need + DISK_MARGIN) / 1e6,
-            ((quota - usage) / 1e6).max(0.0)
-        )));
-    }
+    check_room(expected as f64 * info.channels as f64 * 4.0)
+        .await
+        .map_err(named)?;
     let mut handles = Vec::new();
     for ch in 0..info.channels as u32 {
         match sync_handle(&dir, &stem_store::channel_file(&sha, rate, ch)).await {
@@ -318,6 +375,7 @@ async fn decode(
         overview: overview.finish(),
         format: format!("{} / {}", info.format_name, info.codec_name),
         cut,
+        decoded_by_browser: None,
     };
     if let Err(e) = result.and_then(|_| {
         if frames == 0 {
@@ -329,14 +387,121 @@ async fn decode(
         let _ = stem_store::remove(&dir, &sha, rate, stem.channels).await;
         return Err(named(e));
     }
-    let manifest = serde_json::to_vec(&stem).map_err(|e| named(e.to_string()))?;
-    let handle = sync_handle(&dir, &stem_store::manifest_file(&sha, rate))
-        .await
-        .map_err(named)?;
+    write_manifest(&dir, &stem).await.map_err(named)?;
+    Ok(Decoded::Stored {
+        stem,
+        cached: false,
+    })
+}
+
+/// Refuses with a message when the store has no room for `need` bytes (and a margin).
+async fn check_room(need: f64) -> Result<(), String> {
+    if let Ok((usage, quota)) = stem_store::estimate().await
+        && quota > 0.0
+        && quota - usage < need + DISK_MARGIN
+    {
+        return Err(format!(
+            "not enough room in this browser's storage for the decoded stem: it needs {:.0} MB, {:.0} MB are free. Free some disk space or remove stems you no longer use.",
+            (need + DISK_MARGIN) / 1e6,
+            ((quota - usage) / 1e6).max(0.0)
+        ));
+    }
+    Ok(())
+}
+
+/// Writes a stem's manifest: last, so that a stem whose manifest exists is whole.
+async fn write_manifest(
+    dir: &web_sys::FileSystemDirectoryHandle,
+    stem: &StoredStem,
+) -> Result<(), String> {
+    let manifest = serde_json::to_vec(stem).map_err(|e| e.to_string())?;
+    let handle = sync_handle(dir, &stem_store::manifest_file(&stem.sha256, stem.rate)).await?;
     let wrote = write_at(&handle, &manifest, 0.0);
     close_all(std::slice::from_ref(&handle));
-    wrote.map_err(named)?;
-    Ok((stem, false))
+    wrote
+}
+
+/// Frames copied out of the browser's decoded channels per step.
+const STORE_PIECE: u32 = 1 << 16;
+
+/// Writes samples the browser decoded into the store (see [`ToDecoder::Store`]), a piece at a
+/// time, with the waveform overview and the manifest, as [`decode`] does.
+async fn store_pcm(
+    job: u32,
+    name: &str,
+    rate: u32,
+    sha: &str,
+    why: &str,
+    channels: &js_sys::Array,
+) -> Result<StoredStem, String> {
+    let format = "decoded by the browser".to_string();
+    let named = |e: String| format!("{name}: {e}");
+    let planes: Vec<js_sys::Float32Array> = channels.iter().map(|c| c.unchecked_into()).collect();
+    let frames = planes.first().map_or(0, |p| p.length());
+    if planes.is_empty() || planes.len() > 2 || planes.iter().any(|p| p.length() != frames) {
+        return Err(named(
+            DecodeError::TooManyChannels {
+                channels: planes.len(),
+            }
+            .to_string(),
+        ));
+    }
+    if frames == 0 {
+        return Err(named(DecodeError::Empty.to_string()));
+    }
+    check_room(frames as f64 * planes.len() as f64 * 4.0)
+        .await
+        .map_err(named)?;
+    let dir = stem_store::directory().await.map_err(named)?;
+    let mut handles = Vec::new();
+    for ch in 0..planes.len() as u32 {
+        match sync_handle(&dir, &stem_store::channel_file(sha, rate, ch)).await {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                close_all(&handles);
+                return Err(named(format!("could not be written to storage: {e}")));
+            }
+        }
+    }
+    let mut overview = OverviewBuilder::new(frames as u64, OVERVIEW_COLUMNS);
+    let mut wrote = Ok(());
+    let mut at = 0;
+    while at < frames && wrote.is_ok() {
+        let end = (at + STORE_PIECE).min(frames);
+        let pieces: Vec<Vec<f32>> = planes
+            .iter()
+            .map(|p| p.subarray(at, end).to_vec())
+            .collect();
+        wrote = pieces
+            .iter()
+            .zip(&handles)
+            .try_for_each(|(piece, h)| write_at(h, f32_bytes(piece), at as f64 * 4.0));
+        let refs: Vec<&[f32]> = pieces.iter().map(Vec::as_slice).collect();
+        overview.push(&refs);
+        at = end;
+        post(&FromDecoder::Progress {
+            job,
+            fraction: 0.1 + 0.9 * at as f64 / frames as f64,
+        });
+    }
+    close_all(&handles);
+    let stem = StoredStem {
+        sha256: sha.to_string(),
+        rate,
+        channels: planes.len() as u32,
+        frames: frames as u64,
+        source_rate: rate,
+        overview: overview.finish(),
+        format,
+        cut: None,
+        decoded_by_browser: Some(why.to_string()),
+    };
+    if let Err(e) = wrote {
+        let _ = stem_store::remove(&dir, sha, rate, stem.channels).await;
+        return Err(named(format!("could not be written to storage: {e}")));
+    }
+    write_manifest(&dir, &stem).await.map_err(named)?;
+    Ok(stem)
 }
 
 /// The bytes of `f32` samples as they lie in memory (little-endian in wasm).

@@ -17,7 +17,6 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
 
 use crate::browser::decode_worker::{FromDecoder, ToDecoder};
-use crate::browser::js::object;
 use crate::browser::stem_store::StoredStem;
 
 /// The Worker script Trunk writes for the `decode_worker` bin (`data-loader-shim`).
@@ -169,13 +168,11 @@ fn dispatch() -> Result<(), String> {
                 job: job.id,
                 name: job.name.clone(),
                 rate: job.rate,
+                blob: job.blob.clone(),
             };
             let posted = serde_wasm_bindgen::to_value(&msg)
                 .map_err(|e| JsValue::from_str(&e.to_string()))
-                .and_then(|msg| {
-                    slot.worker
-                        .post_message(&object(&[("msg", &msg), ("blob", &job.blob)]))
-                });
+                .and_then(|msg| slot.worker.post_message(&msg));
             match posted {
                 Ok(()) => slot.busy = Some(job),
                 Err(e) => finish(
@@ -252,6 +249,19 @@ fn on_reply(index: usize, msg: FromDecoder) {
                     finish(&mut pool.outcomes, j, Err(message));
                 }
             }
+            FromDecoder::Unsupported {
+                job,
+                sha256,
+                message,
+            } => {
+                // The Worker stays on this job while the browser's decoder tries.
+                if let Some(j) = slot.busy.as_ref().filter(|j| j.id == job) {
+                    let (name, rate, blob) = (j.name.clone(), j.rate, j.blob.clone());
+                    wasm_bindgen_futures::spawn_local(async move {
+                        by_browser(index, job, name, rate, blob, sha256, message).await;
+                    });
+                }
+            }
         }
         None
     });
@@ -319,4 +329,98 @@ fn on_crash(index: usize, detail: String) {
         }
     });
     let _ = dispatch();
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// An `AudioBuffer` as far as reading its channels without a copy goes.
+    type DecodedBuffer;
+    #[wasm_bindgen(method, getter, js_name = numberOfChannels)]
+    fn number_of_channels(this: &DecodedBuffer) -> u32;
+    /// The channel's samples, as the browser holds them (no copy into wasm memory).
+    #[wasm_bindgen(method, js_name = getChannelData)]
+    fn channel_data(this: &DecodedBuffer, channel: u32) -> js_sys::Float32Array;
+}
+
+/// The fallback for a file this app's decoder cannot read: the browser's `decodeAudioData` (in
+/// an `OfflineAudioContext` at the session rate, so Chromium resamples), then the same decode
+/// Worker writes the samples into the store. The file and its decoded samples are held whole in
+/// memory meanwhile (this path only). If the browser cannot read it either, the file fails with
+/// this app's reason.
+async fn by_browser(
+    index: usize,
+    job: u32,
+    name: String,
+    rate: u32,
+    blob: Blob,
+    sha256: String,
+    why: String,
+) {
+    let decoded = browser_decode(&blob, rate).await;
+    POOL.with(|p| {
+        let mut pool = p.borrow_mut();
+        let pool = &mut *pool;
+        let Some(slot) = pool.slots.get_mut(index) else {
+            return;
+        };
+        if slot.busy.as_ref().is_none_or(|j| j.id != job) {
+            return;
+        }
+        let posted = decoded.and_then(|channels| {
+            let msg = ToDecoder::Store {
+                job,
+                name: name.clone(),
+                rate,
+                sha256,
+                why: why.clone(),
+                channels,
+            };
+            // Copied, not transferred: the samples belong to the browser's AudioBuffer.
+            serde_wasm_bindgen::to_value(&msg)
+                .map_err(|e| e.to_string())
+                .and_then(|m| slot.worker.post_message(&m).map_err(|e| format!("{e:?}")))
+        });
+        if let Err(detail) = posted
+            && let Some(j) = slot.busy.take()
+        {
+            finish(
+                &mut pool.outcomes,
+                j,
+                Err(format!(
+                    "{why} (the browser's own decoder could not read it either: {detail})"
+                )),
+            );
+        }
+    });
+    let _ = dispatch();
+}
+
+/// Decodes a whole file with the browser's decoder at `rate` Hz: its channels (one or two).
+async fn browser_decode(blob: &Blob, rate: u32) -> Result<js_sys::Array, String> {
+    let detail = |e: JsValue| crate::error::js_detail(&e);
+    let bytes = JsFuture::from(blob.array_buffer()).await.map_err(detail)?;
+    let ctx = web_sys::OfflineAudioContext::new_with_number_of_channels_and_length_and_sample_rate(
+        1,
+        1,
+        rate as f32,
+    )
+    .map_err(detail)?;
+    let promise = ctx
+        .decode_audio_data(&bytes.unchecked_into())
+        .map_err(detail)?;
+    let buffer: DecodedBuffer = JsFuture::from(promise)
+        .await
+        .map_err(detail)?
+        .unchecked_into();
+    let n = buffer.number_of_channels();
+    if n > 2 {
+        return Err(format!(
+            "it has {n} channels; only mono or stereo stems can be used"
+        ));
+    }
+    let channels = js_sys::Array::new();
+    for ch in 0..n {
+        channels.push(&buffer.channel_data(ch));
+    }
+    Ok(channels)
 }

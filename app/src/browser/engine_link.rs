@@ -1,12 +1,13 @@
 //! The link to the realtime engine (main thread): one `AudioContext`, the compiled worklet module,
 //! the `AudioWorkletNode` running the Rust engine, and where each track's stem is in the stem
-//! store (for export and undo). Commands go out as `Float64Array` words; meter snapshots come back the same way.
+//! store (for export and undo). Messages are the typed enums of [`crate::browser::protocol`];
+//! commands go out as `Float64Array` words and meter snapshots come back the same way.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use dsp_worklet::{Command, EngineError, MeterSnapshot};
-use js_sys::{Array, Float64Array, Promise, WebAssembly};
+use js_sys::{Array, Promise, WebAssembly};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
@@ -14,7 +15,8 @@ use web_sys::{
     AudioContext, AudioWorkletNode, AudioWorkletNodeOptions, MessageChannel, MessageEvent, Worker,
 };
 
-use crate::browser::js::{get, object};
+use crate::browser::js::object;
+use crate::browser::protocol::{FromFeeder, FromProcessor, ToFeeder, ToProcessor, to_js, words};
 use crate::browser::stem_store::StoredStem;
 use crate::error::{AppError, js_detail};
 
@@ -40,7 +42,7 @@ struct Studio {
     /// Reads streamed stems from the store and sends the engine what it asks for.
     feeder: Worker,
     module: WebAssembly::Module,
-    /// Stems by track id, for the offline export.
+    /// The stems of the tracks in the engine, by track id, for the offline export.
     stems: RefCell<Vec<Stem>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_feeder: Closure<dyn FnMut(MessageEvent)>,
@@ -58,6 +60,8 @@ pub struct Stem {
 thread_local! {
     static STUDIO: RefCell<Option<Rc<Studio>>> = const { RefCell::new(None) };
     static STARTUP: RefCell<Option<Promise>> = const { RefCell::new(None) };
+    /// Every stem decoded into the store this session, by hash (see [`remember_stem`]).
+    static KNOWN: RefCell<Vec<StoredStem>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Starts Web Audio and the engine once (at mount). Later calls do nothing.
@@ -111,54 +115,47 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
     let feeder = Worker::new(FEEDER_URL)?;
     let channel = MessageChannel::new()?;
     node.port()?.post_message_with_transferable(
-        &object(&[("type", &"feeder".into()), ("port", &channel.port1())]),
+        &to_js(&ToProcessor::Feeder {
+            port: channel.port1(),
+        }),
         &Array::of1(&channel.port1()),
     )?;
     feeder.post_message_with_transfer(
-        &object(&[("type", &"port".into()), ("port", &channel.port2())]),
+        &to_js(&ToFeeder::Port {
+            port: channel.port2(),
+        }),
         &Array::of1(&channel.port2()),
     )?;
     // The feeder says when a stem's files on disk cannot be read (once per track).
     let on_feeder_error = listeners.on_error.clone();
     let on_feeder = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let data = ev.data();
-        if get(&data, "type").as_string().as_deref() == Some("error") {
-            let file = get(&data, "id")
-                .as_f64()
-                .and_then(|id| stem_file_name(id as u32))
-                .unwrap_or_else(|| "a stem".into());
+        if let Ok(FromFeeder::Error { id, message }) = serde_wasm_bindgen::from_value(ev.data()) {
             on_feeder_error(AppError::Unreadable {
-                file,
+                file: stem_file_name(id).unwrap_or_else(|| "a stem".into()),
                 detail: format!(
-                    "its decoded audio could not be read from this browser's storage ({}); it plays as silence until it can",
-                    get(&data, "message").as_string().unwrap_or_default()
+                    "its decoded audio could not be read from this browser's storage ({message}); it plays as silence until it can"
                 ),
             });
         }
     });
     feeder.set_onmessage(Some(on_feeder.as_ref().unchecked_ref()));
-    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let data = ev.data();
-        match get(&data, "type").as_string().as_deref() {
-            Some("meter") => {
-                if let Ok(words) = get(&data, "words").dyn_into::<Float64Array>()
-                    && let Some(snap) = MeterSnapshot::decode(&words.to_vec())
-                {
+    let on_message =
+        Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| match FromProcessor::read(
+            ev.data(),
+        ) {
+            Some(FromProcessor::Meter(words)) => {
+                if let Some(snap) = MeterSnapshot::decode(&words.to_vec()) {
                     (listeners.on_meter)(snap);
                 }
             }
-            Some("error") => {
-                let code = get(&data, "code").as_f64().unwrap_or(0.0) as i32;
-                let file = get(&data, "id")
-                    .as_f64()
-                    .and_then(|id| stem_file_name(id as u32));
+            Some(FromProcessor::Error { code, id }) => {
+                let file = id.and_then(stem_file_name);
                 if let Some(error) = EngineError::from_code(code) {
                     (listeners.on_error)(AppError::Engine { file, error });
                 }
             }
-            _ => {}
-        }
-    });
+            Some(FromProcessor::Added { .. } | FromProcessor::Pong) | None => {}
+        });
     node.port()?
         .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     Ok(Studio {
@@ -207,55 +204,66 @@ pub fn resume() {
     }
 }
 
-/// Command words for a list of commands (`Command::to_words`, flattened).
-pub fn words(commands: &[Command]) -> Float64Array {
-    let flat: Vec<f64> = commands.iter().flat_map(|c| c.to_words()).collect();
-    Float64Array::from(flat.as_slice())
-}
-
 /// Sends commands to the realtime engine.
 pub fn send(commands: &[Command]) {
     if let Some(s) = studio() {
-        let msg = object(&[("type", &"cmd".into()), ("words", &words(commands))]);
+        let msg = to_js(&ToProcessor::Cmd {
+            words: words(commands),
+        });
         if let Ok(port) = s.node.port() {
             let _ = port.post_message(&msg);
         }
     }
 }
 
-/// Gives the engine a stored stem, streamed: the feeder opens its files in the store and the
-/// engine asks it for a few seconds at a time. Remembers where the stem is, for export and undo.
-pub async fn add_stem(id: u32, file_name: &str, stored: &StoredStem) -> Result<(), AppError> {
+/// Remembers where a decoded stem is in the store (by its hash), so that a track playing it can
+/// be posted to the engine by [`post_stem`].
+pub fn remember_stem(stored: &StoredStem) {
+    KNOWN.with(|k| {
+        let mut k = k.borrow_mut();
+        k.retain(|st| st.sha256 != stored.sha256);
+        k.push(stored.clone());
+    });
+}
+
+/// Gives the engine track `id`, streaming the remembered stem `sha256` (hex): the feeder opens
+/// its files in the store and the engine asks it for a few seconds at a time. Remembers the
+/// track's stem for export.
+pub fn post_stem(id: u32, file_name: &str, sha256: &str) -> Result<(), AppError> {
     let s = studio().ok_or(AppError::AudioUnavailable {
         detail: "the audio engine is not running".into(),
     })?;
+    let stored = KNOWN
+        .with(|k| k.borrow().iter().find(|st| st.sha256 == sha256).cloned())
+        .ok_or_else(|| AppError::Unreadable {
+            file: file_name.to_string(),
+            detail: "its decoded audio is not in this browser's store any more".into(),
+        })?;
     let fail = |e: JsValue| AppError::Unreadable {
         file: file_name.to_string(),
         detail: js_detail(&e),
     };
-    let frames = JsValue::from(stored.frames as f64);
-    let channels = JsValue::from(stored.channels);
+    let frames = stored.frames as f64;
+    let channels = stored.channels;
     s.feeder
-        .post_message(&object(&[
-            ("type", &"track".into()),
-            ("id", &JsValue::from(id)),
-            ("sha256", &JsValue::from_str(&stored.sha256)),
-            ("rate", &JsValue::from(stored.rate)),
-            ("channels", &channels),
-            ("frames", &frames),
-        ]))
+        .post_message(&to_js(&ToFeeder::Track {
+            id,
+            sha256: stored.sha256.clone(),
+            rate: stored.rate,
+            channels,
+            frames,
+        }))
         .map_err(fail)?;
     let capacity = (s.ctx.sample_rate() * RING_SECONDS) as u32;
     s.node
         .port()
         .and_then(|port| {
-            port.post_message(&object(&[
-                ("type", &"stream-add".into()),
-                ("id", &JsValue::from(id)),
-                ("channels", &channels),
-                ("frames", &frames),
-                ("capacity", &JsValue::from(capacity)),
-            ]))
+            port.post_message(&to_js(&ToProcessor::StreamAdd {
+                id,
+                channels,
+                frames,
+                capacity,
+            }))
         })
         .map_err(fail)?;
     let mut stems = s.stems.borrow_mut();
@@ -263,29 +271,16 @@ pub async fn add_stem(id: u32, file_name: &str, stored: &StoredStem) -> Result<(
     stems.push(Stem {
         id,
         file_name: file_name.to_string(),
-        stored: stored.clone(),
+        stored,
     });
     Ok(())
-}
-
-/// Posts a known stem to the realtime engine again (undoing a removal).
-pub async fn repost_stem(id: u32) -> Result<(), AppError> {
-    let st = studio()
-        .and_then(|s| s.stems.borrow().iter().find(|st| st.id == id).cloned())
-        .ok_or(AppError::AudioUnavailable {
-            detail: format!("the audio of track {id} is no longer known"),
-        })?;
-    add_stem(id, &st.file_name, &st.stored).await
 }
 
 /// Forgets a stem (after the engine was told to remove it); the feeder closes its files.
 pub fn drop_stem(id: u32) {
     if let Some(s) = studio() {
         s.stems.borrow_mut().retain(|st| st.id != id);
-        let _ = s.feeder.post_message(&object(&[
-            ("type", &"remove".into()),
-            ("id", &JsValue::from(id)),
-        ]));
+        let _ = s.feeder.post_message(&to_js(&ToFeeder::Remove { id }));
     }
 }
 

@@ -10,6 +10,7 @@ pub mod hashing;
 pub mod intake;
 pub mod js;
 pub mod offline_render;
+pub mod protocol;
 pub mod stem_store;
 pub mod storage;
 pub mod tab_lock;

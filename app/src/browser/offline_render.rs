@@ -19,8 +19,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Worker, WorkerOptions, WorkerType};
 
 use crate::browser::decoder_pool;
-use crate::browser::engine_link::{Stem, export_inputs, words};
-use crate::browser::js::{get, object};
+use crate::browser::engine_link::{Stem, export_inputs};
+use crate::browser::protocol::{ExportJob, FromExporter, JobStem, to_js, words};
 use crate::browser::stem_store::StoredStem;
 use crate::browser::storage;
 use crate::error::{AppError, js_detail};
@@ -202,16 +202,16 @@ pub async fn render_mix_from(
     } else {
         -1.0
     };
-    let stems = Array::new();
-    for (id, st) in &buffers {
-        stems.push(&object(&[
-            ("id", &JsValue::from(*id)),
-            ("sha256", &JsValue::from_str(&st.sha256)),
-            ("rate", &JsValue::from(st.rate)),
-            ("channels", &JsValue::from(st.channels)),
-            ("frames", &JsValue::from(st.frames as f64)),
-        ]));
-    }
+    let stems = buffers
+        .iter()
+        .map(|(id, st)| JobStem {
+            id: *id,
+            sha256: st.sha256.clone(),
+            rate: st.rate,
+            channels: st.channels,
+            frames: st.frames as f64,
+        })
+        .collect();
     let replay_channels = replay.map_or(JsValue::NULL, |r| {
         Array::of2(&r.channels[0], &r.channels[1]).into()
     });
@@ -220,55 +220,47 @@ pub async fn render_mix_from(
     } else {
         0.0
     };
-    let job = object(&[
-        ("module", module.as_ref()),
-        ("rate", &JsValue::from(rate)),
-        ("stems", &stems),
-        ("words", &words(&commands)),
-        ("pauseWords", &words(&[Command::Pause])),
-        ("frames", &JsValue::from(frames as f64)),
-        ("stopAt", &JsValue::from(stop_at)),
-        ("record", &JsValue::from(record)),
-        ("replay", &replay_channels),
-    ]);
+    let job = to_js(&ExportJob {
+        module,
+        rate,
+        stems,
+        words: words(&commands),
+        pause_words: words(&[Command::Pause]),
+        frames: frames as f64,
+        stop_at,
+        record,
+        replay: replay_channels,
+    });
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
     let worker = Worker::new_with_options(EXPORT_WORKER_URL, &options).map_err(fail)?;
     let replies = Replies::listen(&worker);
     worker.post_message(&job).map_err(fail)?;
-    let done = loop {
+    let (left, right, snapshot, recorded) = loop {
         let reply = replies.next().await;
         if cancelled() {
             worker.terminate();
             return Ok(None);
         }
-        match get(&reply, "type").as_string().as_deref() {
-            Some("progress") => progress(get(&reply, "fraction").as_f64().unwrap_or(0.0)),
-            Some("done") => break reply,
-            Some("error") => {
+        match reply {
+            FromExporter::Progress(fraction) => progress(fraction),
+            FromExporter::Done {
+                left,
+                right,
+                snapshot,
+                recorded,
+            } => break (left, right, snapshot, recorded),
+            FromExporter::Error(detail) => {
                 worker.terminate();
-                return Err(AppError::Export {
-                    detail: get(&reply, "message").as_string().unwrap_or_default(),
-                });
+                return Err(AppError::Export { detail });
             }
-            _ => {}
+            FromExporter::Ready => {}
         }
     };
     worker.terminate();
     progress(1.0);
-    let channel = |v: JsValue| v.dyn_into::<js_sys::Float32Array>().ok();
-    let (Some(left), Some(right)) = (channel(get(&done, "left")), channel(get(&done, "right")))
-    else {
-        return Err(AppError::Export {
-            detail: "the renderer returned no audio".into(),
-        });
-    };
     // The limiter's deepest gain reduction over the whole render (nothing read the meters).
-    let meters = get(&done, "snapshot")
-        .dyn_into::<js_sys::Float64Array>()
-        .ok()
-        .and_then(|w| dsp_worklet::MeterSnapshot::decode(&w.to_vec()))
-        .unwrap_or_default();
+    let meters = dsp_worklet::MeterSnapshot::decode(&snapshot.to_vec()).unwrap_or_default();
     if meters.underrun_frames > 0 {
         return Err(AppError::Export {
             detail: format!(
@@ -279,21 +271,10 @@ pub async fn render_mix_from(
     }
     let limiter_reduction_db = meters.limiter_reduction_db as f64;
     let recording = if matches!(source, Source::Recording) {
-        let recorded = get(&done, "recorded");
-        let channel = |k: u32| {
-            Array::from(&recorded)
-                .get(k)
-                .dyn_into::<js_sys::Float32Array>()
-                .ok()
-        };
-        // Every rendered frame plus the master chain's priming, within the room asked for
-        // (a recording that fell short, or filled the room, is not used: later passes then
-        // render the stems).
         let complete = |len: u32| len as u64 >= frames && (len as f64) < room;
-        channel(0)
-            .zip(channel(1))
-            .filter(|(l, r)| l.length() == r.length() && complete(l.length()))
-            .map(|(l, r)| Recording {
+        recorded
+            .filter(|[l, r]| l.length() == r.length() && complete(l.length()))
+            .map(|[l, r]| Recording {
                 channels: [l, r],
                 frames,
                 dry,
@@ -337,7 +318,7 @@ async fn stem_at_rate(st: &Stem, rate: u32) -> Result<StoredStem, String> {
 
 /// A Worker's messages, one at a time, in order.
 struct Replies {
-    queue: Rc<RefCell<VecDeque<JsValue>>>,
+    queue: Rc<RefCell<VecDeque<FromExporter>>>,
     wake: Rc<RefCell<Option<js_sys::Function>>>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
@@ -345,12 +326,12 @@ struct Replies {
 
 impl Replies {
     fn listen(worker: &Worker) -> Replies {
-        let queue: Rc<RefCell<VecDeque<JsValue>>> = Rc::default();
+        let queue: Rc<RefCell<VecDeque<FromExporter>>> = Rc::default();
         let wake: Rc<RefCell<Option<js_sys::Function>>> = Rc::default();
         let (q, w) = (queue.clone(), wake.clone());
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
-                q.borrow_mut().push_back(ev.data());
+                q.borrow_mut().push_back(FromExporter::read(ev.data()));
                 if let Some(f) = w.borrow_mut().take() {
                     let _ = f.call0(&JsValue::UNDEFINED);
                 }
@@ -362,16 +343,10 @@ impl Replies {
         let on_error =
             Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
                 ev.prevent_default();
-                q.borrow_mut().push_back(
-                    object(&[
-                        ("type", &"error".into()),
-                        (
-                            "message",
-                            &format!("the renderer stopped: {}", ev.message()).into(),
-                        ),
-                    ])
-                    .into(),
-                );
+                q.borrow_mut().push_back(FromExporter::Error(format!(
+                    "the renderer stopped: {}",
+                    ev.message()
+                )));
                 if let Some(f) = w.borrow_mut().take() {
                     let _ = f.call0(&JsValue::UNDEFINED);
                 }
@@ -385,7 +360,7 @@ impl Replies {
         }
     }
 
-    async fn next(&self) -> JsValue {
+    async fn next(&self) -> FromExporter {
         loop {
             if let Some(v) = self.queue.borrow_mut().pop_front() {
                 return v;

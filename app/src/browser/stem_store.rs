@@ -46,6 +46,10 @@ pub struct StoredStem {
     /// 0:10: …"). The store then holds what decoded, and the user decides whether to use it.
     #[serde(default)]
     pub cut: Option<String>,
+    /// Set when this app's decoder could not read the file and the browser's decoded it
+    /// (`decodeAudioData`, its resampler): why this app's could not.
+    #[serde(default)]
+    pub decoded_by_browser: Option<String>,
 }
 
 impl StoredStem {

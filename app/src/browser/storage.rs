@@ -13,8 +13,8 @@
 //!   ("The serialized keys and/or value are too large"), while it stores blobs as separate
 //!   files with no such limit. Reading also accepts `bytes` stored as an `ArrayBuffer`.
 //!
-//! Everything here uses `window.indexedDB` and must run on the browser main thread. The open
-//! connection is cached per thread and reopened when the browser closes it or another tab asks
+//! Everything here uses `window.indexedDB` through the `idb` crate and must run on the browser
+//! main thread. The open connection is cached per thread and reopened when the browser closes it or another tab asks
 //! to upgrade the database. Writes return only after their transaction's `complete` event, so
 //! the data is committed when they resolve. Errors are `String` details starting with
 //! `IndexedDB`, e.g. `IndexedDB: QuotaExceededError: … (while storing an audio file)`, meant to
@@ -22,16 +22,17 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
+use std::future::IntoFuture;
 use std::rc::Rc;
 
-use js_sys::{Array, ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array};
-use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    Blob, DomException, IdbDatabase, IdbObjectStore, IdbOpenDbRequest, IdbRequest, IdbTransaction,
-    IdbTransactionMode, IdbVersionChangeEvent,
+use idb::{
+    DatabaseEvent, Event, Factory, ObjectStore, ObjectStoreParams, Query, Request, TransactionMode,
+    TransactionResult,
 };
+use js_sys::{Array, ArrayBuffer, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{JsFuture, future_to_promise};
+use web_sys::{Blob, DomException, IdbDatabase};
 
 /// Name of the IndexedDB database.
 const DB_NAME: &str = "second-ear";
@@ -66,25 +67,28 @@ pub async fn set_aside_session(doc: &[u8]) -> Result<(), String> {
 
 async fn save_session_record(key: &str, doc: &[u8]) -> Result<(), String> {
     const WHAT: &str = "saving the session";
-    let (tx, store) = transaction(SESSION_STORE, IdbTransactionMode::Readwrite, WHAT).await?;
+    let store = object_store(SESSION_STORE, TransactionMode::ReadWrite, WHAT).await?;
     let value = Uint8Array::new_from_slice(doc);
     store
-        .put_with_key(&value, &JsValue::from_str(key))
-        .map_err(|e| thrown(&e, WHAT))?;
-    completed(&tx, WHAT).await
+        .put(&value, Some(&JsValue::from_str(key)))
+        .map_err(|e| idb_error(e, WHAT))?
+        .await
+        .map_err(|e| idb_error(e, WHAT))?;
+    committed(&store, WHAT).await
 }
 
 /// The saved session document, if any (main thread).
 pub async fn load_session() -> Result<Option<Vec<u8>>, String> {
     const WHAT: &str = "loading the saved session";
-    let (_tx, store) = transaction(SESSION_STORE, IdbTransactionMode::Readonly, WHAT).await?;
-    let req = store
-        .get(&JsValue::from_str(SESSION_KEY))
-        .map_err(|e| thrown(&e, WHAT))?;
-    let value = succeeded(&req, WHAT).await?;
-    if value.is_undefined() || value.is_null() {
+    let store = object_store(SESSION_STORE, TransactionMode::ReadOnly, WHAT).await?;
+    let value = store
+        .get(JsValue::from_str(SESSION_KEY))
+        .map_err(|e| idb_error(e, WHAT))?
+        .await
+        .map_err(|e| idb_error(e, WHAT))?;
+    let Some(value) = value else {
         return Ok(None);
-    }
+    };
     if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
         return Ok(Some(bytes.to_vec()));
     }
@@ -100,11 +104,13 @@ pub async fn load_session() -> Result<Option<Vec<u8>>, String> {
 /// been committed. Removing a session that is not there is not an error.
 pub async fn clear_session() -> Result<(), String> {
     const WHAT: &str = "clearing the saved session";
-    let (tx, store) = transaction(SESSION_STORE, IdbTransactionMode::Readwrite, WHAT).await?;
+    let store = object_store(SESSION_STORE, TransactionMode::ReadWrite, WHAT).await?;
     store
-        .delete(&JsValue::from_str(SESSION_KEY))
-        .map_err(|e| thrown(&e, WHAT))?;
-    completed(&tx, WHAT).await
+        .delete(JsValue::from_str(SESSION_KEY))
+        .map_err(|e| idb_error(e, WHAT))?
+        .await
+        .map_err(|e| idb_error(e, WHAT))?;
+    committed(&store, WHAT).await
 }
 
 /// Stores a stem file's original bytes under its SHA-256 (lower-case hex) in store "stems",
@@ -121,23 +127,26 @@ pub async fn put_stem(sha256_hex: &str, file_name: &str, blob: &Blob) -> Result<
     )
     .map_err(|e| thrown(&e, WHAT))?;
     Reflect::set(&record, &JsValue::from_str("bytes"), blob).map_err(|e| thrown(&e, WHAT))?;
-    let (tx, store) = transaction(STEMS_STORE, IdbTransactionMode::Readwrite, WHAT).await?;
+    let store = object_store(STEMS_STORE, TransactionMode::ReadWrite, WHAT).await?;
     store
-        .put_with_key(&record, &JsValue::from_str(sha256_hex))
-        .map_err(|e| thrown(&e, WHAT))?;
-    completed(&tx, WHAT).await
+        .put(&record, Some(&JsValue::from_str(sha256_hex)))
+        .map_err(|e| idb_error(e, WHAT))?
+        .await
+        .map_err(|e| idb_error(e, WHAT))?;
+    committed(&store, WHAT).await
 }
 
 /// True when the stem is stored (main thread). Cheap: a key-only `count(key)`, the bytes are
 /// not read.
 pub async fn has_stem(sha256_hex: &str) -> Result<bool, String> {
     const WHAT: &str = "looking up a stored audio file";
-    let (_tx, store) = transaction(STEMS_STORE, IdbTransactionMode::Readonly, WHAT).await?;
-    let req = store
-        .count_with_key(&JsValue::from_str(sha256_hex))
-        .map_err(|e| thrown(&e, WHAT))?;
-    let count = succeeded(&req, WHAT).await?;
-    Ok(count.as_f64().is_some_and(|n| n > 0.0))
+    let store = object_store(STEMS_STORE, TransactionMode::ReadOnly, WHAT).await?;
+    let count = store
+        .count(Some(Query::Key(JsValue::from_str(sha256_hex))))
+        .map_err(|e| idb_error(e, WHAT))?
+        .await
+        .map_err(|e| idb_error(e, WHAT))?;
+    Ok(count > 0)
 }
 
 /// A stored stem: (file name, bytes), or `None` when nothing is stored under that SHA-256
@@ -159,14 +168,15 @@ pub async fn get_stem(sha256_hex: &str) -> Result<Option<(String, ArrayBuffer)>,
 /// is stored under that SHA-256 (main thread). Nothing is read into memory.
 pub async fn get_stem_blob(sha256_hex: &str) -> Result<Option<(String, Blob)>, String> {
     const WHAT: &str = "reading a stored audio file";
-    let (_tx, store) = transaction(STEMS_STORE, IdbTransactionMode::Readonly, WHAT).await?;
-    let req = store
-        .get(&JsValue::from_str(sha256_hex))
-        .map_err(|e| thrown(&e, WHAT))?;
-    let value = succeeded(&req, WHAT).await?;
-    if value.is_undefined() || value.is_null() {
+    let store = object_store(STEMS_STORE, TransactionMode::ReadOnly, WHAT).await?;
+    let value = store
+        .get(JsValue::from_str(sha256_hex))
+        .map_err(|e| idb_error(e, WHAT))?
+        .await
+        .map_err(|e| idb_error(e, WHAT))?;
+    let Some(value) = value else {
         return Ok(None);
-    }
+    };
     let malformed =
         || format!("IndexedDB: the stored audio file {sha256_hex} is malformed (while {WHAT})");
     let name = Reflect::get(&value, &JsValue::from_str("name"))
@@ -192,39 +202,27 @@ pub async fn get_stem_blob(sha256_hex: &str) -> Result<Option<(String, Blob)>, S
 pub async fn retain_stems(keep: &[String]) -> Result<(), String> {
     const WHAT: &str = "removing unused audio files";
     let keep: HashSet<String> = keep.iter().cloned().collect();
-    let (tx, store) = transaction(STEMS_STORE, IdbTransactionMode::Readwrite, WHAT).await?;
-    let req = store.get_all_keys().map_err(|e| thrown(&e, WHAT))?;
-    // The deletes are issued from the `success` handler so they join the same transaction
-    // (awaiting in between could let it auto-commit). A failure there aborts the transaction
-    // and leaves its text here.
-    let failure: Rc<RefCell<Option<String>>> = Rc::default();
-    let on_keys = {
-        let req = req.clone();
-        let tx = tx.clone();
-        let failure = Rc::clone(&failure);
-        Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
-            let deleted = req.result().and_then(|keys| {
-                for key in Array::from(&keys).iter() {
-                    if !key.as_string().is_some_and(|k| keep.contains(&k)) {
-                        store.delete(&key)?;
-                    }
-                }
-                Ok(())
-            });
-            if let Err(e) = deleted {
-                *failure.borrow_mut() = Some(thrown(&e, WHAT));
-                let _ = tx.abort();
+    let store = object_store(STEMS_STORE, TransactionMode::ReadWrite, WHAT).await?;
+    // Each await resumes in a microtask of the previous request's `success` event, while the
+    // transaction is still active, so the deletes join it. A failure aborts the transaction
+    // (nothing is deleted) and is reported.
+    let deleted = async {
+        let keys = store.get_all_keys(None, None)?.await?;
+        for key in keys {
+            if !key.as_string().is_some_and(|k| keep.contains(&k)) {
+                store.delete(key)?.await?;
             }
-        })
-    };
-    req.set_onsuccess(Some(on_keys.as_ref().unchecked_ref()));
-    // Declared after the closure, so dropped (unhooking it) before it is freed.
-    let _unhook = OnDrop(|| req.set_onsuccess(None));
-    let outcome = completed(&tx, WHAT).await;
-    match failure.borrow_mut().take() {
-        Some(text) => Err(text),
-        None => outcome,
+        }
+        Ok::<(), idb::Error>(())
     }
+    .await;
+    if let Err(e) = deleted {
+        // Already aborting after a failed request; this undoes the earlier deletes after a
+        // delete that threw.
+        let _ = store.transaction().abort();
+        return Err(idb_error(e, WHAT));
+    }
+    committed(&store, WHAT).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,9 +271,9 @@ fn forget_connection(generation: u64) {
 }
 
 /// Starts `indexedDB.open("second-ear", 1)`; the promise resolves to the `IDBDatabase` or
-/// rejects with the error text. The handlers outlive any one caller (the promise is shared),
-/// so they are handed to JS for good; the one of `success`/`error` that never fires is a small
-/// one-off leak per opened connection.
+/// rejects with the error text. A promise, so that callers arriving while it is pending share
+/// it. There is no `blocked` handler: the open waits until the other connections close, which
+/// they do on `versionchange` (see [`watch_connection`]).
 fn open(generation: u64, what: &str) -> Result<Promise, String> {
     let window = web_sys::window()
         .ok_or_else(|| format!("IndexedDB: not on the main thread (while {what})"))?;
@@ -283,81 +281,65 @@ fn open(generation: u64, what: &str) -> Result<Promise, String> {
         .indexed_db()
         .map_err(|e| thrown(&e, what))?
         .ok_or_else(|| format!("IndexedDB: not available in this browser (while {what})"))?;
-    let req = factory
-        .open_with_u32(DB_NAME, DB_VERSION)
-        .map_err(|e| thrown(&e, what))?;
-    let (promise, resolve, reject) = deferred(what)?;
+    let mut request = Factory::from(factory)
+        .open(DB_NAME, Some(DB_VERSION))
+        .map_err(|e| idb_error(e, what))?;
     let what = what.to_owned();
-
-    let on_upgrade = {
-        let req = req.clone();
-        let reject = reject.clone();
+    // Why the upgrade failed, if it did (the open then fails with an `AbortError`).
+    let upgrade_failure: Rc<RefCell<Option<String>>> = Rc::default();
+    request.on_upgrade_needed({
+        let upgrade_failure = Rc::clone(&upgrade_failure);
         let what = what.clone();
-        Closure::once_into_js(move |event: IdbVersionChangeEvent| {
-            if let Err(text) = create_stores(&req, &event, &what) {
-                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&text));
-                if let Some(tx) = req.transaction() {
+        move |event| {
+            if let Err(text) = create_stores(&event, &what) {
+                *upgrade_failure.borrow_mut() = Some(text);
+                if let Some(tx) = event.target().ok().and_then(|req| req.transaction()) {
                     let _ = tx.abort();
                 }
             }
-        })
-    };
-    let on_success = {
-        let req = req.clone();
-        let reject = reject.clone();
-        let what = what.clone();
-        Closure::once_into_js(move |_event: JsValue| match req.result() {
-            Ok(db) => {
-                if let Some(db) = db.dyn_ref::<IdbDatabase>() {
-                    watch_connection(db, generation);
-                }
-                let _ = resolve.call1(&JsValue::NULL, &db);
+        }
+    });
+    // Its `success`/`error` handlers are hooked now; the task is spawned now, so the open
+    // proceeds whether or not anyone awaits the promise.
+    let opened = request.into_future();
+    Ok(future_to_promise(async move {
+        let opened = opened.await;
+        if let Some(text) = upgrade_failure.borrow_mut().take() {
+            forget_connection(generation);
+            return Err(JsValue::from_str(&text));
+        }
+        match opened {
+            Ok(mut db) => {
+                watch_connection(&mut db, generation);
+                Ok(IdbDatabase::from(db).into())
             }
             Err(e) => {
                 forget_connection(generation);
-                let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&thrown(&e, &what)));
+                let text = match e {
+                    idb::Error::UnexpectedJsType(..) => {
+                        format!("IndexedDB: opening the database gave no database (while {what})")
+                    }
+                    e => idb_error(e, &what),
+                };
+                Err(JsValue::from_str(&text))
             }
-        })
-    };
-    let on_error = {
-        let req = req.clone();
-        Closure::once_into_js(move |_event: JsValue| {
-            forget_connection(generation);
-            let text = request_error(&req, &what);
-            let _ = reject.call1(&JsValue::NULL, &JsValue::from_str(&text));
-        })
-    };
-    set_open_handlers(&req, &on_upgrade, &on_success, &on_error);
-    Ok(promise)
+        }
+    }))
 }
 
-/// Hooks the open request's `upgradeneeded`, `success` and `error` events.
-fn set_open_handlers(
-    req: &IdbOpenDbRequest,
-    on_upgrade: &JsValue,
-    on_success: &JsValue,
-    on_error: &JsValue,
-) {
-    req.set_onupgradeneeded(Some(on_upgrade.unchecked_ref()));
-    req.set_onsuccess(Some(on_success.unchecked_ref()));
-    req.set_onerror(Some(on_error.unchecked_ref()));
-}
-
-/// `onupgradeneeded`: creates the `session` and `stems` stores (out-of-line keys) on a fresh
-/// database.
-fn create_stores(
-    req: &IdbOpenDbRequest,
-    event: &IdbVersionChangeEvent,
-    what: &str,
-) -> Result<(), String> {
-    let db: IdbDatabase = req
-        .result()
-        .map_err(|e| thrown(&e, what))?
-        .dyn_into()
-        .map_err(|_| format!("IndexedDB: upgrading gave no database (while {what})"))?;
-    if event.old_version() < 1.0 {
+/// `upgradeneeded`: creates the `session` and `stems` stores (out-of-line keys, no key
+/// generator) on a fresh database.
+fn create_stores(event: &idb::event::VersionChangeEvent, what: &str) -> Result<(), String> {
+    let db = event.database().map_err(|e| match e {
+        idb::Error::UnexpectedJsType(..) => {
+            format!("IndexedDB: upgrading gave no database (while {what})")
+        }
+        e => idb_error(e, what),
+    })?;
+    if event.old_version().map_err(|e| idb_error(e, what))? < 1 {
         for name in [SESSION_STORE, STEMS_STORE] {
-            db.create_object_store(name).map_err(|e| thrown(&e, what))?;
+            db.create_object_store(name, ObjectStoreParams::new())
+                .map_err(|e| idb_error(e, what))?;
         }
     }
     Ok(())
@@ -366,114 +348,54 @@ fn create_stores(
 /// Forgets the cached connection when the browser closes it (`close`, e.g. the storage was
 /// cleared) and closes it when another tab wants to upgrade or delete the database
 /// (`versionchange`), so that neither blocks; the next call reopens.
-fn watch_connection(db: &IdbDatabase, generation: u64) {
-    let on_close = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
+fn watch_connection(db: &mut idb::Database, generation: u64) {
+    db.on_close(move |_event| forget_connection(generation));
+    db.on_version_change(move |event| {
         forget_connection(generation);
-    });
-    let on_version_change = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
-        forget_connection(generation);
-        if let Ok(target) = Reflect::get(&event, &JsValue::from_str("target"))
-            && let Some(db) = target.dyn_ref::<IdbDatabase>()
+        if let Some(db) = event
+            .target()
+            .and_then(|target| target.dyn_into::<IdbDatabase>().ok())
         {
             db.close();
         }
     });
-    db.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    db.set_onversionchange(Some(on_version_change.as_ref().unchecked_ref()));
     // Owned by JS from here on: they live as long as the connection object.
-    on_close.forget();
-    on_version_change.forget();
+    db.forget_callbacks();
 }
 
-/// A transaction on one store of the cached connection, and that store. If the connection
-/// cannot start one (it was closed behind our back), it is reopened once.
-async fn transaction(
+/// One store of a new transaction on the cached connection (the transaction is
+/// `store.transaction()`). If the connection cannot start one (it was closed behind our back),
+/// it is reopened once.
+async fn object_store(
     store: &str,
-    mode: IdbTransactionMode,
+    mode: TransactionMode,
     what: &str,
-) -> Result<(IdbTransaction, IdbObjectStore), String> {
+) -> Result<ObjectStore, String> {
     let (generation, db) = database(what).await?;
-    let tx = match db.transaction_with_str_and_mode(store, mode) {
+    let tx = match idb::Database::from(db).transaction(&[store], mode) {
         Ok(tx) => tx,
         Err(_) => {
             forget_connection(generation);
             let (_, db) = database(what).await?;
-            db.transaction_with_str_and_mode(store, mode)
-                .map_err(|e| thrown(&e, what))?
+            idb::Database::from(db)
+                .transaction(&[store], mode)
+                .map_err(|e| idb_error(e, what))?
         }
     };
-    let object_store = tx.object_store(store).map_err(|e| thrown(&e, what))?;
-    Ok((tx, object_store))
+    tx.object_store(store).map_err(|e| idb_error(e, what))
 }
 
-// ---------------------------------------------------------------------------------------------
-// Events as futures.
-
-/// A new promise with its `resolve` and `reject` functions.
-fn deferred(what: &str) -> Result<(Promise, Function, Function), String> {
-    let mut functions = None;
-    let promise = Promise::new(&mut |resolve, reject| functions = Some((resolve, reject)));
-    // The executor runs synchronously inside `new Promise`, so this is always set.
-    let (resolve, reject) =
-        functions.ok_or_else(|| format!("IndexedDB: could not create a promise (while {what})"))?;
-    Ok((promise, resolve, reject))
-}
-
-/// Runs its closure when dropped (unhooks event handlers before their closures are freed,
-/// also when the awaiting future is dropped early).
-struct OnDrop<F: FnMut()>(F);
-
-impl<F: FnMut()> Drop for OnDrop<F> {
-    fn drop(&mut self) {
-        (self.0)();
-    }
-}
-
-/// Awaits a request's `success` (giving its `result`) or `error` (its DOMException as text).
-async fn succeeded(req: &IdbRequest, what: &str) -> Result<JsValue, String> {
-    let (promise, resolve, reject) = deferred(what)?;
-    let on_success = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
-        let _ = resolve.call0(&JsValue::NULL);
-    });
-    let on_error = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
-        let _ = reject.call0(&JsValue::NULL);
-    });
-    req.set_onsuccess(Some(on_success.as_ref().unchecked_ref()));
-    req.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-    // Declared after the closures, so dropped (unhooking them) before they are freed.
-    let _unhook = OnDrop(|| {
-        req.set_onsuccess(None);
-        req.set_onerror(None);
-    });
-    match JsFuture::from(promise).await {
-        Ok(_) => req.result().map_err(|e| thrown(&e, what)),
-        Err(_) => Err(request_error(req, what)),
-    }
-}
-
-/// Awaits a transaction's `complete`, or its `abort` (reported with the transaction's error,
-/// e.g. `QuotaExceededError` or the failed request's error).
-async fn completed(tx: &IdbTransaction, what: &str) -> Result<(), String> {
-    let (promise, resolve, reject) = deferred(what)?;
-    let on_complete = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
-        let _ = resolve.call0(&JsValue::NULL);
-    });
-    let on_abort = Closure::<dyn FnMut(JsValue)>::new(move |_event: JsValue| {
-        let _ = reject.call0(&JsValue::NULL);
-    });
-    tx.set_oncomplete(Some(on_complete.as_ref().unchecked_ref()));
-    tx.set_onabort(Some(on_abort.as_ref().unchecked_ref()));
-    // Declared after the closures, so dropped (unhooking them) before they are freed.
-    let _unhook = OnDrop(|| {
-        tx.set_oncomplete(None);
-        tx.set_onabort(None);
-    });
-    match JsFuture::from(promise).await {
-        Ok(_) => Ok(()),
-        Err(_) => Err(match tx.error() {
+/// Awaits the store's transaction: `complete`, or `abort` (reported with the transaction's
+/// error, e.g. `QuotaExceededError`). Called once its requests have succeeded (a failed request
+/// is reported by its own future), so no `error` event reaches the transaction meanwhile.
+async fn committed(store: &ObjectStore, what: &str) -> Result<(), String> {
+    match store.transaction().await {
+        Ok(TransactionResult::Committed) => Ok(()),
+        Ok(TransactionResult::Aborted) => Err(match store.transaction().error() {
             Some(e) => dom_exception(&e, what),
             None => format!("IndexedDB: AbortError: the transaction was aborted (while {what})"),
         }),
+        Err(e) => Err(idb_error(e, what)),
     }
 }
 
@@ -485,12 +407,27 @@ fn dom_exception(e: &DomException, what: &str) -> String {
     format!("IndexedDB: {}: {} (while {what})", e.name(), e.message())
 }
 
-/// The error of a failed request as text.
-fn request_error(req: &IdbRequest, what: &str) -> String {
-    match req.error() {
-        Ok(Some(e)) => dom_exception(&e, what),
-        Ok(None) => format!("IndexedDB: the request failed without details (while {what})"),
-        Err(e) => thrown(&e, what),
+/// Text for an error from `idb`: the failed request's DOMException, or the value an IndexedDB
+/// call threw, as before `idb` wrapped them.
+fn idb_error(error: idb::Error, what: &str) -> String {
+    use idb::Error as E;
+    match error {
+        E::DomException(e) => dom_exception(&e, what),
+        E::DomExceptionNotFound => {
+            format!("IndexedDB: the request failed without details (while {what})")
+        }
+        E::CountFailed(e)
+        | E::DeleteFailed(e)
+        | E::GetAllKeysFailed(e)
+        | E::GetFailed(e)
+        | E::IndexedDbOpenFailed(e)
+        | E::ObjectStoreCreateFailed(e)
+        | E::ObjectStoreNotFound(e)
+        | E::RequestErrorNotFound(e)
+        | E::RequestResultNotFound(e)
+        | E::TransactionOpenFailed(e)
+        | E::UpdateFailed(e) => thrown(&e, what),
+        e => format!("IndexedDB: {e} (while {what})"),
     }
 }
 

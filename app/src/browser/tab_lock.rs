@@ -19,10 +19,62 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Object, Promise};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
+
+// The Web Locks API and the navigation entry's type, typed (web-sys has them only behind its
+// unstable-API flag).
+#[wasm_bindgen]
+extern "C" {
+    /// `navigator`, as far as Web Locks go.
+    type LockNavigator;
+    /// `navigator.locks`, or `None` where the browser has no Web Locks.
+    #[wasm_bindgen(method, getter)]
+    fn locks(this: &LockNavigator) -> Option<LockManager>;
+    /// `navigator.locks`.
+    type LockManager;
+    /// `locks.request(name, options, callback)`: the callback gets the lock (or `null`).
+    #[wasm_bindgen(method, catch)]
+    fn request(
+        this: &LockManager,
+        name: &str,
+        options: &LockOptions,
+        callback: &JsValue,
+    ) -> Result<Promise, JsValue>;
+    /// `locks.query()`: resolves to a [`LockSnapshot`].
+    #[wasm_bindgen(method, catch)]
+    fn query(this: &LockManager) -> Result<Promise, JsValue>;
+
+    /// The options of `locks.request`.
+    #[wasm_bindgen(extends = Object)]
+    type LockOptions;
+    #[wasm_bindgen(method, setter, js_name = ifAvailable)]
+    fn set_if_available(this: &LockOptions, on: bool);
+    #[wasm_bindgen(method, setter)]
+    fn set_steal(this: &LockOptions, on: bool);
+
+    /// What `locks.query()` resolves to.
+    type LockSnapshot;
+    /// The requests waiting, as [`LockInfo`]s.
+    #[wasm_bindgen(method, getter)]
+    fn pending(this: &LockSnapshot) -> Option<Vec<LockInfo>>;
+    /// One held or waiting request.
+    type LockInfo;
+    #[wasm_bindgen(method, getter)]
+    fn name(this: &LockInfo) -> Option<String>;
+
+    /// `performance.getEntriesByType(kind)`.
+    #[wasm_bindgen(js_namespace = performance, js_name = getEntriesByType)]
+    fn entries_by_type(kind: &str) -> js_sys::Array;
+    /// A `PerformanceNavigationTiming` entry.
+    type NavigationEntry;
+    /// "navigate", "reload", "back_forward" or "prerender".
+    #[wasm_bindgen(method, getter, js_name = type)]
+    fn kind(this: &NavigationEntry) -> Option<String>;
+}
 
 /// Name of the Web Lock that marks the tab owning the autosave.
 const LOCK_NAME: &str = "second-ear-autosave";
@@ -85,19 +137,9 @@ impl Claim {
 
 /// True when this page was loaded by a reload (the Navigation Timing entry's `type`).
 fn reloaded() -> bool {
-    let Some(window) = web_sys::window() else {
-        return false;
-    };
-    let entries = Reflect::get(&window, &"performance".into())
-        .and_then(|p| {
-            let get = Reflect::get(&p, &"getEntriesByType".into())?.dyn_into::<Function>()?;
-            get.call1(&p, &"navigation".into())
-        })
-        .unwrap_or(JsValue::UNDEFINED);
-    let first = js_sys::Array::from(&entries).get(0);
-    Reflect::get(&first, &"type".into())
-        .ok()
-        .and_then(|t| t.as_string())
+    Some(entries_by_type("navigation").get(0))
+        .filter(|e| e.is_object())
+        .and_then(|e| e.unchecked_into::<NavigationEntry>().kind())
         .as_deref()
         == Some("reload")
 }
@@ -128,15 +170,12 @@ fn request_lock(
     stolen: Rc<Cell<bool>>,
     on_lost: impl FnOnce() + 'static,
 ) -> Option<Promise> {
-    let (locks, request) = lock_manager("request")?;
-    let options = Object::new();
-    let option = match claim {
-        Claim::Now => Some("ifAvailable"),
-        Claim::Reclaim => Some("steal"),
-        Claim::Wait => None,
-    };
-    if let Some(option) = option {
-        Reflect::set(&options, &option.into(), &JsValue::TRUE).ok()?;
+    let locks = lock_manager()?;
+    let options: LockOptions = Object::new().unchecked_into();
+    match claim {
+        Claim::Now => options.set_if_available(true),
+        Claim::Reclaim => options.set_steal(true),
+        Claim::Wait => {}
     }
     // `granted` resolves with whether the callback got the lock. When it did, the callback
     // returns a promise that never settles, which keeps the lock for the page's lifetime.
@@ -155,14 +194,12 @@ fn request_lock(
             JsValue::UNDEFINED
         }
     });
-    let requested = request
-        .call3(&locks, &LOCK_NAME.into(), &options, &callback)
-        .ok()?;
+    let requested = locks.request(LOCK_NAME, &options, &callback).ok()?;
     // The request's promise rejects in two cases. Before the callback ran: the browser denies
     // locks here (site data blocked, an opaque origin) without ever calling back, and the tab
     // then autosaves as it would without Web Locks. After it ran with the lock: another tab stole
     // it.
-    if let Ok(requested) = requested.dyn_into::<Promise>() {
+    {
         let (resolve_granted, held) = on_reject;
         let rejected = Closure::once(move |_: JsValue| {
             if held.get() {
@@ -183,36 +220,24 @@ fn request_lock(
 /// True when another tab of Second Ear is queued for the autosave (so its dropped stems, kept
 /// in the store for when it takes over, must not be tidied away). False without Web Locks.
 pub async fn others_waiting() -> bool {
-    let Some((locks, query)) = lock_manager("query") else {
-        return false;
-    };
-    let Some(promise) = query
-        .call0(&locks)
-        .ok()
-        .and_then(|p| p.dyn_into::<Promise>().ok())
-    else {
+    let Some(promise) = lock_manager().and_then(|l| l.query().ok()) else {
         return false;
     };
     let Ok(state) = JsFuture::from(promise).await else {
         return false;
     };
-    let pending = Reflect::get(&state, &"pending".into()).unwrap_or(JsValue::UNDEFINED);
-    js_sys::Array::from(&pending).iter().any(|r| {
-        Reflect::get(&r, &"name".into())
-            .ok()
-            .and_then(|n| n.as_string())
-            .as_deref()
-            == Some(LOCK_NAME)
-    })
+    state
+        .unchecked_into::<LockSnapshot>()
+        .pending()
+        .unwrap_or_default()
+        .iter()
+        .any(|r| r.name().as_deref() == Some(LOCK_NAME))
 }
 
-/// `navigator.locks` and its method `name`; `None` without Web Locks.
-fn lock_manager(name: &str) -> Option<(JsValue, Function)> {
-    let locks = web_sys::window()
-        .and_then(|w| Reflect::get(&w.navigator(), &"locks".into()).ok())
-        .filter(|l| !l.is_undefined() && !l.is_null())?;
-    let method = Reflect::get(&locks, &name.into())
-        .and_then(|f| f.dyn_into::<Function>())
-        .ok()?;
-    Some((locks, method))
+/// `navigator.locks`; `None` without Web Locks.
+fn lock_manager() -> Option<LockManager> {
+    web_sys::window()?
+        .navigator()
+        .unchecked_into::<LockNavigator>()
+        .locks()
 }

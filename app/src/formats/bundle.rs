@@ -17,6 +17,7 @@
 //! holds one was not written by Second Ear. Entries the bundle has no use for (`__MACOSX/`,
 //! directories, hidden files such as `.DS_Store`) are ignored.
 
+use crate::formats::file_name::Refused;
 use std::collections::HashSet;
 use std::fmt;
 use std::io::{Cursor, Read, Write};
@@ -401,19 +402,11 @@ fn method_name(method: CompressionMethod) -> String {
     }
 }
 
-/// A stem's file name made safe for an entry name (see [`write`]).
+/// A stem's file name made safe for an entry name (see [`write`]): its last path component,
+/// through the one sanitiser.
 fn safe_file_name(name: &str) -> String {
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = last
-        .chars()
-        .filter(|&c| !c.is_control() && !matches!(c, '/' | '\\' | ':'))
-        .collect();
-    let trimmed = cleaned.trim().trim_start_matches('.').trim_start();
-    if trimmed.is_empty() {
-        FALLBACK_STEM_NAME.to_owned()
-    } else {
-        trimmed.to_owned()
-    }
+    crate::formats::file_name::safe_file_name(last, Refused::Drop, FALLBACK_STEM_NAME)
 }
 
 /// `name`, or `name` with " (2)", " (3)"… before its extension if already used (ignoring case).

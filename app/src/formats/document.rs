@@ -12,7 +12,7 @@
 use core::fmt;
 
 use dsp_worklet::PARAMS;
-use dsp_worklet::params::{ParamId, ParamValues, Scope};
+use dsp_worklet::params::{Group, ParamId, ParamValues, Scope};
 use serde::{Deserialize, Serialize};
 
 use crate::model::targets::{CEILING_RANGE, LUFS_RANGE, PRESETS, Target};
@@ -283,7 +283,7 @@ impl SessionDoc {
 pub fn changed_params(values: &ParamValues, scope: Scope) -> Vec<(u16, f32)> {
     PARAMS
         .iter()
-        .filter(|p| p.scope == scope && p.group != "monitor")
+        .filter(|p| p.scope == scope && p.group != Group::Monitor)
         .filter(|p| values.get(p.id).to_bits() != p.default.to_bits())
         .map(|p| (p.id as u16, values.get(p.id)))
         .collect()
@@ -304,7 +304,7 @@ fn check_params(place: &str, pairs: &[(u16, f32)], scope: Scope) -> Result<(), D
     for (id, value) in pairs {
         let spec = ParamId::from_u16(*id)
             .map(|p| p.spec())
-            .filter(|s| s.scope == scope && s.group != "monitor")
+            .filter(|s| s.scope == scope && s.group != Group::Monitor)
             .ok_or_else(|| DocError::UnknownParam {
                 place: place.to_string(),
                 id: *id,

@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod document;
+pub mod file_name;
 pub mod riff_info;
 pub mod share_link;
 pub mod stem_decode;

@@ -2,7 +2,7 @@
 //! came back in a link, as the list of settings that differ, old → new, in display units.
 
 use dsp_worklet::PARAMS;
-use dsp_worklet::params::{ParamValues, Scope};
+use dsp_worklet::params::{Group, ParamValues, Scope};
 
 use crate::formats::document::{Comment, SessionDoc, TrackDoc, param_values};
 use crate::model::session::stem_name;
@@ -112,7 +112,7 @@ fn params(
 ) {
     for p in PARAMS
         .iter()
-        .filter(|p| p.scope == scope && p.group != "monitor")
+        .filter(|p| p.scope == scope && p.group != Group::Monitor)
     {
         let (x, y) = (a.get(p.id), b.get(p.id));
         if x.to_bits() != y.to_bits() {

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use dsp_worklet::params::{ParamId, Scope};
+use dsp_worklet::params::{Group, ParamId, Scope};
 use dsp_worklet::{Command, PARAMS, ParamValues};
 
 use crate::formats::document::{
@@ -129,6 +129,11 @@ pub struct Transition {
 }
 
 impl Mix {
+    /// What a new engine holds: no tracks, every parameter at its default, no loop.
+    pub fn fresh_engine() -> Mix {
+        Mix::default()
+    }
+
     /// An empty session with a fresh lineage id.
     pub fn new_session(lineage: u64) -> Mix {
         Mix {
@@ -330,6 +335,14 @@ impl Mix {
         m
     }
 
+    /// What is heard while you listen to a reviewer's version `theirs`: this mix with their
+    /// settings ([`with_settings_of`](Self::with_settings_of)), monitored as you monitor this one.
+    pub fn heard_as(&self, theirs: &SessionDoc) -> Mix {
+        let mut heard = self.with_settings_of(theirs);
+        heard.keep_live_state_of(self);
+        heard
+    }
+
     /// Carries the audio of tracks that arrived after `self` was saved (an undo snapshot taken
     /// while stems were still loading) over from `current`, so undoing an edit never unloads
     /// them. Monitoring settings are also kept from `current`: how you listen is not undone.
@@ -353,7 +366,7 @@ impl Mix {
                 t.sha256 = c.sha256;
             }
         }
-        for p in PARAMS.iter().filter(|p| p.group == "monitor") {
+        for p in PARAMS.iter().filter(|p| p.group == Group::Monitor) {
             self.master.set(p.id, current.master.get(p.id));
         }
     }
@@ -397,10 +410,8 @@ impl Mix {
                 }
             }
         }
-        for p in PARAMS
-            .iter()
-            .filter(|p| p.scope == Scope::Master && p.group != "monitor")
-        {
+        // Monitoring too: the engine's mirror (`studio/engine_sync.rs`) follows how you listen.
+        for p in PARAMS.iter().filter(|p| p.scope == Scope::Master) {
             let v = next.master.get(p.id);
             if self.master.get(p.id).to_bits() != v.to_bits() {
                 tr.commands.push(Command::SetMasterParam {
@@ -495,7 +506,7 @@ impl Mix {
         // Monitoring (mono, A/B, platform preview) is how you listen, not part of the mix.
         for p in PARAMS
             .iter()
-            .filter(|p| p.scope == Scope::Master && p.group != "monitor")
+            .filter(|p| p.scope == Scope::Master && p.group != Group::Monitor)
         {
             out.push(Command::SetMasterParam {
                 param: p.id,
@@ -733,7 +744,7 @@ mod tests {
         m.set_master_param(ParamId::MasterGain, -2.0);
         assert_eq!(m.set_master_param(ParamId::Gain, 0.0), None);
         let cmds = m.state_commands();
-        let monitor = PARAMS.iter().filter(|p| p.group == "monitor").count();
+        let monitor = PARAMS.iter().filter(|p| p.group == Group::Monitor).count();
         assert_eq!(cmds.len(), PARAMS.len() - monitor);
         assert!(!cmds.iter().any(|c| matches!(
             c,
@@ -812,6 +823,62 @@ mod tests {
             "monitoring is not undone"
         );
         assert!(filled.transition_to(&back).removed.is_empty());
+    }
+
+    #[test]
+    fn what_is_heard_during_a_review_is_derived_from_your_mix_and_diffs_to_the_engine() {
+        let mut mine = Mix::new_session(7);
+        mine.sample_rate = 48_000.0;
+        let kick = mine.add_track(new_track("Kick.wav", 100));
+        let mut theirs = mine.clone();
+        theirs.set_track_param(kick, ParamId::Gain, -3.0);
+        theirs.set_master_param(ParamId::MasterGain, -1.0);
+        let doc = theirs.to_doc();
+        // You listen in mono; their document carries no monitoring.
+        mine.set_master_param(ParamId::Mono, 1.0);
+        let heard = mine.heard_as(&doc);
+        assert_eq!(heard.track(kick).unwrap().value(ParamId::Gain), -3.0);
+        assert_eq!(
+            heard.master.get(ParamId::Mono),
+            1.0,
+            "your monitoring is kept"
+        );
+        assert_eq!(heard.track(kick).unwrap().audio, StemAudio::Loaded);
+        // Switching to theirs sends exactly their two differences; back to yours undoes them.
+        let there = mine.transition_to(&heard);
+        assert!(there.added.is_empty() && there.removed.is_empty());
+        assert_eq!(
+            there.commands,
+            vec![
+                Command::SetTrackParam {
+                    track: kick,
+                    param: ParamId::Gain,
+                    value: -3.0
+                },
+                Command::SetMasterParam {
+                    param: ParamId::MasterGain,
+                    value: -1.0
+                },
+            ]
+        );
+        assert_eq!(heard.transition_to(&mine).commands.len(), 2);
+        // Monitoring changes reach the engine through the same diff.
+        let mut stereo = mine.clone();
+        stereo.set_master_param(ParamId::Mono, 0.0);
+        assert_eq!(
+            mine.transition_to(&stereo).commands,
+            vec![Command::SetMasterParam {
+                param: ParamId::Mono,
+                value: 0.0
+            }]
+        );
+        // A fresh engine is told every track and every setting that is not a default.
+        let fresh = Mix::fresh_engine().transition_to(&mine);
+        assert_eq!(fresh.added, vec![kick]);
+        assert!(fresh.commands.contains(&Command::SetMasterParam {
+            param: ParamId::Mono,
+            value: 1.0
+        }));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use dsp_worklet::params::ParamId;
+use dsp_worklet::params::{Group, ParamId};
 use dsp_worklet::{Command, MeterSnapshot};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -18,14 +18,12 @@ use crate::formats::document::SessionDoc;
 use crate::formats::document::shareable_name;
 use crate::model::history::{EditKey, History};
 use crate::model::review::Change;
-use crate::model::session::{Mix, NewTrack, StemAudio};
+use crate::model::session::{Mix, NewTrack};
 use crate::model::stem_match::{Arrived, Placement, place};
 
 /// A reviewer's version of your session, opened from a link, being compared with yours.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Review {
-    /// Your mix when the link was opened.
-    pub mine: Mix,
     /// Their document.
     pub theirs: SessionDoc,
     /// Every setting that differs, old (yours) → new (theirs).
@@ -61,7 +59,14 @@ pub struct Notice {
 /// Every signal the components share. `Copy`, so closures take it freely.
 #[derive(Clone, Copy)]
 pub struct Studio {
+    /// Your mix, always (also while a reviewer's version is being heard). Edits change it through
+    /// [`Studio::edit`]; the engine hears [`Studio::heard`] (see `studio/engine_sync.rs`).
     pub mix: RwSignal<Mix>,
+    /// What is heard and shown on the controls: your mix, or, while you listen to a reviewer's
+    /// version, your mix with their settings (your monitoring kept).
+    pub heard: Memo<Mix>,
+    /// What the engine was last told (see `studio/engine_sync.rs`); `None` before it runs.
+    pub(crate) told: StoredValue<Option<Mix>>,
     pub meters: RwSignal<MeterSnapshot>,
     pub errors: RwSignal<Vec<Notice>>,
     /// Files still being decoded.
@@ -98,6 +103,15 @@ pub struct Studio {
     pub owns_autosave: StoredValue<bool>,
     /// How many times another tab has taken the autosave lock from this one.
     pub lock_losses: StoredValue<u32>,
+    /// How many times this tab was given the autosave lock while its owner reloaded and gave it
+    /// back (shown on the page for tests to wait on).
+    pub takeovers_declined: RwSignal<u32>,
+    /// Changes not autosaved because another tab keeps the autosave (shown on the page).
+    pub autosave_skipped: RwSignal<u32>,
+    /// The notice saying the autosave is kept in another tab, and the one saying this tab took
+    /// it over, while shown (removed by id when the other applies).
+    pub(crate) lock_notice: StoredValue<Option<u64>>,
+    pub(crate) takeover_notice: StoredValue<Option<u64>>,
     /// The last seek sent (serial, frame): until a meter snapshot echoes the serial, snapshots
     /// predate it and their position is not shown.
     seeking: StoredValue<(u32, u64)>,
@@ -106,8 +120,17 @@ pub struct Studio {
 
 impl Studio {
     pub fn new() -> Studio {
+        let mix = RwSignal::new(Mix::new_session(random_id()));
+        let review: RwSignal<Option<Review>> = RwSignal::new(None);
         Studio {
-            mix: RwSignal::new(Mix::new_session(random_id())),
+            mix,
+            heard: Memo::new(move |_| {
+                review.with(|r| match r {
+                    Some(r) if r.hearing_theirs => mix.with(|m| m.heard_as(&r.theirs)),
+                    _ => mix.get(),
+                })
+            }),
+            told: StoredValue::new(None),
             meters: RwSignal::new(MeterSnapshot::default()),
             errors: RwSignal::new(Vec::new()),
             loading: RwSignal::new(0),
@@ -117,7 +140,7 @@ impl Studio {
             history: RwSignal::new(Vec::new()),
             undo: StoredValue::new(History::default()),
             can_undo: RwSignal::new((false, false)),
-            review: RwSignal::new(None),
+            review,
             pending_link: RwSignal::new(None),
             restored: RwSignal::new(false),
             restored_gate: StoredValue::new_local(Gate::default()),
@@ -125,6 +148,10 @@ impl Studio {
             autosave_state: RwSignal::new((0, 0)),
             owns_autosave: StoredValue::new(false),
             lock_losses: StoredValue::new(0),
+            takeovers_declined: RwSignal::new(0),
+            autosave_skipped: RwSignal::new(0),
+            lock_notice: StoredValue::new(None),
+            takeover_notice: StoredValue::new(None),
             seeking: StoredValue::new((0, 0)),
             next_notice: StoredValue::new(1),
         }
@@ -171,7 +198,7 @@ impl Studio {
                         self.mix.update(|m| m.sample_rate = rate);
                     }
                     // Anything set before the engine was up (the master fader) reaches it now.
-                    engine_link::send(&self.mix.with_untracked(|m| m.state_commands()));
+                    self.engine_started();
                     // Then the autosaved session (when this tab owns it), then a link in the
                     // address bar.
                     // A reloading owner takes the lock back here, within the waiting tab's
@@ -181,7 +208,8 @@ impl Studio {
                         self.own_autosave();
                         self.restore_autosave().await;
                     } else {
-                        self.report(AppError::AutosaveInAnotherTab);
+                        let notice = self.notify(AppError::AutosaveInAnotherTab);
+                        self.lock_notice.set_value(Some(notice));
                         self.mark_restored();
                         spawn_local(self.take_over_autosave());
                     }
@@ -214,7 +242,13 @@ impl Studio {
     }
 
     /// Shows an error message.
+    /// Shows `e` in the error list.
     pub fn report(self, e: AppError) {
+        self.notify(e);
+    }
+
+    /// Shows `e` in the error list; the notice's id (for [`dismiss`](Self::dismiss)).
+    pub fn notify(self, e: AppError) -> u64 {
         let id = self.next_notice.get_value();
         self.next_notice.set_value(id + 1);
         leptos::logging::warn!("{e}");
@@ -225,6 +259,7 @@ impl Studio {
                 keep: None,
             })
         });
+        id
     }
 
     pub fn dismiss(self, id: u64) {
@@ -272,7 +307,7 @@ impl Studio {
         spawn_local(async move {
             let mut stem = stem;
             stem.cut = None;
-            match self.add_stored(name.clone(), stem, rate).await {
+            match self.add_stored(name.clone(), stem, rate) {
                 Ok(sha) => {
                     if let Err(detail) =
                         crate::browser::storage::put_stem(&sha, &name, &file.blob).await
@@ -289,7 +324,10 @@ impl Studio {
 
     /// Changes the mix through `f` as one undoable edit (merged with the previous one when `key`
     /// is the same control, edited moments ago). Edits that change nothing leave no step.
+    /// While a reviewer's version is heard, an edit first switches back to yours (the edit is
+    /// to your mix, and you hear what you change). The engine then hears the result.
     pub fn edit<R>(self, key: EditKey, f: impl FnOnce(&mut Mix) -> R) -> R {
+        self.back_to_mine();
         let before = self.mix.get_untracked();
         let mut out = None;
         self.mix.update(|m| out = Some(f(m)));
@@ -298,6 +336,7 @@ impl Studio {
                 .update_value(|h| _ = h.record(before, key, js_sys::Date::now()));
             self.refresh_undo_state();
         }
+        self.sync_engine();
         // `update` runs its closure exactly once.
         out.expect("edit closure ran")
     }
@@ -315,19 +354,7 @@ impl Studio {
     /// [`set_track`](Self::set_track) as part of the edit `key` (one control setting several
     /// parameters, such as an EQ handle).
     pub fn set_track_as(self, key: EditKey, id: u32, param: ParamId, value: f32) {
-        let cmd = self.edit(key, |m| m.set_track_param(id, param, value));
-        // A placeholder strip has no engine track yet: its settings go with its audio.
-        if let Some(c) = cmd
-            && self.has_audio(id)
-        {
-            engine_link::send(&[c]);
-        }
-    }
-
-    /// True when track `id` has its audio in the engine (not a placeholder).
-    fn has_audio(self, id: u32) -> bool {
-        self.mix
-            .with_untracked(|m| m.track(id).is_some_and(|t| t.audio != StemAudio::Missing))
+        self.edit(key, |m| m.set_track_param(id, param, value));
     }
 
     /// Sets a master-scope parameter (master fader, FX buses) and tells the engine. Monitoring
@@ -338,27 +365,18 @@ impl Studio {
 
     /// [`set_master`](Self::set_master) as part of the edit `key`.
     pub fn set_master_as(self, key: EditKey, param: ParamId, value: f32) {
-        let cmd = if param.spec().group == "monitor" {
-            let mut cmd = None;
-            self.mix.update(|m| cmd = m.set_master_param(param, value));
-            cmd
+        if param.spec().group == Group::Monitor {
+            // How you listen: not an edit, and it does not end hearing their version.
+            self.mix.update(|m| _ = m.set_master_param(param, value));
+            self.sync_engine();
         } else {
-            self.edit(key, |m| m.set_master_param(param, value))
-        };
-        if let Some(c) = cmd {
-            engine_link::send(&[c]);
+            self.edit(key, |m| m.set_master_param(param, value));
         }
     }
 
     /// Removes a strip (undoable: its audio is kept until the page closes).
     pub fn remove_track(self, id: u32) {
-        let loaded = self.has_audio(id);
-        let cmd = self.edit(EditKey::Single, |m| m.remove_track(id));
-        if let Some(c) = cmd
-            && loaded
-        {
-            engine_link::send(&[c]);
-        }
+        self.edit(EditKey::Single, |m| m.remove_track(id));
         self.clips.update(|c| c.retain(|i| *i != id));
     }
 
@@ -394,25 +412,12 @@ impl Studio {
         self.refresh_undo_state();
     }
 
-    /// Makes `next` the mix, telling the engine only what differs: tracks unloaded or posted
-    /// again (their audio is kept), then the changed parameters and loop.
+    /// Makes `next` the mix (keeping the audio that arrived since it was saved and how you
+    /// listen); the engine is told only what differs.
     pub fn apply_mix(self, mut next: Mix) {
         self.mix.with_untracked(|m| next.keep_live_state_of(m));
-        let tr = self.mix.with_untracked(|m| m.transition_to(&next));
         self.mix.set(next);
-        if tr.added.is_empty() {
-            engine_link::send(&tr.commands);
-            return;
-        }
-        // Tracks posted again are read from the stem store first; their settings follow them.
-        spawn_local(async move {
-            for id in &tr.added {
-                if let Err(e) = engine_link::repost_stem(*id).await {
-                    self.report(e);
-                }
-            }
-            engine_link::send(&tr.commands);
-        });
+        self.sync_engine();
     }
 
     /// Play/pause/stop/seek.
@@ -432,10 +437,9 @@ impl Studio {
 
     /// Sets the loop region (seconds) and whether playback loops it.
     pub fn set_loop(self, on: bool, start_s: f64, end_s: f64) {
-        let cmd = self.edit(EditKey::Control("loop", 0), |m| {
+        self.edit(EditKey::Control("loop", 0), |m| {
             m.set_loop(on, start_s, end_s)
         });
-        engine_link::send(&[cmd]);
     }
 
     /// Seeks to a fraction (0…1) of the song.
@@ -522,7 +526,15 @@ impl Studio {
                     self.loading.update(|n| *n = n.saturating_sub(1));
                     continue;
                 }
-                (Ok(()), Ok((stem, _cached))) => self.add_stored(name.clone(), stem, rate).await,
+                (Ok(()), Ok((stem, cached))) => {
+                    if let Some(why) = stem.decoded_by_browser.clone().filter(|_| !cached) {
+                        self.report(AppError::DecodedByBrowser {
+                            file: name.clone(),
+                            why,
+                        });
+                    }
+                    self.add_stored(name.clone(), stem, rate)
+                }
             };
             match result {
                 // Every tab keeps dropped files, so that a tab that takes the autosave over
@@ -545,12 +557,7 @@ impl Studio {
     }
 
     /// Places a stem now in the store and gives it to the engine; its SHA-256 (hex).
-    async fn add_stored(
-        self,
-        name: String,
-        stem: StoredStem,
-        rate: f32,
-    ) -> Result<String, AppError> {
+    fn add_stored(self, name: String, stem: StoredStem, rate: f32) -> Result<String, AppError> {
         let sha256 = parse_hex(&stem.sha256).ok_or_else(|| AppError::Decode {
             message: format!("{name}: the decoder returned a malformed hash"),
         })?;
@@ -575,29 +582,24 @@ impl Studio {
             )[0]
         });
         let file_name = new.file_name.clone();
-        let id = match placement {
-            Placement::New => self.edit(EditKey::Single, |m| {
-                m.sample_rate = rate;
-                m.add_track(new)
-            }),
+        // The engine link learns where the stem is; the strip that gets it posts it to the
+        // engine (with its settings: a placeholder's came with the link) as the engine syncs.
+        engine_link::remember_stem(&stem);
+        match placement {
+            Placement::New => {
+                self.edit(EditKey::Single, |m| {
+                    m.sample_rate = rate;
+                    m.add_track(new)
+                });
+            }
             Placement::Fill(id) | Placement::FillDifferent(id) => {
                 // Loading a placeholder's audio is not an edit of the mix.
                 self.mix.update(|m| {
                     m.sample_rate = rate;
                     m.fill_track(id, new);
                 });
-                id
+                self.sync_engine();
             }
-        };
-        if let Err(e) = engine_link::add_stem(id, &file_name, &stem).await {
-            self.mix.update(|m| {
-                m.remove_track(id);
-            });
-            return Err(e);
-        }
-        // A placeholder's settings came with the link; the engine hears them now.
-        if placement != Placement::New {
-            engine_link::send(&self.mix.with_untracked(|m| m.track_commands(id)));
         }
         if let Placement::FillDifferent(id) = placement {
             let strip = self

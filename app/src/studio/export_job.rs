@@ -3,6 +3,7 @@
 //! LIST/INFO chunk and the delivery report. Long steps yield to the browser so the UI stays
 //! responsive; a cancel takes effect at the next step.
 
+use crate::formats::file_name::{self, Refused};
 use std::future::Future;
 
 use crate::browser::offline_render::{Range, Recording, Source, render_mix_from};
@@ -65,32 +66,16 @@ pub enum Outcome {
 
 /// `<session> - <preset>.wav`, with characters that file systems refuse replaced.
 pub fn file_name(session: &str, preset: &str) -> String {
-    format!("{} - {}.wav", safe_file_name(session), clean_name(preset))
+    format!(
+        "{} - {}.wav",
+        safe_file_name(session),
+        file_name::safe_file_name(preset, Refused::Replace('-'), "target")
+    )
 }
 
 /// A session name fit for a file name ("Untitled session" when nothing is left).
 pub fn safe_file_name(session: &str) -> String {
-    let session = clean_name(session);
-    if session.is_empty() {
-        "Untitled session".into()
-    } else {
-        session
-    }
-}
-
-/// Characters that file systems refuse, replaced by `-`.
-fn clean_name(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if "/\\:*?\"<>|".contains(c) || c.is_control() {
-                '-'
-            } else {
-                c
-            }
-        })
-        .collect::<String>()
-        .trim()
-        .to_string()
+    file_name::safe_file_name(session, Refused::Replace('-'), "Untitled session")
 }
 
 /// Dither noise seed for a target: fixed, so the same export gives the same bits.

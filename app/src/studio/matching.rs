@@ -1,9 +1,11 @@
 //! "Match target" (main thread): renders the whole song through the engine offline (the export's
 //! path, faster than realtime), measures integrated loudness and true peak with the engine's own
 //! BS.1770 meter, and moves the limiter's input gain until the master lands on the target — the
-//! [`crate::delivery::plan::Plan`] loop the export uses, measured on the float render.
+//! [`crate::delivery::plan::Plan`] loop the export uses, measured on the float render. As in the
+//! export, the first pass records the master chain's input and every later pass replays it: the
+//! same bits at the cost of the master chain alone.
 
-use crate::browser::offline_render::{Range, render_mix};
+use crate::browser::offline_render::{Range, Recording, Source, render_mix_from};
 use crate::delivery::plan::{MAX_PASSES, Plan, Verdict};
 use crate::delivery::report::measure;
 use crate::error::AppError;
@@ -32,14 +34,20 @@ pub async fn match_target(
     cancelled: impl Fn() -> bool + Clone,
 ) -> Result<Option<Matched>, AppError> {
     let mut plan = Plan::new(target, mix);
+    let mut recording: Option<Recording> = None;
     loop {
         let used = plan;
         let p = progress.clone();
         let done = plan.passes as f64;
-        let Some(r) = render_mix(
+        let source = match &recording {
+            Some(r) => Source::Replay(r),
+            None => Source::Recording,
+        };
+        let Some(mut r) = render_mix_from(
             &plan.configure(mix),
             mix.sample_rate,
             Range::Song,
+            source,
             move |x| p((done + x) / MAX_PASSES as f64),
             cancelled.clone(),
         )
@@ -47,6 +55,9 @@ pub async fn match_target(
         else {
             return Ok(None);
         };
+        if let Some(made) = r.recording.take() {
+            recording = Some(made);
+        }
         let m = measure(&r.left, &r.right, r.sample_rate as u32).ok_or(AppError::Export {
             detail: format!("no loudness meter at {} Hz", r.sample_rate),
         })?;

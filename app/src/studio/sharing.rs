@@ -74,16 +74,9 @@ impl Studio {
         Some(share_link::share_url(&page_href(), &doc))
     }
 
-    /// The document to share and autosave: yours, also while their version is playing.
+    /// The document to share and autosave: yours (`mix` is yours also while their version plays).
     fn saved_doc(self) -> SessionDoc {
-        match self.review.with_untracked(|r| {
-            r.as_ref()
-                .filter(|r| r.hearing_theirs)
-                .map(|r| r.mine.to_doc())
-        }) {
-            Some(doc) => doc,
-            None => self.mix.with_untracked(|m| m.to_doc()),
-        }
+        self.mix.with_untracked(|m| m.to_doc())
     }
 
     /// Opens the link in the address bar, if there is one; later pastes arrive as `hashchange`.
@@ -198,13 +191,11 @@ impl Studio {
             return;
         }
         let new_comments = self.edit(EditKey::Single, |m| m.merge_comments(&fresh));
-        let mine = self.mix.get_untracked();
         let serial = self
             .review
             .with_untracked(|r| r.as_ref().map_or(0, |r| r.serial))
             + 1;
         self.review.set(Some(Review {
-            mine,
             theirs,
             changes,
             new_comments,
@@ -222,9 +213,10 @@ impl Studio {
             let Some(r) = self.review.get_untracked() else {
                 return;
             };
-            let theirs = r.mine.with_settings_of(&r.theirs);
+            let mine = self.mix.get_untracked();
+            let theirs = mine.with_settings_of(&r.theirs);
             let mut levels = [f64::NAN; 2];
-            for (slot, mix) in levels.iter_mut().zip([&r.mine, &theirs]) {
+            for (slot, mix) in levels.iter_mut().zip([&mine, &theirs]) {
                 let rate = mix.sample_rate;
                 match render_mix(mix, rate, Range::Song, |_| {}, || false).await {
                     Ok(Some(out)) => {
@@ -254,34 +246,20 @@ impl Studio {
     }
 
     /// Listens to their version (`true`) or yours, loudness-matched: the louder one is turned
-    /// down to the other's loudness by the monitor's version trim. Edits made while hearing
-    /// yours are kept (yours is taken as it is now when switching to theirs).
+    /// down to the other's loudness by the monitor's version trim. Listening is not an edit: your
+    /// mix stays as it is, and what is heard is derived from it ([`Studio::heard`]).
     pub fn hear_version(self, theirs: bool) {
-        let Some(r) = self.review.get_untracked() else {
-            return;
-        };
-        if theirs == r.hearing_theirs {
-            return;
-        }
-        let mine = if theirs {
-            self.mix.get_untracked()
-        } else {
-            r.mine.clone()
-        };
-        let next = if theirs {
-            mine.with_settings_of(&r.theirs)
-        } else {
-            mine.clone()
-        };
-        // Listening is not an edit.
-        self.apply_mix(next);
+        let mut changed = false;
         self.review.update(|r| {
-            if let Some(r) = r {
-                r.mine = mine;
+            if let Some(r) = r.as_mut().filter(|r| r.hearing_theirs != theirs) {
                 r.hearing_theirs = theirs;
+                changed = true;
             }
         });
-        self.update_version_trim();
+        if changed {
+            self.sync_engine();
+            self.update_version_trim();
+        }
     }
 
     /// Back to your version if theirs is playing (before undo, redo or opening something else).
@@ -500,11 +478,15 @@ impl Studio {
         self.lock_losses.update_value(|n| *n += 1);
         if self.owns_autosave.get_value() {
             self.owns_autosave.set_value(false);
-            let taken_over =
-                [true, false].map(|restored| AppError::AutosaveTakenOver { restored }.to_string());
-            self.errors
-                .update(|v| v.retain(|n| !taken_over.contains(&n.text)));
-            self.report(AppError::AutosaveInAnotherTab);
+            if let Some(id) = self
+                .takeover_notice
+                .try_update_value(Option::take)
+                .flatten()
+            {
+                self.dismiss(id);
+            }
+            let notice = self.notify(AppError::AutosaveInAnotherTab);
+            self.lock_notice.set_value(Some(notice));
         }
         spawn_local(self.take_over_autosave());
     }
@@ -523,10 +505,12 @@ impl Studio {
         let losses = self.lock_losses.get_value();
         crate::browser::js::sleep_ms(TAKEOVER_GRACE_MS).await;
         if self.lock_losses.get_value() != losses {
+            self.takeovers_declined.update(|n| *n += 1);
             return;
         }
-        let waiting_note = AppError::AutosaveInAnotherTab.to_string();
-        self.errors.update(|v| v.retain(|n| n.text != waiting_note));
+        if let Some(id) = self.lock_notice.try_update_value(Option::take).flatten() {
+            self.dismiss(id);
+        }
         self.own_autosave();
         let untouched = self.review.with_untracked(Option::is_none)
             && self.loading.get_untracked() == 0
@@ -537,9 +521,10 @@ impl Studio {
             self.can_undo.set((false, false));
         }
         if self.owns_autosave.get_value() {
-            self.report(AppError::AutosaveTakenOver {
+            let notice = self.notify(AppError::AutosaveTakenOver {
                 restored: untouched,
             });
+            self.takeover_notice.set_value(Some(notice));
         }
     }
 
@@ -553,8 +538,12 @@ impl Studio {
         let generation = StoredValue::new(0u64);
         Effect::new(move |_| {
             self.mix.track();
-            self.review.track();
-            if !self.restored.get() || !self.owns_autosave.get_value() {
+            if !self.restored.get() {
+                return;
+            }
+            if !self.owns_autosave.get_value() {
+                // Another tab keeps the autosave: this change stays here (counted for tests).
+                self.autosave_skipped.update(|n| *n += 1);
                 return;
             }
             let doc = self.saved_doc();

@@ -25,18 +25,28 @@ pub fn App() -> impl IntoView {
     // Keyed by id and file: a strip whose id now holds another file (another session opened,
     // or a placeholder filled by a different file) is built afresh.
     let track_ids = move || {
-        studio.mix.with(|m| {
+        studio.heard.with(|m| {
             m.tracks
                 .iter()
                 .map(|t| (t.id, t.sha256, t.file_name.clone()))
                 .collect::<Vec<_>>()
         })
     };
+    // Meter snapshots received (one per engine post, ~30 a second even while stopped): time
+    // as the audio thread counts it, for tests to wait on instead of sleeping.
+    let snapshots = StoredValue::new(0u64);
     view! {
         <main
             class="studio"
             data-autosave-wanted=move || studio.autosave_state.with(|s| s.0)
             data-autosaved=move || studio.autosave_state.with(|s| s.1)
+            data-takeovers-declined=move || studio.takeovers_declined.get()
+            data-autosave-skipped=move || studio.autosave_skipped.get()
+            data-meter-snapshots=move || {
+                studio.meters.track();
+                snapshots.update_value(|n| *n += 1);
+                snapshots.get_value()
+            }
         >
             <header class="topbar">
                 <h1>"Second Ear"</h1>

@@ -6,8 +6,9 @@
 use super::delay::{Delay, note_ms};
 use super::reverb::Reverb;
 use crate::BLOCK_FRAMES;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 use crate::params::{ParamId, ParamValues};
-use crate::smoother::LinearSmoother;
 
 /// Level under which a silent bus's output counts as finished (−120 dBFS).
 const ASLEEP: f32 = 1e-6;
@@ -36,6 +37,12 @@ pub struct FxBuses {
     /// Longest path through each bus, frames: after this much silence in and out, nothing
     /// audible can still be inside it.
     span: [usize; 2],
+}
+
+impl FiniteState for FxBuses {
+    fn state_finite(&self) -> bool {
+        self.reverb.state_finite() && self.delay.state_finite() && self.returns.state_finite()
+    }
 }
 
 impl FxBuses {

@@ -5,7 +5,8 @@
 
 use super::{Processor, fast_math, one_pole};
 use crate::BLOCK_FRAMES;
-use crate::smoother::LinearSmoother;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 
 /// The static curve: output level in dB for input level `x` dB with threshold `t`, ratio `r`
 /// and knee width `w` dB (Giannoulis et al., eq. 4).
@@ -35,6 +36,20 @@ pub struct Compressor {
     pub(crate) max_reduction_db: f32,
     /// Per-frame working buffer of the block path (target, then smoothed reduction, dB).
     scratch: [f32; BLOCK_FRAMES],
+}
+
+impl FiniteState for Compressor {
+    fn state_finite(&self) -> bool {
+        [
+            &self.threshold_db,
+            &self.ratio,
+            &self.knee_db,
+            &self.makeup_db,
+        ]
+        .iter()
+        .all(|s| s.state_finite())
+            && crate::dsp::all_finite([&self.reduction_db, &self.max_reduction_db])
+    }
 }
 
 impl Compressor {

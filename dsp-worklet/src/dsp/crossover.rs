@@ -4,7 +4,8 @@
 //! all three bands carry the same phase and `low + mid + high` is flat.
 
 use super::svf::{SvfCoefs, SvfShape, SvfState};
-use crate::smoother::LinearSmoother;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 
 const Q: f64 = core::f64::consts::FRAC_1_SQRT_2;
 
@@ -13,6 +14,12 @@ const Q: f64 = core::f64::consts::FRAC_1_SQRT_2;
 struct Split {
     lp: [SvfState; 2],
     hp: [SvfState; 2],
+}
+
+impl FiniteState for Split {
+    fn state_finite(&self) -> bool {
+        self.lp.state_finite() && self.hp.state_finite()
+    }
 }
 
 impl Split {
@@ -33,6 +40,12 @@ struct Corner {
     lp: SvfCoefs,
     hp: SvfCoefs,
     sample_rate: f32,
+}
+
+impl FiniteState for Corner {
+    fn state_finite(&self) -> bool {
+        self.log_freq.state_finite() && self.lp.state_finite() && self.hp.state_finite()
+    }
 }
 
 impl Corner {
@@ -80,6 +93,16 @@ pub struct ThreeBandSplit {
     first: [Split; 2],
     second: [Split; 2],
     align: [Split; 2],
+}
+
+impl FiniteState for ThreeBandSplit {
+    fn state_finite(&self) -> bool {
+        self.low_corner.state_finite()
+            && self.high_corner.state_finite()
+            && self.first.state_finite()
+            && self.second.state_finite()
+            && self.align.state_finite()
+    }
 }
 
 impl ThreeBandSplit {
@@ -173,6 +196,16 @@ pub struct TwoBandSplit {
     /// [channel][section]: each BW4 runs twice (sections a, b, a, b).
     low: [[SvfState; 4]; 2],
     high: [[SvfState; 4]; 2],
+}
+
+impl FiniteState for TwoBandSplit {
+    fn state_finite(&self) -> bool {
+        self.log_freq.state_finite()
+            && self.lp.state_finite()
+            && self.hp.state_finite()
+            && self.low.iter().all(|c| c.state_finite())
+            && self.high.iter().all(|c| c.state_finite())
+    }
 }
 
 impl TwoBandSplit {

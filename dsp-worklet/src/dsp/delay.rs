@@ -3,7 +3,8 @@
 //! and ping-pong (the mono input enters on the left and the repeats alternate sides). The lines
 //! are allocated with the engine.
 
-use crate::smoother::LinearSmoother;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 
 /// Longest delay time, ms.
 pub const MAX_DELAY_MS: f32 = 2_000.0;
@@ -20,6 +21,20 @@ pub struct Delay {
     cut: f32,
     cut_state: [f32; 2],
     ping_pong: bool,
+}
+
+impl FiniteState for Delay {
+    fn state_finite(&self) -> bool {
+        crate::dsp::all_finite(
+            self.lines
+                .iter()
+                .flatten()
+                .chain(&self.cut_state)
+                .chain([&self.cut]),
+        ) && [&self.time_frames, &self.feedback, &self.cut_hz]
+            .iter()
+            .all(|s| s.state_finite())
+    }
 }
 
 impl Delay {

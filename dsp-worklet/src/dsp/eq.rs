@@ -4,7 +4,8 @@
 
 use super::Processor;
 use super::svf::{SvfCoefs, SvfShape, SvfState};
-use crate::smoother::LinearSmoother;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 
 /// Band shapes, in band order.
 pub const BAND_SHAPES: [SvfShape; 4] = [
@@ -42,6 +43,16 @@ struct Band {
     log_q: LinearSmoother,
     coefs: SvfCoefs,
     state: [SvfState; 2],
+}
+
+impl FiniteState for Band {
+    fn state_finite(&self) -> bool {
+        self.log_freq.state_finite()
+            && self.gain_db.state_finite()
+            && self.log_q.state_finite()
+            && self.coefs.state_finite()
+            && self.state.state_finite()
+    }
 }
 
 impl Band {
@@ -87,6 +98,12 @@ impl Band {
 pub struct Equalizer {
     sample_rate: f32,
     bands: [Band; 4],
+}
+
+impl FiniteState for Equalizer {
+    fn state_finite(&self) -> bool {
+        self.bands.state_finite()
+    }
 }
 
 impl Equalizer {

@@ -3,7 +3,8 @@
 
 use super::Processor;
 use super::svf::{SvfCoefs, SvfShape, SvfState};
-use crate::smoother::LinearSmoother;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 
 /// Q of each section of a Butterworth filter of order 2 and 4.
 pub const BUTTERWORTH_2: [f64; 1] = [core::f64::consts::FRAC_1_SQRT_2];
@@ -37,6 +38,12 @@ pub struct PassFilter {
     coefs: [SvfCoefs; 2],
     /// [section][channel]
     state: [[SvfState; 2]; 2],
+}
+
+impl FiniteState for PassFilter {
+    fn state_finite(&self) -> bool {
+        self.log_freq.state_finite() && self.coefs.state_finite() && self.state.state_finite()
+    }
 }
 
 impl PassFilter {

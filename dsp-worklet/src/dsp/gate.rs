@@ -3,7 +3,8 @@
 //! it opens again with the attack time. Stereo-linked.
 
 use super::{Processor, one_pole};
-use crate::smoother::LinearSmoother;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 
 /// Time constant of the level detector's decay, ms: long enough to ride over the troughs of a
 /// 50 Hz wave, short enough to close promptly.
@@ -27,6 +28,20 @@ pub struct Gate {
     gain: f32,
     /// Deepest gain reduction since the meter last read it, dB (≥ 0).
     pub(crate) max_reduction_db: f32,
+}
+
+impl FiniteState for Gate {
+    fn state_finite(&self) -> bool {
+        self.threshold_db.state_finite()
+            && self.range_db.state_finite()
+            && crate::dsp::all_finite([
+                &self.threshold,
+                &self.envelope,
+                &self.gain_db,
+                &self.gain,
+                &self.max_reduction_db,
+            ])
+    }
 }
 
 impl Gate {

@@ -11,7 +11,8 @@
 //! without clipping. The audio is delayed to match; the delay is fixed at its 5 ms maximum (plus
 //! the detector's) whatever W is, so the engine's latency compensation never changes.
 
-use crate::smoother::LinearSmoother;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 
 /// Longest look-ahead, ms.
 pub const MAX_LOOKAHEAD_MS: f32 = 5.0;
@@ -178,6 +179,23 @@ pub struct Limiter {
     gain_pos: usize,
     /// Deepest gain reduction since the meter last read it, dB.
     pub(crate) max_reduction_db: f32,
+}
+
+impl FiniteState for Limiter {
+    fn state_finite(&self) -> bool {
+        use crate::dsp::all_finite as all;
+        let queue = |q: &MovingMin| all(q.buf.iter().map(|(_, v)| v));
+        all(self.hist.iter().flatten())
+            && self.input_gain.state_finite()
+            && self.ceiling.state_finite()
+            && all([&self.sustained_db, &self.smoothed, &self.max_reduction_db])
+            && queue(&self.near)
+            && queue(&self.min)
+            && all(&self.boxcar)
+            && self.box_sum.is_finite()
+            && all(self.delay.iter().flatten())
+            && all(&self.gain_delay)
+    }
 }
 
 impl Limiter {

@@ -12,8 +12,9 @@ use super::limiter::Limiter;
 use super::saturation::{LATENCY_FRAMES as SAT_LATENCY, Saturation};
 use super::svf::{SvfCoefs, SvfShape, SvfState};
 use super::switch::Switch;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 use crate::params::{ParamId, ParamValues, db_to_gain};
-use crate::smoother::LinearSmoother;
 
 /// Master EQ band (freq, gain, Q) ids.
 pub const MASTER_BANDS: [(ParamId, ParamId, ParamId); 4] = [
@@ -72,6 +73,14 @@ struct Tilt {
     fs: f64,
 }
 
+impl FiniteState for Tilt {
+    fn state_finite(&self) -> bool {
+        self.db.state_finite()
+            && self.coefs.state_finite()
+            && self.state.iter().all(|s| s.state_finite())
+    }
+}
+
 impl Tilt {
     fn design(&mut self) {
         let t = self.db.current() as f64;
@@ -123,6 +132,34 @@ pub struct MasterChain {
     chain_on: Switch,
     dry: [Vec<f32>; 2],
     dry_pos: usize,
+}
+
+impl FiniteState for MasterChain {
+    fn state_finite(&self) -> bool {
+        use crate::dsp::all_finite as all;
+        self.eq.state_finite()
+            && self.tilt.state_finite()
+            && self.split.state_finite()
+            && self.band_comp.state_finite()
+            && self.width.state_finite()
+            && self.mono_split.state_finite()
+            && self.sat.state_finite()
+            && self.limiter.state_finite()
+            && all(self.lim_dry.iter().flatten())
+            && self.out_gain.state_finite()
+            && all(self.dry.iter().flatten())
+            && [
+                &self.eq_on,
+                &self.mb_on,
+                &self.mono_below,
+                &self.width_on,
+                &self.sat_on,
+                &self.lim_on,
+                &self.chain_on,
+            ]
+            .iter()
+            .all(|s| s.state_finite())
+    }
 }
 
 impl MasterChain {

@@ -1,6 +1,9 @@
 //! The channel-strip processors (audio thread). Each is a per-sample `tick` on a stereo frame
 //! (mono stems run the left channel only), so block size never changes the output, and each sits
 //! behind a [`switch::Switch`] that crossfades it in and out and skips it entirely when off.
+//!
+//! Also the primitives they share: [`smoother`] (linear parameter ramps), [`pan`] (pan and
+//! balance laws), [`svf`] (the state-variable filter section), [`fast_math`].
 
 pub mod buses;
 pub mod compressor;
@@ -12,8 +15,10 @@ pub mod filters;
 pub mod gate;
 pub mod limiter;
 pub mod master;
+pub mod pan;
 pub mod reverb;
 pub mod saturation;
+pub mod smoother;
 pub mod strip;
 pub mod svf;
 pub mod svf_chain;
@@ -55,6 +60,41 @@ pub trait SubnormalStates {
 /// Counts the subnormal values in `xs`.
 pub fn count_subnormals<'a>(xs: impl IntoIterator<Item = &'a f32>) -> usize {
     xs.into_iter().filter(|x| x.is_subnormal()).count()
+}
+
+/// Whether every value of a processor's running state (filter memories and coefficients,
+/// envelopes, delay lines, parameter ramps) is finite. A probe for tests that a NaN or ±∞ never
+/// gets into state, where a feedback path would keep it for good; it walks every buffer, so it is
+/// never called on the audio thread.
+pub trait FiniteState {
+    fn state_finite(&self) -> bool;
+}
+
+impl<T: FiniteState> FiniteState for [T] {
+    fn state_finite(&self) -> bool {
+        self.iter().all(T::state_finite)
+    }
+}
+
+impl<T: FiniteState, const N: usize> FiniteState for [T; N] {
+    fn state_finite(&self) -> bool {
+        self.iter().all(T::state_finite)
+    }
+}
+
+/// True when every value in `xs` is finite.
+pub fn all_finite<'a>(xs: impl IntoIterator<Item = &'a f32>) -> bool {
+    xs.into_iter().all(|x| x.is_finite())
+}
+
+/// NaN, ±∞ and subnormals become 0: what may leave the engine.
+#[inline]
+pub fn clean(x: f32) -> f32 {
+    if x.is_finite() && !x.is_subnormal() {
+        x
+    } else {
+        0.0
+    }
 }
 
 /// `x`, or 0 when it is below 1e-20 (−400 dB): what goes into a recirculating line or filter

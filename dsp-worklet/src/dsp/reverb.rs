@@ -2,7 +2,8 @@
 //! lowpass-feedback combs and 4 series allpasses per channel, the right channel's lines 23
 //! samples longer, plus a pre-delay. All delay lines are allocated with the engine.
 
-use crate::smoother::LinearSmoother;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 
 /// Comb and allpass lengths at 44.1 kHz (Freeverb's tuning); scaled to the session rate.
 const COMBS: [usize; 8] = [1116, 1188, 1277, 1356, 1422, 1491, 1557, 1617];
@@ -69,6 +70,26 @@ pub struct Reverb {
     feedback: LinearSmoother,
     damp: LinearSmoother,
     width: LinearSmoother,
+}
+
+impl FiniteState for Reverb {
+    fn state_finite(&self) -> bool {
+        use crate::dsp::all_finite as all;
+        self.combs
+            .iter()
+            .flatten()
+            .all(|c| all(c.buf.iter().chain([&c.store])))
+            && self.allpasses.iter().flatten().all(|a| all(&a.buf))
+            && all(&self.predelay)
+            && [
+                &self.predelay_frames,
+                &self.feedback,
+                &self.damp,
+                &self.width,
+            ]
+            .iter()
+            .all(|s| s.state_finite())
+    }
 }
 
 impl Reverb {

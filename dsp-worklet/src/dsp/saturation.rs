@@ -20,8 +20,9 @@
 //! block size, so splitting a block never changes a bit of the output.
 
 use crate::BLOCK_FRAMES;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 use crate::params::db_to_gain;
-use crate::smoother::LinearSmoother;
 
 /// Oversampling factor.
 pub const OVERSAMPLE: usize = 4;
@@ -279,6 +280,19 @@ impl Channel {
         self.down_even = Line::default();
     }
 
+    /// True when the histories are finite.
+    fn histories_finite(&self) -> bool {
+        crate::dsp::all_finite(
+            self.input.0[..HISTORY]
+                .iter()
+                .chain(&self.up2.0[..HISTORY2])
+                .chain(&self.shaped_even.0[..HISTORY2])
+                .chain(&self.shaped_odd.0[..HISTORY2])
+                .chain(&self.down_odd.0[..HISTORY_VO])
+                .chain(&self.down_even.0[..HISTORY_VE]),
+        )
+    }
+
     /// Subnormal values in the histories.
     fn subnormals(&self) -> usize {
         super::count_subnormals(
@@ -332,6 +346,14 @@ pub struct Saturation {
     mix_buf: [f32; BLOCK_FRAMES],
     wet: [f32; BLOCK_FRAMES],
     scratch: [f32; B2],
+}
+
+impl FiniteState for Saturation {
+    fn state_finite(&self) -> bool {
+        self.drive.state_finite()
+            && self.mix.state_finite()
+            && self.ch.iter().all(Channel::histories_finite)
+    }
 }
 
 impl Saturation {

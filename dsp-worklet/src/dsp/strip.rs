@@ -11,8 +11,9 @@ use super::saturation::Saturation;
 use super::svf::{SvfCoefs, SvfShape, SvfState};
 use super::svf_chain;
 use super::switch::Switch;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 use crate::params::{ParamId, ParamValues, db_to_gain};
-use crate::smoother::LinearSmoother;
 
 /// Latency of every strip, frames at the session rate (the saturation's oversampling filters;
 /// constant so that switching a module never shifts a track in time).
@@ -91,6 +92,28 @@ pub struct StripChain {
     comp_on: Switch,
     sat: Saturation,
     sat_on: Switch,
+}
+
+impl FiniteState for StripChain {
+    fn state_finite(&self) -> bool {
+        self.input.gain.state_finite()
+            && self.hp.state_finite()
+            && self.lp.state_finite()
+            && self.eq.state_finite()
+            && self.gate.state_finite()
+            && self.comp.state_finite()
+            && self.sat.state_finite()
+            && [
+                &self.hp_on,
+                &self.lp_on,
+                &self.eq_on,
+                &self.gate_on,
+                &self.comp_on,
+                &self.sat_on,
+            ]
+            .iter()
+            .all(|s| s.state_finite())
+    }
 }
 
 impl StripChain {

@@ -35,6 +35,14 @@ pub struct SvfCoefs {
     m2: f32,
 }
 
+impl super::FiniteState for SvfCoefs {
+    fn state_finite(&self) -> bool {
+        self.g.is_finite()
+            && self.k.is_finite()
+            && super::all_finite([&self.a1, &self.a2, &self.a3, &self.m0, &self.m1, &self.m2])
+    }
+}
+
 impl SvfCoefs {
     /// Designs a section: `freq` Hz (clamped below Nyquist), `q` > 0, `gain_db` for bell and
     /// shelves, at `sample_rate` Hz.
@@ -116,6 +124,12 @@ impl SvfCoefs {
 pub struct SvfState {
     ic1eq: f32,
     ic2eq: f32,
+}
+
+impl super::FiniteState for SvfState {
+    fn state_finite(&self) -> bool {
+        super::all_finite(&self.values())
+    }
 }
 
 impl SvfState {

@@ -1,12 +1,19 @@
 //! Module bypass with a short crossfade (audio thread).
 
 use super::Processor;
-use crate::smoother::LinearSmoother;
+use crate::dsp::FiniteState;
+use crate::dsp::smoother::LinearSmoother;
 
 /// How much of a module is heard: 0 = bypassed (not run at all), 1 = fully in.
 #[derive(Clone, Copy, Debug)]
 pub struct Switch {
     amount: LinearSmoother,
+}
+
+impl FiniteState for Switch {
+    fn state_finite(&self) -> bool {
+        self.amount.state_finite()
+    }
 }
 
 impl Switch {

@@ -153,6 +153,13 @@ export async function openExport(page) {
   }
 }
 
+/** Waits until the engine has posted `n` more meter snapshots (about 30 a second, playing or
+ * not): time as the audio thread counts it, observed on the page, instead of a fixed sleep. */
+export async function afterSnapshots(page, n) {
+  const now = Number(await page.locator('main.studio').getAttribute('data-meter-snapshots'));
+  await page.waitForFunction((t) => Number(document.querySelector('main.studio').dataset.meterSnapshots) >= t, now + n, { timeout: 30_000 });
+}
+
 /** Parses m:ss.mmm into seconds. */
 export function parsePosition(text) {
   const m = /^(\d+):(\d{2})\.(\d{3})$/.exec(text.trim());

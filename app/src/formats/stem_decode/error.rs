@@ -62,6 +62,23 @@ pub enum DecodeError {
     Resampler(String),
 }
 
+impl DecodeError {
+    /// True when another decoder (the browser's own) may read the file: a codec or container
+    /// this one does not have, or a format it does not recognise at all (never a file that is
+    /// recognisably something else, such as a PDF, nor a damaged or refused one).
+    pub fn browser_may_read(&self) -> bool {
+        match self {
+            DecodeError::UnsupportedCodec { .. } | DecodeError::NotAudio { looks_like: None } => {
+                true
+            }
+            DecodeError::NotAudio {
+                looks_like: Some(what),
+            } => what.ends_with("(not a supported format)"),
+            _ => false,
+        }
+    }
+}
+
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -168,6 +185,33 @@ mod tests {
         assert_eq!(format_time(3_723 * 48_000, 48_000), "1:02:03");
         assert_eq!(format_secs(61.9), "1:01");
         assert_eq!(format_secs(f64::NAN), "0:00");
+    }
+
+    #[test]
+    fn only_formats_this_decoder_lacks_go_to_the_browser() {
+        let codec = DecodeError::UnsupportedCodec {
+            codec: "Opus".into(),
+        };
+        assert!(codec.browser_may_read());
+        assert!(DecodeError::NotAudio { looks_like: None }.browser_may_read());
+        assert!(
+            DecodeError::NotAudio {
+                looks_like: Some("a Matroska/WebM media file (not a supported format)")
+            }
+            .browser_may_read()
+        );
+        for refused in [
+            DecodeError::NotAudio {
+                looks_like: Some("a PDF document"),
+            },
+            DecodeError::NotAudio {
+                looks_like: Some("text"),
+            },
+            DecodeError::Empty,
+            DecodeError::TooManyChannels { channels: 6 },
+        ] {
+            assert!(!refused.browser_may_read(), "{refused:?}");
+        }
     }
 
     #[test]

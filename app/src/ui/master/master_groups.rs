@@ -2,6 +2,7 @@
 //! Each control's `data-testid` is its parameter key.
 
 use dsp_worklet::PARAMS;
+use dsp_worklet::params::Group;
 use leptos::prelude::*;
 
 use crate::studio::controller::use_studio;
@@ -10,7 +11,7 @@ use crate::ui::controls::param_slider::ParamControl;
 /// A fieldset with every master-scope control of `group`, plus `extra` below them.
 #[component]
 pub fn MasterParamGroup(
-    group: &'static str,
+    group: Group,
     title: &'static str,
     #[prop(optional)] extra: Option<AnyView>,
 ) -> impl IntoView {
@@ -25,14 +26,14 @@ pub fn MasterParamGroup(
                     spec=p
                     testid=p.key.to_string()
                     label=p.name.to_string()
-                    value=Signal::derive(move || s.mix.with(|m| m.master.get(pid)))
+                    value=Signal::derive(move || s.heard.with(|m| m.master.get(pid)))
                     set=Callback::new(move |v: f32| s.set_master(pid, v))
                 />
             }
         })
         .collect_view();
     view! {
-        <fieldset class="module" data-module=group>
+        <fieldset class="module" data-module=group.as_str()>
             <legend>{title}</legend>
             {controls}
             {extra}
@@ -64,12 +65,12 @@ pub fn Mastering() -> impl IntoView {
             <summary>"Mastering chain — EQ → multiband → width → saturation → limiter → output"</summary>
             <div class="modules">
                 <crate::ui::master::target_panel::TargetPanel/>
-                <MasterParamGroup group="master-eq" title="EQ and tilt"/>
-                <MasterParamGroup group="multiband" title="Multiband compressor (LR4)"/>
-                <MasterParamGroup group="width" title="Stereo width"/>
-                <MasterParamGroup group="master-sat" title="Saturation (4× oversampled)"/>
-                <MasterParamGroup group="limiter" title="True-peak limiter" extra=limiter_gr/>
-                <MasterParamGroup group="output" title="Output"/>
+                <MasterParamGroup group=Group::MasterEq title="EQ and tilt"/>
+                <MasterParamGroup group=Group::Multiband title="Multiband compressor (LR4)"/>
+                <MasterParamGroup group=Group::Width title="Stereo width"/>
+                <MasterParamGroup group=Group::MasterSat title="Saturation (4× oversampled)"/>
+                <MasterParamGroup group=Group::Limiter title="True-peak limiter" extra=limiter_gr/>
+                <MasterParamGroup group=Group::Output title="Output"/>
             </div>
         </details>
     }

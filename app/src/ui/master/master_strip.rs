@@ -2,7 +2,7 @@
 
 use dsp_worklet::Command;
 use dsp_worklet::meter::to_dbfs;
-use dsp_worklet::params::ParamId;
+use dsp_worklet::params::{Group, ParamId};
 use leptos::prelude::*;
 
 use crate::browser::engine_link;
@@ -15,7 +15,7 @@ use crate::ui::master::master_groups::MasterParamGroup;
 #[component]
 pub fn Master() -> impl IntoView {
     let s = use_studio();
-    let value = Signal::derive(move || s.mix.with(|m| m.master.get(ParamId::MasterGain)));
+    let value = Signal::derive(move || s.heard.with(|m| m.master.get(ParamId::MasterGain)));
     let set = Callback::new(move |v: f32| s.set_master(ParamId::MasterGain, v));
     let peak = move |ch: usize| s.meters.with(|m| to_dbfs(m.master_peak[ch]));
     let rms = move |ch: usize| s.meters.with(|m| to_dbfs(m.master_rms[ch]));
@@ -73,7 +73,7 @@ fn Buses() -> impl IntoView {
     let delay_time = view! {
         <p class="delay-time-readout" data-testid="delay-effective-ms">
             {move || {
-                let v = s.mix.with(|m| m.master);
+                let v = s.heard.with(|m| m.master);
                 let ms = if v.on(ParamId::DelaySync) {
                     dsp_worklet::dsp::delay::note_ms(v.get(ParamId::DelayNote), v.get(ParamId::DelayBpm))
                 } else {
@@ -85,8 +85,8 @@ fn Buses() -> impl IntoView {
     }
     .into_any();
     view! {
-        <MasterParamGroup group="reverb" title="Reverb bus (send 1)"/>
-        <MasterParamGroup group="delay" title="Delay bus (send 2)" extra=delay_time/>
+        <MasterParamGroup group=Group::Reverb title="Reverb bus (send 1)"/>
+        <MasterParamGroup group=Group::Delay title="Delay bus (send 2)" extra=delay_time/>
     }
 }
 
@@ -156,7 +156,7 @@ fn Listening() -> impl IntoView {
         </div>
         <p class="monitor-note" data-testid="ab-offset">
             {move || {
-                let ab = s.mix.with(|m| m.master.get(ParamId::AbToggle)).round() as i32;
+                let ab = s.heard.with(|m| m.master.get(ParamId::AbToggle)).round() as i32;
                 let gain = s.meters.with(|m| m.ab_gain_db);
                 match ab {
                     1 => format!("Hearing A, the unmastered mix, {}", offset_words(gain)),
@@ -167,7 +167,7 @@ fn Listening() -> impl IntoView {
         </p>
         <p class="monitor-note" data-testid="platform-text">
             {move || {
-                let platform = s.mix.with(|m| m.master.get(ParamId::PlatformPreview));
+                let platform = s.heard.with(|m| m.master.get(ParamId::PlatformPreview));
                 if platform < 0.5 {
                     String::new()
                 } else {
@@ -186,7 +186,7 @@ fn Listening() -> impl IntoView {
         </p>
     }
     .into_any();
-    view! { <MasterParamGroup group="monitor" title="Listening" extra=readouts/> }
+    view! { <MasterParamGroup group=Group::Monitor title="Listening" extra=readouts/> }
 }
 
 fn offset_words(gain_db: f64) -> String {

@@ -17,7 +17,7 @@ use crate::studio::matching::match_target;
 #[component]
 pub fn TargetPanel() -> impl IntoView {
     let s = use_studio();
-    let target = move || s.mix.with(|m| m.target);
+    let target = move || s.heard.with(|m| m.target);
     let set_target = move |t: Target| s.edit(EditKey::Control("target", 0), |m| m.target = t);
     let job = Job::new();
     let start = move |_| {

@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::browser::download::{blob_url, download};
+use crate::browser::js::Gate;
 use crate::browser::offline_render::Range;
 use crate::delivery::dither::Dither;
 use crate::delivery::report::DeliveryReport;
@@ -47,7 +48,16 @@ pub fn ExportDialog() -> impl IntoView {
     let chosen = RwSignal::new(Vec::<String>::new());
     let stage = RwSignal::new(String::new());
     let question = RwSignal::new(None::<String>);
+    // The limiting question's answer: `Some(yes)`, or `None` when cancelled; the export waits
+    // for `answered` to open.
     let answer = RwSignal::new(None::<bool>);
+    let answered = StoredValue::new_local(None::<Gate>);
+    let reply = move |yes: Option<bool>| {
+        answer.set(yes);
+        if let Some(g) = answered.get_value() {
+            g.open();
+        }
+    };
     let delivered = RwSignal::new(Vec::<Delivered>::new());
     let job = Job::new();
 
@@ -102,19 +112,16 @@ pub fn ExportDialog() -> impl IntoView {
         spawn_local(async move {
             let t0 = js_sys::Date::now();
             let confirm = move |q: String| async move {
+                let gate = Gate::default();
+                answered.set_value(Some(gate.clone()));
                 answer.set(None);
                 question.set(Some(q));
-                let yes = loop {
-                    if let Some(a) = answer.get_untracked() {
-                        break a;
-                    }
-                    if job.cancelled() {
-                        break false;
-                    }
-                    crate::browser::js::sleep_ms(100).await;
-                };
+                if !job.cancelled() {
+                    gate.wait().await;
+                }
+                answered.set_value(None);
                 question.set(None);
-                yes
+                answer.get_untracked().unwrap_or(false) && !job.cancelled()
             };
             let deliver = move |d: Delivery| {
                 download(&d.wav, &d.file_name, "audio/wav")?;
@@ -319,7 +326,10 @@ pub fn ExportDialog() -> impl IntoView {
                 <button
                     data-testid="export-cancel"
                     disabled=move || !job.running.get()
-                    on:click=move |_| job.cancel.set(true)
+                    on:click=move |_| {
+                        job.cancel.set(true);
+                        reply(None);
+                    }
                 >
                     "Cancel"
                 </button>
@@ -327,10 +337,10 @@ pub fn ExportDialog() -> impl IntoView {
                 <Show when=move || question.with(|q| q.is_some())>
                     <div class="export-question" role="alertdialog" data-testid="export-limiting">
                         <p>{move || question.get().unwrap_or_default()}</p>
-                        <button data-testid="export-continue" on:click=move |_| answer.set(Some(true))>
+                        <button data-testid="export-continue" on:click=move |_| reply(Some(true))>
                             "Continue anyway"
                         </button>
-                        <button data-testid="export-stop" on:click=move |_| answer.set(Some(false))>
+                        <button data-testid="export-stop" on:click=move |_| reply(Some(false))>
                             "Stop"
                         </button>
                     </div>

@@ -69,7 +69,7 @@ pub fn Transport() -> impl IntoView {
 #[component]
 fn LoopControls() -> impl IntoView {
     let s = use_studio();
-    let on = move || s.mix.with(|m| m.loop_on);
+    let on = move || s.heard.with(|m| m.loop_on);
     let playhead = move || {
         let rate = s.mix.with_untracked(|m| m.sample_rate as f64);
         s.meters.with_untracked(|m| m.position as f64) / rate.max(1.0)
@@ -82,7 +82,7 @@ fn LoopControls() -> impl IntoView {
     };
     // The mix's region when there is one (it may change by undo or a link), else what was typed.
     let current = move || {
-        s.mix
+        s.heard
             .with(|m| m.loop_seconds())
             .unwrap_or_else(|| fields.get())
     };

@@ -4,7 +4,7 @@ use dsp_worklet::meter::to_dbfs;
 use dsp_worklet::params::ParamId;
 use leptos::prelude::*;
 
-use crate::model::session::StemAudio;
+use crate::model::session::{StemAudio, TrackState};
 use crate::studio::controller::use_studio;
 use crate::ui::controls::level_meter::{ClipLight, PeakMeter};
 use crate::ui::controls::param_slider::ParamSlider;
@@ -14,15 +14,18 @@ use crate::ui::strip::waveform::Waveform;
 #[component]
 pub fn Strip(id: u32) -> impl IntoView {
     let s = use_studio();
-    let Some(track) = s.mix.with_untracked(|m| m.track(id).cloned()) else {
+    let Some(track) = s.heard.with_untracked(|m| m.track(id).cloned()) else {
         return ().into_any();
     };
+    // This strip's own state: an edit of another strip (or of the master) leaves it alone, so
+    // nothing below re-renders for it.
+    let state = strip_state(id);
+    // How many times this strip's state has changed (for tests: an edit elsewhere must not
+    // count here).
+    let updates = StoredValue::new(0u32);
     let name = track.name.clone();
     let value = move |p: ParamId| {
-        Signal::derive(move || {
-            s.mix
-                .with(|m| m.track(id).map(|t| t.value(p)).unwrap_or(0.0))
-        })
+        Signal::derive(move || state.with(|t| t.as_ref().map_or(0.0, |(t, _)| t.value(p))))
     };
     let set = move |p: ParamId| Callback::new(move |v: f32| s.set_track(id, p, v));
     let toggle = move |p: ParamId| {
@@ -33,12 +36,12 @@ pub fn Strip(id: u32) -> impl IntoView {
     let rms_db = move || to_dbfs(level().rms);
     let clipped = move || s.clips.with(|c| c.contains(&id));
     let info = move || {
-        s.mix.with(|m| {
-            let Some(t) = m.track(id) else {
+        state.with(|t| {
+            let Some((t, session_rate)) = t else {
                 return String::new();
             };
             let kind = if t.channels == 1 { "mono" } else { "stereo" };
-            let rate = if (t.source_rate - m.sample_rate).abs() > 0.5 {
+            let rate = if (t.source_rate - session_rate).abs() > 0.5 {
                 format!("{:.1} kHz → session rate", t.source_rate / 1000.0)
             } else {
                 format!("{:.1} kHz", t.source_rate / 1000.0)
@@ -51,7 +54,7 @@ pub fn Strip(id: u32) -> impl IntoView {
     } else {
         "Balance"
     };
-    let audio = move || s.mix.with(|m| m.track(id).map(|t| t.audio));
+    let audio = move || state.with(|t| t.as_ref().map(|(t, _)| t.audio));
     let waiting_for = track.file_name.clone();
     let status = move || {
         match audio() {
@@ -82,6 +85,11 @@ pub fn Strip(id: u32) -> impl IntoView {
             }
             data-track-name=name.clone()
             data-track-id=id
+            data-updates=move || {
+                state.track();
+                updates.update_value(|n| *n += 1);
+                updates.get_value()
+            }
         >
             <div class="strip-head">
                 <span class="strip-name" title=track.file_name.clone()>{name.clone()}</span>
@@ -107,7 +115,7 @@ pub fn Strip(id: u32) -> impl IntoView {
                 </button>
             </div>
             {status}
-            <Waveform id=id/>
+            <Waveform state=state/>
             <div class="strip-controls">
                 <ParamSlider
                     spec=ParamId::Gain.spec()
@@ -164,4 +172,14 @@ pub fn Strip(id: u32) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Track `id` as heard, with the session rate: a memo, so that it changes only when this track
+/// (or the rate) does.
+pub fn strip_state(id: u32) -> Memo<Option<(TrackState, f32)>> {
+    let s = use_studio();
+    Memo::new(move |_| {
+        s.heard
+            .with(|m| m.track(id).map(|t| (t.clone(), m.sample_rate)))
+    })
 }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use crate::studio::controller::use_studio;
 use crate::ui::controls::param_slider::ParamControl;
+use crate::ui::strip::channel_strip::strip_state;
 use crate::ui::strip::eq_curve::EqCurve;
 
 /// Module groups shown in the editor, with their headings (the fader group lives in the strip).
@@ -28,7 +29,7 @@ pub fn Editor() -> impl IntoView {
     let selected = Memo::new(move |_| {
         s.selected
             .get()
-            .filter(|id| s.mix.with(|m| m.track(*id).is_some()))
+            .filter(|id| s.heard.with(|m| m.track(*id).is_some()))
     });
     view! { {move || selected.get().map(|id| view! { <TrackEditor id=id/> })} }
 }
@@ -36,8 +37,9 @@ pub fn Editor() -> impl IntoView {
 #[component]
 fn TrackEditor(id: u32) -> impl IntoView {
     let s = use_studio();
+    let state = strip_state(id);
     let name = s
-        .mix
+        .heard
         .with_untracked(|m| m.track(id).map(|t| t.name.clone()))
         .unwrap_or_default();
     let reduction = move |gate: bool| {
@@ -58,12 +60,11 @@ fn TrackEditor(id: u32) -> impl IntoView {
         .map(|(group, title)| {
             let controls = PARAMS
                 .iter()
-                .filter(|p| p.group == *group)
+                .filter(|p| p.group.as_str() == *group)
                 .map(|p| {
                     let pid = p.id;
                     let value = Signal::derive(move || {
-                        s.mix
-                            .with(|m| m.track(id).map(|t| t.value(pid)).unwrap_or(p.default))
+                        state.with(|t| t.as_ref().map_or(p.default, |(t, _)| t.value(pid)))
                     });
                     let set = Callback::new(move |v: f32| s.set_track(id, pid, v));
                     view! {
@@ -121,7 +122,7 @@ fn TrackEditor(id: u32) -> impl IntoView {
                     "✕"
                 </button>
             </header>
-            <EqCurve id=id/>
+            <EqCurve id=id state=state/>
             <div class="modules">{groups}</div>
             <p class="hint">
                 "Drag a band handle to set its frequency and gain, scroll on it for Q, Shift for fine moves. "

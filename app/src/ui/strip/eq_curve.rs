@@ -6,6 +6,7 @@ use dsp_worklet::params::ParamId;
 use leptos::prelude::*;
 
 use crate::model::history::EditKey;
+use crate::model::session::TrackState;
 use wasm_bindgen::JsCast;
 
 use crate::studio::controller::use_studio;
@@ -46,14 +47,14 @@ struct Drag {
 }
 
 #[component]
-pub fn EqCurve(id: u32) -> impl IntoView {
+pub fn EqCurve(id: u32, state: Memo<Option<(TrackState, f32)>>) -> impl IntoView {
     let s = use_studio();
-    let values = move || s.mix.with(|m| m.track(id).map(|t| t.params));
+    let values = move || state.with(|t| t.as_ref().map(|(t, _)| t.params));
     let path = move || {
-        let fs = s.mix.with(|m| m.sample_rate).max(8_000.0) as f64;
-        let Some(v) = values() else {
+        let Some((v, fs)) = state.with(|t| t.as_ref().map(|(t, rate)| (t.params, *rate))) else {
             return String::new();
         };
+        let fs = fs.max(8_000.0) as f64;
         let mut d = String::with_capacity(POINTS * 16);
         for i in 0..POINTS {
             let f = F_MIN * (F_MAX / F_MIN).powf(i as f64 / (POINTS - 1) as f64);

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::model::session::TrackState;
 use crate::studio::controller::use_studio;
 
 const WIDTH: f64 = 600.0;
@@ -22,21 +23,22 @@ pub fn overview_path(overview: &[(f32, f32)], span: f64) -> String {
     d
 }
 
+/// The overview of the track in `state` (its strip's memo), scaled to the song's length.
 #[component]
-pub fn Waveform(id: u32) -> impl IntoView {
+pub fn Waveform(state: Memo<Option<(TrackState, f32)>>) -> impl IntoView {
     let s = use_studio();
+    // The song's length changes only when the longest track does.
+    let song = Memo::new(move |_| s.heard.with(|m| m.song_frames()).max(1) as f64);
     let path = move || {
-        s.mix.with(|m| {
-            let song = m.song_frames().max(1) as f64;
-            m.track(id)
-                .map(|t| overview_path(&t.overview, t.frames as f64 / song))
+        state.with(|t| {
+            t.as_ref()
+                .map(|(t, _)| overview_path(&t.overview, t.frames as f64 / song.get()))
                 .unwrap_or_default()
         })
     };
     let playhead_x = move || {
-        let song = s.mix.with(|m| m.song_frames()).max(1) as f64;
         let pos = s.meters.with(|m| m.position) as f64;
-        format!("{:.1}", (pos / song).clamp(0.0, 1.0) * WIDTH)
+        format!("{:.1}", (pos / song.get()).clamp(0.0, 1.0) * WIDTH)
     };
     let on_click = move |ev: web_sys::MouseEvent| {
         if let Some(el) = ev

@@ -12,6 +12,12 @@ pub struct LinearSmoother {
     ramp_len: u32,
 }
 
+impl crate::dsp::FiniteState for LinearSmoother {
+    fn state_finite(&self) -> bool {
+        crate::dsp::all_finite([&self.current, &self.target, &self.step])
+    }
+}
+
 impl LinearSmoother {
     /// A smoother resting at `value` whose ramps last `ramp_ms` at `sample_rate` Hz (≥ 1 sample).
     pub fn new(value: f32, ramp_ms: f32, sample_rate: f32) -> Self {

@@ -1,11 +1,16 @@
 //! The session every benchmark renders (criterion natively, and the Chromium worklet benchmark
 //! through `examples/bench_commands.rs`), defined once so the figures compare like with like.
+//! Not part of the library: the bench, the examples and `tests/premix.rs` include this file with
+//! `#[path = "…/benches/common/bench_session.rs"] mod bench_session;`.
 //!
 //! Each track is a stereo stem with every strip module on — HP, LP, four EQ bands boosting and
 //! cutting, gate, compressor, saturation — panned, at −3 dB, with both sends feeding the reverb
 //! and delay buses. The master chain runs with its defaults and metering on.
 
-use crate::{Command, ParamId};
+// Each including target uses a different part of it.
+#![allow(dead_code)]
+
+use dsp_worklet::{Command, ParamId};
 
 /// Stem `id` of the benchmark session: `frames` of a sine at 55·(id+1) Hz plus a little noise,
 /// 0.1 peak, identical in both channels.

@@ -1,0 +1,259 @@
+//! The messages between the main thread and the engine's JavaScript: the AudioWorklet processor
+//! (`dsp-worklet/js/engine-processor.js`), the stream feeder Worker (`stream-feeder.js`) and the
+//! export Worker (`export-worker.js`). One typed enum per direction, crossing with
+//! `serde-wasm-bindgen` as plain objects whose `type` is the variant's kebab-case name (the JS
+//! side switches on it; this file is the one definition). Typed arrays, ports and the compiled
+//! module pass through as they are (`serde_wasm_bindgen::preserve`), never copied into JSON.
+//! The per-parameter hot path stays four `f64` words per [`Command`] (`Command::to_words`).
+//! Main thread.
+
+use dsp_worklet::Command;
+use js_sys::{Float32Array, Float64Array};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// To the engine processor (AudioWorklet).
+#[derive(Serialize)]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
+pub enum ToProcessor {
+    /// Commands, four words each ([`words`]).
+    Cmd {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        words: Float64Array,
+    },
+    /// A stem streamed from the stem store through a ring of `capacity` frames.
+    StreamAdd {
+        id: u32,
+        channels: u32,
+        frames: f64,
+        capacity: u32,
+    },
+    /// The stream feeder's end of a `MessageChannel` (transferred beside the message).
+    Feeder {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        port: web_sys::MessagePort,
+    },
+}
+
+/// From the engine processor.
+#[derive(Debug)]
+pub enum FromProcessor {
+    /// A meter snapshot's words (`MeterSnapshot::decode`), about 30 times a second.
+    Meter(Float64Array),
+    /// Track `id` is in the engine.
+    Added { id: u32 },
+    /// An `EngineError` code, for track `id` when it concerns one.
+    Error { code: i32, id: Option<u32> },
+    /// Everything posted before the matching ping has been applied.
+    Pong,
+}
+
+/// The processor's reply kinds (the `type` field).
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum ProcessorReply {
+    Meter,
+    Added,
+    Error,
+    Pong,
+}
+
+/// A processor message as it arrives: the kind and every field any kind has. A flat struct, so
+/// the typed array passes through (`serde` buffers internally tagged enums, which would lose it).
+#[derive(Deserialize)]
+struct ProcessorWire {
+    #[serde(rename = "type")]
+    kind: ProcessorReply,
+    #[serde(default)]
+    id: Option<u32>,
+    #[serde(default)]
+    code: Option<i32>,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    words: JsValue,
+}
+
+impl FromProcessor {
+    /// Reads a posted message; `None` for anything that is not one.
+    pub fn read(data: JsValue) -> Option<FromProcessor> {
+        let wire: ProcessorWire = serde_wasm_bindgen::from_value(data).ok()?;
+        Some(match wire.kind {
+            ProcessorReply::Meter => FromProcessor::Meter(wire.words.dyn_into().ok()?),
+            ProcessorReply::Added => FromProcessor::Added { id: wire.id? },
+            ProcessorReply::Error => FromProcessor::Error {
+                code: wire.code?,
+                id: wire.id,
+            },
+            ProcessorReply::Pong => FromProcessor::Pong,
+        })
+    }
+}
+
+/// To the stream feeder Worker.
+#[derive(Serialize)]
+#[serde(
+    tag = "type",
+    rename_all = "kebab-case",
+    rename_all_fields = "camelCase"
+)]
+pub enum ToFeeder {
+    /// The engine's end of the feeder's `MessageChannel` (transferred beside the message).
+    Port {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        port: web_sys::MessagePort,
+    },
+    /// Track `id` streams the stem `sha256` stored at `rate` Hz.
+    Track {
+        id: u32,
+        sha256: String,
+        rate: u32,
+        channels: u32,
+        frames: f64,
+    },
+    /// Track `id` left the engine: close its files.
+    Remove { id: u32 },
+}
+
+/// From the stream feeder Worker.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum FromFeeder {
+    /// The Worker is listening.
+    Ready,
+    /// Track `id`'s files could not be read (said once per track).
+    Error { id: u32, message: String },
+}
+
+/// One stem of an export job, as the export Worker opens it from the store.
+#[derive(Serialize)]
+pub struct JobStem {
+    pub id: u32,
+    pub sha256: String,
+    pub rate: u32,
+    pub channels: u32,
+    pub frames: f64,
+}
+
+/// The one message to an export Worker: render `frames` frames.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportJob {
+    /// The compiled engine module.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub module: js_sys::WebAssembly::Module,
+    /// Hz.
+    pub rate: f32,
+    pub stems: Vec<JobStem>,
+    /// State commands, then metering off, seek and play ([`words`]).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub words: Float64Array,
+    /// `Command::Pause`'s words, applied at `stop_at`.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub pause_words: Float64Array,
+    pub frames: f64,
+    /// The frame where the tracks pause (a region's end, the effects ringing on), or −1.
+    pub stop_at: f64,
+    /// Room in frames for recording the master chain's input, or 0.
+    pub record: f64,
+    /// A recording to replay instead of the stems: `[left, right]` or `null`.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub replay: JsValue,
+}
+
+/// From an export Worker.
+#[derive(Debug)]
+pub enum FromExporter {
+    /// The script is loaded and listening.
+    Ready,
+    /// 0…1 of the render.
+    Progress(f64),
+    /// The render: both channels, the final meter snapshot's words, the recording if asked for.
+    Done {
+        left: Float32Array,
+        right: Float32Array,
+        snapshot: Float64Array,
+        recorded: Option<[Float32Array; 2]>,
+    },
+    /// The render failed; `message` says why.
+    Error(String),
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+enum ExporterReply {
+    Ready,
+    Progress,
+    Done,
+    Error,
+}
+
+/// An export Worker's message as it arrives (flat, see [`ProcessorWire`]).
+#[derive(Deserialize)]
+struct ExporterWire {
+    #[serde(rename = "type")]
+    kind: ExporterReply,
+    #[serde(default)]
+    fraction: f64,
+    #[serde(default)]
+    message: String,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    left: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    right: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    snapshot: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    recorded: JsValue,
+}
+
+impl FromExporter {
+    /// Reads a posted message; a malformed one reads as an error saying so.
+    pub fn read(data: JsValue) -> FromExporter {
+        let wire: ExporterWire = match serde_wasm_bindgen::from_value(data) {
+            Ok(w) => w,
+            Err(e) => return FromExporter::Error(format!("the renderer sent a bad message: {e}")),
+        };
+        match wire.kind {
+            ExporterReply::Ready => FromExporter::Ready,
+            ExporterReply::Progress => FromExporter::Progress(wire.fraction),
+            ExporterReply::Error => FromExporter::Error(wire.message),
+            ExporterReply::Done => {
+                let audio = |v: JsValue| v.dyn_into::<Float32Array>().ok();
+                let recorded = wire
+                    .recorded
+                    .dyn_into::<js_sys::Array>()
+                    .ok()
+                    .and_then(|a| Some([audio(a.get(0))?, audio(a.get(1))?]));
+                match (
+                    audio(wire.left),
+                    audio(wire.right),
+                    wire.snapshot.dyn_into::<Float64Array>().ok(),
+                ) {
+                    (Some(left), Some(right), Some(snapshot)) => FromExporter::Done {
+                        left,
+                        right,
+                        snapshot,
+                        recorded,
+                    },
+                    _ => FromExporter::Error("the renderer returned no audio".into()),
+                }
+            }
+        }
+    }
+}
+
+/// Command words for a list of commands (`Command::to_words`, flattened).
+pub fn words(commands: &[Command]) -> Float64Array {
+    let flat: Vec<f64> = commands.iter().flat_map(|c| c.to_words()).collect();
+    Float64Array::from(flat.as_slice())
+}
+
+/// A message as a JS value (plain objects; typed arrays and ports as they are).
+pub fn to_js<T: Serialize>(msg: &T) -> JsValue {
+    // Serialising these types cannot fail: every field is a number, a string, a list of such,
+    // or a preserved JS value.
+    serde_wasm_bindgen::to_value(msg).unwrap_or(JsValue::UNDEFINED)
+}
