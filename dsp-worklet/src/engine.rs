@@ -726,23 +726,33 @@ impl Engine {
         out_l.fill(0.0);
         out_r.fill(0.0);
         self.buses.clear_inputs(n);
+        // A pause or stop ends on the frame where its fade reaches silence, not at the end of
+        // the block it falls in: the tracks render (and the playhead moves) up to that frame
+        // only, so where the playhead holds does not depend on the block size.
+        let frames = if playback && self.after_fade != AfterFade::Nothing {
+            n.min(self.declick.remaining() as usize)
+        } else {
+            n
+        };
         let mut done = 0;
         if playback && self.stream.waiting {
             // The transport stays put; only the tails' fade-out, if any, sounds.
             self.render_tail(out_l, out_r);
             done = n;
         }
-        while (self.transport.playing || !playback) && done < n {
+        while (self.transport.playing || !playback) && done < frames {
             let (len_play, wrap_play) = if playback {
-                self.transport.next_segment(n - done, self.song_frames)
+                self.transport.next_segment(frames - done, self.song_frames)
             } else {
-                (n - done, false)
+                (frames - done, false)
             };
             if len_play == 0 {
-                // End of the song: stop where it ended.
+                // End of the song: stop where it ended. A pause or stop under way keeps its
+                // fade (the frames rendered before the end stay faded) and finishes with it.
                 self.transport.playing = false;
-                self.after_fade = AfterFade::Nothing;
-                self.declick.reset(1.0);
+                if self.after_fade == AfterFade::Nothing {
+                    self.declick.reset(1.0);
+                }
                 break;
             }
             // The reader runs ahead and may reach the loop end first; stop the segment there.
@@ -766,12 +776,22 @@ impl Engine {
             self.stream.index += len as u64;
             done += len;
         }
-        // The de-click fade applies to the tracks only: FX tails ring on after a stop.
+        // The de-click fade applies to the tracks and their sends (pre- and post-fader alike,
+        // so the FX buses get nothing after the fade's last frame); the FX buses' own tails ring
+        // on after a stop.
         if playback && (self.declick.is_smoothing() || self.declick.current() != 1.0) {
-            for (l, r) in out_l.iter_mut().zip(out_r.iter_mut()) {
+            let [[al, ar], [bl, br]] = &mut self.buses.input;
+            let sends =
+                (al[..n].iter_mut().zip(&mut ar[..n])).zip(bl[..n].iter_mut().zip(&mut br[..n]));
+            for ((l, r), ((al, ar), (bl, br))) in out_l.iter_mut().zip(out_r.iter_mut()).zip(sends)
+            {
                 let g = self.declick.next_value();
                 *l *= g;
                 *r *= g;
+                *al *= g;
+                *ar *= g;
+                *bl *= g;
+                *br *= g;
             }
         }
         self.buses.process_into(out_l, out_r);

@@ -370,7 +370,8 @@ impl Track {
                 let g = self.gain.next_value() * self.gate.next_value();
                 let (p_l, p_r) = pan_gains(channels, self.pan_pos.next_value());
                 let x_r = if stereo { *b } else { *a };
-                *b = x_r * g * p_r;
+                // `x·(g·p)`, as the steady path below: the same bits wherever a ramp ends.
+                *b = x_r * (g * p_r);
                 *a *= g * p_l;
             }
         } else {
@@ -454,8 +455,10 @@ fn add_sends(
                 let fader = gain.next_value();
                 let g = gate.next_value() * level.next_value() * if pre { 1.0 } else { fader };
                 let (p_l, p_r) = pan_gains(channels, pan.next_value());
-                *a += x_l * g * p_l;
-                *b += x_r * g * p_r;
+                // `x·(g·p)`, as the steady path above, so a ramp ending mid-block gives the
+                // same bits as one ending on a block boundary.
+                *a += x_l * (g * p_l);
+                *b += x_r * (g * p_r);
             }
         }
     }

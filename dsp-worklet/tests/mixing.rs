@@ -277,6 +277,19 @@ fn pause_fades_out_then_holds_position() {
     assert_eq!(e.position(), 0);
 }
 
+#[test]
+fn stop_fading_when_the_song_ends_still_returns_to_the_start() {
+    let mut e = Engine::new(RATE);
+    e.add_track(1, vec![vec![0.5; 2_000]]).unwrap();
+    e.apply(Command::Play).unwrap();
+    render(&mut e, 1_900, 128);
+    // The song ends 100 frames in, before the 5 ms fade does.
+    e.apply(Command::Stop).unwrap();
+    render(&mut e, 1_024, 128);
+    assert!(!e.is_playing());
+    assert_eq!(e.position(), 0);
+}
+
 /// fundsp's rule: the block size must not change the output. Renders a session with ramps, a loop
 /// wrap, a solo gate ramp and a pause fade in blocks of 128 and in other sizes, bit for bit:
 /// powers of two, and sizes that split differently from the engine's 128-frame blocks (1, 7, 100,
@@ -288,22 +301,16 @@ fn block_size_does_not_change_the_output() {
 
 /// The same with every strip module, both sends into both FX buses, the whole master chain and
 /// the monitor stage on: the processors with block paths (compressor, oversampled saturation,
-/// limiter, FX buses that sleep) too. Without the pan ramp and the pause: see the next test.
+/// limiter, FX buses that sleep) too. Without the pan ramp and the pause: the next test adds them.
 #[test]
 fn block_size_does_not_change_the_output_with_every_module_on() {
     block_size_does_not_change(true, &[0, 1_024, 4_096, 8_192]);
 }
 
-/// With the sends on, two known block-size dependences remain (the output differs from 128-frame
-/// blocks; found by the test above with the whole script):
-/// - a pan ramp ending inside a block: `Track::render`'s sends (and its right channel when the
-///   fader is not at unity) multiply by a combined gain when steady, `x·(g·p)`, but by each gain
-///   in turn while ramping, `(x·g)·p`, so the last bits depend on where the ramp's block ends;
-/// - a pause: the de-click fade silences the tracks but not their sends, and the transport stops
-///   only at the end of the block in which the fade ends, so the FX buses receive up to a block
-///   of post-fade sends more or less depending on the block size.
+/// The whole script with the sends on: a pan ramp ending inside a block (the sends and the right
+/// channel multiply `x·(g·p)` whether ramping or steady) and a pause (the de-click fade covers the
+/// sends too, and the transport stops on the fade's last frame, not at the end of its block).
 #[test]
-#[ignore = "known block-size dependences with sends (pan ramp, pause); see the doc comment"]
 fn block_size_does_not_change_the_output_with_every_module_on_through_pan_and_pause() {
     block_size_does_not_change(true, &EVENTS);
 }
@@ -313,7 +320,7 @@ fn block_size_does_not_change_the_output_with_every_module_on_through_pan_and_pa
 const EVENTS: [usize; 6] = [0, 1_024, 2_048, 4_096, 8_192, 12_288];
 
 /// Renders the script (only its `events`) in blocks of 128 and of other sizes, with every module
-/// on when `everything`, and requires the same output bit for bit.
+/// on when `everything`, and requires the same output bit for bit and the same final playhead.
 fn block_size_does_not_change(everything: bool, events: &[usize]) {
     let script = |e: &mut Engine, at: usize| match at {
         _ if !events.contains(&at) => {}
@@ -362,7 +369,8 @@ fn block_size_does_not_change(everything: bool, events: &[usize]) {
             e.process(&mut l[at..at + n], &mut r[at..at + n]);
             at += n;
         }
-        (l, r)
+        // The playhead too: a pause holds on the fade's last frame, not at the end of a block.
+        (l, r, e.position())
     };
     let reference = run(128);
     for block in [1, 2, 7, 16, 32, 64, 100, 129, 256, 1_000, 1_024] {

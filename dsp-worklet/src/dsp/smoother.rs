@@ -80,6 +80,12 @@ impl LinearSmoother {
         }
     }
 
+    /// Samples left in the ramp under way (0 when settled).
+    #[inline]
+    pub fn remaining(&self) -> u32 {
+        self.remaining
+    }
+
     /// True while a ramp is under way.
     #[inline]
     pub fn is_smoothing(&self) -> bool {
