@@ -7,6 +7,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { startApp, sessionRate, dropFiles, setRange, setControl, exportMix, waitReady, downloadBytes } from './lib/browser.mjs';
 import { encodeWav } from './lib/wav.mjs';
 
@@ -527,3 +530,102 @@ function zipWithout() {
   end.writeUInt32LE(centralPart.length, 12); end.writeUInt32LE(localPart.length, 16);
   return Buffer.concat([localPart, centralPart, end]);
 }
+
+test('a session at its 2000-comment limit refuses one more, and a reload brings it back with its stem; a saved session that cannot be read is kept aside with its stems and offered for recovery', async () => {
+  const page = await app.openPage();
+  const files = stems(await sessionRate(page));
+  await dropFiles(page, [files[0]]);
+  await waitTracks(page, 1, 'loaded');
+  // 2000 comments through the comment form, as a user would add them (in one go in the page).
+  await page.evaluate(() => {
+    const input = (testid, value) => {
+      const el = document.querySelector(`[data-testid=${testid}]`);
+      el.value = value;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+    };
+    input('comment-author', 'Alex');
+    for (let i = 0; i < 2000; i++) {
+      input('comment-text', `note ${i}`);
+      document.querySelector('[data-testid=comment-add]').click();
+    }
+  });
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=comment]').length === 2000, null, { timeout: 120_000 });
+  // One more is refused, saying why; nothing else changes.
+  await comment(page, 'Alex', 'one too many');
+  await waitNotice(page, 'at most 2000 are allowed');
+  assert.equal(await page.getByTestId('comment').count(), 2000);
+  await autosaved(page);
+  await page.reload();
+  await waitReady(page);
+  await waitTracks(page, 1, 'loaded');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=comment]').length === 2000, null, { timeout: 60_000 });
+  assert.deepEqual((await errors(page)).filter((t) => /could not be restored/.test(t)), [], 'the session restores');
+  assert.equal(await page.getByTestId('recover-offer').count(), 0, 'nothing kept aside');
+
+  // A saved session that cannot be read (damaged on disk): the next start keeps it aside, says
+  // so, keeps every stem (nothing is tidied while a kept session cannot be read), and offers
+  // to recover it; recovering says why it cannot.
+  await autosaved(page);
+  await page.evaluate(() => new Promise((resolve, reject) => {
+    const open = indexedDB.open('second-ear');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('session', 'readwrite');
+      tx.objectStore('session').put(new Uint8Array([1, 0xde, 0xad, 0xbe, 0xef]), 'current');
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => reject(tx.error);
+    };
+  }));
+  await page.reload();
+  await waitReady(page);
+  await waitNotice(page, 'could not be restored');
+  await page.getByTestId('recover-offer').waitFor();
+  assert.match(await page.getByTestId('recover').textContent(), /^Recover the session saved on /);
+  // A further reload (after the fresh session's autosave) still keeps the stems on disk.
+  await page.reload();
+  await waitReady(page);
+  await page.getByTestId('recover-offer').waitFor();
+  const stored = await page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('stems');
+    let files = 0;
+    for await (const _ of dir.keys()) files += 1;
+    const originals = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('second-ear');
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        const count = db.transaction('stems').objectStore('stems').count();
+        count.onsuccess = () => { db.close(); resolve(count.result); };
+        count.onerror = () => reject(count.error);
+      };
+    });
+    return { files, originals };
+  });
+  assert.ok(stored.files >= 2 && stored.originals >= 1, `the stem is still stored: ${JSON.stringify(stored)}`);
+  await page.getByTestId('recover').click();
+  await waitNotice(page, 'cannot be recovered');
+  await page.context().close();
+});
+
+test('a 1.5 GB session bundle is refused by its size before it is read; the session is unchanged', async () => {
+  const page = await app.openPage();
+  const files = stems(await sessionRate(page));
+  await dropFiles(page, [files[0]]);
+  await waitTracks(page, 1, 'loaded');
+  const before = await state(page);
+  // A sparse file: 1.5 GB as far as the browser knows, no disk used.
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'se-big-'));
+  const big = path.join(dir, 'Huge session.zip');
+  const fd = await open(big, 'w');
+  await fd.truncate(1.5 * 2 ** 30);
+  await fd.close();
+  try {
+    await page.getByTestId('bundle-open').setInputFiles(big);
+    await waitNotice(page, 'Huge session.zip: it is 1.5 GB; session bundles up to 1 GB can be opened');
+    assert.deepEqual(await state(page), before);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await page.context().close();
+});

@@ -59,10 +59,36 @@ pub async fn save_session(doc: &[u8]) -> Result<(), String> {
     save_session_record(SESSION_KEY, doc).await
 }
 
-/// Keeps a saved session that could not be restored under `"unrestorable"`, so a later autosave
-/// of the fresh session does not destroy it (main thread).
+/// Key of a saved session that could not be restored, kept aside.
+const SET_ASIDE_KEY: &str = "unrestorable";
+/// Key of when it was set aside (UTF-8 text, the browser's local date and time).
+const SET_ASIDE_AT_KEY: &str = "unrestorable-at";
+
+/// Keeps a saved session that could not be restored under `"unrestorable"` (with the time), so
+/// a later autosave of the fresh session does not destroy it and it can be recovered (main
+/// thread).
 pub async fn set_aside_session(doc: &[u8]) -> Result<(), String> {
-    save_session_record("unrestorable", doc).await
+    save_session_record(SET_ASIDE_KEY, doc).await?;
+    let at = String::from(js_sys::Date::new_0().to_locale_string("default", &JsValue::UNDEFINED));
+    save_session_record(SET_ASIDE_AT_KEY, at.as_bytes()).await
+}
+
+/// The session kept aside by [`set_aside_session`] and when, if any (main thread).
+pub async fn load_set_aside() -> Result<Option<(Vec<u8>, String)>, String> {
+    let Some(doc) = load_record(SET_ASIDE_KEY).await? else {
+        return Ok(None);
+    };
+    let at = load_record(SET_ASIDE_AT_KEY)
+        .await?
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    Ok(Some((doc, at)))
+}
+
+/// Forgets the session kept aside (once recovered); main thread.
+pub async fn clear_set_aside() -> Result<(), String> {
+    delete_record(SET_ASIDE_KEY).await?;
+    delete_record(SET_ASIDE_AT_KEY).await
 }
 
 async fn save_session_record(key: &str, doc: &[u8]) -> Result<(), String> {
@@ -79,10 +105,14 @@ async fn save_session_record(key: &str, doc: &[u8]) -> Result<(), String> {
 
 /// The saved session document, if any (main thread).
 pub async fn load_session() -> Result<Option<Vec<u8>>, String> {
+    load_record(SESSION_KEY).await
+}
+
+async fn load_record(key: &str) -> Result<Option<Vec<u8>>, String> {
     const WHAT: &str = "loading the saved session";
     let store = object_store(SESSION_STORE, TransactionMode::ReadOnly, WHAT).await?;
     let value = store
-        .get(JsValue::from_str(SESSION_KEY))
+        .get(JsValue::from_str(key))
         .map_err(|e| idb_error(e, WHAT))?
         .await
         .map_err(|e| idb_error(e, WHAT))?;
@@ -103,10 +133,14 @@ pub async fn load_session() -> Result<Option<Vec<u8>>, String> {
 /// Removes the saved session (not the stems); main thread. Resolves once the delete has
 /// been committed. Removing a session that is not there is not an error.
 pub async fn clear_session() -> Result<(), String> {
+    delete_record(SESSION_KEY).await
+}
+
+async fn delete_record(key: &str) -> Result<(), String> {
     const WHAT: &str = "clearing the saved session";
     let store = object_store(SESSION_STORE, TransactionMode::ReadWrite, WHAT).await?;
     store
-        .delete(JsValue::from_str(SESSION_KEY))
+        .delete(JsValue::from_str(key))
         .map_err(|e| idb_error(e, WHAT))?
         .await
         .map_err(|e| idb_error(e, WHAT))?;

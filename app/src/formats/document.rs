@@ -118,6 +118,8 @@ pub enum DocError {
     BadText { place: String, why: &'static str },
     /// Two tracks with one id.
     DuplicateTrack { id: u32 },
+    /// The encoded document is larger than a reader accepts (bytes before compression).
+    TooLarge { bytes: usize, max: usize },
 }
 
 impl fmt::Display for DocError {
@@ -126,6 +128,12 @@ impl fmt::Display for DocError {
             DocError::TooMany { what, count, max } => {
                 write!(f, "holds {count} {what}; at most {max} are allowed")
             }
+            DocError::TooLarge { bytes, max } => write!(
+                f,
+                "is {} KB of settings and comments; at most {} KB are allowed (shorter or fewer comments make room)",
+                bytes.div_ceil(1024),
+                max / 1024
+            ),
             DocError::UnknownParam { place, id } => {
                 write!(
                     f,
@@ -147,6 +155,25 @@ impl fmt::Display for DocError {
 impl std::error::Error for DocError {}
 
 impl SessionDoc {
+    /// Cuts a document that breaks the count limits down to them, for recovering a session saved
+    /// by a build that did not enforce them: the first [`MAX_TRACKS`] tracks and [`MAX_COMMENTS`]
+    /// comments (in timeline order), the newest deleted-comment records. Says what was cut (empty: nothing).
+    pub fn trim_to_limits(&mut self) -> Vec<String> {
+        let mut cut = Vec::new();
+        if self.tracks.len() > MAX_TRACKS {
+            cut.push(format!("{} tracks", self.tracks.len() - MAX_TRACKS));
+            self.tracks.truncate(MAX_TRACKS);
+        }
+        if self.comments.len() > MAX_COMMENTS {
+            let n = self.comments.len() - MAX_COMMENTS;
+            cut.push(format!("the last {n} comments on the timeline"));
+            self.comments.truncate(MAX_COMMENTS);
+        }
+        let extra = self.deleted_comments.len().saturating_sub(MAX_COMMENTS);
+        self.deleted_comments.drain(..extra);
+        cut
+    }
+
     /// Checks every value against the parameter table and limits. Nothing is clamped: a document
     /// that fails is refused whole.
     pub fn validate(&self) -> Result<(), DocError> {

@@ -76,8 +76,49 @@ pub fn to_bytes(doc: &SessionDoc) -> Vec<u8> {
     out
 }
 
+/// [`to_bytes`] for a document every reader will accept: refused (with why) when it breaks a
+/// limit of [`SessionDoc::validate`] or inflates past [`MAX_INFLATED_BYTES`]. Autosave, links
+/// and bundles write only what this accepts, so the app never saves what it cannot open.
+pub fn to_checked_bytes(doc: &SessionDoc) -> Result<Vec<u8>, DocError> {
+    let raw = checked_raw(doc)?;
+    let mut out = vec![FORMAT_VERSION];
+    out.extend(miniz_oxide::deflate::compress_to_vec(&raw, 10));
+    Ok(out)
+}
+
+/// Whether [`to_checked_bytes`] would accept `doc` (without compressing it: cheap enough to
+/// check every edit that grows a session).
+pub fn check_writable(doc: &SessionDoc) -> Result<(), DocError> {
+    checked_raw(doc).map(|_| ())
+}
+
+/// The uncompressed encoding of a document that passes the limits.
+fn checked_raw(doc: &SessionDoc) -> Result<Vec<u8>, DocError> {
+    doc.validate()?;
+    let raw = postcard::to_allocvec(doc).unwrap_or_default();
+    if raw.len() > MAX_INFLATED_BYTES {
+        return Err(DocError::TooLarge {
+            bytes: raw.len(),
+            max: MAX_INFLATED_BYTES,
+        });
+    }
+    Ok(raw)
+}
+
 /// Reads and validates a binary document.
 pub fn from_bytes(bytes: &[u8]) -> Result<SessionDoc, LinkError> {
+    let doc = decode_unvalidated(bytes, MAX_INFLATED_BYTES)?;
+    doc.validate().map_err(LinkError::Invalid)?;
+    Ok(doc)
+}
+
+/// Reads a document the app saved but cannot open any more (over a limit: see
+/// [`SessionDoc::trim_to_limits`]), inflating up to 16 MiB, without validating it.
+pub fn from_bytes_for_recovery(bytes: &[u8]) -> Result<SessionDoc, LinkError> {
+    decode_unvalidated(bytes, 16 << 20)
+}
+
+fn decode_unvalidated(bytes: &[u8], max_inflated: usize) -> Result<SessionDoc, LinkError> {
     let (&version, body) = bytes.split_first().ok_or(LinkError::Empty)?;
     if version > FORMAT_VERSION {
         return Err(LinkError::FutureVersion { version });
@@ -87,17 +128,19 @@ pub fn from_bytes(bytes: &[u8]) -> Result<SessionDoc, LinkError> {
             detail: "unknown format 0".into(),
         });
     }
-    let raw = miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_INFLATED_BYTES)
-        .map_err(|e| LinkError::Damaged {
-            detail: match e.status {
-                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-                    format!("it inflates past {} KB", MAX_INFLATED_BYTES / 1024)
-                }
-                miniz_oxide::inflate::TINFLStatus::FailedCannotMakeProgress => {
-                    "the compressed data ends early".to_string()
-                }
-                s => format!("the compressed data is corrupt: {s:?}"),
-            },
+    let raw =
+        miniz_oxide::inflate::decompress_to_vec_with_limit(body, max_inflated).map_err(|e| {
+            LinkError::Damaged {
+                detail: match e.status {
+                    miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+                        format!("it inflates past {} KB", max_inflated / 1024)
+                    }
+                    miniz_oxide::inflate::TINFLStatus::FailedCannotMakeProgress => {
+                        "the compressed data ends early".to_string()
+                    }
+                    s => format!("the compressed data is corrupt: {s:?}"),
+                },
+            }
         })?;
     let (doc, rest): (SessionDoc, &[u8]) =
         postcard::take_from_bytes(&raw).map_err(|e| LinkError::Damaged {
@@ -108,7 +151,6 @@ pub fn from_bytes(bytes: &[u8]) -> Result<SessionDoc, LinkError> {
             detail: format!("{} stray bytes after the session", rest.len()),
         });
     }
-    doc.validate().map_err(LinkError::Invalid)?;
     Ok(doc)
 }
 
@@ -221,6 +263,47 @@ mod tests {
                 .collect(),
         }
     }
+
+    #[test]
+    fn only_documents_every_reader_accepts_are_written_and_old_ones_can_be_recovered() {
+        let full = session(4, MAX_COMMENTS_FOR_TEST);
+        let bytes = to_checked_bytes(&full).expect("2000 comments are allowed");
+        assert_eq!(from_bytes(&bytes).expect("and read back"), full);
+        let mut over = session(4, MAX_COMMENTS_FOR_TEST + 1);
+        assert!(matches!(
+            to_checked_bytes(&over),
+            Err(DocError::TooMany {
+                what: "comments",
+                count: 2001,
+                ..
+            })
+        ));
+        // A document an older build saved over the limit: refused as it is, readable for
+        // recovery, and cut to the limits it opens.
+        let unchecked = to_bytes(&over);
+        assert!(from_bytes(&unchecked).is_err());
+        let mut recovered = from_bytes_for_recovery(&unchecked).expect("readable for recovery");
+        assert_eq!(recovered, over);
+        assert_eq!(
+            recovered.trim_to_limits(),
+            vec!["the last 1 comments on the timeline"]
+        );
+        over.comments.truncate(MAX_COMMENTS_FOR_TEST);
+        assert_eq!(recovered, over);
+        assert!(to_checked_bytes(&recovered).is_ok());
+        // Long comments: under the count, over the size a reader inflates.
+        let mut big = session(1, 600);
+        for c in &mut big.comments {
+            c.text = "x".repeat(1990);
+        }
+        assert!(big.validate().is_ok());
+        assert!(matches!(
+            to_checked_bytes(&big),
+            Err(DocError::TooLarge { .. })
+        ));
+    }
+
+    const MAX_COMMENTS_FOR_TEST: usize = crate::formats::document::MAX_COMMENTS;
 
     #[test]
     fn round_trip_is_exact() {

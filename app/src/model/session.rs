@@ -371,17 +371,23 @@ impl Mix {
         }
     }
 
-    /// Adds the comments not already here (by id) and not deleted here; returns how many.
-    pub fn merge_comments(&mut self, comments: &[Comment]) -> usize {
-        let mut added = 0;
+    /// Adds the comments not already here (by id) and not deleted here, as many as the
+    /// session's limit ([`MAX_COMMENTS`](crate::formats::document::MAX_COMMENTS)) allows;
+    /// returns how many were added and how many were left out for the limit.
+    pub fn merge_comments(&mut self, comments: &[Comment]) -> (usize, usize) {
+        let (mut added, mut left_out) = (0, 0);
         for c in comments {
             let known = self.comments.iter().any(|(_, x)| x.id == c.id);
             if !known && !self.deleted_comments.contains(&c.id) {
+                if self.comments.len() >= crate::formats::document::MAX_COMMENTS {
+                    left_out += 1;
+                    continue;
+                }
                 self.add_comment(c.clone());
                 added += 1;
             }
         }
-        added
+        (added, left_out)
     }
 
     /// What the engine must be told to turn `self` into `next`.
@@ -882,6 +888,30 @@ mod tests {
     }
 
     #[test]
+    fn a_reviewers_comments_are_merged_only_up_to_the_limit() {
+        let note = |id: u64| Comment {
+            id,
+            start_s: id as f64,
+            end_s: None,
+            author: "Sam".into(),
+            text: "n".into(),
+        };
+        let max = crate::formats::document::MAX_COMMENTS;
+        let mut mine = Mix::new_session(3);
+        mine.sample_rate = 48_000.0;
+        for id in 0..max as u64 - 2 {
+            mine.add_comment(note(id));
+        }
+        let theirs: Vec<Comment> = (5000..5005).map(note).collect();
+        assert_eq!(mine.merge_comments(&theirs), (2, 3));
+        assert_eq!(mine.comments.len(), max);
+        assert_eq!(
+            crate::formats::share_link::check_writable(&mine.to_doc()),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn a_deleted_comment_does_not_come_back_from_a_reviewers_link() {
         let note = |id: u64, text: &str| Comment {
             id,
@@ -908,12 +938,12 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec![13]
         );
-        assert_eq!(mine.merge_comments(&theirs.comments), 1);
+        assert_eq!(mine.merge_comments(&theirs.comments), (1, 0));
         let ids: Vec<u64> = mine.comments.iter().map(|(_, c)| c.id).collect();
         assert_eq!(ids, vec![12, 13]);
         // The record travels: a session reopened from its document still refuses it.
         let mut reopened = Mix::from_doc(&mine.to_doc(), 48_000.0);
-        assert_eq!(reopened.merge_comments(&theirs.comments), 0);
+        assert_eq!(reopened.merge_comments(&theirs.comments), (0, 0));
     }
 
     #[test]

@@ -87,6 +87,9 @@ pub struct Studio {
     pub review: RwSignal<Option<Review>>,
     /// A link to another session, waiting for the user to confirm replacing this one.
     pub pending_link: RwSignal<Option<SessionDoc>>,
+    /// When a saved session that could not be restored was kept aside (see
+    /// [`Studio::recover`]), while it waits to be recovered.
+    pub recoverable: RwSignal<Option<String>>,
     /// True once the autosaved session (if any) has been restored; autosave waits for it.
     pub restored: RwSignal<bool>,
     /// Autosave progress: (the latest change waiting to be saved, the latest one saved), as
@@ -142,6 +145,7 @@ impl Studio {
             can_undo: RwSignal::new((false, false)),
             review,
             pending_link: RwSignal::new(None),
+            recoverable: RwSignal::new(None),
             restored: RwSignal::new(false),
             restored_gate: StoredValue::new_local(Gate::default()),
             partials: StoredValue::new_local(Default::default()),
@@ -339,6 +343,21 @@ impl Studio {
         self.sync_engine();
         // `update` runs its closure exactly once.
         out.expect("edit closure ran")
+    }
+
+    /// [`edit`](Self::edit) for an edit that makes the session bigger (tracks, comments):
+    /// refused, with the reason, when the result could not be saved, shared or reopened (a limit
+    /// of the session document), so the app never holds a session it cannot restore.
+    pub fn grow<R>(
+        self,
+        key: EditKey,
+        f: impl FnOnce(&mut Mix) -> R,
+    ) -> Result<R, crate::formats::document::DocError> {
+        let mut next = self.mix.get_untracked();
+        let out = f(&mut next);
+        crate::formats::share_link::check_writable(&next.to_doc())?;
+        self.edit(key, move |m| *m = next);
+        Ok(out)
     }
 
     fn refresh_undo_state(self) {
@@ -587,10 +606,15 @@ impl Studio {
         engine_link::remember_stem(&stem);
         match placement {
             Placement::New => {
-                self.edit(EditKey::Single, |m| {
+                self.grow(EditKey::Single, |m| {
                     m.sample_rate = rate;
                     m.add_track(new)
-                });
+                })
+                .map_err(|e| AppError::Decode {
+                    message: format!(
+                        "{file_name}: not added: the session could not be saved with it: it {e}"
+                    ),
+                })?;
             }
             Placement::Fill(id) | Placement::FillDifferent(id) => {
                 // Loading a placeholder's audio is not an edit of the mix.

@@ -65,7 +65,7 @@ impl Studio {
     /// session holds something a link may not carry.
     pub fn share_url(self) -> Option<String> {
         let doc = self.saved_doc();
-        if let Err(e) = doc.validate() {
+        if let Err(e) = share_link::to_checked_bytes(&doc) {
             self.report(AppError::Comment {
                 detail: format!("the session cannot be shared: it {e}"),
             });
@@ -190,7 +190,29 @@ impl Studio {
             spawn_local(async move { self.fill_from_store().await });
             return;
         }
-        let new_comments = self.edit(EditKey::Single, |m| m.merge_comments(&fresh));
+        // Their comments join yours as far as the session's limits allow (a session the app
+        // could not save or reopen is never made).
+        let new_comments = match self.grow(EditKey::Single, |m| m.merge_comments(&fresh)) {
+            Ok((added, 0)) => added,
+            Ok((added, left_out)) => {
+                self.report(AppError::Comment {
+                    detail: format!(
+                        "{left_out} of the reviewer's comments were left out: the session holds at most {} comments",
+                        crate::formats::document::MAX_COMMENTS
+                    ),
+                });
+                added
+            }
+            Err(e) => {
+                self.report(AppError::Comment {
+                    detail: format!(
+                        "the reviewer's {} new comments were left out: the session could not be saved with it: it {e}",
+                        fresh.len()
+                    ),
+                });
+                0
+            }
+        };
         let serial = self
             .review
             .with_untracked(|r| r.as_ref().map_or(0, |r| r.serial))
@@ -328,6 +350,12 @@ impl Studio {
                 m.name.clone(),
             )
         });
+        if let Err(e) = share_link::to_checked_bytes(&doc) {
+            self.report(AppError::Export {
+                detail: format!("the session cannot be bundled: it {e}"),
+            });
+            return;
+        }
         let document = BundleDocument {
             format: BUNDLE_FORMAT.into(),
             version: FORMAT_VERSION,
@@ -383,6 +411,16 @@ impl Studio {
             file: name.clone(),
             detail,
         };
+        // Its size first: a bundle is opened in memory, so one larger than a bundle may be is
+        // refused before a byte of it is read.
+        let size = file.size();
+        if size > bundle::MAX_TOTAL_BYTES as f64 {
+            return self.report(bad(format!(
+                "it is {:.1} GB; session bundles up to {:.0} GB can be opened",
+                size / (1u64 << 30) as f64,
+                bundle::MAX_TOTAL_BYTES as f64 / (1u64 << 30) as f64
+            )));
+        }
         let bytes = match read_file(file).await {
             Ok(b) => js_sys::Uint8Array::new(&b).to_vec(),
             Err(e) => return self.report(e),
@@ -434,10 +472,15 @@ impl Studio {
                     self.apply_mix(Mix::from_doc(&doc, rate));
                     self.fill_from_store().await;
                     // Stems no session uses go, unless another tab waits to take the autosave
-                    // over: the stems it was given are stored for then.
-                    let keep: Vec<String> =
+                    // over (the stems it was given are stored for then); the stems of a session
+                    // kept aside stay for its recovery (all of them, if it cannot be read).
+                    let mut keep: Vec<String> =
                         doc.tracks.iter().map(|t| hex(&t.stem.sha256)).collect();
-                    if !tab_lock::others_waiting().await {
+                    let aside = self.offer_recovery().await;
+                    if let Some(aside) = &aside {
+                        keep.extend(aside.iter().cloned());
+                    }
+                    if aside.is_some() && !tab_lock::others_waiting().await {
                         if let Err(detail) = storage::retain_stems(&keep).await {
                             self.report(AppError::Autosave { detail });
                         }
@@ -449,6 +492,9 @@ impl Studio {
                 }
                 Err(e) => {
                     let kept = storage::set_aside_session(&bytes).await;
+                    if kept.is_ok() {
+                        self.offer_recovery().await;
+                    }
                     self.report(AppError::Autosave {
                         detail: format!(
                             "the saved session could not be restored: it {e}{}",
@@ -461,10 +507,75 @@ impl Studio {
                     });
                 }
             },
-            Ok(None) => {}
+            Ok(None) => {
+                self.offer_recovery().await;
+            }
             Err(detail) => self.report(AppError::Autosave { detail }),
         }
         self.mark_restored();
+    }
+
+    /// Looks for a session kept aside (one the app could not restore) and offers to recover
+    /// it. The stems it uses (hex SHA-256), which the start-up tidy-up must keep: `Some` of
+    /// them, or `None` when a kept session cannot be read at all (then nothing is tidied).
+    async fn offer_recovery(self) -> Option<Vec<String>> {
+        match storage::load_set_aside().await {
+            Ok(None) => Some(Vec::new()),
+            Ok(Some((bytes, at))) => {
+                self.recoverable.set(Some(at));
+                share_link::from_bytes_for_recovery(&bytes)
+                    .ok()
+                    .map(|doc| doc.tracks.iter().map(|t| hex(&t.stem.sha256)).collect())
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Opens the session kept aside (cut to the limits if it breaks them, saying what was cut):
+    /// at once into an untouched studio, else after asking, like a link to another session.
+    pub fn recover(self) {
+        spawn_local(async move {
+            let loaded = match storage::load_set_aside().await {
+                Ok(Some((bytes, _))) => {
+                    share_link::from_bytes_for_recovery(&bytes).map_err(|e| format!("it {e}"))
+                }
+                Ok(None) => Err("it is no longer there".into()),
+                Err(detail) => Err(detail),
+            };
+            let mut doc = match loaded {
+                Ok(doc) => doc,
+                Err(detail) => {
+                    self.report(AppError::Autosave {
+                        detail: format!("the session kept aside cannot be recovered: {detail}"),
+                    });
+                    return;
+                }
+            };
+            let cut = doc.trim_to_limits();
+            if let Err(e) = share_link::to_checked_bytes(&doc) {
+                self.report(AppError::Autosave {
+                    detail: format!("the session kept aside cannot be recovered: it {e}"),
+                });
+                return;
+            }
+            if !cut.is_empty() {
+                self.report(AppError::Autosave {
+                    detail: format!(
+                        "the recovered session was over the limits, so {} were left out",
+                        cut.join(" and ")
+                    ),
+                });
+            }
+            if let Err(detail) = storage::clear_set_aside().await {
+                self.report(AppError::Autosave { detail });
+            }
+            self.recoverable.set(None);
+            if self.mix.with_untracked(Mix::is_untouched) {
+                self.open_doc(doc);
+            } else {
+                self.pending_link.set(Some(doc));
+            }
+        });
     }
 
     /// Marks this tab as the one keeping the autosave.
@@ -536,6 +647,15 @@ impl Studio {
             stem_store::persist().await;
         });
         let generation = StoredValue::new(0u64);
+        // The last failure reported: a failing save is said once, not once per edit, and again
+        // only after a save has worked.
+        let failing = StoredValue::new(None::<String>);
+        let failed = move |detail: String| {
+            if failing.with_value(|f| f.as_deref() != Some(&detail)) {
+                failing.set_value(Some(detail.clone()));
+                self.report(AppError::Autosave { detail });
+            }
+        };
         Effect::new(move |_| {
             self.mix.track();
             if !self.restored.get() {
@@ -555,11 +675,24 @@ impl Studio {
                 if generation.get_value() != mine || !self.owns_autosave.get_value() {
                     return;
                 }
-                let bytes = share_link::to_bytes(&doc);
+                // Only what the app can reopen is saved (the edits that grow a session are
+                // checked already; this is the last line).
+                let bytes = match share_link::to_checked_bytes(&doc) {
+                    Ok(b) => b,
+                    Err(e) => {
+                        failed(format!(
+                            "the session was not saved: it {e}; the last saved version is kept"
+                        ));
+                        return;
+                    }
+                };
                 spawn_local(async move {
                     match storage::save_session(&bytes).await {
-                        Ok(()) => self.autosave_state.update(|s| s.1 = s.1.max(mine)),
-                        Err(detail) => self.report(AppError::Autosave { detail }),
+                        Ok(()) => {
+                            failing.set_value(None);
+                            self.autosave_state.update(|s| s.1 = s.1.max(mine));
+                        }
+                        Err(detail) => failed(detail),
                     }
                 });
             };

@@ -146,7 +146,7 @@ pub fn Comments() -> impl IntoView {
             (true, Some((a, b))) => (a, Some(b)),
             _ => (position / rate, None),
         };
-        s.edit(EditKey::Single, |m| {
+        let added = s.grow(EditKey::Single, |m| {
             m.add_comment(Comment {
                 id: crate::studio::controller::random_id(),
                 start_s,
@@ -155,7 +155,12 @@ pub fn Comments() -> impl IntoView {
                 text: body,
             })
         });
-        text.set(String::new());
+        match added {
+            Ok(_) => text.set(String::new()),
+            Err(e) => s.report(AppError::Comment {
+                detail: format!("the session could not be saved with it: it {e}"),
+            }),
+        }
     };
     let list = move || s.mix.with(|m| m.comments.clone());
     view! {
