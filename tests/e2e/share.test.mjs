@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
-import { mkdtemp, open, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startApp, sessionRate, dropFiles, setRange, setControl, exportMix, waitReady, downloadBytes } from './lib/browser.mjs';
@@ -628,4 +629,96 @@ test('a 1.5 GB session bundle is refused by its size before it is read; the sess
     await rm(dir, { recursive: true, force: true });
   }
   await page.context().close();
+});
+
+/** The entries of a zip (stored or deflated), from its central directory: [{ name, data }]. */
+function readZip(buf) {
+  const end = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = buf.readUInt16LE(end + 10);
+  let at = buf.readUInt32LE(end + 16);
+  const out = [];
+  for (let i = 0; i < count; i++) {
+    const method = buf.readUInt16LE(at + 10);
+    const size = buf.readUInt32LE(at + 20);
+    const [nameLen, extraLen, commentLen] = [28, 30, 32].map((o) => buf.readUInt16LE(at + o));
+    const local = buf.readUInt32LE(at + 42);
+    const name = buf.subarray(at + 46, at + 46 + nameLen).toString();
+    const from = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const raw = buf.subarray(from, from + size);
+    out.push({ name, data: method === 8 ? zlib.inflateRawSync(raw) : Buffer.from(raw) });
+    at += 46 + nameLen + extraLen + commentLen;
+  }
+  return out;
+}
+
+/** A zip of stored entries. */
+function writeZip(entries) {
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const { name, data } of entries) {
+    const n = Buffer.from(name);
+    const crc = zlib.crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(20, 4); local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18); local.writeUInt32LE(data.length, 22); local.writeUInt16LE(n.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0); central.writeUInt16LE(20, 4); central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16); central.writeUInt32LE(data.length, 20); central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(n.length, 28); central.writeUInt32LE(offset, 42);
+    locals.push(local, n, data);
+    centrals.push(central, n);
+    offset += 30 + n.length + data.length;
+  }
+  const centralPart = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(entries.length, 8); end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(centralPart.length, 12); end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, centralPart, end]);
+}
+
+/** The keys (SHA-256 hex) of the original files in the autosave store. */
+const storedOriginals = (page) => page.evaluate(() => new Promise((resolve, reject) => {
+  const open = indexedDB.open('second-ear');
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const db = open.result;
+    const keys = db.transaction('stems').objectStore('stems').getAllKeys();
+    keys.onsuccess = () => { db.close(); resolve(keys.result.map(String).sort()); };
+    keys.onerror = () => reject(keys.error);
+  };
+}));
+
+test('a bundle\'s stems are stored only once its session is opened, and only those it uses: "Keep mine" leaves storage as it was', async () => {
+  const [author] = await authorSession();
+  const download = author.waitForEvent('download');
+  await author.getByTestId('bundle-download').click();
+  const entries = readZip((await downloadBytes(await download)).bytes);
+  const used = entries.filter((e) => e.name.startsWith('stems/'))
+    .map((e) => createHash('sha256').update(e.data).digest('hex'));
+  assert.equal(used.length, 3);
+  // Ten 8 MB entries the session does not use.
+  for (let i = 0; i < 10; i++) entries.push({ name: `stems/Unused ${i}.wav`, data: Buffer.alloc(8 << 20, i + 1) });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'se-padded-'));
+  const padded = path.join(dir, 'Padded session.zip');
+  await writeFile(padded, writeZip(entries));
+  try {
+    // A studio with work of its own: the bundle's session waits for "Open it".
+    const page = await app.openPage();
+    await dropFiles(page, [stems(await sessionRate(page), 1.5)[1]]);
+    await waitTracks(page, 1, 'loaded');
+    const before = await storedOriginals(page);
+    await page.getByTestId('bundle-open').setInputFiles(padded);
+    await page.getByTestId('link-cancel').click();
+    assert.deepEqual(await storedOriginals(page), before, '"Keep mine" stores nothing');
+    await page.getByTestId('bundle-open').setInputFiles(padded);
+    await page.getByTestId('link-open').click();
+    await waitTracks(page, 3, 'loaded');
+    assert.deepEqual(await storedOriginals(page), [...new Set([...before, ...used])].sort(),
+      'opened: its three stems are stored, none of the ten it does not use');
+    await page.context().close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  await author.context().close();
 });

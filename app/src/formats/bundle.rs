@@ -33,6 +33,8 @@ pub const STEMS_DIR: &str = "stems/";
 /// Largest total uncompressed size a bundle may claim: 1 GiB. Opening one holds the zip and its
 /// unpacked entries in wasm memory at once (besides the decoded audio), under wasm32's 4 GiB.
 pub const MAX_TOTAL_BYTES: u64 = 1 << 30;
+/// Most stem entries a bundle may hold: as many as a session has tracks.
+pub const MAX_STEMS: usize = crate::formats::document::MAX_TRACKS;
 /// Largest session document entry: 1 MiB.
 pub const MAX_DOCUMENT_BYTES: u64 = 1 << 20;
 
@@ -84,6 +86,10 @@ pub enum BundleError {
     Encrypted(String),
     /// An entry uses a compression method other than stored or deflate.
     UnsupportedCompression { entry: String, method: String },
+    /// More stem entries than a session can have tracks.
+    TooManyStems { count: usize, limit: usize },
+    /// Two stem entries with one name (ignoring case): which one a strip means is unclear.
+    DuplicateStem(String),
     /// Writing: the document and stems add up to more than the limit.
     TooLargeToWrite { bytes: u64, limit: u64 },
     /// Writing: the zip writer failed.
@@ -94,6 +100,16 @@ impl fmt::Display for BundleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotZip => f.write_str("is not a zip file"),
+            Self::TooManyStems { count, limit } => write!(
+                f,
+                "holds {count} stems; a session has at most {limit} tracks"
+            ),
+            Self::DuplicateStem(name) => {
+                write!(
+                    f,
+                    "holds two stems named “{name}”, so which is which is unclear"
+                )
+            }
             Self::Damaged(detail) => write!(f, "is damaged: {detail}"),
             Self::NoDocument => write!(
                 f,
@@ -263,6 +279,20 @@ fn read_with_limits(
         }
     }
     let document = document.ok_or(BundleError::NoDocument)?;
+    if stems.len() > MAX_STEMS {
+        return Err(BundleError::TooManyStems {
+            count: stems.len(),
+            limit: MAX_STEMS,
+        });
+    }
+    let mut names = HashSet::new();
+    for stem in &stems {
+        if !names.insert(stem.name.to_lowercase()) {
+            return Err(BundleError::DuplicateStem(quoted(
+                &stem.name[STEMS_DIR.len()..],
+            )));
+        }
+    }
 
     for wanted in std::iter::once(&document).chain(&stems) {
         if wanted.encrypted {
@@ -708,6 +738,34 @@ mod tests {
         assert_eq!(read(&zip), Err(BundleError::NoDocument));
         let zip = raw_zip(&[("session.json/", b"", CompressionMethod::Stored)]);
         assert_eq!(read(&zip), Err(BundleError::NoDocument));
+    }
+
+    #[test]
+    fn refuses_duplicate_stem_names_and_more_stems_than_tracks() {
+        let doc: &[u8] = b"{}";
+        let twice = raw_zip(&[
+            ("session.json", doc, CompressionMethod::Stored),
+            ("stems/Kick.wav", b"a", CompressionMethod::Stored),
+            ("stems/kick.WAV", b"b", CompressionMethod::Stored),
+        ]);
+        assert_eq!(
+            read(&twice).err(),
+            Some(BundleError::DuplicateStem("kick.WAV".into()))
+        );
+        let names: Vec<String> = (0..=MAX_STEMS).map(|i| format!("stems/{i}.wav")).collect();
+        let mut entries = vec![("session.json", doc, CompressionMethod::Stored)];
+        entries.extend(
+            names
+                .iter()
+                .map(|n| (n.as_str(), &b"x"[..], CompressionMethod::Stored)),
+        );
+        assert_eq!(
+            read(&raw_zip(&entries)).err(),
+            Some(BundleError::TooManyStems {
+                count: MAX_STEMS + 1,
+                limit: MAX_STEMS
+            })
+        );
     }
 
     #[test]

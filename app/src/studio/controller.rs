@@ -90,6 +90,8 @@ pub struct Studio {
     /// When a saved session that could not be restored was kept aside (see
     /// [`Studio::recover`]), while it waits to be recovered.
     pub recoverable: RwSignal<Option<String>>,
+    /// The stems of a bundle whose session waits in `pending_link` (stored only if accepted).
+    pub(crate) pending_files: StoredValue<Vec<crate::studio::sharing::BundledFile>, LocalStorage>,
     /// True once the autosaved session (if any) has been restored; autosave waits for it.
     pub restored: RwSignal<bool>,
     /// Autosave progress: (the latest change waiting to be saved, the latest one saved), as
@@ -146,6 +148,7 @@ impl Studio {
             review,
             pending_link: RwSignal::new(None),
             recoverable: RwSignal::new(None),
+            pending_files: StoredValue::new_local(Vec::new()),
             restored: RwSignal::new(false),
             restored_gate: StoredValue::new_local(Gate::default()),
             partials: StoredValue::new_local(Default::default()),

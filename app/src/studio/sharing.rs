@@ -104,8 +104,19 @@ impl Studio {
             Err(e) => self.report(AppError::BadLink {
                 detail: e.to_string(),
             }),
-            Ok(doc) => self.offer(doc),
+            Ok(doc) => {
+                // A link brings no files: a bundle that waited before it is dropped with it.
+                self.pending_files.set_value(Vec::new());
+                self.offer(doc);
+            }
         }
+    }
+
+    /// Whether [`offer`](Self::offer) would ask before opening `doc` (it replaces work).
+    fn offer_asks(self, doc: &SessionDoc) -> bool {
+        self.mix.with_untracked(|m| {
+            m.lineage != doc.lineage && !(m.tracks.is_empty() && m.comments.is_empty())
+        })
     }
 
     /// Routes a decoded document: review, open, or ask. A comparison in progress ends first
@@ -434,31 +445,75 @@ impl Studio {
             Ok(d) => d,
             Err(detail) => return self.report(bad(detail)),
         };
-        // The stems go to the autosave store first: however the session then opens (at once,
-        // after confirming, or as a review of yours), its placeholders fill from the store.
+        // Only the stems the session uses are kept (as Blobs), and they reach the autosave
+        // store only once the session is accepted: at once when it opens without asking (or as
+        // a review of yours), else when the user says "Open it". However it opens, its
+        // placeholders then fill from the store.
+        let mut stems: Vec<BundledFile> = Vec::new();
         for s in &contents.stems {
             let digest = sha256(&s.bytes);
-            let bytes = js_sys::Uint8Array::from(s.bytes.as_slice());
-            let blob = match web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&bytes))
+            if !doc.tracks.iter().any(|t| t.stem.sha256 == digest)
+                || stems.iter().any(|b| b.sha256 == hex(&digest))
             {
-                Ok(b) => b,
-                Err(e) => {
-                    self.report(AppError::Autosave {
-                        detail: format!("{}: {}", s.file_name, js_detail(&e)),
-                    });
-                    continue;
-                }
-            };
-            if let Err(detail) = storage::put_stem(&hex(&digest), &s.file_name, &blob).await {
+                continue;
+            }
+            let bytes = js_sys::Uint8Array::from(s.bytes.as_slice());
+            match web_sys::Blob::new_with_u8_array_sequence(&js_sys::Array::of1(&bytes)) {
+                Ok(blob) => stems.push(BundledFile {
+                    sha256: hex(&digest),
+                    file_name: s.file_name.clone(),
+                    bundle: name.clone(),
+                    blob,
+                }),
+                Err(e) => self.report(AppError::Autosave {
+                    detail: format!("{}: {}", s.file_name, js_detail(&e)),
+                }),
+            }
+        }
+        drop(contents);
+        if self.offer_asks(&doc) {
+            self.pending_files.set_value(stems);
+            self.offer(doc);
+        } else {
+            self.store_bundled(stems).await;
+            self.offer(doc);
+        }
+    }
+
+    /// Stores a bundle's stems in the autosave store (once its session is accepted).
+    async fn store_bundled(self, stems: Vec<BundledFile>) {
+        for s in stems {
+            if let Err(detail) = storage::put_stem(&s.sha256, &s.file_name, &s.blob).await {
                 self.report(AppError::Autosave {
                     detail: format!(
-                        "{} from {name} could not be stored ({detail}); drop it from the bundle by hand",
-                        s.file_name
+                        "{} from {} could not be stored ({detail}); drop it from the bundle by hand",
+                        s.file_name, s.bundle
                     ),
                 });
             }
         }
-        self.offer(doc);
+    }
+
+    /// "Open it" on a link or bundle waiting for confirmation: its stems (a bundle's) are
+    /// stored, then it replaces the session.
+    pub fn open_pending(self) {
+        let Some(doc) = self.pending_link.get_untracked() else {
+            return;
+        };
+        let stems = self
+            .pending_files
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        spawn_local(async move {
+            self.store_bundled(stems).await;
+            self.open_doc(doc);
+        });
+    }
+
+    /// "Keep mine": the waiting link or bundle is dropped, and nothing of it is stored.
+    pub fn keep_mine(self) {
+        self.pending_link.set(None);
+        self.pending_files.set_value(Vec::new());
     }
 
     /// Restores the autosaved session and its stems (at start-up, before any link is opened),
@@ -573,6 +628,7 @@ impl Studio {
             if self.mix.with_untracked(Mix::is_untouched) {
                 self.open_doc(doc);
             } else {
+                self.pending_files.set_value(Vec::new());
                 self.pending_link.set(Some(doc));
             }
         });
@@ -704,6 +760,17 @@ impl Studio {
     }
 }
 
+/// A stem from a bundle, waiting to be stored once its session is accepted.
+#[derive(Clone)]
+pub struct BundledFile {
+    /// Lower-case hex SHA-256 of the file.
+    pub sha256: String,
+    pub file_name: String,
+    /// The bundle's file name (for messages).
+    pub bundle: String,
+    pub blob: web_sys::Blob,
+}
+
 /// Reads `session.json` from a bundle: the format, its version, and the document's values.
 fn parse_bundle_document(bytes: &[u8]) -> Result<SessionDoc, String> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
@@ -728,9 +795,9 @@ fn parse_bundle_document(bytes: &[u8]) -> Result<SessionDoc, String> {
 
 /// The file of an `<input type=file>` change event, if one was picked.
 pub fn picked_file(ev: &leptos::ev::Event) -> Option<File> {
-    ev.target()?
-        .dyn_into::<web_sys::HtmlInputElement>()
-        .ok()?
-        .files()?
-        .get(0)
+    let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+    let file = input.files()?.get(0);
+    // Picking the same file again (after "Keep mine", say) must fire `change` again.
+    input.set_value("");
+    file
 }

@@ -108,12 +108,8 @@ pub fn PendingLink() -> impl IntoView {
                         )
                     }}
                 </p>
-                <button data-testid="link-open" on:click=move |_| {
-                    if let Some(doc) = s.pending_link.get_untracked() {
-                        s.open_doc(doc);
-                    }
-                }>"Open it"</button>
-                <button data-testid="link-cancel" on:click=move |_| s.pending_link.set(None)>"Keep mine"</button>
+                <button data-testid="link-open" on:click=move |_| s.open_pending()>"Open it"</button>
+                <button data-testid="link-cancel" on:click=move |_| s.keep_mine()>"Keep mine"</button>
             </div>
         </Show>
     }
