@@ -27,12 +27,21 @@ use web_sys::{
 use crate::browser::hashing::hex;
 use crate::browser::stem_store::{self, StoredStem};
 use crate::error::js_detail;
-use crate::formats::stem_decode::{DecodeError, MediaSource, OverviewBuilder, probe};
+use crate::formats::stem_decode::{Chunk, DecodeError, MediaSource, OverviewBuilder, probe};
 
 /// Columns in a strip's waveform overview.
 pub const OVERVIEW_COLUMNS: usize = 600;
-/// Bytes read from the file per step (hashing and decoding).
-const PIECE: u64 = 1 << 20;
+/// Bytes read from the file per step (hashing and decoding): each `FileReaderSync` read costs a
+/// round trip to the browser's file reader, so pieces are large (8 MiB is ~3× faster than 1 MiB).
+const PIECE: u64 = 8 << 20;
+/// Files up to this size are read in one go and hashed by the browser (WebCrypto, several times
+/// faster than SHA-256 in wasm), then decoded from that copy, so they are read only once. Larger
+/// files are read (twice) a piece at a time, never whole.
+const WHOLE_FILE_MAX: u64 = 256 << 20;
+/// Frames per plane gathered before one write to the store (fewer, larger writes).
+const WRITE_FRAMES: usize = 1 << 18;
+/// Progress is posted when it has moved this much (not for every chunk).
+const PROGRESS_STEP: f64 = 0.005;
 /// Room kept free on disk beyond a stem's own size, bytes.
 const DISK_MARGIN: f64 = 64.0 * 1024.0 * 1024.0;
 
@@ -151,13 +160,16 @@ pub fn run() {
     post(&FromDecoder::Ready);
 }
 
-/// Reads a `Blob` synchronously, one piece at a time (`FileReaderSync`, Workers only).
+/// Reads a `Blob` synchronously, one piece at a time (`FileReaderSync`, Workers only), or from
+/// a copy of the whole file in JS memory once [`BlobSource::read_whole`] has made one.
 struct BlobSource {
     blob: Blob,
     reader: FileReaderSync,
     len: u64,
     pos: u64,
-    /// The piece last read and where it starts in the file.
+    /// The whole file, when it was read in one go.
+    whole: Option<js_sys::Uint8Array>,
+    /// The piece last read and where it starts in the file (the buffer is reused).
     piece: Vec<u8>,
     piece_at: u64,
 }
@@ -174,23 +186,45 @@ impl BlobSource {
             blob,
             reader: FileReaderSync::new().map_err(|e| js_detail(&e))?,
             pos: 0,
+            whole: None,
             piece: Vec::new(),
             piece_at: 0,
         })
     }
 
-    /// Bytes `at .. at + len` of the file (fewer at its end), copied into Rust.
-    fn read_at(&self, at: u64, len: u64) -> io::Result<Vec<u8>> {
-        let end = (at + len).min(self.len);
-        let part = self
-            .blob
-            .slice_with_f64_and_f64(at as f64, end as f64)
-            .map_err(|e| io::Error::other(js_detail(&e)))?;
+    /// Reads the whole file into JS memory in one go; later reads copy from there.
+    fn read_whole(&mut self) -> io::Result<js_sys::Uint8Array> {
         let buffer = self
             .reader
-            .read_as_array_buffer(&part)
+            .read_as_array_buffer(&self.blob)
             .map_err(|e| io::Error::other(js_detail(&e)))?;
-        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+        let bytes = js_sys::Uint8Array::new(&buffer);
+        self.len = u64::from(bytes.length());
+        self.whole = Some(bytes.clone());
+        Ok(bytes)
+    }
+
+    /// Reads bytes `at .. at + len` of the file (fewer at its end) into `self.piece`.
+    fn read_at(&mut self, at: u64, len: u64) -> io::Result<()> {
+        let end = (at + len).min(self.len);
+        let part = match &self.whole {
+            Some(bytes) => bytes.subarray(at as u32, end as u32),
+            None => {
+                let part = self
+                    .blob
+                    .slice_with_f64_and_f64(at as f64, end as f64)
+                    .map_err(|e| io::Error::other(js_detail(&e)))?;
+                let buffer = self
+                    .reader
+                    .read_as_array_buffer(&part)
+                    .map_err(|e| io::Error::other(js_detail(&e)))?;
+                js_sys::Uint8Array::new(&buffer)
+            }
+        };
+        self.piece.resize(part.length() as usize, 0);
+        part.copy_to(&mut self.piece);
+        self.piece_at = at;
+        Ok(())
     }
 }
 
@@ -202,8 +236,7 @@ impl Read for BlobSource {
         let inside =
             self.pos >= self.piece_at && self.pos < self.piece_at + self.piece.len() as u64;
         if !inside {
-            self.piece = self.read_at(self.pos, PIECE)?;
-            self.piece_at = self.pos;
+            self.read_at(self.pos, PIECE)?;
         }
         let from = (self.pos - self.piece_at) as usize;
         let n = out.len().min(self.piece.len() - from);
@@ -238,23 +271,47 @@ impl MediaSource for BlobSource {
     }
 }
 
-/// SHA-256 of the whole file, read a piece at a time; reports progress up to 0.1.
-fn hash(job: u32, source: &BlobSource) -> Result<[u8; 32], String> {
+/// SHA-256 of the whole file; reports progress up to 0.1. A file up to [`WHOLE_FILE_MAX`] is
+/// read whole (kept in `source` for decoding) and hashed by WebCrypto; a larger one, or when
+/// WebCrypto is missing (not a secure context), is hashed here a piece at a time.
+async fn hash(job: u32, source: &mut BlobSource) -> Result<[u8; 32], String> {
+    if source.len <= WHOLE_FILE_MAX {
+        let bytes = source.read_whole().map_err(|e| e.to_string())?;
+        if let Some(digest) = web_crypto_sha256(&bytes).await {
+            post(&FromDecoder::Progress { job, fraction: 0.1 });
+            return Ok(digest);
+        }
+    }
     let mut hasher = Sha256::new();
     let mut at = 0;
     while at < source.len {
-        let piece = source.read_at(at, 4 * PIECE).map_err(|e| e.to_string())?;
-        if piece.is_empty() {
+        source.read_at(at, PIECE).map_err(|e| e.to_string())?;
+        if source.piece.is_empty() {
             break;
         }
-        hasher.update(&piece);
-        at += piece.len() as u64;
+        hasher.update(&source.piece);
+        at += source.piece.len() as u64;
         post(&FromDecoder::Progress {
             job,
             fraction: 0.1 * at as f64 / source.len as f64,
         });
     }
     Ok(hasher.finalize().into())
+}
+
+/// SHA-256 of `bytes` by the browser (`crypto.subtle`); `None` when it is not available.
+async fn web_crypto_sha256(bytes: &js_sys::Uint8Array) -> Option<[u8; 32]> {
+    let subtle = scope().crypto().ok()?.subtle();
+    if subtle.is_undefined() {
+        return None;
+    }
+    let promise = subtle
+        .digest_with_str_and_buffer_source("SHA-256", bytes)
+        .ok()?;
+    let digest = js_sys::Uint8Array::new(&JsFuture::from(promise).await.ok()?);
+    let mut out = [0; 32];
+    (digest.length() == 32).then(|| digest.copy_to(&mut out))?;
+    Some(out)
 }
 
 async fn sync_handle(
@@ -284,6 +341,59 @@ fn write_at(handle: &FileSystemSyncAccessHandle, bytes: &[u8], at: f64) -> Resul
     Ok(())
 }
 
+/// Gathers decoded chunks and writes them into the channel files [`WRITE_FRAMES`] at a time.
+struct PlaneWriter<'a> {
+    handles: &'a [FileSystemSyncAccessHandle],
+    /// Samples not written yet, one plane per channel file.
+    pending: Vec<Vec<f32>>,
+    /// The frame where `pending` starts.
+    at: u64,
+}
+
+impl<'a> PlaneWriter<'a> {
+    fn new(handles: &'a [FileSystemSyncAccessHandle]) -> Self {
+        PlaneWriter {
+            handles,
+            pending: vec![Vec::with_capacity(WRITE_FRAMES); handles.len()],
+            at: 0,
+        }
+    }
+
+    fn pending_frames(&self) -> usize {
+        self.pending.first().map_or(0, Vec::len)
+    }
+
+    /// Adds `chunk` (at its place in the stem); writes when enough has gathered.
+    fn push(&mut self, chunk: &Chunk) -> Result<(), String> {
+        if chunk.first_frame != self.at + self.pending_frames() as u64 {
+            self.flush()?;
+            self.at = chunk.first_frame;
+        }
+        for (pending, plane) in self.pending.iter_mut().zip(&chunk.planes) {
+            pending.extend_from_slice(plane);
+        }
+        if self.pending_frames() >= WRITE_FRAMES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Writes what has gathered.
+    fn flush(&mut self) -> Result<(), String> {
+        let frames = self.pending_frames();
+        if frames == 0 {
+            return Ok(());
+        }
+        let at = self.at as f64 * 4.0;
+        for (pending, h) in self.pending.iter_mut().zip(self.handles) {
+            write_at(h, f32_bytes(pending), at)?;
+            pending.clear();
+        }
+        self.at += frames as u64;
+        Ok(())
+    }
+}
+
 fn close_all(handles: &[FileSystemSyncAccessHandle]) {
     for h in handles {
         let _ = h.flush();
@@ -297,8 +407,8 @@ async fn decode(job: u32, name: &str, rate: u32, blob: &Blob) -> Result<Decoded,
     if blob.size() == 0.0 {
         return Err(named(DecodeError::Empty.to_string()));
     }
-    let source = BlobSource::new(blob.clone()).map_err(named)?;
-    let sha = hex(&hash(job, &source).map_err(named)?);
+    let mut source = BlobSource::new(blob.clone()).map_err(named)?;
+    let sha = hex(&hash(job, &mut source).await.map_err(named)?);
     let dir = stem_store::directory().await.map_err(named)?;
     if let Some(stem) = stem_store::manifest(&dir, &sha, rate)
         .await
@@ -337,25 +447,20 @@ async fn decode(job: u32, name: &str, rate: u32, blob: &Blob) -> Result<Decoded,
     }
     let mut overview = OverviewBuilder::new(expected, OVERVIEW_COLUMNS);
     let mut frames = 0u64;
+    let mut writer = PlaneWriter::new(&handles);
+    let mut posted = 0.1;
     let result = loop {
         match decoder.next_chunk() {
             Ok(Some(chunk)) => {
                 overview.push_chunk(&chunk);
-                let at = chunk.first_frame as f64 * 4.0;
-                let wrote = chunk
-                    .planes
-                    .iter()
-                    .zip(&handles)
-                    .try_for_each(|(plane, h)| write_at(h, f32_bytes(plane), at));
-                if let Err(e) = wrote {
+                if let Err(e) = writer.push(&chunk) {
                     break Err(format!("could not be written to storage: {e}"));
                 }
                 frames = chunk.first_frame + chunk.frames() as u64;
-                if expected > 0 {
-                    post(&FromDecoder::Progress {
-                        job,
-                        fraction: 0.1 + 0.9 * (frames as f64 / expected as f64).min(1.0),
-                    });
+                let fraction = 0.1 + 0.9 * (frames as f64 / expected.max(1) as f64).min(1.0);
+                if expected > 0 && fraction - posted >= PROGRESS_STEP {
+                    posted = fraction;
+                    post(&FromDecoder::Progress { job, fraction });
                 }
             }
             Ok(None) => break Ok(None),
@@ -363,6 +468,11 @@ async fn decode(job: u32, name: &str, rate: u32, blob: &Blob) -> Result<Decoded,
             Err(e @ DecodeError::EndsEarly { .. }) => break Ok(Some(e.to_string())),
             Err(e) => break Err(e.to_string()),
         }
+    };
+    // What is still gathered goes to the store too (also what decoded before an error).
+    let result = match (result, writer.flush()) {
+        (Ok(_), Err(e)) => Err(format!("could not be written to storage: {e}")),
+        (result, _) => result,
     };
     let cut = result.as_ref().ok().cloned().flatten();
     close_all(&handles);

@@ -53,8 +53,15 @@ fn min_max(planes: &[&[f32]], range: std::ops::Range<usize>) -> (f32, f32) {
             .get(range.start..range.end.min(plane.len()))
             .unwrap_or(&[])
         {
+            // Same result as `acc.0.min(x)` / `acc.1.max(x)`, but those are only called when
+            // they can change something: in wasm each is a call (`fminf`/`fmaxf`), per sample.
             if x.is_finite() {
-                acc = (acc.0.min(x), acc.1.max(x));
+                if x <= acc.0 {
+                    acc.0 = acc.0.min(x);
+                }
+                if x >= acc.1 {
+                    acc.1 = acc.1.max(x);
+                }
             }
         }
     }
