@@ -587,22 +587,15 @@ test('a session at its 2000-comment limit refuses one more, and a reload brings 
   await page.reload();
   await waitReady(page);
   await page.getByTestId('recover-offer').waitFor();
-  const stored = await page.evaluate(async () => {
-    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('stems');
-    let files = 0;
-    for await (const _ of dir.keys()) files += 1;
-    const originals = await new Promise((resolve, reject) => {
-      const open = indexedDB.open('second-ear');
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const db = open.result;
-        const count = db.transaction('stems').objectStore('stems').count();
-        count.onsuccess = () => { db.close(); resolve(count.result); };
-        count.onerror = () => reject(count.error);
-      };
-    });
-    return { files, originals };
-  });
+  const stored = {
+    files: await page.evaluate(async () => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('stems');
+      let files = 0;
+      for await (const _ of dir.keys()) files += 1;
+      return files;
+    }),
+    originals: (await storedOriginals(page)).length,
+  };
   assert.ok(stored.files >= 2 && stored.originals >= 1, `the stem is still stored: ${JSON.stringify(stored)}`);
   await page.getByTestId('recover').click();
   await waitNotice(page, 'cannot be recovered');

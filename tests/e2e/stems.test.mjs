@@ -34,6 +34,29 @@ async function ffmpeg(wav, name, args) {
 const peakDb = (page, name) => page.locator(`[data-testid=track][data-track-name="${name}"] [data-testid=track-meter]`)
   .first().getAttribute('data-peak-db').then(Number);
 
+/** Solos `name`, plays, and returns the highest of five successive readings of its peak meter
+ * (dBFS; the peak of a steady sine is steady); then stops and un-solos it. */
+async function soloPeakDb(page, name) {
+  const solo = page.locator(`[data-testid=track][data-track-name="${name}"] [data-testid=track-solo]`);
+  await solo.check();
+  await page.getByTestId('transport-play').click();
+  await page.waitForFunction((n) => {
+    const m = document.querySelector(`[data-testid=track][data-track-name="${n}"] [data-testid=track-meter]`);
+    return m && Number(m.dataset.peakDb) > -30;
+  }, name);
+  const readings = [];
+  for (let i = 0; i < 5; i++) {
+    readings.push(await peakDb(page, name));
+    await page.waitForFunction(({ n, last }) => {
+      const m = document.querySelector(`[data-testid=track][data-track-name="${n}"] [data-testid=track-meter]`);
+      return m && m.dataset.peakDb !== String(last);
+    }, { n: name, last: readings.at(-1) }).catch(() => {});
+  }
+  await page.getByTestId('transport-stop').click();
+  await solo.uncheck();
+  return Math.max(...readings);
+}
+
 test('FLAC and MP3 (by ffmpeg) and WAVs at another rate load and play at the levels written', async () => {
   const page = await app.openPage();
   const rate = await sessionRate(page);
@@ -58,28 +81,10 @@ test('FLAC and MP3 (by ffmpeg) and WAVs at another rate load and play at the lev
   const length = await page.locator('.transport .length').textContent();
   assert.match(length, /0:03\.0\d\d/, length);
   for (const name of ['Keys', 'Vox', 'Strings']) {
-    // Solo one at a time and read its meter while it plays.
-    await page.locator(`[data-testid=track][data-track-name="${name}"] [data-testid=track-solo]`).check();
-    await page.getByTestId('transport-play').click();
-    await page.waitForFunction((n) => {
-      const m = document.querySelector(`[data-testid=track][data-track-name="${n}"] [data-testid=track-meter]`);
-      return m && Number(m.dataset.peakDb) > -30;
-    }, name);
-    // Let a few meter windows pass (the peak of a steady sine is steady).
-    const readings = [];
-    for (let i = 0; i < 5; i++) {
-      readings.push(await peakDb(page, name));
-      await page.waitForFunction(({ n, last }) => {
-        const m = document.querySelector(`[data-testid=track][data-track-name="${n}"] [data-testid=track-meter]`);
-        return m && m.dataset.peakDb !== String(last);
-      }, { n: name, last: readings.at(-1) }).catch(() => {});
-    }
-    const peak = Math.max(...readings);
+    const peak = await soloPeakDb(page, name);
     // ±0.5 dB: the MP3 encoder's own level change is about 0.3 dB; FLAC and float WAV are exact
     // apart from the 1 kHz sine's sampled peak (< 0.1 dB at 44.1/48 kHz).
     assert.ok(Math.abs(peak - -12) < 0.5, `${name} peaks at ${peak} dBFS, expected −12 ± 0.5`);
-    await page.getByTestId('transport-stop').click();
-    await page.locator(`[data-testid=track][data-track-name="${name}"] [data-testid=track-solo]`).uncheck();
   }
   assert.equal(await page.getByTestId('underruns').getAttribute('data-value'), '0');
   await page.close();
@@ -110,25 +115,9 @@ test('Opus (in Ogg and in WebM), which the app\'s decoder cannot read, is decode
   const length = parsePosition(/\d+:\d{2}\.\d{3}/.exec(await page.locator('.transport .length').textContent())[0]);
   assert.ok(Math.abs(length - 3) < 0.03, `length ${length} s`);
   for (const name of ['Choir', 'Horns']) {
-    await page.locator(`[data-testid=track][data-track-name="${name}"] [data-testid=track-solo]`).check();
-    await page.getByTestId('transport-play').click();
-    await page.waitForFunction((n) => {
-      const m = document.querySelector(`[data-testid=track][data-track-name="${n}"] [data-testid=track-meter]`);
-      return m && Number(m.dataset.peakDb) > -30;
-    }, name);
-    const readings = [];
-    for (let i = 0; i < 5; i++) {
-      readings.push(await peakDb(page, name));
-      await page.waitForFunction(({ n, last }) => {
-        const m = document.querySelector(`[data-testid=track][data-track-name="${n}"] [data-testid=track-meter]`);
-        return m && m.dataset.peakDb !== String(last);
-      }, { n: name, last: readings.at(-1) }).catch(() => {});
-    }
-    const peak = Math.max(...readings);
+    const peak = await soloPeakDb(page, name);
     // ±0.5 dB: Opus at 256 kb/s changes a 1 kHz sine's level by well under that.
     assert.ok(Math.abs(peak - -12) < 0.5, `${name} peaks at ${peak} dBFS, expected −12 ± 0.5`);
-    await page.getByTestId('transport-stop').click();
-    await page.locator(`[data-testid=track][data-track-name="${name}"] [data-testid=track-solo]`).uncheck();
   }
   await page.close();
 });

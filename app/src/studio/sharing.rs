@@ -112,29 +112,32 @@ impl Studio {
         }
     }
 
+    /// What [`offer`](Self::offer) does with `doc`: a version of this very session is
+    /// reviewed, anything opens at once into an empty studio, and otherwise the user is asked.
+    fn route(self, doc: &SessionDoc) -> Route {
+        self.mix.with_untracked(|m| {
+            let empty = m.tracks.is_empty() && m.comments.is_empty();
+            match (m.lineage == doc.lineage, empty) {
+                (_, true) => Route::Open,
+                (true, false) => Route::Review,
+                (false, false) => Route::Ask,
+            }
+        })
+    }
+
     /// Whether [`offer`](Self::offer) would ask before opening `doc` (it replaces work).
     fn offer_asks(self, doc: &SessionDoc) -> bool {
-        self.mix.with_untracked(|m| {
-            m.lineage != doc.lineage && !(m.tracks.is_empty() && m.comments.is_empty())
-        })
+        self.route(doc) == Route::Ask
     }
 
     /// Routes a decoded document: review, open, or ask. A comparison in progress ends first
     /// (back to your version).
     fn offer(self, doc: SessionDoc) {
         self.finish_review(false);
-        let (same, empty) = self.mix.with_untracked(|m| {
-            (
-                m.lineage == doc.lineage,
-                m.tracks.is_empty() && m.comments.is_empty(),
-            )
-        });
-        if same && !empty {
-            self.start_review(doc);
-        } else if empty {
-            self.open_doc(doc);
-        } else {
-            self.pending_link.set(Some(doc));
+        match self.route(&doc) {
+            Route::Review => self.start_review(doc),
+            Route::Open => self.open_doc(doc),
+            Route::Ask => self.pending_link.set(Some(doc)),
         }
     }
 
@@ -758,6 +761,14 @@ impl Studio {
             );
         });
     }
+}
+
+/// Where a link's or bundle's session goes (see `Studio::offer`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    Review,
+    Open,
+    Ask,
 }
 
 /// A stem from a bundle, waiting to be stored once its session is accepted.
