@@ -32,6 +32,9 @@ pub enum AppError {
     NothingToExport { reason: String },
     /// An export that failed part-way.
     Export { detail: String },
+    /// An export refused because a track's stem is not in the audio engine (refused there, or
+    /// never posted): the file would leave it out. `why` completes "… because ".
+    StemNotInEngine { file: String, why: String },
     /// A share link that cannot be opened; `detail` completes "This share link …".
     BadLink { detail: String },
     /// A session bundle that cannot be opened.
@@ -88,6 +91,10 @@ impl fmt::Display for AppError {
             }
             AppError::NothingToExport { reason } => f.write_str(reason),
             AppError::Export { detail } => write!(f, "Export failed: {detail}"),
+            AppError::StemNotInEngine { file, why } => write!(
+                f,
+                "Not exported: “{file}” is not playing in the audio engine, because {why}, so the file would leave it out. Remove that track or reload the page, then export again."
+            ),
             AppError::BadLink { detail } => write!(
                 f,
                 "This share link {detail}. Your current session is unchanged."

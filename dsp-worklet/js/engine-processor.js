@@ -3,7 +3,7 @@
 // processorOptions; the shell instantiates it synchronously (it has no imports).
 // Messages (port, handled between render quanta, may allocate); the app's side is the typed
 // `ToProcessor` / `FromProcessor` in app/src/browser/protocol.rs (the one definition; the
-// 'add', 'ping' and 'dispose' messages are for the benchmarks in tests/bench):
+// 'add' and 'dispose' messages are for the benchmarks in tests/bench):
 //   {type:'cmd', words: Float64Array}          commands, 4 words each (Rust `Command::to_words`)
 //   {type:'add', id, channels: [Float32Array]}  a whole stem held in the engine (benchmarks)
 //   {type:'stream-add', id, channels, frames, capacity}
@@ -15,12 +15,14 @@
 //   {type:'ping'}                               answered {type:'pong'} once everything before it
 //                                               is applied
 //   {type:'dispose'}                            free the engine; process() returns false after
-// processorOptions: {module, meters} (meters: false turns meter posts off, for benchmarks).
+// processorOptions: {module, meters, memoryHeadroom} (meters: false turns meter posts off, for
+// benchmarks; memoryHeadroom: bytes the engine's heap may still take once it exists, for tests
+// of a device short of memory).
 // Exports do not come here: export-worker.js runs its own engine.
 // Posted back: {type:'meter', words: Float64Array} ~30 times a second, {type:'added', id},
 // {type:'error', code, id?} with an EngineError code.
 
-import { BLOCK, EngineShell } from './engine-shell.js';
+import { BLOCK, EngineShell, INVALID_VALUE } from './engine-shell.js';
 
 // Ask the feeder for more once a ring has room for this many frames (or at a loop's end).
 const REQUEST_FRAMES = 4096;
@@ -31,7 +33,7 @@ class SecondEarEngine extends AudioWorkletProcessor {
   constructor(options) {
     super();
     const o = options.processorOptions;
-    this.shell = new EngineShell(o.module, sampleRate);
+    this.shell = new EngineShell(o.module, sampleRate, o.memoryHeadroom);
     this.meters = o.meters !== false;
     this.meterEvery = Math.max(1, Math.round(sampleRate / 30 / BLOCK));
     this.blocks = 0;
@@ -41,7 +43,17 @@ class SecondEarEngine extends AudioWorkletProcessor {
     this.port.onmessage = (e) => this.onMessage(e.data);
   }
 
+  // A malformed message is answered with an error (naming the track when it has one), never
+  // thrown: a throw here would end the processor and silence every track.
   onMessage(m) {
+    try {
+      this.handle(m);
+    } catch {
+      this.port.postMessage({ type: 'error', code: INVALID_VALUE, id: typeof m?.id === 'number' ? m.id : undefined });
+    }
+  }
+
+  handle(m) {
     if (!this.shell.alive) return;
     if (m.type === 'cmd') {
       for (const code of this.shell.commands(m.words)) this.port.postMessage({ type: 'error', code });

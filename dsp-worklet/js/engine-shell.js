@@ -6,13 +6,20 @@
 // Memory growth detaches old views, so every view is taken afresh from `memory.buffer`.
 
 export const BLOCK = 128;
+// EngineError codes this file returns itself (Rust `EngineError::code`, pinned by the test
+// `codes_the_js_shell_uses_are_pinned` in dsp-worklet/src/error.rs).
+export const INVALID_VALUE = -8;
+export const OUT_OF_MEMORY = -13;
 // Words of a stream want: [epoch, from, free, songFrame, run, underrunFrames].
 const WANT_WORDS = 6;
 
 export class EngineShell {
-  constructor(module, sampleRate) {
+  // `memoryHeadroom` (bytes, optional): how much more the engine's heap may take once the
+  // engine exists (tests: a device short of memory).
+  constructor(module, sampleRate, memoryHeadroom) {
     this.wasm = new WebAssembly.Instance(module, {}).exports;
     this.engine = this.wasm.se_engine_new(sampleRate);
+    if (memoryHeadroom > 0) this.wasm.se_memory_headroom(memoryHeadroom);
     this.buffer = null;
   }
 
@@ -30,18 +37,21 @@ export class EngineShell {
     return errors;
   }
 
-  // A whole stem held in the engine (benchmarks). Returns 0 or an error code.
+  // A whole stem held in the engine (benchmarks). Returns 0 or an error code: channels that
+  // are not Float32Arrays of one length, or a missing channel buffer, are refused (INVALID_VALUE)
+  // and the track is not committed.
   addTrack(id, channels) {
+    if (!Array.isArray(channels) || !channels.every((c) => c instanceof Float32Array)) return INVALID_VALUE;
     const frames = channels.length ? channels[0].length : 0;
-    let rc = this.wasm.se_track_begin(this.engine, id, channels.length, frames);
-    if (rc === 0) {
-      channels.forEach((samples, ch) => {
-        const ptr = this.wasm.se_track_channel_ptr(this.engine, ch) >>> 0;
-        new Float32Array(this.wasm.memory.buffer, ptr, frames).set(samples);
-      });
-      rc = this.wasm.se_track_commit(this.engine);
-    }
-    return rc;
+    if (channels.some((c) => c.length !== frames)) return INVALID_VALUE;
+    const rc = this.wasm.se_track_begin(this.engine, id, channels.length, frames);
+    if (rc !== 0) return rc;
+    // Take every address first (nothing allocates between them), then check them all.
+    const ptrs = channels.map((_, ch) => this.wasm.se_track_channel_ptr(this.engine, ch) >>> 0);
+    const mem = this.wasm.memory.buffer;
+    if (ptrs.some((p) => p === 0 || p + frames * 4 > mem.byteLength)) return INVALID_VALUE;
+    channels.forEach((samples, ch) => new Float32Array(mem, ptrs[ch], frames).set(samples));
+    return this.wasm.se_track_commit(this.engine);
   }
 
   // A stem streamed through a ring of `capacity` frames. Returns 0 or an error code.
@@ -62,9 +72,9 @@ export class EngineShell {
   // frames taken (0: stale epoch) or a negative error code.
   write(id, epoch, k0, channels) {
     const frames = Math.min(channels[0].length, this.wasm.se_stream_staging_frames());
-    // The first call allocates the staging buffer: take every address before any view.
     const ptrs = channels.map((_, ch) => this.wasm.se_stream_staging_ptr(this.engine, ch) >>> 0);
     const mem = this.wasm.memory.buffer;
+    if (ptrs.some((p) => p === 0)) return INVALID_VALUE;
     channels.forEach((samples, ch) => {
       new Float32Array(mem, ptrs[ch], frames).set(frames === samples.length ? samples : samples.subarray(0, frames));
     });
@@ -89,8 +99,9 @@ export class EngineShell {
     return new Float64Array(this.wasm.memory.buffer, ptr, len).slice();
   }
 
+  // Returns 0 or an error code (OUT_OF_MEMORY: no room for the recording).
   record(frames) {
-    this.wasm.se_premix_record(this.engine, frames);
+    return this.wasm.se_premix_record(this.engine, frames);
   }
 
   // The recording so far, as two fresh Float32Arrays.
@@ -102,13 +113,19 @@ export class EngineShell {
     });
   }
 
+  // Returns 0 or an error code (OUT_OF_MEMORY: no room for the recording; INVALID_VALUE: not
+  // two Float32Arrays of one length).
   replay(channels) {
+    if (!Array.isArray(channels) || channels.length !== 2 || !channels.every((c) => c instanceof Float32Array)) return INVALID_VALUE;
     const frames = channels[0].length;
-    this.wasm.se_premix_replay(this.engine, frames);
-    channels.forEach((samples, ch) => {
-      const ptr = this.wasm.se_premix_replay_ptr(this.engine, ch) >>> 0;
-      if (ptr) new Float32Array(this.wasm.memory.buffer, ptr, frames).set(samples);
-    });
+    if (channels[1].length !== frames) return INVALID_VALUE;
+    const rc = this.wasm.se_premix_replay(this.engine, frames);
+    if (rc !== 0) return rc;
+    const ptrs = [0, 1].map((ch) => this.wasm.se_premix_replay_ptr(this.engine, ch) >>> 0);
+    const mem = this.wasm.memory.buffer;
+    if (ptrs.some((p) => p === 0 || p + frames * 4 > mem.byteLength)) return INVALID_VALUE;
+    channels.forEach((samples, ch) => new Float32Array(mem, ptrs[ch], frames).set(samples));
+    return 0;
   }
 
   dispose() {

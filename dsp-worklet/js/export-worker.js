@@ -5,13 +5,13 @@
 // an export never underruns (and fails loudly if the engine ever counts one).
 // One job per Worker; the main thread terminates it to cancel.
 // Job (from the main thread; Rust `ExportJob` / `FromExporter` in app/src/browser/protocol.rs):
-//   {module, rate, stems: [{id, sha256, rate, channels, frames}], words: Float64Array (state
+//   {module, rate, stems: [{id, name, sha256, rate, channels, frames}], words: Float64Array (state
 //    commands, then metering off, Seek, Play), frames, stopAt (frame where Pause is applied, or
 //    -1), record (room in frames, or 0), replay ([Float32Array, Float32Array] or null)}
 // Replies: {type:'progress', fraction}, then {type:'done', left, right, snapshot: Float64Array,
 // recorded: [Float32Array, Float32Array] | null} (buffers transferred), or {type:'error', message}.
 
-import { BLOCK, EngineShell } from './engine-shell.js';
+import { BLOCK, EngineShell, OUT_OF_MEMORY } from './engine-shell.js';
 
 const DIR = 'stems';
 // Ring per streamed track, seconds.
@@ -61,6 +61,10 @@ function feed(shell, open, scratch, capacity) {
   }
 }
 
+function refusal(rc) {
+  return rc === OUT_OF_MEMORY ? 'out of memory' : `engine error ${rc}`;
+}
+
 async function render(job) {
   const shell = new EngineShell(job.module, job.rate);
   const open = await openStems(job.stems);
@@ -68,10 +72,16 @@ async function render(job) {
     const capacity = Math.round(job.rate * RING_SECONDS);
     for (const s of job.stems) {
       const rc = shell.addStreamed(s.id, s.channels, s.frames, capacity);
-      if (rc !== 0) throw new Error(`the engine refused track ${s.id} (code ${rc})`);
+      if (rc !== 0) throw new Error(`the export's engine could not take “${s.name}” (${refusal(rc)})`);
     }
-    if (job.record > 0) shell.record(job.record);
-    if (job.replay) shell.replay(job.replay);
+    if (job.record > 0) {
+      const rc = shell.record(job.record);
+      if (rc !== 0) throw new Error(`the export's engine could not make room to record the mix (${refusal(rc)})`);
+    }
+    if (job.replay) {
+      const rc = shell.replay(job.replay);
+      if (rc !== 0) throw new Error(`the export's engine could not make room to replay the mix (${refusal(rc)})`);
+    }
     const errors = shell.commands(job.words);
     if (errors.length) throw new Error(`the engine refused a setting (code ${errors[0]})`);
     const scratch = [new Float32Array(16384), new Float32Array(16384)];

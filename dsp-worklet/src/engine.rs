@@ -246,7 +246,7 @@ impl Engine {
             return Err(EngineError::UnsupportedChannelCount);
         }
         // Joins the epoch where the reader is, so it is fed from there.
-        let ring = StemRing::new(channels, capacity, self.declick_frames(), self.stream.index);
+        let ring = StemRing::new(channels, capacity, self.declick_frames(), self.stream.index)?;
         let track = Track::streamed(id, frames, ring, self.sample_rate)?;
         self.insert(track);
         Ok(())
@@ -831,9 +831,12 @@ impl Engine {
     }
 
     /// Starts recording the master chain's input, with room for `frames` frames (allocates:
-    /// message handler only). See [`crate::premix`].
-    pub fn record_premix(&mut self, frames: usize) {
-        self.recording = Some(Premix::with_frames(frames));
+    /// message handler only). See [`crate::premix`]. [`EngineError::OutOfMemory`] (and no
+    /// recording) when the memory cannot be had.
+    pub fn record_premix(&mut self, frames: usize) -> Result<(), EngineError> {
+        self.recording = None;
+        self.recording = Some(Premix::with_frames(frames)?);
+        Ok(())
     }
 
     /// What has been recorded so far, left and right (empty when not recording).
@@ -845,9 +848,12 @@ impl Engine {
 
     /// From now on the master chain's input is a recording of `frames` frames, silent until
     /// filled through [`premix_channel_mut`](Self::premix_channel_mut), instead of the tracks
-    /// and FX buses (allocates: message handler only).
-    pub fn replay_premix(&mut self, frames: usize) {
-        self.replaying = Some(Premix::with_frames(frames));
+    /// and FX buses (allocates: message handler only). [`EngineError::OutOfMemory`] (and the
+    /// tracks stay the input) when the memory cannot be had.
+    pub fn replay_premix(&mut self, frames: usize) -> Result<(), EngineError> {
+        self.replaying = None;
+        self.replaying = Some(Premix::with_frames(frames)?);
+        Ok(())
     }
 
     /// Channel `ch` of the recording being replayed, to fill before rendering.

@@ -34,11 +34,14 @@ pub enum EngineError {
     StreamOutOfOrder,
     /// A streamed track's ring cannot hold what priming and one block read.
     RingTooSmall,
+    /// The engine could not get the memory for a track's samples or ring, or for an export's
+    /// premix recording (the device is short of memory). Nothing else changed.
+    OutOfMemory,
 }
 
 impl EngineError {
     /// All variants, in code order.
-    pub const ALL: [EngineError; 12] = [
+    pub const ALL: [EngineError; 13] = [
         EngineError::UnknownTrack,
         EngineError::DuplicateTrack,
         EngineError::UnsupportedChannelCount,
@@ -51,6 +54,7 @@ impl EngineError {
         EngineError::NotStreamed,
         EngineError::StreamOutOfOrder,
         EngineError::RingTooSmall,
+        EngineError::OutOfMemory,
     ];
 
     /// Stable numeric code, always negative (0 means success across the wasm boundary).
@@ -86,6 +90,9 @@ impl fmt::Display for EngineError {
                 "streamed audio arrived out of order (the feeder asks where to continue)"
             }
             EngineError::RingTooSmall => "the streamed track's ring is too small for playback",
+            EngineError::OutOfMemory => {
+                "the audio engine ran out of memory for it (close other tabs or remove some tracks, then reload)"
+            }
         };
         f.write_str(text)
     }
@@ -105,5 +112,12 @@ mod tests {
         }
         assert_eq!(EngineError::from_code(0), None);
         assert_eq!(EngineError::from_code(-100), None);
+    }
+
+    /// dsp-worklet/js/engine-shell.js returns these two codes itself.
+    #[test]
+    fn codes_the_js_shell_uses_are_pinned() {
+        assert_eq!(EngineError::InvalidValue.code(), -8);
+        assert_eq!(EngineError::OutOfMemory.code(), -13);
     }
 }

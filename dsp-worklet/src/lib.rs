@@ -21,6 +21,7 @@
 //!   (export passes), [`transport`], and `wasm_shell` (the worklet's exports, feature
 //!   `wasm-shell`).
 
+pub mod buffers;
 pub mod command;
 pub mod dsp;
 pub mod engine;

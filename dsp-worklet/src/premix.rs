@@ -9,6 +9,8 @@
 //! saw the first time, block for block, and its output is bit-identical to a full render with the
 //! same master settings, at the cost of the master chain alone.
 
+use crate::EngineError;
+
 /// A stereo recording of the master chain's input (frames at the engine's rate).
 #[derive(Clone, Debug, Default)]
 pub struct Premix {
@@ -18,12 +20,16 @@ pub struct Premix {
 }
 
 impl Premix {
-    /// Room for `frames` frames, silent. This is where the memory is allocated.
-    pub fn with_frames(frames: usize) -> Premix {
-        Premix {
-            channels: [vec![0.0; frames], vec![0.0; frames]],
+    /// Room for `frames` frames, silent. This is where the memory is allocated:
+    /// [`EngineError::OutOfMemory`] when it cannot be.
+    pub fn with_frames(frames: usize) -> Result<Premix, EngineError> {
+        Ok(Premix {
+            channels: [
+                crate::buffers::zeroed(frames)?,
+                crate::buffers::zeroed(frames)?,
+            ],
             at: 0,
-        }
+        })
     }
 
     /// Appends a block (as much of it as there is room for). Never allocates.

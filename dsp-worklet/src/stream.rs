@@ -107,16 +107,22 @@ pub struct StemRing {
 
 impl StemRing {
     /// An empty ring of `channels` × `capacity` frames (both ≥ 1) whose next read index is `at`,
-    /// keeping up to `tail` frames for a fade-out. This is where its memory is allocated.
-    pub fn new(channels: usize, capacity: usize, tail: usize, at: u64) -> StemRing {
-        StemRing {
-            data: vec![vec![0.0; capacity.max(1)]; channels],
+    /// keeping up to `tail` frames for a fade-out. This is where its memory is allocated:
+    /// [`EngineError::OutOfMemory`] when it cannot be.
+    pub fn new(
+        channels: usize,
+        capacity: usize,
+        tail: usize,
+        at: u64,
+    ) -> Result<StemRing, EngineError> {
+        Ok(StemRing {
+            data: crate::buffers::zeroed_channels(channels, capacity.max(1))?,
             read: at,
             filled: at,
             underrun_frames: 0,
-            tail: vec![vec![0.0; tail]; channels],
+            tail: crate::buffers::zeroed_channels(channels, tail)?,
             tail_len: 0,
-        }
+        })
     }
 
     pub fn channels(&self) -> usize {

@@ -79,7 +79,7 @@ impl Track {
         check_shape(channels, frames)?;
         Ok(Track::with_samples(
             id,
-            vec![vec![0.0; frames]; channels],
+            crate::buffers::zeroed_channels(channels, frames)?,
             sample_rate,
         ))
     }

@@ -17,10 +17,77 @@ pub struct Shell {
     out_l: Vec<f32>,
     out_r: Vec<f32>,
     /// Where the processor puts a streamed chunk before [`se_stream_write`]: 2 ×
-    /// [`STAGING_FRAMES`], allocated on first use.
+    /// [`STAGING_FRAMES`] (128 KiB), allocated with the engine.
     staging: [Vec<f32>; 2],
     /// The last [`se_stream_want`].
     want: [f64; WANT_WORDS],
+}
+
+/// The engine instance's allocator: the system one, refusing allocations that would take the
+/// live total past a cap set by [`se_memory_headroom`] (none by default). It lets a test stand in
+/// for a device whose audio engine cannot get more memory, through the same refusal path as a
+/// real `memory.grow` failure ([`EngineError::OutOfMemory`]). One wasm instance, one thread:
+/// the counters need no ordering beyond `Relaxed`.
+#[cfg(target_arch = "wasm32")]
+mod budget {
+    use std::alloc::{GlobalAlloc, Layout, System};
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    static LIMIT: AtomicUsize = AtomicUsize::new(usize::MAX);
+    static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+    /// The cap becomes what is live now plus `bytes` (none for ≤ 0 or not finite).
+    pub fn set_headroom(bytes: f64) {
+        let cap = if bytes.is_finite() && bytes > 0.0 {
+            LIVE.load(Relaxed).saturating_add(bytes as usize)
+        } else {
+            usize::MAX
+        };
+        LIMIT.store(cap, Relaxed);
+    }
+
+    pub struct Budget;
+
+    fn grant(size: usize) -> bool {
+        let live = LIVE.load(Relaxed);
+        if live.saturating_add(size) > LIMIT.load(Relaxed) {
+            return false;
+        }
+        LIVE.store(live + size, Relaxed);
+        true
+    }
+
+    unsafe impl GlobalAlloc for Budget {
+        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+            if !grant(layout.size()) {
+                return core::ptr::null_mut();
+            }
+            let p = unsafe { System.alloc(layout) };
+            if p.is_null() {
+                LIVE.fetch_sub(layout.size(), Relaxed);
+            }
+            p
+        }
+        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+            LIVE.fetch_sub(layout.size(), Relaxed);
+            unsafe { System.dealloc(ptr, layout) }
+        }
+    }
+
+    #[global_allocator]
+    static ALLOC: Budget = Budget;
+}
+
+/// From now on the engine instance's heap may grow by at most `bytes` more (a whole number of
+/// bytes, sent as `f64`; ≤ 0 or not finite: no cap). Larger buffers are then refused with
+/// [`EngineError::OutOfMemory`]. For tests and diagnosis (a device short of memory, counted
+/// from what the engine holds when it is called): nothing caps it in normal use.
+#[unsafe(no_mangle)]
+pub extern "C" fn se_memory_headroom(bytes: f64) {
+    #[cfg(target_arch = "wasm32")]
+    budget::set_headroom(bytes);
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = bytes;
 }
 
 fn code(r: Result<(), EngineError>) -> i32 {
@@ -37,7 +104,7 @@ pub extern "C" fn se_engine_new(sample_rate: f32) -> *mut Shell {
         engine: Engine::new(sample_rate),
         out_l: vec![0.0; BLOCK_FRAMES],
         out_r: vec![0.0; BLOCK_FRAMES],
-        staging: [Vec::new(), Vec::new()],
+        staging: [vec![0.0; STAGING_FRAMES], vec![0.0; STAGING_FRAMES]],
         want: [0.0; WANT_WORDS],
     }))
 }
@@ -162,10 +229,7 @@ pub unsafe extern "C" fn se_meter_len(shell: *mut Shell) -> u32 {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn se_premix_record(shell: *mut Shell, frames: u32) -> i32 {
     match unsafe { shell.as_mut() } {
-        Some(s) => {
-            s.engine.record_premix(frames as usize);
-            0
-        }
+        Some(s) => code(s.engine.record_premix(frames as usize)),
         None => EngineError::InvalidValue.code(),
     }
 }
@@ -201,10 +265,7 @@ pub unsafe extern "C" fn se_premix_recorded_ptr(shell: *mut Shell, ch: u32) -> *
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn se_premix_replay(shell: *mut Shell, frames: u32) -> i32 {
     match unsafe { shell.as_mut() } {
-        Some(s) => {
-            s.engine.replay_premix(frames as usize);
-            0
-        }
+        Some(s) => code(s.engine.replay_premix(frames as usize)),
         None => EngineError::InvalidValue.code(),
     }
 }
@@ -246,8 +307,8 @@ pub unsafe extern "C" fn se_stream_track_add(
 }
 
 /// Address of staging channel `ch` (0 or 1): [`se_stream_staging_frames`] `f32`s to fill before
-/// [`se_stream_write`] (allocated on the first call; null for another `ch`). Memory growth
-/// detaches views: take the address again before each chunk.
+/// [`se_stream_write`] (null for another `ch`). Memory growth detaches views: take the address
+/// again before each chunk.
 ///
 /// # Safety
 /// `shell` must come from [`se_engine_new`].
@@ -256,9 +317,6 @@ pub unsafe extern "C" fn se_stream_staging_ptr(shell: *mut Shell, ch: u32) -> *m
     let Some(s) = (unsafe { shell.as_mut() }) else {
         return core::ptr::null_mut();
     };
-    if s.staging[0].is_empty() {
-        s.staging = [vec![0.0; STAGING_FRAMES], vec![0.0; STAGING_FRAMES]];
-    }
     match s.staging.get_mut(ch as usize) {
         Some(c) => c.as_mut_ptr(),
         None => core::ptr::null_mut(),

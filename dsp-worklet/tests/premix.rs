@@ -86,7 +86,7 @@ fn a_replayed_premix_gives_the_full_render_bit_for_bit() {
     // Pass 1: full render at 0 dB into the limiter, recording the master chain's input.
     // (Recording starts before Play: the master chain's priming at Play is part of its input.)
     let mut first = session(0.0);
-    first.record_premix(FRAMES + 4096);
+    first.record_premix(FRAMES + 4096).unwrap();
     start(&mut first);
     let pass1 = export(&mut first);
     let [rec_l, rec_r] = first.recorded_premix();
@@ -97,7 +97,7 @@ fn a_replayed_premix_gives_the_full_render_bit_for_bit() {
         // A later pass: no tracks, the recording in their place, other master settings.
         let mut replay = Engine::new(RATE);
         master(&mut replay, limiter_input_db);
-        replay.replay_premix(rec_l.len());
+        replay.replay_premix(rec_l.len()).unwrap();
         replay.premix_channel_mut(0).unwrap().copy_from_slice(rec_l);
         replay.premix_channel_mut(1).unwrap().copy_from_slice(rec_r);
         start(&mut replay);

@@ -15,7 +15,7 @@ use web_sys::{
     AudioContext, AudioWorkletNode, AudioWorkletNodeOptions, MessageChannel, MessageEvent, Worker,
 };
 
-use crate::browser::js::object;
+use crate::browser::js::{Gate, object};
 use crate::browser::protocol::{FromFeeder, FromProcessor, ToFeeder, ToProcessor, to_js, words};
 use crate::browser::stem_store::StoredStem;
 use crate::error::{AppError, js_detail};
@@ -44,8 +44,23 @@ struct Studio {
     module: WebAssembly::Module,
     /// The stems of the tracks in the engine, by track id, for the offline export.
     stems: RefCell<Vec<Stem>>,
+    /// What the engine answered for each track posted to it (by track id).
+    admissions: Rc<RefCell<Vec<(u32, Admission)>>>,
+    /// One gate per ping in flight, opened by its pong (pongs come back in order).
+    pings: Rc<RefCell<std::collections::VecDeque<Gate>>>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_feeder: Closure<dyn FnMut(MessageEvent)>,
+}
+
+/// What the engine answered when a track was posted to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Admission {
+    /// Posted; no answer yet.
+    Pending,
+    /// The engine holds it (`added`).
+    Added,
+    /// The engine refused it (it plays nothing and cannot be exported).
+    Refused(EngineError),
 }
 
 /// A track's stem as the engine link knows it: where its samples are in the stem store. No
@@ -139,6 +154,9 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
         }
     });
     feeder.set_onmessage(Some(on_feeder.as_ref().unchecked_ref()));
+    let admissions: Rc<RefCell<Vec<(u32, Admission)>>> = Rc::default();
+    let pings: Rc<RefCell<std::collections::VecDeque<Gate>>> = Rc::default();
+    let (answers, pongs) = (admissions.clone(), pings.clone());
     let on_message =
         Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| match FromProcessor::read(
             ev.data(),
@@ -150,11 +168,30 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
             }
             Some(FromProcessor::Error { code, id }) => {
                 let file = id.and_then(stem_file_name);
-                if let Some(error) = EngineError::from_code(code) {
+                let error = EngineError::from_code(code).unwrap_or(EngineError::InvalidValue);
+                if let Some(id) = id {
+                    answer(&answers, id, Admission::Refused(error));
+                }
+                // The settings sent with a track the engine then refused arrive before the
+                // refusal is known here: their "no such track" says nothing new.
+                let raced = id.is_none()
+                    && error == EngineError::UnknownTrack
+                    && answers
+                        .borrow()
+                        .iter()
+                        .any(|(_, a)| matches!(a, Admission::Refused(_)));
+                if !raced {
                     (listeners.on_error)(AppError::Engine { file, error });
                 }
             }
-            Some(FromProcessor::Added { .. } | FromProcessor::Pong) | None => {}
+            Some(FromProcessor::Added { id }) => answer(&answers, id, Admission::Added),
+            Some(FromProcessor::Pong) => {
+                let gate = pongs.borrow_mut().pop_front();
+                if let Some(gate) = gate {
+                    gate.open();
+                }
+            }
+            None => {}
         });
     node.port()?
         .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -164,9 +201,33 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
         feeder,
         module,
         stems: RefCell::new(Vec::new()),
+        admissions,
+        pings,
         _on_message: on_message,
         _on_feeder: on_feeder,
     })
+}
+
+/// Records the engine's answer for track `id`: only a track still waiting for one is decided
+/// (a later stream error about a track the engine holds does not take it back).
+fn answer(admissions: &RefCell<Vec<(u32, Admission)>>, id: u32, a: Admission) {
+    if let Some((_, state)) = admissions
+        .borrow_mut()
+        .iter_mut()
+        .find(|(t, s)| *t == id && *s == Admission::Pending)
+    {
+        *state = a;
+    }
+}
+
+/// How much more memory the engine may take once it exists, bytes, for diagnosis and tests:
+/// the page's `engine-memory-headroom-kib` query parameter (e.g. `?engine-memory-headroom-kib=640`),
+/// standing in for a device short of memory. None normally.
+fn memory_headroom() -> Option<f64> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    let kib: f64 = params.get("engine-memory-headroom-kib")?.parse().ok()?;
+    (kib.is_finite() && kib > 0.0).then_some(kib * 1024.0)
 }
 
 /// The `AudioWorkletNode` running the engine: no inputs, one stereo output.
@@ -174,7 +235,8 @@ fn engine_node(
     ctx: &web_sys::BaseAudioContext,
     module: &WebAssembly::Module,
 ) -> Result<AudioWorkletNode, JsValue> {
-    let pairs: [(&str, &JsValue); 1] = [("module", module.as_ref())];
+    let headroom = JsValue::from(memory_headroom().unwrap_or(0.0));
+    let pairs: [(&str, &JsValue); 2] = [("module", module.as_ref()), ("memoryHeadroom", &headroom)];
     let options = AudioWorkletNodeOptions::new();
     options.set_number_of_inputs(0);
     options.set_number_of_outputs(1);
@@ -204,15 +266,39 @@ pub fn resume() {
     }
 }
 
-/// Sends commands to the realtime engine.
+/// Sends commands to the realtime engine. Commands for a track the engine refused are left out
+/// (it does not hold that track; the refusal was said once).
 pub fn send(commands: &[Command]) {
     if let Some(s) = studio() {
+        let refused: Vec<u32> = s
+            .admissions
+            .borrow()
+            .iter()
+            .filter(|(_, a)| matches!(a, Admission::Refused(_)))
+            .map(|(id, _)| *id)
+            .collect();
+        let kept: Vec<Command> = commands
+            .iter()
+            .filter(|c| track_of(c).is_none_or(|t| !refused.contains(&t)))
+            .copied()
+            .collect();
+        if kept.is_empty() {
+            return;
+        }
         let msg = to_js(&ToProcessor::Cmd {
-            words: words(commands),
+            words: words(&kept),
         });
         if let Ok(port) = s.node.port() {
             let _ = port.post_message(&msg);
         }
+    }
+}
+
+/// The track a command is about, if any.
+fn track_of(c: &Command) -> Option<u32> {
+    match *c {
+        Command::SetTrackParam { track, .. } | Command::RemoveTrack { track } => Some(track),
+        _ => None,
     }
 }
 
@@ -266,6 +352,11 @@ pub fn post_stem(id: u32, file_name: &str, sha256: &str) -> Result<(), AppError>
             }))
         })
         .map_err(fail)?;
+    {
+        let mut admissions = s.admissions.borrow_mut();
+        admissions.retain(|(t, _)| *t != id);
+        admissions.push((id, Admission::Pending));
+    }
     let mut stems = s.stems.borrow_mut();
     stems.retain(|st| st.id != id);
     stems.push(Stem {
@@ -280,6 +371,7 @@ pub fn post_stem(id: u32, file_name: &str, sha256: &str) -> Result<(), AppError>
 pub fn drop_stem(id: u32) {
     if let Some(s) = studio() {
         s.stems.borrow_mut().retain(|st| st.id != id);
+        s.admissions.borrow_mut().retain(|(t, _)| *t != id);
         let _ = s.feeder.post_message(&to_js(&ToFeeder::Remove { id }));
     }
 }
@@ -291,6 +383,24 @@ fn stem_file_name(id: u32) -> Option<String> {
         .iter()
         .find(|st| st.id == id)
         .map(|st| st.file_name.clone())
+}
+
+/// The engine's answer for every track posted to it, once it has answered everything posted
+/// so far (a ping/pong round trip through the processor's queue).
+pub async fn admissions() -> Vec<(u32, Admission)> {
+    let Some(s) = studio() else {
+        return Vec::new();
+    };
+    let gate = Gate::default();
+    let sent = s
+        .node
+        .port()
+        .and_then(|port| port.post_message(&to_js(&ToProcessor::Ping)));
+    if sent.is_ok() {
+        s.pings.borrow_mut().push_back(gate.clone());
+        gate.wait().await;
+    }
+    s.admissions.borrow().clone()
 }
 
 /// The compiled engine module and every stem, for an offline render.

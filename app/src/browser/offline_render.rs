@@ -19,7 +19,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Worker, WorkerOptions, WorkerType};
 
 use crate::browser::decoder_pool;
-use crate::browser::engine_link::{Stem, export_inputs};
+use crate::browser::engine_link::{self, Admission, Stem, export_inputs};
 use crate::browser::protocol::{ExportJob, FromExporter, JobStem, to_js, words};
 use crate::browser::stem_store::StoredStem;
 use crate::browser::storage;
@@ -130,6 +130,21 @@ pub async fn render_mix_from(
     let (module, stems) = export_inputs().ok_or(AppError::AudioUnavailable {
         detail: "the audio engine is not running".into(),
     })?;
+    // Every track must be in the engine: a file that silently leaves a stem out is worse than
+    // no file.
+    let admissions = engine_link::admissions().await;
+    for t in &mix.tracks {
+        let answer = admissions.iter().find(|(id, _)| *id == t.id).map(|a| a.1);
+        let why = match (stems.iter().any(|st| st.id == t.id), answer) {
+            (true, Some(Admission::Added)) => continue,
+            (true, Some(Admission::Refused(e))) => format!("the engine refused it: {e}"),
+            _ => "its audio never reached the engine".to_string(),
+        };
+        return Err(AppError::StemNotInEngine {
+            file: t.file_name.clone(),
+            why,
+        });
+    }
     if rate <= 0.0 || mix.sample_rate <= 0.0 {
         return Err(AppError::AudioUnavailable {
             detail: "audio has not started yet".into(),

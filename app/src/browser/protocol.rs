@@ -37,6 +37,8 @@ pub enum ToProcessor {
         #[serde(with = "serde_wasm_bindgen::preserve")]
         port: web_sys::MessagePort,
     },
+    /// Answered [`FromProcessor::Pong`] once everything posted before it has been applied.
+    Ping,
 }
 
 /// From the engine processor.

@@ -189,6 +189,18 @@ pub async fn persist() -> bool {
     }
 }
 
+/// Whether the browser keeps this origin's storage under pressure
+/// (`navigator.storage.persisted()`).
+pub async fn persisted() -> bool {
+    let Ok(m) = storage_manager() else {
+        return false;
+    };
+    match m.persisted() {
+        Ok(p) => call(p).await.map(|v| v.is_truthy()).unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
 /// Removes a stem at `rate` (manifest first, so it stops counting as stored at once).
 pub async fn remove(
     dir: &FileSystemDirectoryHandle,

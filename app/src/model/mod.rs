@@ -4,4 +4,5 @@ pub mod history;
 pub mod review;
 pub mod session;
 pub mod stem_match;
+pub mod storage_use;
 pub mod targets;

@@ -20,6 +20,7 @@ use crate::model::history::{EditKey, History};
 use crate::model::review::Change;
 use crate::model::session::{Mix, NewTrack};
 use crate::model::stem_match::{Arrived, Placement, place};
+use crate::model::storage_use::StorageUse;
 
 /// A reviewer's version of your session, opened from a link, being compared with yours.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +114,11 @@ pub struct Studio {
     pub takeovers_declined: RwSignal<u32>,
     /// Changes not autosaved because another tab keeps the autosave (shown on the page).
     pub autosave_skipped: RwSignal<u32>,
+    /// Dropped files being written to the originals store, and who waits for them all to be
+    /// written (the autosave: a session record never names a file that is not stored yet).
+    originals_in_flight: StoredValue<(usize, Gate), LocalStorage>,
+    /// The browser storage used and free, as last read ([`Studio::refresh_storage_use`]).
+    pub storage_use: RwSignal<Option<StorageUse>>,
     /// The notice saying the autosave is kept in another tab, and the one saying this tab took
     /// it over, while shown (removed by id when the other applies).
     pub(crate) lock_notice: StoredValue<Option<u64>>,
@@ -157,6 +163,8 @@ impl Studio {
             lock_losses: StoredValue::new(0),
             takeovers_declined: RwSignal::new(0),
             autosave_skipped: RwSignal::new(0),
+            storage_use: RwSignal::new(None),
+            originals_in_flight: StoredValue::new_local((0, Gate::default())),
             lock_notice: StoredValue::new(None),
             takeover_notice: StoredValue::new(None),
             seeking: StoredValue::new((0, 0)),
@@ -254,15 +262,25 @@ impl Studio {
         self.notify(e);
     }
 
-    /// Shows `e` in the error list; the notice's id (for [`dismiss`](Self::dismiss)).
+    /// Shows `e` in the error list; the notice's id (for [`dismiss`](Self::dismiss)). A message
+    /// already showing is not repeated: its notice's id is returned.
     pub fn notify(self, e: AppError) -> u64 {
+        let text = e.to_string();
+        let showing = self.errors.with_untracked(|v| {
+            v.iter()
+                .find(|n| n.text == text && n.keep.is_none())
+                .map(|n| n.id)
+        });
+        if let Some(id) = showing {
+            return id;
+        }
         let id = self.next_notice.get_value();
         self.next_notice.set_value(id + 1);
         leptos::logging::warn!("{e}");
         self.errors.update(|v| {
             v.push(Notice {
                 id,
-                text: e.to_string(),
+                text,
                 keep: None,
             })
         });
@@ -315,15 +333,7 @@ impl Studio {
             let mut stem = stem;
             stem.cut = None;
             match self.add_stored(name.clone(), stem, rate) {
-                Ok(sha) => {
-                    if let Err(detail) =
-                        crate::browser::storage::put_stem(&sha, &name, &file.blob).await
-                    {
-                        self.report(AppError::Autosave {
-                            detail: format!("{name} was not saved: {detail}"),
-                        });
-                    }
-                }
+                Ok(sha) => self.keep_original(&sha, &name, &file.blob).await,
                 Err(e) => self.report(e),
             }
         });
@@ -562,19 +572,50 @@ impl Studio {
                 // Every tab keeps dropped files, so that a tab that takes the autosave over
                 // later (see `take_over_autosave`) has its stems stored; the owner's next restore
                 // deletes the ones no session uses.
-                Ok(sha) if store => {
-                    if let Err(detail) =
-                        crate::browser::storage::put_stem(&sha, &name, &file.blob).await
-                    {
-                        self.report(AppError::Autosave {
-                            detail: format!("{name} was not saved: {detail}"),
-                        });
-                    }
-                }
+                Ok(sha) if store => self.keep_original(&sha, &name, &file.blob).await,
                 Ok(_) => {}
                 Err(e) => self.report(e),
             }
             self.loading.update(|n| *n = n.saturating_sub(1));
+        }
+    }
+
+    /// Stores a dropped file for autosave (the originals store, by its SHA-256 hex). Until it
+    /// is written, [`originals_stored`](Self::originals_stored) waits: the session record that
+    /// names the file is written after the file, so a crash between the two never leaves a
+    /// record pointing at nothing.
+    async fn keep_original(self, sha: &str, name: &str, blob: &web_sys::Blob) {
+        self.originals_in_flight.update_value(|(n, gate)| {
+            if *n == 0 {
+                *gate = Gate::default();
+            }
+            *n += 1;
+        });
+        let stored = crate::browser::storage::put_stem(sha, name, blob).await;
+        let done = self
+            .originals_in_flight
+            .try_update_value(|(n, gate)| {
+                *n -= 1;
+                (*n == 0).then(|| gate.clone())
+            })
+            .flatten();
+        if let Some(gate) = done {
+            gate.open();
+        }
+        if let Err(detail) = stored {
+            self.report(AppError::Autosave {
+                detail: format!("{name} was not saved: {detail}"),
+            });
+        }
+    }
+
+    /// Resolves once no dropped file is still being written to the originals store.
+    pub async fn originals_stored(self) {
+        let waiting = self
+            .originals_in_flight
+            .with_value(|(n, gate)| (*n > 0).then(|| gate.clone()));
+        if let Some(gate) = waiting {
+            gate.wait().await;
         }
     }
 

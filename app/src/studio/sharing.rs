@@ -23,6 +23,7 @@ use crate::formats::share_link;
 use crate::model::history::EditKey;
 use crate::model::review;
 use crate::model::session::{Mix, StemAudio};
+use crate::model::storage_use::StorageUse;
 use crate::studio::controller::{IncomingStem, Review, Studio};
 
 /// How long the mix must stay unchanged before it is autosaved, ms.
@@ -698,12 +699,28 @@ impl Studio {
         }
     }
 
+    /// Reads the storage used and free again (after a save: stems are stored before the
+    /// session that names them).
+    pub fn refresh_storage_use(self) {
+        spawn_local(async move {
+            if let Ok((used_bytes, quota_bytes)) = stem_store::estimate().await {
+                let persisted = stem_store::persisted().await;
+                self.storage_use.set(Some(StorageUse {
+                    used_bytes,
+                    quota_bytes,
+                    persisted,
+                }));
+            }
+        });
+    }
+
     /// Saves the session whenever it has been still for [`AUTOSAVE_DELAY_MS`], once restoring
     /// is done, in the tab that owns the autosave; stems are saved as they are loaded.
     pub fn autosave(self) {
         // Stems live on disk: ask the browser not to evict them under storage pressure.
-        spawn_local(async {
+        spawn_local(async move {
             stem_store::persist().await;
+            self.refresh_storage_use();
         });
         let generation = StoredValue::new(0u64);
         // The last failure reported: a failing save is said once, not once per edit, and again
@@ -746,10 +763,16 @@ impl Studio {
                     }
                 };
                 spawn_local(async move {
+                    // The files this record names are stored first (crash consistency).
+                    self.originals_stored().await;
+                    if generation.get_value() != mine || !self.owns_autosave.get_value() {
+                        return;
+                    }
                     match storage::save_session(&bytes).await {
                         Ok(()) => {
                             failing.set_value(None);
                             self.autosave_state.update(|s| s.1 = s.1.max(mine));
+                            self.refresh_storage_use();
                         }
                         Err(detail) => failed(detail),
                     }

@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                 <session::transport::Transport/>
                 <session::share_panel::SharePanel/>
                 <session::export_dialog::ExportDialog/>
+                <session::storage_bar::StorageBar/>
             </header>
             <session::errors::Errors/>
             <session::share_panel::PendingLink/>

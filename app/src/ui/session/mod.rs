@@ -5,4 +5,5 @@ pub mod drop_zone;
 pub mod errors;
 pub mod export_dialog;
 pub mod share_panel;
+pub mod storage_bar;
 pub mod transport;
