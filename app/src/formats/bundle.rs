@@ -5,7 +5,7 @@
 //! Layout:
 //!
 //! ```text
-//! session.json          the session document, deflated
+//! session.json          the session document as JSON (formats::bundle_document), deflated
 //! stems/<file name>     each stem's original file, byte for byte, stored (audio does not compress)
 //! ```
 //!

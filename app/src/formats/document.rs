@@ -10,11 +10,13 @@
 //! that fails it is refused whole, with a sentence saying what is wrong.
 
 use core::fmt;
+use std::borrow::Cow;
 
 use dsp_worklet::PARAMS;
 use dsp_worklet::params::{Group, ParamId, ParamValues, Scope};
 use serde::{Deserialize, Serialize};
 
+use crate::formats::invisible::{holds_hidden, reveal_hidden};
 use crate::model::targets::{CEILING_RANGE, LUFS_RANGE, PRESETS, Target};
 
 /// The document format this build writes and the newest it reads.
@@ -27,6 +29,12 @@ pub const MAX_COMMENTS: usize = 2000;
 pub const MAX_NAME_CHARS: usize = 255;
 /// Characters in a comment.
 pub const MAX_COMMENT_CHARS: usize = 2000;
+/// Largest track id a document may hold: 2^24 − 1 (16,777,215), exact in an `f32` and in any
+/// JavaScript number, with room to count one past it. Ids start at 1 and a session gives each
+/// new strip the next one (see `Mix::add_track`), so no session reaches it by use.
+pub const MAX_TRACK_ID: u32 = (1 << 24) - 1;
+/// Latest time a loop region or comment may reach, seconds (24 hours).
+pub const MAX_SECONDS: f64 = 86_400.0;
 
 /// One stem's identity: enough to recognise the receiver's copy of the file.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -118,6 +126,8 @@ pub enum DocError {
     BadText { place: String, why: &'static str },
     /// Two tracks with one id.
     DuplicateTrack { id: u32 },
+    /// A track id over [`MAX_TRACK_ID`].
+    TrackId { id: u32 },
     /// The encoded document is larger than a reader accepts (bytes before compression).
     TooLarge { bytes: usize, max: usize },
 }
@@ -148,6 +158,10 @@ impl fmt::Display for DocError {
             } => write!(f, "sets {what} on {place} to {value}, outside {range}"),
             DocError::BadText { place, why } => write!(f, "{place} {why}"),
             DocError::DuplicateTrack { id } => write!(f, "lists track {id} twice"),
+            DocError::TrackId { id } => write!(
+                f,
+                "gives a track the id {id}; track ids go up to {MAX_TRACK_ID}"
+            ),
         }
     }
 }
@@ -157,7 +171,9 @@ impl std::error::Error for DocError {}
 impl SessionDoc {
     /// Cuts a document that breaks the count limits down to them, for recovering a session saved
     /// by a build that did not enforce them: the first [`MAX_TRACKS`] tracks and [`MAX_COMMENTS`]
-    /// comments (in timeline order), the newest deleted-comment records. Says what was cut (empty: nothing).
+    /// comments (in timeline order), the newest deleted-comment records. A track id over
+    /// [`MAX_TRACK_ID`] gets the lowest free one, and a loop region [`validate`](Self::validate)
+    /// refuses is dropped. Says what was cut (empty: nothing).
     pub fn trim_to_limits(&mut self) -> Vec<String> {
         let mut cut = Vec::new();
         if self.tracks.len() > MAX_TRACKS {
@@ -171,7 +187,60 @@ impl SessionDoc {
         }
         let extra = self.deleted_comments.len().saturating_sub(MAX_COMMENTS);
         self.deleted_comments.drain(..extra);
+        // Ids past the bound get the lowest free ones (ids only need to be unique; none is shown).
+        for i in 0..self.tracks.len() {
+            if self.tracks[i].id > MAX_TRACK_ID {
+                let free = (1..=MAX_TRACK_ID)
+                    .find(|id| !self.tracks.iter().any(|t| t.id == *id))
+                    .unwrap_or(MAX_TRACK_ID);
+                self.tracks[i].id = free;
+            }
+        }
+        if self.loop_region.is_some() && self.check_loop().is_err() {
+            cut.push("the loop region".into());
+            self.loop_region = None;
+            self.loop_on = false;
+        }
         cut
+    }
+
+    /// Replaces hidden format characters in every name and comment with a visible mark (see
+    /// [`crate::formats::invisible`]). Every document read from outside goes through this
+    /// before [`validate`](Self::validate), so an old document that holds one still opens.
+    pub fn reveal_hidden_text(&mut self) {
+        let reveal = |s: &mut String| {
+            if let Cow::Owned(shown) = reveal_hidden(s) {
+                *s = shown;
+            }
+        };
+        reveal(&mut self.name);
+        reveal(&mut self.target.name);
+        for t in &mut self.tracks {
+            reveal(&mut t.stem.file_name);
+        }
+        for c in &mut self.comments {
+            reveal(&mut c.author);
+            reveal(&mut c.text);
+        }
+    }
+
+    /// The loop region, if set, starts before it ends and ends within [`MAX_SECONDS`] (the
+    /// session's sample rate must be valid).
+    fn check_loop(&self) -> Result<(), DocError> {
+        let Some((a, b)) = self.loop_region else {
+            return Ok(());
+        };
+        let rate = self.sample_rate as f64;
+        let end_s = b as f64 / rate;
+        if a < b && end_s <= MAX_SECONDS {
+            return Ok(());
+        }
+        Err(DocError::BadValue {
+            place: "the session".into(),
+            what: "the loop region".into(),
+            value: format!("{:.3} … {:.3} s", a as f64 / rate, end_s),
+            range: format!("a start before its end, within 0 … {MAX_SECONDS} s"),
+        })
     }
 
     /// Checks every value against the parameter table and limits. Nothing is clamped: a document
@@ -229,20 +298,14 @@ impl SessionDoc {
             CEILING_RANGE.1 as f64,
             "dBTP",
         )?;
-        if let Some((a, b)) = self.loop_region
-            && a >= b
-        {
-            return Err(DocError::BadValue {
-                place: session.into(),
-                what: "the loop region".into(),
-                value: format!("{a}…{b}"),
-                range: "a start before its end".into(),
-            });
-        }
+        self.check_loop()?;
         check_params("the master", &self.master, Scope::Master)?;
         let mut ids = Vec::with_capacity(self.tracks.len());
         for (i, t) in self.tracks.iter().enumerate() {
             let place = format!("track {}", i + 1);
+            if t.id > MAX_TRACK_ID {
+                return Err(DocError::TrackId { id: t.id });
+            }
             if ids.contains(&t.id) {
                 return Err(DocError::DuplicateTrack { id: t.id });
             }
@@ -258,7 +321,7 @@ impl SessionDoc {
                 "the duration",
                 t.stem.duration_s,
                 0.0,
-                86_400.0,
+                MAX_SECONDS,
                 "s",
             )?;
             finite_in(
@@ -281,9 +344,9 @@ impl SessionDoc {
         }
         for (i, c) in self.comments.iter().enumerate() {
             let place = format!("comment {}", i + 1);
-            finite_in(&place, "the time", c.start_s, 0.0, 86_400.0, "s")?;
+            finite_in(&place, "the time", c.start_s, 0.0, MAX_SECONDS, "s")?;
             if let Some(end) = c.end_s {
-                finite_in(&place, "the end time", end, c.start_s, 86_400.0, "s")?;
+                finite_in(&place, "the end time", end, c.start_s, MAX_SECONDS, "s")?;
             }
             check_text(&format!("{place}'s author"), &c.author, MAX_NAME_CHARS)?;
             check_text(&place, &c.text, MAX_COMMENT_CHARS)?;
@@ -369,7 +432,8 @@ fn finite_in(
     }
 }
 
-/// Names and comments are plain text: no markup, no control characters, bounded length.
+/// Names and comments are plain text: no markup, no control characters, no hidden format
+/// characters ([`crate::formats::invisible`]), bounded length.
 pub fn check_text(place: &str, text: &str, max_chars: usize) -> Result<(), DocError> {
     let bad = |why| {
         Err(DocError::BadText {
@@ -385,6 +449,9 @@ pub fn check_text(place: &str, text: &str, max_chars: usize) -> Result<(), DocEr
         .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
         return bad("contains control characters");
+    }
+    if holds_hidden(text) {
+        return bad("contains invisible direction or zero-width characters");
     }
     if contains_markup(text) {
         return bad("contains HTML or script markup; links and bundles carry plain text only");
@@ -502,15 +569,16 @@ pub fn contains_markup(text: &str) -> bool {
     tag || handler || entity || lower.contains("javascript:")
 }
 
-/// A name the app can always share: control characters become spaces, text that
-/// [`contains_markup`] has its `<`, `>` and `&` replaced by look-alikes (‹ › ＆), and the length
-/// is cut to [`MAX_NAME_CHARS`]. Dropped file names go through this on both sides of a link, so
-/// they still match by name.
+/// A name the app can always share: the length is cut to [`MAX_NAME_CHARS`], hidden format
+/// characters are shown as U+FFFD ([`reveal_hidden`]), control characters become spaces, and
+/// text that [`contains_markup`] has its `<`, `>` and `&` replaced by look-alikes (‹ › ＆).
+/// Dropped file names go through this on both sides of a link, so they still match by name; a
+/// document read from outside has its hidden characters shown the same way.
 pub fn shareable_name(name: &str) -> String {
-    let mut s: String = name
+    let cut: String = name.chars().take(MAX_NAME_CHARS).collect();
+    let mut s: String = reveal_hidden(&cut)
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX_NAME_CHARS)
         .collect();
     if contains_markup(&s) {
         s = s.replace('<', "‹").replace('>', "›").replace('&', "＆");
@@ -523,7 +591,7 @@ pub fn shareable_name(name: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn sample_doc() -> SessionDoc {
@@ -614,6 +682,84 @@ mod tests {
     }
 
     #[test]
+    fn track_ids_past_the_bound_are_refused_and_recovery_renumbers_them() {
+        let mut d = sample_doc();
+        d.tracks[0].id = MAX_TRACK_ID;
+        assert_eq!(d.validate(), Ok(()));
+        for id in [MAX_TRACK_ID + 1, u32::MAX] {
+            let mut d = sample_doc();
+            d.tracks[0].id = id;
+            let e = d.validate().unwrap_err();
+            assert_eq!(e, DocError::TrackId { id });
+            assert_eq!(
+                e.to_string(),
+                format!("gives a track the id {id}; track ids go up to 16777215")
+            );
+        }
+        let mut d = sample_doc();
+        d.tracks.push(d.tracks[0].clone());
+        d.tracks[0].id = u32::MAX;
+        d.tracks[1].id = 1;
+        assert!(
+            d.trim_to_limits().is_empty(),
+            "ids are not the user's business"
+        );
+        assert_eq!(d.tracks[0].id, 2);
+        assert_eq!(d.validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_loop_region_must_end_within_a_day() {
+        let mut d = sample_doc();
+        let day = (MAX_SECONDS * 48_000.0) as u64;
+        d.loop_region = Some((day - 48_000, day));
+        assert_eq!(d.validate(), Ok(()));
+        d.loop_region = Some((0, day + 1));
+        let e = d.validate().unwrap_err().to_string();
+        assert!(e.contains("the loop region") && e.contains("86400"), "{e}");
+        d.loop_region = Some((u64::MAX - 1, u64::MAX));
+        assert!(d.validate().is_err());
+        d.loop_region = Some((96_000, 48_000));
+        assert!(d.validate().is_err());
+        // Recovery drops a loop region no reader accepts and says so.
+        d.loop_on = true;
+        assert_eq!(d.trim_to_limits(), vec!["the loop region"]);
+        assert_eq!((d.loop_region, d.loop_on), (None, false));
+        assert_eq!(d.validate(), Ok(()));
+    }
+
+    #[test]
+    fn hidden_format_characters_are_refused_and_revealed_on_reading() {
+        let mut d = sample_doc();
+        d.comments[0].text = "vox \u{202E}duol oot".into();
+        let e = d.validate().unwrap_err().to_string();
+        assert!(
+            e.starts_with("comment 1 ") && e.contains("invisible"),
+            "{e}"
+        );
+        d.name = "Mix\u{200B}".into();
+        d.tracks[0].stem.file_name = "Kick\u{2066}.wav".into();
+        d.comments[0].author = "\u{FEFF}Sam".into();
+        d.target.name = "Spotify\u{200F}".into();
+        d.reveal_hidden_text();
+        assert_eq!(d.comments[0].text, "vox \u{FFFD}duol oot");
+        assert_eq!(d.name, "Mix\u{FFFD}");
+        assert_eq!(d.tracks[0].stem.file_name, "Kick\u{FFFD}.wav");
+        assert_eq!(d.comments[0].author, "\u{FFFD}Sam");
+        assert_eq!(d.target.name, "Spotify\u{FFFD}");
+        assert_eq!(d.validate(), Ok(()));
+        // The name of a dropped file is shown the same way, so both sides of a link match.
+        assert_eq!(shareable_name("Kick\u{2066}.wav"), "Kick\u{FFFD}.wav");
+        assert_eq!(shareable_name("Vox\u{202E}vaw.exe"), "Vox\u{FFFD}vaw.exe");
+        // A joiner cut off from its word by the length limit is not left hidden at the end.
+        let long = format!("{}\u{200C}b", "a".repeat(MAX_NAME_CHARS - 1));
+        assert_eq!(
+            check_text("n", &shareable_name(&long), MAX_NAME_CHARS),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn markup_and_control_characters_are_refused() {
         for bad in [
             "<script>alert(1)</script>",
@@ -654,7 +800,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn any_text_is_checked_without_panicking_and_made_shareable(text in "\\PC{0,300}|[<>&#=onj:a-z /!?]{0,40}") {
+        fn any_text_is_checked_without_panicking_and_made_shareable(text in "\\PC{0,300}|[<>&#=onj:a-z /!?]{0,40}|[a-z \u{200B}-\u{200F}\u{202A}-\u{202E}\u{2066}-\u{2069}\u{FEFF}\u{00AD}]{0,300}") {
             let _ = contains_markup(&text);
             let s = shareable_name(&text);
             proptest::prop_assert_eq!(check_text("n", &s, MAX_NAME_CHARS), Ok(()));

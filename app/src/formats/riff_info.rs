@@ -35,28 +35,31 @@ pub fn append_info(wav: &mut Vec<u8>, entries: &[([u8; 4], String)]) -> Result<(
     Ok(())
 }
 
-/// The INFO entries of a RIFF file, in order (for tests and for reading a file back).
+/// The INFO entries of a RIFF file, in order (for tests and for reading a file back). Any bytes
+/// are read without panicking: chunk lengths are trusted only as far as the bytes go, and
+/// offsets saturate instead of wrapping (a 32-bit `usize` in the browser cannot overflow into
+/// an endless loop).
 pub fn read_info(wav: &[u8]) -> Vec<([u8; 4], String)> {
     let mut out = Vec::new();
-    let mut at = 12;
-    while at + 8 <= wav.len() {
+    let mut at = 12usize;
+    while at.saturating_add(8) <= wav.len() {
         let id = &wav[at..at + 4];
         let len = u32::from_le_bytes([wav[at + 4], wav[at + 5], wav[at + 6], wav[at + 7]]) as usize;
         let body = at + 8;
         let end = body.saturating_add(len).min(wav.len());
         if id == b"LIST" && end >= body + 4 && &wav[body..body + 4] == b"INFO" {
             let mut p = body + 4;
-            while p + 8 <= end {
+            while p.saturating_add(8) <= end {
                 let sid: [u8; 4] = [wav[p], wav[p + 1], wav[p + 2], wav[p + 3]];
                 let slen =
                     u32::from_le_bytes([wav[p + 4], wav[p + 5], wav[p + 6], wav[p + 7]]) as usize;
-                let text = &wav[p + 8..(p + 8 + slen).min(end)];
+                let text = &wav[p + 8..(p + 8).saturating_add(slen).min(end)];
                 let text = text.split(|b| *b == 0).next().unwrap_or(&[]);
                 out.push((sid, String::from_utf8_lossy(text).into_owned()));
-                p += 8 + slen + slen % 2;
+                p = p.saturating_add(8 + slen % 2).saturating_add(slen);
             }
         }
-        at = body + len + len % 2;
+        at = body.saturating_add(len % 2).saturating_add(len);
     }
     out
 }
@@ -91,5 +94,42 @@ mod tests {
     fn rejects_what_is_not_a_wav() {
         let mut junk = b"ID3\x04 not a wav".to_vec();
         assert!(append_info(&mut junk, &[(*b"ISFT", "x".into())]).is_err());
+    }
+
+    #[test]
+    fn chunk_lengths_past_the_end_stop_reading() {
+        let mut wav = b"RIFF\0\0\0\0WAVE".to_vec();
+        wav.extend_from_slice(b"LIST\xff\xff\xff\xffINFOISFT\xfe\xff\xff\xffSecond Ear");
+        assert_eq!(read_info(&wav), vec![(*b"ISFT", "Second Ear".to_string())]);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn the_riff_reader_and_writer_never_panic_on_arbitrary_bytes(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+            riff_start in proptest::prelude::any::<bool>(),
+            text in "\\PC{0,20}",
+        ) {
+            let mut bytes = bytes;
+            if riff_start {
+                // A RIFF/WAVE header with a LIST/INFO chunk start, then anything.
+                let mut head = b"RIFF\0\0\0\0WAVELIST".to_vec();
+                head.extend_from_slice(&(bytes.len() as u32 + 4).to_le_bytes());
+                head.extend_from_slice(b"INFO");
+                bytes.splice(0..0, head);
+            }
+            let _ = read_info(&bytes);
+            let mut written = bytes.clone();
+            let appended = append_info(&mut written, &[(*b"ICMT", text.clone())]);
+            if riff_start {
+                // After a well-formed chunk, what was appended is read back last.
+                proptest::prop_assert!(appended.is_ok());
+                let info = read_info(&written);
+                let shown: String = text.chars().filter(|c| *c != '\0').collect();
+                proptest::prop_assert_eq!(info.last(), Some(&(*b"ICMT", shown)));
+            }
+        }
     }
 }

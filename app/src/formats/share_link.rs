@@ -1,11 +1,13 @@
 //! Share links (plain data, any thread): a [`SessionDoc`] in a URL fragment, `#s=<payload>`.
 //! Browsers never send the fragment to a server, so the session stays between the two people.
 //!
-//! Payload = base64url (no padding) of `[format version byte] ++ deflate(postcard(doc))`. The
-//! version sits outside the compression so a link from a newer build is recognised before any
-//! decoding. Decoding is bounded at every step: the text (64 KB), the inflated size (1 MiB), and
-//! the document's own limits ([`SessionDoc::validate`]). It never panics on any input; a property
-//! test feeds it arbitrary bytes.
+//! Payload = base64url (no padding) of `[format version byte] ++ deflate(postcard(doc))`; an
+//! autosave record is the same bytes before base64. The version sits outside the compression so
+//! a link from a newer build is recognised before any decoding; an older version is decoded
+//! with its own frozen shape and migrated ([`crate::formats::versions`]). Decoding is bounded
+//! at every step: the text (64 KB), the inflated size (1 MiB), and the document's own limits
+//! ([`SessionDoc::validate`]). It never panics on any input; a property test feeds it arbitrary
+//! bytes.
 
 use core::fmt;
 
@@ -13,6 +15,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::formats::document::{DocError, FORMAT_VERSION, SessionDoc};
+use crate::formats::versions::{self, ReadError};
 
 /// The fragment key: `#s=…`.
 pub const FRAGMENT_PREFIX: &str = "#s=";
@@ -142,16 +145,13 @@ fn decode_unvalidated(bytes: &[u8], max_inflated: usize) -> Result<SessionDoc, L
                 },
             }
         })?;
-    let (doc, rest): (SessionDoc, &[u8]) =
-        postcard::take_from_bytes(&raw).map_err(|e| LinkError::Damaged {
-            detail: format!("the session data is corrupt: {e}"),
-        })?;
-    if !rest.is_empty() {
-        return Err(LinkError::Damaged {
-            detail: format!("{} stray bytes after the session", rest.len()),
-        });
-    }
-    Ok(doc)
+    // Decoded with its version's frozen shape, then migrated to the current one.
+    versions::from_postcard(version, &raw).map_err(|e| match e {
+        ReadError::Future { .. } => LinkError::FutureVersion { version },
+        e => LinkError::Damaged {
+            detail: e.to_string(),
+        },
+    })
 }
 
 /// The payload text for a link (what follows `#s=`).
@@ -304,6 +304,22 @@ mod tests {
     }
 
     const MAX_COMMENTS_FOR_TEST: usize = crate::formats::document::MAX_COMMENTS;
+
+    #[test]
+    fn a_document_with_hidden_characters_opens_with_them_shown() {
+        // Written by a build that let them in: refused as it is, but it opens, shown.
+        let mut d = session(1, 1);
+        d.name = "Demo\u{202E}3v".into();
+        d.comments[0].text = "\u{200B}vox\u{2066} up".into();
+        assert!(d.validate().is_err());
+        for opened in [decode(&encode(&d)), from_bytes(&to_bytes(&d))] {
+            let opened = opened.expect("opens");
+            assert_eq!(opened.name, "Demo\u{FFFD}3v");
+            assert_eq!(opened.comments[0].text, "\u{FFFD}vox\u{FFFD} up");
+        }
+        let recovered = from_bytes_for_recovery(&to_bytes(&d)).expect("opens");
+        assert_eq!(recovered.name, "Demo\u{FFFD}3v");
+    }
 
     #[test]
     fn round_trip_is_exact() {

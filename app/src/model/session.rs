@@ -7,7 +7,7 @@ use dsp_worklet::params::{Group, ParamId, Scope};
 use dsp_worklet::{Command, PARAMS, ParamValues};
 
 use crate::formats::document::{
-    Comment, SessionDoc, StemIdentity, TargetDoc, TrackDoc, changed_params,
+    Comment, MAX_TRACK_ID, SessionDoc, StemIdentity, TargetDoc, TrackDoc, changed_params,
 };
 
 /// Whether a strip has its audio.
@@ -73,8 +73,8 @@ pub struct Mix {
     pub target: crate::model::targets::Target,
     /// The AudioContext's rate, Hz; every stem is decoded to it. 0 until audio has started.
     pub sample_rate: f32,
-    /// The loop region, frames at the session rate (start < end when set), and whether playback
-    /// loops it. The export can render just this region.
+    /// The loop region, frames at the session rate (start < end ≤ the song's length when set),
+    /// and whether playback loops it. The export can render just this region.
     pub loop_region: Option<(u64, u64)>,
     pub loop_on: bool,
     /// Random id of this session's lineage (see [`SessionDoc::lineage`]).
@@ -143,8 +143,7 @@ impl Mix {
     }
     /// Adds a strip with default settings and returns its new id.
     pub fn add_track(&mut self, t: NewTrack) -> u32 {
-        let id = self.next_id;
-        self.next_id += 1;
+        let id = self.fresh_id();
         self.tracks.push(TrackState {
             id,
             name: stem_name(&t.file_name),
@@ -158,6 +157,39 @@ impl Mix {
             audio: StemAudio::Loaded,
         });
         id
+    }
+
+    /// An id for a new strip, at most [`MAX_TRACK_ID`]: the next unused one, so ids are not
+    /// reused and a late engine message about a removed strip cannot reach a new one. Only
+    /// after 2^24 strips in one session (far past any real one) does the count stop, and the
+    /// lowest id no strip holds is taken instead (there are at most [`MAX_TRACKS`] strips).
+    ///
+    /// [`MAX_TRACKS`]: crate::formats::document::MAX_TRACKS
+    fn fresh_id(&mut self) -> u32 {
+        if self.next_id <= MAX_TRACK_ID {
+            let id = self.next_id;
+            self.next_id += 1;
+            return id;
+        }
+        (1..=MAX_TRACK_ID)
+            .find(|id| !self.tracks.iter().any(|t| t.id == *id))
+            .unwrap_or(MAX_TRACK_ID)
+    }
+
+    /// Keeps the loop region within the song: its ends are moved back to the song's end, and a
+    /// region that starts at or past the end is dropped (with looping). Every change of the
+    /// song's length ([`remove_track`](Self::remove_track), [`fill_track`](Self::fill_track))
+    /// and every session made from a document ([`from_doc`](Self::from_doc),
+    /// [`with_settings_of`](Self::with_settings_of)) goes through this, so what the transport
+    /// loops is always on the timeline the user sees (a session without tracks has no region,
+    /// as [`set_loop`](Self::set_loop) gives it none).
+    fn fit_loop_to_song(&mut self) {
+        let song = self.song_frames();
+        if let Some((a, b)) = self.loop_region {
+            let (a, b) = (a.min(song), b.min(song));
+            self.loop_region = (b > a).then_some((a, b));
+        }
+        self.loop_on &= self.loop_region.is_some();
     }
 
     /// Gives a placeholder strip its audio. `sha256` is the file's; when it differs from the one
@@ -179,6 +211,8 @@ impl Mix {
         track.source_rate = t.source_rate;
         track.overview = Arc::new(t.overview);
         track.sha256 = t.sha256;
+        // A different file may be shorter than the one the session was made with.
+        self.fit_loop_to_song();
         true
     }
 
@@ -288,11 +322,12 @@ impl Mix {
         };
         for t in &doc.tracks {
             m.tracks.push(placeholder(t, rate));
-            m.next_id = m.next_id.max(t.id + 1);
+            m.next_id = m.next_id.max(t.id.saturating_add(1));
         }
         for c in &doc.comments {
             m.add_comment(c.clone());
         }
+        m.fit_loop_to_song();
         m
     }
 
@@ -321,17 +356,18 @@ impl Mix {
                 continue;
             }
             let id = if m.tracks.iter().any(|t| t.id == d.id) || self.track(d.id).is_some() {
-                m.next_id
+                m.fresh_id()
             } else {
                 d.id
             };
-            m.next_id = m.next_id.max(id + 1);
+            m.next_id = m.next_id.max(id.saturating_add(1));
             m.tracks.push(TrackState {
                 id,
                 ..placeholder(d, rate)
             });
         }
         m.merge_comments(&doc.comments);
+        m.fit_loop_to_song();
         m
     }
 
@@ -439,10 +475,13 @@ impl Mix {
         self.tracks.iter().find(|t| t.id == id)
     }
 
-    /// Removes a strip; the command unloads it from the engine.
+    /// Removes a strip; the command unloads it from the engine. A loop region past the shorter
+    /// song's end is moved back to it (see [`fit_loop_to_song`](Self::fit_loop_to_song); the
+    /// engine hears that through [`transition_to`](Self::transition_to)).
     pub fn remove_track(&mut self, id: u32) -> Option<Command> {
         let i = self.tracks.iter().position(|t| t.id == id)?;
         self.tracks.remove(i);
+        self.fit_loop_to_song();
         Some(Command::RemoveTrack { track: id })
     }
 
@@ -959,6 +998,74 @@ mod tests {
         m.set_track_param(b, ParamId::Mute, 0.0);
         m.set_track_param(a, ParamId::Solo, 1.0); // soloing a muted track: still silent
         assert!(m.silence_reason().is_some());
+    }
+
+    #[test]
+    fn track_ids_never_pass_the_documents_bound() {
+        let mut m = Mix::new_session(1);
+        m.sample_rate = 48_000.0;
+        m.add_track(new_track("Kick.wav", 100));
+        let mut doc = m.to_doc();
+        doc.tracks[0].id = MAX_TRACK_ID;
+        // The highest id a document may hold: the next strip still gets a valid id.
+        let mut opened = Mix::from_doc(&doc, 48_000.0);
+        let next = opened.add_track(new_track("Snare.wav", 100));
+        assert!(next < MAX_TRACK_ID, "{next}");
+        assert_eq!(opened.to_doc().validate(), Ok(()));
+        // Unvalidated (a recovery path): no overflow, and still no id past the bound.
+        doc.tracks[0].id = u32::MAX;
+        let mut opened = Mix::from_doc(&doc, 48_000.0);
+        let next = opened.add_track(new_track("Snare.wav", 100));
+        assert!(next <= MAX_TRACK_ID, "{next}");
+        // Taking a reviewer's version whose new strip clashes with one of mine.
+        let mut mine = Mix::new_session(1);
+        mine.sample_rate = 48_000.0;
+        mine.next_id = MAX_TRACK_ID;
+        let vox = mine.add_track(new_track("Vox.wav", 100));
+        assert_eq!(vox, MAX_TRACK_ID);
+        let mut theirs = mine.to_doc();
+        theirs.tracks[0].stem.file_name = "Pad.wav".into();
+        theirs.tracks[0].stem.sha256 = [9; 32];
+        let taken = mine.with_settings_of(&theirs);
+        assert!(taken.tracks.iter().all(|t| t.id <= MAX_TRACK_ID));
+        assert_eq!(taken.to_doc().validate(), Ok(()));
+    }
+
+    #[test]
+    fn a_loop_past_the_songs_end_is_moved_back_to_it() {
+        let mut m = Mix::new_session(1);
+        m.sample_rate = 48_000.0;
+        m.add_track(new_track("Kick.wav", 480_000));
+        let mut doc = m.to_doc();
+        // A document whose loop runs past its 10 s song: it ends where the song ends.
+        doc.loop_region = Some((384_000, 960_000));
+        doc.loop_on = true;
+        let opened = Mix::from_doc(&doc, 48_000.0);
+        assert_eq!(opened.loop_region, Some((384_000, 480_000)));
+        assert!(opened.loop_on);
+        // Wholly past the end: no region, no looping.
+        doc.loop_region = Some((600_000, 960_000));
+        let opened = Mix::from_doc(&doc, 48_000.0);
+        assert_eq!((opened.loop_region, opened.loop_on), (None, false));
+        // Taking a reviewer's version does the same.
+        let taken = m.with_settings_of(&doc);
+        assert_eq!((taken.loop_region, taken.loop_on), (None, false));
+        // Removing the longest stem shortens the song, and the loop with it; the engine is told.
+        let long = m.add_track(new_track("Pad.wav", 960_000));
+        m.set_loop(true, 8.0, 15.0);
+        assert_eq!(m.loop_region, Some((384_000, 720_000)));
+        let before = m.clone();
+        m.remove_track(long);
+        assert_eq!(m.loop_region, Some((384_000, 480_000)));
+        assert!(
+            before
+                .transition_to(&m)
+                .commands
+                .contains(&Command::SetLoop {
+                    start: 384_000,
+                    end: 480_000
+                })
+        );
     }
 
     #[test]

@@ -18,7 +18,8 @@ use crate::browser::storage;
 use crate::browser::tab_lock;
 use crate::error::{AppError, js_detail};
 use crate::formats::bundle;
-use crate::formats::document::{FORMAT_VERSION, SessionDoc};
+use crate::formats::bundle_document::{bundle_document_json, parse_bundle_document};
+use crate::formats::document::SessionDoc;
 use crate::formats::share_link;
 use crate::model::history::EditKey;
 use crate::model::review;
@@ -31,16 +32,6 @@ pub const AUTOSAVE_DELAY_MS: i32 = 400;
 /// How long a tab holds the freed autosave lock before taking the autosave over, ms: time for
 /// an owner that was only reloading to take it back (its page claims the lock as it starts).
 pub const TAKEOVER_GRACE_MS: i32 = 5_000;
-
-/// A session bundle's `session.json`: the document with its format named.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct BundleDocument {
-    format: String,
-    version: u8,
-    session: SessionDoc,
-}
-
-const BUNDLE_FORMAT: &str = "second-ear-session";
 
 /// The page's address (for share URLs).
 fn page_href() -> String {
@@ -371,12 +362,7 @@ impl Studio {
             });
             return;
         }
-        let document = BundleDocument {
-            format: BUNDLE_FORMAT.into(),
-            version: FORMAT_VERSION,
-            session: doc,
-        };
-        let json = serde_json::to_vec_pretty(&document).unwrap_or_default();
+        let json = bundle_document_json(&doc);
         // The original files, from the autosave store (every tab stores the files dropped in it).
         let mut stems: Vec<(String, Vec<u8>)> = Vec::new();
         for (file_name, sha) in held {
@@ -447,7 +433,7 @@ impl Studio {
         drop(bytes);
         let doc = match parse_bundle_document(&contents.document) {
             Ok(d) => d,
-            Err(detail) => return self.report(bad(detail)),
+            Err(e) => return self.report(bad(e.to_string())),
         };
         // Only the stems the session uses are kept (as Blobs), and they reach the autosave
         // store only once the session is accepted: at once when it opens without asking (or as
@@ -620,7 +606,7 @@ impl Studio {
             if !cut.is_empty() {
                 self.report(AppError::Autosave {
                     detail: format!(
-                        "the recovered session was over the limits, so {} were left out",
+                        "the recovered session was over the limits; left out: {}",
                         cut.join(" and ")
                     ),
                 });
@@ -803,28 +789,6 @@ pub struct BundledFile {
     /// The bundle's file name (for messages).
     pub bundle: String,
     pub blob: web_sys::Blob,
-}
-
-/// Reads `session.json` from a bundle: the format, its version, and the document's values.
-fn parse_bundle_document(bytes: &[u8]) -> Result<SessionDoc, String> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| format!("its session.json is not valid JSON ({e})"))?;
-    let format = value.get("format").and_then(|f| f.as_str());
-    if format != Some(BUNDLE_FORMAT) {
-        return Err("its session.json is not a Second Ear session".into());
-    }
-    let version = value.get("version").and_then(|v| v.as_u64()).unwrap_or(0);
-    if version > FORMAT_VERSION as u64 {
-        return Err(format!(
-            "it was made by a newer version of Second Ear (session format {version}; this page reads up to format {FORMAT_VERSION}). Reload the page to update it"
-        ));
-    }
-    let doc: BundleDocument =
-        serde_json::from_value(value).map_err(|e| format!("its session.json is damaged ({e})"))?;
-    doc.session
-        .validate()
-        .map_err(|e| format!("its session {e}"))?;
-    Ok(doc.session)
 }
 
 /// The file of an `<input type=file>` change event, if one was picked.

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::formats::document::{Comment, MAX_COMMENT_CHARS, MAX_NAME_CHARS, check_text};
+use crate::formats::invisible::reveal_hidden;
 use crate::model::history::EditKey;
 use crate::model::session::format_position;
 use crate::studio::controller::use_studio;
@@ -119,11 +120,13 @@ pub fn Comments() -> impl IntoView {
     let text = RwSignal::new(String::new());
     let over_loop = RwSignal::new(false);
     let add = move || {
-        let body = text.get_untracked().trim().to_string();
+        // Hidden direction and zero-width characters are shown, never kept (see
+        // `formats::invisible`); markup and control characters are refused below.
+        let body = reveal_hidden(text.get_untracked().trim()).into_owned();
         if body.is_empty() {
             return;
         }
-        let who = author.get_untracked().trim().to_string();
+        let who = reveal_hidden(author.get_untracked().trim()).into_owned();
         let who = if who.is_empty() {
             "Me".to_string()
         } else {
