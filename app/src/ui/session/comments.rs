@@ -53,11 +53,8 @@ pub fn Timeline() -> impl IntoView {
                         view! {
                             <div
                                 class="timeline-loop"
-                                style=format!(
-                                    "left:{}%;width:{}%",
-                                    percent(a),
-                                    percent(b) - percent(a),
-                                )
+                                style:left=format!("{}%", percent(a))
+                                style:width=format!("{}%", percent(b) - percent(a))
                             ></div>
                         }
                     })
@@ -75,13 +72,8 @@ pub fn Timeline() -> impl IntoView {
                             data-testid="comment-marker"
                             data-start=start.to_string()
                             title=title
-                            style=move || {
-                                format!(
-                                    "left:{}%;{}",
-                                    percent(start),
-                                    width.map(|w| format!("width:{w}%")).unwrap_or_default(),
-                                )
-                            }
+                            style:left=move || format!("{}%", percent(start))
+                            style:width=width.map(|w| format!("{w}%"))
                             on:click=move |ev| {
                                 ev.stop_propagation();
                                 seek_seconds(start);
@@ -90,7 +82,7 @@ pub fn Timeline() -> impl IntoView {
                     }
                 }
             </For>
-            <div class="timeline-playhead" style=move || format!("left:{}%", playhead())></div>
+            <div class="timeline-playhead" style:left=move || format!("{}%", playhead())></div>
         </div>
     }
 }
