@@ -6,7 +6,7 @@
 // Each count runs 3 times: the lowest median and the spread of the 99th percentiles.
 // Usage: node tests/bench/block_timing.mjs [blocks=4000] [counts=1,16,64] [mode=full] [big=32x5]
 import { startApp } from '../e2e/lib/browser.mjs';
-import { BUDGET_MS as BUDGET, RATE, benchCommands, timeBlocks } from './lib/block_worker.mjs';
+import { BENCH_FILES, BUDGET_MS as BUDGET, RATE, benchCommands, timeBlocks } from './lib/block_worker.mjs';
 
 const args = process.argv.slice(2);
 const blocks = Number(args[0] ?? 4000);
@@ -20,7 +20,7 @@ for (const n of [...counts, bigStems]) {
   commands[n] = benchCommands(n, n === bigStems ? RATE * 60 * bigMinutes : stemFrames, mode);
 }
 
-const app = await startApp();
+const app = await startApp({ files: BENCH_FILES });
 const page = await app.openPage();
 const run = (n, frames) => timeBlocks(page, { n, words: commands[n], frames, blocks });
 

@@ -6,7 +6,7 @@
 // prints figures.
 // Usage: node tests/bench/module_cost.mjs [tracks=64] [rounds=5] [blocks=3000]
 import { startApp } from '../e2e/lib/browser.mjs';
-import { BUDGET_MS, RATE, benchCommands, timeBlocks } from './lib/block_worker.mjs';
+import { BENCH_FILES, BUDGET_MS, RATE, benchCommands, timeBlocks } from './lib/block_worker.mjs';
 
 const args = process.argv.slice(2);
 const n = Number(args[0] ?? 64);
@@ -24,7 +24,7 @@ const configs = [
   ['every strip module off', `full-without=${STRIP}`],
 ].map(([label, mode]) => ({ label, words: benchCommands(n, frames, mode), best: Infinity }));
 
-const app = await startApp();
+const app = await startApp({ files: BENCH_FILES });
 const page = await app.openPage();
 for (let round = 0; round < ROUNDS; round++) {
   for (const c of configs) {

@@ -1,7 +1,7 @@
 // Export in Chromium, refereed by ffmpeg's ebur128 filter (not our code): several targets at once
 // land on their loudness under their ceilings, the delivery report agrees with ffmpeg, and
 // dither, bit-exactness and sample rates behave as a mastering engineer expects.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
@@ -12,6 +12,8 @@ import { encodeWav, decodeWav, noise } from './lib/wav.mjs';
 
 let app, tmp;
 before(async () => { app = await startApp(); tmp = mkdtempSync(path.join(os.tmpdir(), 'second-ear-export-')); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); rmSync(tmp, { recursive: true, force: true }); });
 
 /** ffmpeg's EBU R128 summary of a file: integrated loudness (LUFS), true peak (dBTP), and the

@@ -1,12 +1,14 @@
 // FX buses through the UI, measured on the export: a reverb tail outlives the dry song (and the
 // export keeps it until it falls below −90 dBFS), and a tempo-synced delay repeats on the beat.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, sessionRate, dropFiles, exportMix, setControl as set } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise } from './lib/wav.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); });
 
 

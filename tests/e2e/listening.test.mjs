@@ -1,12 +1,14 @@
 // Listening tools in Chromium: loudness-matched A/B says what it does and leaves the meters on
 // the master; "listen as Spotify" says how Spotify would play the master; correlation reads.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, sessionRate, dropFiles, setRange, afterSnapshots } from './lib/browser.mjs';
 import { encodeWav, sine } from './lib/wav.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); });
 
 const value = async (page, id) => Number(await page.getByTestId(id).getAttribute('data-value'));

@@ -1,12 +1,14 @@
 // Live EBU R128 meters through the realtime worklet: a stereo 1 kHz sine at X dBFS peak reads
 // X LUFS (BS.1770), its true and sample peak read X dB, and Reset clears integrated and peaks.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, sessionRate, dropFiles } from './lib/browser.mjs';
 import { encodeWav, sine } from './lib/wav.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); });
 
 const value = async (page, id) => {

@@ -1,13 +1,15 @@
 // The mastering chain through the UI: the true-peak limiter holds its ceiling on a hot mix (live
 // BS.1770 meter and the exported file), shows its gain reduction, and the chain bypass gives the
 // dry mix back exactly.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, sessionRate, dropFiles, exportMix, setControl as set } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise } from './lib/wav.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); });
 
 

@@ -2,7 +2,7 @@
 // the app loads) so the engine node's output also feeds two AnalyserNodes. Mono and the A/B
 // switch change that output; the live integrated meter agrees with the same section measured
 // offline by an independent BS.1770 implementation.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, sessionRate, dropFiles, setRange, exportMix, openExport, afterSnapshots } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise, sine } from './lib/wav.mjs';
@@ -10,6 +10,8 @@ import { integratedLoudness } from './lib/bs1770.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); });
 
 /** Runs in the page before the app: taps whatever the app connects to the speakers. */

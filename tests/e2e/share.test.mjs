@@ -4,7 +4,7 @@
 // tab cannot overwrite it), undo/redo
 // walk 20 edits exactly, session bundles round-trip, and bad links and bundles are refused
 // without touching the session.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import zlib from 'node:zlib';
 import { createHash } from 'node:crypto';
@@ -16,6 +16,8 @@ import { encodeWav } from './lib/wav.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); });
 
 /** Three 6 s stereo stems at `rate`: a kick pulse, a bass line, a chord pad. `detune` makes a

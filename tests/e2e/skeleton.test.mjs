@@ -1,6 +1,6 @@
 // Walking skeleton, end to end in real Chromium: drop stems, mix them, play, export, and measure
 // the exported WAV against what the gain and pan laws predict.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, writeFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -12,6 +12,8 @@ const ARTIFACTS = new URL('../artifacts', import.meta.url).pathname;
 
 let app;
 before(async () => { app = await startApp(); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); });
 
 const SECONDS = 3;

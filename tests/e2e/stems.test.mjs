@@ -2,7 +2,7 @@
 // store, streamed to the engine through its rings. FLAC and MP3 made by ffmpeg and WAVs at
 // another rate load at the levels written; bad files are refused with what is wrong; playback
 // across many ring refills and a seek is the stem sample for sample.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -11,12 +11,27 @@ import path from 'node:path';
 import { startApp, sessionRate, dropFiles, parsePosition } from './lib/browser.mjs';
 import { encodeWav, sine } from './lib/wav.mjs';
 
+/** The recorder's worklet module, served as `tap-recorder.js` beside the app. */
+const TAP_RECORDER = `registerProcessor('tap-recorder', class extends AudioWorkletProcessor {
+  constructor() { super(); this.buf = new Float32Array(8192); this.n = 0; }
+  process(inputs) {
+    const x = inputs[0][0];
+    if (x) { this.buf.set(x, this.n); this.n += x.length; }
+    if (this.n >= 8192 - 128 || (!x && this.n)) {
+      this.port.postMessage(this.buf.slice(0, this.n)); this.n = 0;
+    }
+    return true;
+  }
+});`;
+
 let app;
 let tmp;
 before(async () => {
-  app = await startApp();
+  app = await startApp({ files: { 'tap-recorder.js': TAP_RECORDER } });
   tmp = await mkdtemp(path.join(os.tmpdir(), 'se-stems-'));
 });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => {
   await app?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -160,19 +175,8 @@ function recordOutput() {
     if (dest instanceof AudioDestinationNode && this instanceof AudioWorkletNode && !window.__recording) {
       window.__recording = true;
       const ctx = this.context;
-      const src = `registerProcessor('tap-recorder', class extends AudioWorkletProcessor {
-        constructor() { super(); this.buf = new Float32Array(8192); this.n = 0; }
-        process(inputs) {
-          const x = inputs[0][0];
-          if (x) { this.buf.set(x, this.n); this.n += x.length; }
-          if (this.n >= 8192 - 128 || (!x && this.n)) {
-            this.port.postMessage(this.buf.slice(0, this.n)); this.n = 0;
-          }
-          return true;
-        }
-      });`;
-      const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
-      ctx.audioWorklet.addModule(url).then(() => {
+      // Served beside the app (TAP_RECORDER): the page's policy loads worklets only from it.
+      ctx.audioWorklet.addModule('tap-recorder.js').then(() => {
         const rec = new AudioWorkletNode(ctx, 'tap-recorder', { numberOfInputs: 1, numberOfOutputs: 1, channelCount: 2, channelCountMode: 'explicit' });
         rec.port.onmessage = (e) => { if (window.__recOn) window.__rec.push(e.data); };
         const mute = ctx.createGain();

@@ -3,13 +3,15 @@
 // (getFrequencyResponse) set up with corresponding parameters. Chromium's biquads use the RBJ
 // cookbook: peaking Q is the same Q; shelves have slope S = 1 (our shelf Q = 1/√2); lowpass and
 // highpass take Q in dB (20·log10 of our Q).
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, sessionRate, dropFiles, exportMix, setControl } from './lib/browser.mjs';
 import { encodeWav, decodeWav, amplitudeAt, dB } from './lib/wav.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); });
 
 const FREQS = [50, 80, 125, 200, 315, 500, 800, 1250, 2000, 3150, 5000, 8000, 12500, 16000];

@@ -1,6 +1,6 @@
 // "Match target" in Chromium: the master lands on the preset's integrated loudness, refereed by
 // an independent BS.1770 implementation on the exported file, and stays under the ceiling.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, sessionRate, dropFiles, exportMix } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise, sine } from './lib/wav.mjs';
@@ -8,6 +8,8 @@ import { integratedLoudness } from './lib/bs1770.mjs';
 
 let app;
 before(async () => { app = await startApp(); });
+// Every test runs under the app's Content-Security-Policy: any violation fails it.
+afterEach(() => app?.assertNoCspViolations());
 after(async () => { await app?.close(); });
 
 test('the BS.1770 referee reads a stereo 1 kHz sine at X dBFS as X LUFS', () => {

@@ -43,6 +43,10 @@ onmessage = (e) => {
   postMessage({ median: t[Math.floor(blocks / 2)], p99: t[Math.floor(blocks * 0.99)], memory, isolated: crossOriginIsolated });
 };`;
 
+/** The timing Worker's script, served beside the app (the page's policy starts Workers only from
+ * its own origin): pass to `startApp({ files: BENCH_FILES })`. */
+export const BENCH_FILES = { 'bench-block-worker.js': WORKER };
+
 /**
  * Runs `n` stereo tracks of `frames` with `words` (the session's commands) in a fresh Worker of
  * `page` and times `blocks` blocks after 200 of warm-up (`wasm`: the engine build, a path the
@@ -50,9 +54,9 @@ onmessage = (e) => {
  * wasm `memory` in bytes and `isolated`, or `{ failed, memory }` when stem `failed` did not fit.
  */
 export function timeBlocks(page, { n, words, frames, blocks, wasm = 'dsp_worklet.wasm' }) {
-  return page.evaluate(async ({ WORKER, n, words, frames, blocks, RATE, wasm }) => {
+  return page.evaluate(async ({ n, words, frames, blocks, RATE, wasm }) => {
     const module = await WebAssembly.compileStreaming(fetch(wasm));
-    const worker = new Worker(URL.createObjectURL(new Blob([WORKER], { type: 'text/javascript' })));
+    const worker = new Worker('bench-block-worker.js');
     const r = await new Promise((resolve, reject) => {
       worker.onmessage = (e) => resolve(e.data);
       worker.onerror = (e) => reject(new Error(e.message));
@@ -60,5 +64,5 @@ export function timeBlocks(page, { n, words, frames, blocks, wasm = 'dsp_worklet
     });
     worker.terminate();
     return r;
-  }, { WORKER, n, words, frames, blocks, RATE, wasm });
+  }, { n, words, frames, blocks, RATE, wasm });
 }

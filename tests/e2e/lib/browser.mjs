@@ -5,17 +5,47 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serveDist } from './server.mjs';
+import { CSP_TAG, serveDist } from './server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
+/** Runs in every page before anything else: records each Content-Security-Policy violation
+ * (a `securitypolicyviolation` event, which reaches the document from any element or request of
+ * the page) in `window.__cspViolations` and reports it on the console, tagged, for the harness
+ * (Workers get the same recorder from the test server: server.mjs). */
+function recordCspViolations(tag) {
+  window.__cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    const v = {
+      directive: e.effectiveDirective || e.violatedDirective,
+      blocked: e.blockedURI,
+      source: e.sourceFile ? `${e.sourceFile}:${e.lineNumber}` : '',
+      sample: e.sample,
+    };
+    window.__cspViolations.push(v);
+    console.error(tag + JSON.stringify(v));
+  }, true);
+}
+
+/** One violation as a line of a test failure. */
+const describeViolation = (v) => `${v.directive} blocked ${v.blocked || '(nothing named)'}`
+  + (v.sample ? ` (“${v.sample}”)` : '') + (v.source ? ` at ${v.source}` : '') + (v.where ? ` in ${v.where}` : '');
+
 /** Starts the test server and Chromium. `persistent`: one on-disk profile (as a musician's
  * browser has) instead of fresh in-memory contexts; blobs and IndexedDB then live on disk, so
- * hundreds of MB of stems (the export benchmark's) do not hit the in-memory blob limit. */
-export async function startApp({ persistent = false } = {}) {
+ * hundreds of MB of stems (the export benchmark's) do not hit the in-memory blob limit.
+ * `prefix`: the path dist/ is served under (a sub-path such as "/some/sub/path/"); `files`:
+ * extra files served beside dist/'s (see server.mjs).
+ *
+ * Every page and Worker runs under the app's own Content-Security-Policy and every violation is
+ * recorded (its `securitypolicyviolation` events, from the page and from each Worker).
+ * `assertNoCspViolations()` (each test file calls it after each test) throws naming each
+ * violation's directive and blocked URI, and `close()` throws on any not taken before; a test
+ * that provokes one on purpose takes it with `takeCspViolations()`. */
+export async function startApp({ persistent = false, prefix = '/', files = {} } = {}) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'second-ear-e2e-'));
   for (const d of ['config', 'cache', 'runtime']) process.env[`XDG_${d.toUpperCase()}_${d === 'runtime' ? 'DIR' : 'HOME'}`] = path.join(tmp, d);
-  const server = await serveDist(path.join(ROOT, 'dist'));
+  const server = await serveDist(path.join(ROOT, 'dist'), { prefix, files });
   const options = {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
@@ -30,10 +60,26 @@ export async function startApp({ persistent = false } = {}) {
     : null;
   const browser = profile ? profile.browser() : await chromium.launch(options);
   const pageErrors = [];
+  const cspViolations = [];
+  /** Records the violations of every page and Worker of `context`. */
+  async function watchCsp(context) {
+    await context.addInitScript(recordCspViolations, CSP_TAG);
+    context.on('console', (m) => {
+      const text = m.text();
+      if (!text.startsWith(CSP_TAG)) return;
+      const where = m.worker() ? `Worker ${m.worker().url()}` : m.page()?.url();
+      cspViolations.push({ ...JSON.parse(text.slice(CSP_TAG.length)), where });
+    });
+  }
+  if (profile) await watchCsp(profile);
   /** A fresh context and page on the app (with `persistent`, a page of the one profile). `init`:
    * a script run in the page before the app's own (for instrumenting browser APIs). */
   async function openPage({ init, hash = '' } = {}) {
-    const context = profile ?? await browser.newContext({ acceptDownloads: true });
+    let context = profile;
+    if (!context) {
+      context = await browser.newContext({ acceptDownloads: true });
+      await watchCsp(context);
+    }
     if (init) await context.addInitScript(init);
     const page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(String(e)));
@@ -42,14 +88,28 @@ export async function startApp({ persistent = false } = {}) {
     await waitReady(page);
     return page;
   }
+  /** Throws if any page or Worker violated the policy since the last check or take. */
+  function assertNoCspViolations() {
+    const seen = cspViolations.splice(0);
+    if (seen.length) {
+      throw new Error(`Content-Security-Policy violation${seen.length > 1 ? 's' : ''}:\n  ${seen.map(describeViolation).join('\n  ')}`);
+    }
+  }
   return {
     openPage,
     pageErrors,
+    server,
+    assertNoCspViolations,
+    /** The violations recorded since the last check or take (read only). */
+    cspViolations,
+    /** Takes the violations recorded since the last check or take (a test expecting them). */
+    takeCspViolations: () => cspViolations.splice(0),
     browserVersion: browser ? browser.version() : chromiumVersion(options.executablePath),
     async close() {
       if (profile) await profile.close(); else await browser.close();
       await server.close();
       await rm(tmp, { recursive: true, force: true });
+      assertNoCspViolations();
     },
   };
 }
