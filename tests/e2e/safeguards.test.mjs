@@ -2,7 +2,7 @@
 // with no memory left for a stem says so by name and the export refuses rather than leave that
 // stem out; the storage used and free is shown; a dropped file is stored before the session
 // record that names it (crash consistency).
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, sessionRate, dropFiles } from './lib/browser.mjs';
 import { encodeWav, sine } from './lib/wav.mjs';
@@ -10,6 +10,7 @@ import { encodeWav, sine } from './lib/wav.mjs';
 let app;
 before(async () => { app = await startApp(); });
 after(async () => { await app?.close(); });
+afterEach(() => app?.assertNoCspViolations());
 
 async function waitTracks(page, n, status = 'loaded') {
   await page.waitForFunction(([n, status]) => {
