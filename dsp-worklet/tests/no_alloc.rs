@@ -272,3 +272,45 @@ fn streamed_tracks_never_allocate_while_playing() {
     assert!(e.underrun_frames() > 0);
     assert!(e.is_playing());
 }
+
+/// The recoveries from a non-finite block (an FX bus or the master chain starting afresh, see
+/// `robustness.rs`) run inside `process()`, so they must not touch the heap either: a full-scale
+/// burst on a plain track through +6 dB sends and a +12 dB master fader overflows to ∞ in both
+/// buses and on the master bus, with every bus and master processor on (and a second track with
+/// every strip module on).
+#[test]
+fn recovering_from_an_overflow_never_allocates() {
+    let mut stem = noise(48_000, 0.05, 5);
+    stem[4_800..4_900].fill(f32::MAX);
+    let mut e = Engine::new(RATE);
+    e.add_track(0, vec![stem.clone(), stem]).unwrap();
+    e.add_track(1, vec![noise(48_000, 0.05, 6)]).unwrap();
+    // Track 1's strip on, and the buses and the master chain; track 0's strip stays plain (a
+    // saturator on it would tame the burst).
+    everything_on(&mut e, 1..2);
+    for p in [ParamId::Send1Level, ParamId::Send2Level] {
+        set(&mut e, 0, p, 6.0);
+    }
+    e.apply(Command::SetMasterParam {
+        param: ParamId::MasterGain,
+        value: 12.0,
+    })
+    .unwrap();
+    e.apply(Command::Play).unwrap();
+    let (mut l, mut r) = (vec![0.0f32; 128], vec![0.0f32; 128]);
+    let (mut calls, mut poisoned) = (0, false);
+    for _ in 0..48_000 / 128 {
+        calls += armed(|| {
+            e.process(&mut l, &mut r);
+            std::hint::black_box(e.meter_snapshot());
+        })
+        .1;
+        poisoned |= !e.internal_state_finite();
+    }
+    assert_eq!(calls, 0, "the recovery touched the heap {calls} times");
+    assert!(
+        poisoned,
+        "the burst got into the state (else this tests nothing)"
+    );
+    assert!(e.internal_state_finite(), "and it is all gone");
+}

@@ -235,3 +235,148 @@ fn reverb_decays_within_a_bound_that_grows_with_size() {
         last = t60;
     }
 }
+
+/// Renders `stem` (both channels) on track 1 of an engine set up by `setup`, block by block;
+/// returns the output and, per 128-frame block, whether the engine's state was all finite
+/// after it. The meters are read after every block, as the page does (a level meter holds an
+/// overflowed reading until it is read).
+fn render_probed(stem: &[f32], setup: impl Fn(&mut Engine)) -> (Vec<f32>, Vec<f32>, Vec<bool>) {
+    let mut e = Engine::new(RATE);
+    e.add_track(1, vec![stem.to_vec(), stem.to_vec()]).unwrap();
+    setup(&mut e);
+    e.apply(Command::Play).unwrap();
+    let (mut l, mut r) = (vec![0.0f32; stem.len()], vec![0.0f32; stem.len()]);
+    let mut finite = Vec::new();
+    for (a, b) in l.chunks_mut(128).zip(r.chunks_mut(128)) {
+        e.process(a, b);
+        e.meter_snapshot();
+        finite.push(e.internal_state_finite());
+    }
+    (l, r, finite)
+}
+
+fn rms(x: &[f32]) -> f64 {
+    (x.iter().map(|v| (*v as f64).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
+}
+
+/// Checks a run with an overflowing burst against the same run without it: the output stays
+/// finite, the state is poisoned for a moment and clean again from `clean_from` on, and the
+/// last second is what the clean run gives (the tone back at its level).
+fn assert_recovers(
+    hot: (Vec<f32>, Vec<f32>, Vec<bool>),
+    reference: (Vec<f32>, Vec<f32>, Vec<bool>),
+    clean_from: usize,
+) {
+    let (l, r, finite) = hot;
+    let (l0, r0, _) = reference;
+    assert!(
+        l.iter().chain(&r).all(|x| x.is_finite()),
+        "the output stays finite"
+    );
+    assert!(
+        finite.iter().any(|f| !f),
+        "the burst poisons the state (else the test tests nothing)"
+    );
+    let first_bad = finite.iter().position(|f| !f).unwrap();
+    assert!(
+        finite[clean_from / 128..].iter().all(|f| *f),
+        "state finite again from frame {clean_from} (poisoned at block {first_bad}, finite per block: {:?})",
+        &finite[first_bad..(first_bad + 40).min(finite.len())]
+    );
+    let tail = l.len() - 48_000;
+    for (a, b) in [(&l, &l0), (&r, &r0)] {
+        let (a, b) = (&a[tail..], &b[tail..]);
+        let want = rms(b);
+        assert!(want > 1e-3, "the reference is audible: {want}");
+        let got = rms(a);
+        assert!(
+            (db(got as f32) - db(want as f32)).abs() < 0.1,
+            "the tone comes back at its level: {got} vs {want}"
+        );
+        let diff: Vec<f32> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+        assert!(
+            rms(&diff) < 1e-3 * want,
+            "and matches the clean run: {}",
+            rms(&diff)
+        );
+    }
+}
+
+/// A full-scale burst through a +6 dB pre-fader send overflows to ∞ inside the reverb (stems
+/// are finite, so this is a legal input): the reverb's return is left out of that block, the bus
+/// starts afresh, and the reverb of the tone that follows sounds as if the burst never was.
+#[test]
+fn the_reverb_bus_recovers_from_an_overflowing_send() {
+    let frames = 48_000 * 4;
+    let tone = sine(1_000.0, 0.25, frames);
+    let mut hot = tone.clone();
+    hot[4_800..4_900].fill(f32::MAX);
+    let setup = |e: &mut Engine| {
+        set(e, 1, ParamId::Gain, -70.0); // the dry track off: only the reverb
+        set(e, 1, ParamId::Send1Level, 6.0);
+        set(e, 1, ParamId::Send1Pre, 1.0);
+        master(e, ParamId::ReverbSize, 0.0);
+        master(e, ParamId::ReverbPredelay, 0.0);
+    };
+    assert_recovers(
+        render_probed(&hot, setup),
+        render_probed(&tone, setup),
+        48_000 / 5,
+    );
+}
+
+/// The same through the delay bus (feedback up, so a poisoned line would recirculate).
+#[test]
+fn the_delay_bus_recovers_from_an_overflowing_send() {
+    let frames = 48_000 * 4;
+    let tone = sine(1_000.0, 0.25, frames);
+    let mut hot = tone.clone();
+    hot[4_800..4_900].fill(f32::MAX);
+    let setup = |e: &mut Engine| {
+        set(e, 1, ParamId::Gain, -70.0);
+        set(e, 1, ParamId::Send2Level, 6.0);
+        set(e, 1, ParamId::Send2Pre, 1.0);
+        master(e, ParamId::DelayTime, 50.0);
+        master(e, ParamId::DelayFeedback, 30.0);
+    };
+    assert_recovers(
+        render_probed(&hot, setup),
+        render_probed(&tone, setup),
+        48_000 / 5,
+    );
+}
+
+/// A full-scale burst through the master fader at +12 dB overflows to ∞ on the master bus (a
+/// legal input): the master chain's output for that block is silent, the chain starts afresh,
+/// and the tone that follows comes out as it does without the burst.
+#[test]
+fn the_master_chain_recovers_from_an_overflowing_mix() {
+    let frames = 48_000 * 3;
+    let tone = sine(1_000.0, 0.05, frames);
+    let mut hot = tone.clone();
+    hot[4_800..4_900].fill(f32::MAX);
+    for stages in [false, true] {
+        let setup = |e: &mut Engine| {
+            master(e, ParamId::MasterGain, 12.0);
+            if stages {
+                // Every stage in, so each one's state is poisoned and must be cleared.
+                for (p, v) in [
+                    (ParamId::MeqOn, 1.0),
+                    (ParamId::MeqTilt, 2.0),
+                    (ParamId::MbOn, 1.0),
+                    (ParamId::WidthOn, 1.0),
+                    (ParamId::MonoBelowOn, 1.0),
+                    (ParamId::MsatOn, 1.0),
+                    (ParamId::LimOn, 1.0),
+                ] {
+                    master(e, p, v);
+                }
+            }
+        };
+        assert_recovers(
+            render_probed(&hot, setup),
+            render_probed(&tone, setup),
+            48_000 / 5,
+        );
+    }
+}

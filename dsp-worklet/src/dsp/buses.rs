@@ -158,7 +158,13 @@ impl FxBuses {
                 self.returns[bus].skip(n as u32);
                 continue;
             }
+            // The bus's return goes to its own block first: should a NaN or an infinity get
+            // into the bus (a send that overflows, say), its contribution is left out for this
+            // block and the bus starts afresh (allocation-free), so the next block is clean.
+            let mut wet = [[0.0f32; BLOCK_FRAMES]; 2];
             let mut peak = 0.0f32;
+            // Stays 0 only while every output is finite.
+            let mut bad = 0.0f32;
             for i in 0..n {
                 let (x_l, x_r) = (il[i], ir[i]);
                 let (y_l, y_r) = if bus == 0 {
@@ -168,8 +174,17 @@ impl FxBuses {
                 };
                 peak = super::fast_math::max(super::fast_math::max(peak, y_l.abs()), y_r.abs());
                 let g = self.returns[bus].next_value();
-                out_l[i] += y_l * g;
-                out_r[i] += y_r * g;
+                wet[0][i] = y_l * g;
+                wet[1][i] = y_r * g;
+                bad += (wet[0][i] + wet[1][i]) * 0.0;
+            }
+            if bad != 0.0 || !peak.is_finite() {
+                self.reset_bus(bus);
+                continue;
+            }
+            for i in 0..n {
+                out_l[i] += wet[0][i];
+                out_r[i] += wet[1][i];
             }
             self.quiet_out[bus] = if peak < ASLEEP {
                 self.quiet_out[bus].saturating_add(n)
@@ -177,6 +192,19 @@ impl FxBuses {
                 0
             };
         }
+    }
+
+    /// Clears bus `bus`'s effect (lines, filter memories) and ends its ramps, the return's
+    /// included, at their targets. Allocation-free.
+    fn reset_bus(&mut self, bus: usize) {
+        if bus == 0 {
+            self.reverb.reset();
+        } else {
+            self.delay.reset();
+        }
+        let r = &mut self.returns[bus];
+        r.reset(r.target());
+        self.quiet_out[bus] = 0;
     }
 
     pub fn sample_rate(&self) -> f32 {

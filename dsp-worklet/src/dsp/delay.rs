@@ -90,6 +90,20 @@ impl Delay {
         self.ping_pong = on;
     }
 
+    /// Clears the lines and the loop filter and ends every ramp at its target (parameters are
+    /// kept). Allocation-free: the lines are zeroed in place.
+    pub fn reset(&mut self) {
+        for line in &mut self.lines {
+            line.fill(0.0);
+        }
+        self.pos = 0;
+        for s in [&mut self.time_frames, &mut self.feedback, &mut self.cut_hz] {
+            s.reset(s.target());
+        }
+        self.update_cut();
+        self.cut_state = [0.0; 2];
+    }
+
     #[inline]
     fn read(&self, ch: usize, delay: f32) -> f32 {
         let line = &self.lines[ch];

@@ -140,6 +140,13 @@ impl MovingMin {
     fn clear(&mut self) {
         self.len = 0;
     }
+
+    /// Empties the queue and overwrites every slot (so no stale value is left in it).
+    fn reset(&mut self) {
+        self.buf.fill((0, 1.0));
+        self.head = 0;
+        self.len = 0;
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -287,6 +294,31 @@ impl Limiter {
 
     pub fn set_auto_release(&mut self, on: bool) {
         self.auto_release = on;
+    }
+
+    /// Clears the detector history, the gain path and the delay lines, and ends the input and
+    /// ceiling ramps at their targets; the settings (look-ahead, release) and the latency are
+    /// kept. Allocation-free: the buffers are overwritten in place.
+    pub fn reset(&mut self) {
+        self.hist = [[0.0; 2 * TAPS]; 2];
+        self.hist_pos = 0;
+        self.input_gain.reset(self.input_gain.target());
+        self.ceiling.reset(self.ceiling.target());
+        self.sustained_db = 0.0;
+        self.frame = 0;
+        self.near.reset();
+        self.min.reset();
+        self.smoothed = 1.0;
+        self.boxcar.fill(1.0);
+        self.box_pos = 0;
+        self.box_sum = self.window as f64;
+        for d in &mut self.delay {
+            d.fill(0.0);
+        }
+        self.delay_pos = 0;
+        self.gain_delay.fill(1.0);
+        self.gain_pos = 0;
+        self.max_reduction_db = 0.0;
     }
 
     /// Takes (and clears) the deepest reduction since the last call, dB.

@@ -110,6 +110,7 @@ pub fn tilt_response_db(tilt_db: f64, freq: f64, fs: f64) -> f64 {
 #[derive(Clone, Debug)]
 pub struct MasterChain {
     values: ParamValues,
+    sample_rate: f32,
     eq: Equalizer,
     tilt: Tilt,
     eq_on: Switch,
@@ -165,27 +166,6 @@ impl FiniteState for MasterChain {
 impl MasterChain {
     pub fn new(v: &ParamValues, sample_rate: f32) -> MasterChain {
         let ms = ParamId::MasterGain.spec().smoothing_ms;
-        let sw = |p: ParamId| Switch::new(v.on(p), ParamId::EqOn.spec().smoothing_ms, sample_rate);
-        let mut tilt = Tilt {
-            db: LinearSmoother::new(v.get(ParamId::MeqTilt), ms, sample_rate),
-            coefs: [SvfCoefs::identity(); 2],
-            state: Default::default(),
-            fs: sample_rate as f64,
-        };
-        tilt.design();
-        let band_comp = core::array::from_fn(|b| {
-            let [t, r, a, rel, mk, _] = MB_PARAMS[b];
-            Compressor::new(
-                v.get(t),
-                v.get(r),
-                6.0,
-                v.get(a),
-                v.get(rel),
-                v.get(mk),
-                ms,
-                sample_rate,
-            )
-        });
         let limiter = Limiter::new(
             v.get(ParamId::LimInput),
             v.get(ParamId::LimCeiling),
@@ -197,43 +177,60 @@ impl MasterChain {
         );
         let lim_latency = limiter.latency();
         let total = SAT_LATENCY + lim_latency;
+        let s = Stages::new(v, sample_rate);
         MasterChain {
             values: *v,
-            eq: Equalizer::new(core::array::from_fn(|i| master_band(v, i)), ms, sample_rate),
-            tilt,
-            eq_on: sw(ParamId::MeqOn),
-            split: ThreeBandSplit::new(
-                v.get(ParamId::MbLowCross),
-                v.get(ParamId::MbHighCross),
-                ms,
-                sample_rate,
-            ),
-            band_comp,
-            mb_on: sw(ParamId::MbOn),
-            width: LinearSmoother::new(v.get(ParamId::Width) / 100.0, ms, sample_rate),
-            mono_split: TwoBandSplit::new(v.get(ParamId::MonoBelow), ms, sample_rate),
-            mono_below: sw(ParamId::MonoBelowOn),
-            width_on: sw(ParamId::WidthOn),
-            sat: Saturation::new(
-                v.get(ParamId::MsatDrive),
-                v.get(ParamId::MsatMix),
-                ms,
-                sample_rate,
-            ),
-            sat_on: sw(ParamId::MsatOn),
+            sample_rate,
+            eq: s.eq,
+            tilt: s.tilt,
+            eq_on: s.eq_on,
+            split: s.split,
+            band_comp: s.band_comp,
+            mb_on: s.mb_on,
+            width: s.width,
+            mono_split: s.mono_split,
+            mono_below: s.mono_below,
+            width_on: s.width_on,
+            sat: s.sat,
+            sat_on: s.sat_on,
             limiter,
-            lim_on: sw(ParamId::LimOn),
+            lim_on: s.lim_on,
             lim_dry: [vec![0.0; lim_latency + 1], vec![0.0; lim_latency + 1]],
             lim_dry_pos: 0,
-            out_gain: LinearSmoother::new(db_to_gain(v.get(ParamId::OutGain)), ms, sample_rate),
-            chain_on: Switch::new(
-                !v.on(ParamId::MasterBypass),
-                ParamId::EqOn.spec().smoothing_ms,
-                sample_rate,
-            ),
+            out_gain: s.out_gain,
+            chain_on: s.chain_on,
             dry: [vec![0.0; total + 1], vec![0.0; total + 1]],
             dry_pos: 0,
         }
+    }
+
+    /// Clears every stage's state (EQ and tilt, crossovers, band compressors, saturation,
+    /// limiter, the dry paths) and ends every ramp and crossfade at the current settings; the
+    /// settings and the latency are kept. Allocation-free: the heap-free stages are rebuilt from
+    /// the settings, the delay lines are zeroed in place.
+    pub fn reset(&mut self) {
+        let s = Stages::new(&self.values, self.sample_rate);
+        self.eq = s.eq;
+        self.tilt = s.tilt;
+        self.eq_on = s.eq_on;
+        self.split = s.split;
+        self.band_comp = s.band_comp;
+        self.mb_on = s.mb_on;
+        self.width = s.width;
+        self.mono_split = s.mono_split;
+        self.mono_below = s.mono_below;
+        self.width_on = s.width_on;
+        self.sat = s.sat;
+        self.sat_on = s.sat_on;
+        self.limiter.reset();
+        self.lim_on = s.lim_on;
+        for d in self.lim_dry.iter_mut().chain(&mut self.dry) {
+            d.fill(0.0);
+        }
+        self.lim_dry_pos = 0;
+        self.dry_pos = 0;
+        self.out_gain = s.out_gain;
+        self.chain_on = s.chain_on;
     }
 
     /// Frames the chain delays the master by (constant for a sample rate).
@@ -382,6 +379,83 @@ impl MasterChain {
                 l[i] = dry_l[i] + k * (l[i] - dry_l[i]);
                 r[i] = dry_r[i] + k * (r[i] - dry_r[i]);
             }
+        }
+    }
+}
+
+/// The chain's heap-free stages, fresh for settings `v` (ramps and crossfades at rest).
+struct Stages {
+    eq: Equalizer,
+    tilt: Tilt,
+    eq_on: Switch,
+    split: ThreeBandSplit,
+    band_comp: [Compressor; 3],
+    mb_on: Switch,
+    width: LinearSmoother,
+    mono_split: TwoBandSplit,
+    mono_below: Switch,
+    width_on: Switch,
+    sat: Saturation,
+    sat_on: Switch,
+    lim_on: Switch,
+    out_gain: LinearSmoother,
+    chain_on: Switch,
+}
+
+impl Stages {
+    fn new(v: &ParamValues, sample_rate: f32) -> Stages {
+        let ms = ParamId::MasterGain.spec().smoothing_ms;
+        let sw = |p: ParamId| Switch::new(v.on(p), ParamId::EqOn.spec().smoothing_ms, sample_rate);
+        let mut tilt = Tilt {
+            db: LinearSmoother::new(v.get(ParamId::MeqTilt), ms, sample_rate),
+            coefs: [SvfCoefs::identity(); 2],
+            state: Default::default(),
+            fs: sample_rate as f64,
+        };
+        tilt.design();
+        let band_comp = core::array::from_fn(|b| {
+            let [t, r, a, rel, mk, _] = MB_PARAMS[b];
+            Compressor::new(
+                v.get(t),
+                v.get(r),
+                6.0,
+                v.get(a),
+                v.get(rel),
+                v.get(mk),
+                ms,
+                sample_rate,
+            )
+        });
+        Stages {
+            eq: Equalizer::new(core::array::from_fn(|i| master_band(v, i)), ms, sample_rate),
+            tilt,
+            eq_on: sw(ParamId::MeqOn),
+            split: ThreeBandSplit::new(
+                v.get(ParamId::MbLowCross),
+                v.get(ParamId::MbHighCross),
+                ms,
+                sample_rate,
+            ),
+            band_comp,
+            mb_on: sw(ParamId::MbOn),
+            width: LinearSmoother::new(v.get(ParamId::Width) / 100.0, ms, sample_rate),
+            mono_split: TwoBandSplit::new(v.get(ParamId::MonoBelow), ms, sample_rate),
+            mono_below: sw(ParamId::MonoBelowOn),
+            width_on: sw(ParamId::WidthOn),
+            sat: Saturation::new(
+                v.get(ParamId::MsatDrive),
+                v.get(ParamId::MsatMix),
+                ms,
+                sample_rate,
+            ),
+            sat_on: sw(ParamId::MsatOn),
+            lim_on: sw(ParamId::LimOn),
+            out_gain: LinearSmoother::new(db_to_gain(v.get(ParamId::OutGain)), ms, sample_rate),
+            chain_on: Switch::new(
+                !v.on(ParamId::MasterBypass),
+                ParamId::EqOn.spec().smoothing_ms,
+                sample_rate,
+            ),
         }
     }
 }

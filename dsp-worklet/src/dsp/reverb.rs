@@ -160,6 +160,30 @@ impl Reverb {
         self.predelay_frames.set(frames, snap);
     }
 
+    /// Clears every line and comb memory and ends every ramp at its target (parameters are
+    /// kept). Allocation-free: the lines are zeroed in place.
+    pub fn reset(&mut self) {
+        for c in self.combs.iter_mut().flatten() {
+            c.buf.fill(0.0);
+            c.pos = 0;
+            c.store = 0.0;
+        }
+        for a in self.allpasses.iter_mut().flatten() {
+            a.buf.fill(0.0);
+            a.pos = 0;
+        }
+        self.predelay.fill(0.0);
+        self.pre_pos = 0;
+        for s in [
+            &mut self.predelay_frames,
+            &mut self.feedback,
+            &mut self.damp,
+            &mut self.width,
+        ] {
+            s.reset(s.target());
+        }
+    }
+
     /// Subnormal values in the lines and comb filters (a test probe, not for the audio thread).
     pub fn subnormal_states(&self) -> usize {
         let combs = self.combs.iter().flatten();
