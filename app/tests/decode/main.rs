@@ -3,6 +3,7 @@
 //! `sox`, and fail with a message saying so when they are missing.
 
 mod common;
+mod damaged;
 mod errors;
 mod formats;
 mod overview;

@@ -125,6 +125,10 @@ pub fn probe(
     if source.byte_len() == Some(0) {
         return Err(DecodeError::Empty);
     }
+    let mut source = source;
+    if source.is_seekable() {
+        super::riff_channels::check(&mut source)?;
+    }
     let (recorder, head) = HeadRecorder::new(source);
     let mss = MediaSourceStream::new(Box::new(recorder), MediaSourceStreamOptions::default());
     let mut hint = Hint::new();

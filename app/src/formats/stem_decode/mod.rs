@@ -23,6 +23,7 @@ mod decoder;
 mod error;
 mod overview;
 mod resample;
+mod riff_channels;
 mod sniff;
 
 pub use decoder::{CHUNK_FRAMES, Chunk, MAX_RATE, MIN_RATE, StemDecoder, StemInfo, probe};
