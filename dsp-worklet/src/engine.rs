@@ -719,15 +719,15 @@ impl Engine {
             .process(out_l, out_r, [&mut pl[..n], &mut pr[..n]]);
         // As in a strip: should a NaN or an infinity get into the master chain (a mix that
         // overflows, say), the block goes silent and the chain starts afresh (allocation-free),
-        // so the next block is clean. The sum stays 0 only while every sample is finite.
-        let bad: f32 = out_l[..n]
-            .iter()
-            .chain(&out_r[..n])
-            .chain(&pl[..n])
-            .chain(&pr[..n])
-            .map(|x| x * 0.0)
-            .sum();
-        if bad != 0.0 {
+        // so the next block is clean.
+        let finite = crate::dsp::all_finite(
+            out_l[..n]
+                .iter()
+                .chain(&out_r[..n])
+                .chain(&pl[..n])
+                .chain(&pr[..n]),
+        );
+        if !finite {
             out_l[..n].fill(0.0);
             out_r[..n].fill(0.0);
             pl[..n].fill(0.0);

@@ -15,11 +15,7 @@ fn small_wav() -> Vec<u8> {
     let dir = test_dir("damaged");
     let path = dir.join("small.wav");
     let planes: Vec<Vec<i32>> = (0..2)
-        .map(|c| {
-            (0..2000)
-                .map(|i| ((i * 37 + c * 11) % 2000) * 8)
-                .collect()
-        })
+        .map(|c| (0..2000).map(|i| ((i * 37 + c * 11) % 2000) * 8).collect())
         .collect();
     write_wav_int(&path, 44_100, 16, &planes);
     std::fs::read(&path).unwrap()
