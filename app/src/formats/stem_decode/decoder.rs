@@ -303,10 +303,11 @@ impl StemDecoder {
                 Err(e) => return Err(e),
             }
         }
-        if stem.info.source_rate == 0 {
-            return Err(DecodeError::Corrupt {
-                at_secs: None,
-                detail: format!("implausible sample rate {}", stem.info.source_rate),
+        if !(MIN_RATE..=MAX_RATE).contains(&stem.info.source_rate) {
+            // A damaged rate would otherwise size the converter's FFT from it (gigabytes for a
+            // rate of millions of Hz).
+            return Err(DecodeError::UnsupportedRate {
+                rate: stem.info.source_rate,
             });
         }
         stem.target_rate = stem.info.source_rate;

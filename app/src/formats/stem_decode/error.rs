@@ -34,6 +34,13 @@ pub enum DecodeError {
         /// The number of channels the stream declares (3 or more).
         channels: usize,
     },
+    /// The header declares a sample rate outside [`MIN_RATE`](super::MIN_RATE)…
+    /// [`MAX_RATE`](super::MAX_RATE) (typically a damaged header). Detected before any audio is
+    /// decoded.
+    UnsupportedRate {
+        /// The declared rate in Hz.
+        rate: u32,
+    },
     /// The stream stopped before the length its header declares (typically a file that was cut
     /// off while copying or downloading). All decoded audio has been returned already.
     ///
@@ -102,6 +109,13 @@ impl fmt::Display for DecodeError {
                 f,
                 "has {channels} channels; only mono or stereo stems can be used \
                  (export it as separate mono or stereo files)"
+            ),
+            DecodeError::UnsupportedRate { rate } => write!(
+                f,
+                "declares a sample rate of {rate} Hz; stems from {} to {} Hz can be used \
+                 (the file's header may be damaged)",
+                super::MIN_RATE,
+                super::MAX_RATE
             ),
             DecodeError::EndsEarly {
                 decoded_frames,
