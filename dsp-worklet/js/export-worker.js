@@ -9,7 +9,8 @@
 //    commands, then metering off, Seek, Play), frames, stopAt (frame where Pause is applied, or
 //    -1), record (room in frames, or 0), replay ([Float32Array, Float32Array] or null)}
 // Replies: {type:'progress', fraction}, then {type:'done', left, right, snapshot: Float64Array,
-// recorded: [Float32Array, Float32Array] | null} (buffers transferred), or {type:'error', message}.
+// recorded: [Float32Array, Float32Array] | null, spent: {setup, feed, engine, total} (ms, for
+// benchmarks)} (buffers transferred), or {type:'error', message}.
 
 import { BLOCK, EngineShell, OUT_OF_MEMORY } from './engine-shell.js';
 
@@ -66,6 +67,7 @@ function refusal(rc) {
 }
 
 async function render(job) {
+  const t0 = performance.now();
   const shell = new EngineShell(job.module, job.rate);
   const open = await openStems(job.stems);
   try {
@@ -88,19 +90,26 @@ async function render(job) {
     const left = new Float32Array(job.frames);
     const right = new Float32Array(job.frames);
     const every = Math.max(BLOCK, Math.ceil(job.frames / PROGRESS_STEPS / BLOCK) * BLOCK);
+    // Where the time goes (ms; read by tests/bench): setup, feeding rings (reads), the engine.
+    const spent = { setup: performance.now() - t0, feed: 0, engine: 0, total: 0 };
     for (let at = 0; at < job.frames; at += BLOCK) {
       if (at === job.stopAt) shell.commands(pauseWords);
+      const t1 = performance.now();
       feed(shell, open, scratch, capacity);
+      const t2 = performance.now();
       const n = Math.min(BLOCK, job.frames - at);
       const [l, r] = shell.process(n);
       left.set(l, at);
       right.set(r, at);
+      spent.feed += t2 - t1;
+      spent.engine += performance.now() - t2;
       if ((at + n) % every === 0) self.postMessage({ type: 'progress', fraction: (at + n) / job.frames });
     }
     const snapshot = shell.snapshot();
     const recorded = job.record > 0 ? shell.recorded() : null;
     const transfer = [left.buffer, right.buffer, snapshot.buffer, ...(recorded ? recorded.map((c) => c.buffer) : [])];
-    self.postMessage({ type: 'done', left, right, snapshot, recorded }, transfer);
+    spent.total = performance.now() - t0;
+    self.postMessage({ type: 'done', left, right, snapshot, recorded, spent }, transfer);
   } finally {
     for (const s of open.values()) s.handles.forEach((h) => h.close());
     shell.dispose();

@@ -2,6 +2,14 @@
 //! momentary (400 ms), short-term (3 s), integrated (gated, since play or reset), loudness range
 //! (EBU Tech 3342), true peak (4× oversampled, BS.1770 annex 2) and sample peak. Histogram mode,
 //! so integrated loudness and LRA use fixed-size state: adding audio never allocates.
+//!
+//! Short-term loudness is kept from the mean-square energy of each 10 ms piece of the weighted
+//! signal (300 of them, the 3 s window): their mean is the same quantity the crate computes over
+//! its 3 s window, read at 10 ms boundaries (at most 5 ms from the reading's instant: 0.007 dB
+//! for a 3 s burst, EBU Tech 3341 case 10), for 300 additions per reading instead of the crate's
+//! 144 000 frames per channel at 48 kHz. Reading every 100 ms (an export's report) used to spend
+//! most of its time there, and each meter snapshot on the audio thread a few hundred µs.
+//! Momentary loudness (400 ms) is the crate's own, exact at any instant.
 
 use ebur128::{Channel, EbuR128, Mode};
 
@@ -31,10 +39,24 @@ impl Default for LoudnessReadings {
     }
 }
 
+/// 10 ms pieces in the short-term window (3 s).
+const SHORT_TERM_PIECES: usize = 300;
+/// Most channels the meter takes (the crate's 5-channel map).
+const MAX_CHANNELS: usize = 5;
+
 /// A conformant loudness meter for `channels` channels.
 pub struct LoudnessMeter {
     ebu: EbuR128,
     channels: u32,
+    /// Frames in a 10 ms piece (`rate / 100`, as the crate's `loudness_window(10)` counts).
+    piece: usize,
+    /// Frames added since the last piece boundary.
+    in_piece: usize,
+    /// Mean-square weighted energy of the last [`SHORT_TERM_PIECES`] whole pieces, a ring
+    /// (0 before any audio, as the crate's window starts silent).
+    energies: [f64; SHORT_TERM_PIECES],
+    /// Where the next piece's energy goes in `energies`.
+    next: usize,
 }
 
 impl core::fmt::Debug for LoudnessMeter {
@@ -56,6 +78,9 @@ impl LoudnessMeter {
             | Mode::TRUE_PEAK
             | Mode::SAMPLE_PEAK
             | Mode::HISTOGRAM;
+        if channels as usize > MAX_CHANNELS {
+            return None;
+        }
         let mut ebu = EbuR128::new(channels, rate, mode).ok()?;
         if channels == 5 {
             ebu.set_channel_map(&[
@@ -67,28 +92,82 @@ impl LoudnessMeter {
             ])
             .ok()?;
         }
-        Some(LoudnessMeter { ebu, channels })
+        Some(LoudnessMeter::wrap(ebu, channels, rate))
+    }
+
+    fn wrap(ebu: EbuR128, channels: u32, rate: u32) -> LoudnessMeter {
+        LoudnessMeter {
+            ebu,
+            channels,
+            piece: (rate as usize / 100).max(1),
+            in_piece: 0,
+            energies: [0.0; SHORT_TERM_PIECES],
+            next: 0,
+        }
     }
 
     /// A meter of momentary, short-term and integrated loudness only (no range, no peaks): what
     /// loudness matching needs, at a fraction of the cost (no 4× true-peak oversampling).
     pub fn loudness_only(channels: u32, rate: u32) -> Option<LoudnessMeter> {
+        if channels as usize > MAX_CHANNELS {
+            return None;
+        }
         let mode = Mode::M | Mode::S | Mode::I | Mode::HISTOGRAM;
-        Some(LoudnessMeter {
-            ebu: EbuR128::new(channels, rate, mode).ok()?,
+        Some(LoudnessMeter::wrap(
+            EbuR128::new(channels, rate, mode).ok()?,
             channels,
-        })
+            rate,
+        ))
     }
 
-    /// Adds planar audio (one slice per channel, equal lengths).
+    /// Adds planar audio (one slice per channel, equal lengths). Never allocates.
     pub fn add(&mut self, planar: &[&[f32]]) {
-        // Only a channel-count mismatch can fail, which the engine never produces.
-        let _ = self.ebu.add_frames_planar_f32(planar);
+        let channels = planar.len().min(MAX_CHANNELS);
+        let frames = planar.iter().map(|p| p.len()).min().unwrap_or(0);
+        let mut at = 0;
+        while at < frames {
+            let take = (self.piece - self.in_piece).min(frames - at);
+            let mut part: [&[f32]; MAX_CHANNELS] = [&[]; MAX_CHANNELS];
+            for (to, from) in part.iter_mut().zip(planar) {
+                *to = &from[at..at + take];
+            }
+            // Only a channel-count mismatch can fail, which the engine never produces.
+            let _ = self.ebu.add_frames_planar_f32(&part[..channels]);
+            at += take;
+            self.in_piece += take;
+            if self.in_piece == self.piece {
+                self.in_piece = 0;
+                self.energies[self.next] = self.last_piece_energy();
+                self.next = (self.next + 1) % SHORT_TERM_PIECES;
+            }
+        }
+    }
+
+    /// Mean-square weighted energy of the last 10 ms (the piece that just ended).
+    fn last_piece_energy(&self) -> f64 {
+        // The crate gives it as loudness, `10·log10(e) − 0.691`: turned back into energy.
+        match self.ebu.loudness_window(10) {
+            Ok(lufs) if lufs.is_finite() => 10f64.powf((lufs + 0.691) / 10.0),
+            _ => 0.0,
+        }
+    }
+
+    /// Short-term loudness (the last 3 s) from the pieces' energies, LUFS.
+    fn short_term(&self) -> f64 {
+        let energy = self.energies.iter().sum::<f64>() / SHORT_TERM_PIECES as f64;
+        if energy > 0.0 {
+            10.0 * energy.log10() - 0.691
+        } else {
+            f64::NEG_INFINITY
+        }
     }
 
     /// Starts integrated loudness, range and peaks afresh.
     pub fn reset(&mut self) {
         self.ebu.reset();
+        self.in_piece = 0;
+        self.energies = [0.0; SHORT_TERM_PIECES];
+        self.next = 0;
     }
 
     /// Current readings.
@@ -107,7 +186,7 @@ impl LoudnessMeter {
         };
         LoudnessReadings {
             momentary: self.ebu.loudness_momentary().unwrap_or(f64::NEG_INFINITY),
-            short_term: self.ebu.loudness_shortterm().unwrap_or(f64::NEG_INFINITY),
+            short_term: self.short_term(),
             integrated: self.ebu.loudness_global().unwrap_or(f64::NEG_INFINITY),
             range: self.ebu.loudness_range().unwrap_or(0.0),
             true_peak: db(peak(&|c| self.ebu.true_peak(c))),

@@ -240,3 +240,50 @@ fn tech3342_loudness_range_cases_1_to_4() {
         near(lra, want, 1.0, &format!("Tech 3342 case {case} LRA"));
     }
 }
+
+/// Short-term loudness is kept from 10 ms pieces (see `loudness.rs`): at every piece boundary it
+/// equals the `ebur128` crate's own 3 s window reading (the referee) to 1e-9 LU, for a signal
+/// whose level changes every 70 ms, added in blocks of 128 frames, and at 44.1 kHz too.
+#[test]
+fn short_term_equals_the_crates_own_window_at_every_10_ms() {
+    use ebur128::{EbuR128, Mode};
+    for rate in [48_000u32, 44_100] {
+        let piece = rate as usize / 100;
+        let mut ours = LoudnessMeter::new(2, rate).unwrap();
+        let mut referee = EbuR128::new(2, rate, Mode::S).unwrap();
+        let n = rate as usize * 7;
+        let level = |i: usize| 0.02 + 0.3 * ((i / (rate as usize / 14 + 1)) % 7) as f64 / 7.0;
+        let l: Vec<f32> = (0..n)
+            .map(|i| (level(i) * (2.0 * PI * 997.0 * i as f64 / rate as f64).sin()) as f32)
+            .collect();
+        let r: Vec<f32> = (0..n)
+            .map(|i| (0.5 * level(i) * (2.0 * PI * 310.0 * i as f64 / rate as f64).sin()) as f32)
+            .collect();
+        let mut checked = 0;
+        let mut at = 0;
+        while at < n {
+            // Up to the next piece boundary, in blocks of at most 128 frames.
+            let end = ((at / piece + 1) * piece).min(n);
+            let mut from = at;
+            while from < end {
+                let to = (from + 128).min(end);
+                ours.add(&[&l[from..to], &r[from..to]]);
+                referee
+                    .add_frames_planar_f32(&[&l[from..to], &r[from..to]])
+                    .unwrap();
+                from = to;
+            }
+            at = end;
+            if at % piece == 0 {
+                let want = referee.loudness_shortterm().unwrap();
+                let got = ours.readings().short_term;
+                assert!(
+                    (got - want).abs() < 1e-9 || (want == f64::NEG_INFINITY && got == want),
+                    "{rate} Hz, frame {at}: {got} LUFS, the crate says {want}"
+                );
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, n / piece);
+    }
+}

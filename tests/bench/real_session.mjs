@@ -116,7 +116,20 @@ const medianMb = (p) => { const v = inPhase(p).sort((a, b) => a - b); return v[v
 // The init script forces the session rate and keeps the last meter snapshot's words
 // (0 playhead, 1 playing, 8 tracks, 21 underrun frames, 22 waiting, 23 blocks waited).
 const init = `(() => {
-  const b = window.__bench = { words: null, waitingMax: 0, firstEngine: 0, allEngine: 0 };
+  const b = window.__bench = { words: null, waitingMax: 0, firstEngine: 0, allEngine: 0, spent: [] };
+  // The decode Workers' replies carry where their time went (FromDecoder::Done.spent).
+  const W = window.Worker;
+  window.Worker = class extends W {
+    constructor(...a) {
+      super(...a);
+      this.addEventListener('message', (e) => {
+        const done = e.data?.Done;
+        if (done?.spent && !done.cached) b.spent.push(done.spent);
+        // The export Worker's renders (dsp-worklet/js/export-worker.js).
+        if (e.data?.type === 'done' && e.data.spent) (b.renders ??= []).push(e.data.spent);
+      });
+    }
+  };
   const AC = window.AudioContext;
   window.AudioContext = class extends AC { constructor(o) { super({ sampleRate: ${rate}, ...o }); } };
   const Node = window.AudioWorkletNode;
@@ -195,6 +208,7 @@ for (;;) {
 }
 const errors = await appErrors();
 if (errors.length) note(errors.join('; '));
+const spentSum = (k) => b.spent.reduce((a, x) => a + x[k], 0) / 1000;
 const firstPlayable = (Math.max(b.marks.firstStrip, b.firstEngine) - t0) / 1000;
 const allLoaded = (b.marks.done - t0) / 1000;
 phase = 'settle';
@@ -239,6 +253,20 @@ await page.getByTestId('export-format').selectOption('pcm24');
 const downloads = [];
 page.on('download', (d) => downloads.push(d.path().then(() => ({ t: Date.now(), d }), (e) => { note(`download ${d.suggestedFilename()} failed: ${e}`); return { t: Date.now(), d }; })));
 phase = 'export';
+// Where the export's time goes: each change of the export's stage line ("Spotify — pass 1:
+// rendering", "…: measuring", "…: writing"), timed in the page.
+await page.evaluate(() => {
+  const b = window.__bench;
+  b.stages = [];
+  const tick = () => {
+    const stage = document.querySelector('[data-testid=export-stage]')?.textContent ?? '';
+    const status = document.querySelector('[data-testid=export-status]')?.textContent ?? '';
+    const text = stage || (/^Exported/.test(status) ? 'done' : '');
+    if (text && text !== b.stages.at(-1)?.text) b.stages.push({ text, t: performance.now() });
+    if (text !== 'done') setTimeout(tick, 20);
+  };
+  tick();
+});
 const tx = Date.now();
 await page.getByTestId('export-start').click();
 // Should a target need more than 12 dB of limiting, answer "continue" as a user would.
@@ -252,6 +280,9 @@ for (;;) {
 }
 clearInterval(answer);
 const got = await Promise.all(downloads);
+const stages = (await bench()).stages ?? [];
+const stageTimes = stages.slice(0, -1).map((x, i) => `${x.text} ${((stages[i + 1].t - x.t) / 1000).toFixed(1)} s`).join('; ');
+const renders = ((await bench()).renders ?? []).map((x) => `${s1(x.total / 1000)} (setup ${s1(x.setup / 1000)}, ring feeding ${s1(x.feed / 1000)}, engine ${s1(x.engine / 1000)})`).join('; ');
 const exportWall = (Math.max(Date.now(), ...got.map((g) => g.t)) - tx) / 1000;
 phase = 'done';
 const exportErrors = (await appErrors()).slice(errors.length);
@@ -272,6 +303,7 @@ const rows = [
   ['drop → first strip playable', `${s1(firstPlayable)} (first strip loaded in the DOM and the engine's meter counts ≥ 1 track; Play itself is never disabled)`],
   ['drop → every strip loaded', `${s1(allLoaded)} (${stems} strips "loaded", no "Decoding…" indicator, engine counts ${stems} tracks; the engine had them all at ${s1((b.allEngine - t0) / 1000)})`],
   ['decode speed', `${(stemMinutes / allLoaded).toFixed(2)} stem-min/s = ${(audioS / allLoaded).toFixed(1)}× realtime, ${(audioS / allLoaded / decoders).toFixed(1)}× realtime per decode Worker (${decoders} = hardwareConcurrency ${cores} − 1)`],
+  ['decode Workers\' time (summed over stems)', `${b.spent.length} stems decoded: ${s1(spentSum('total_ms'))} busy = read whole files ${s1(spentSum('read_ms'))}, hash ${s1(spentSum('hash_ms'))}, decode + convert + overview ${s1(spentSum('decode_ms'))}, store writes ${s1(spentSum('write_ms'))}; decode alone ${(audioS / spentSum('decode_ms')).toFixed(0)}× realtime`],
   ['memory, empty app (median)', mb(empty)],
   ['memory, peak while loading', mb(peakMb('loading'))],
   ['memory, steady after loading (median 5–10 s after)', mb(steady)],
@@ -280,6 +312,8 @@ const rows = [
   ['memory, peak while exporting', mb(peakMb('export'))],
   [`playback, ${PLAY_S} s of wall time`, `transport moved ${played.toFixed(2)} s; underrun frames ${underrunFrames} (${(underrunFrames / sessionRate).toFixed(3)} s; the transport's dropout readout: ${d1 - d0}), blocks waited for rings ${w1[5] - w0[5]}, waiting seen: ${waitingMax ? 'yes' : 'no'}`],
   [`export (${targets.join(' + ')}, 24-bit)`, `${s1(exportWall)} click → last download = ${(seconds / exportWall).toFixed(1)}× realtime; ${got.length} file(s); app says: ${exportStatus || '—'}`],
+  ['export stages (stage line)', stageTimes || '—'],
+  ['export Worker renders', renders || '—'],
   ['OPFS store on disk', `${(opfs.bytes / 1e9).toFixed(2)} GB = ${(opfs.bytes / stemMinutes / 1e6).toFixed(1)} MB per stem-min (planar f32 is ${(f32Bytes / stemMinutes / 1e6).toFixed(1)})`],
   ['IndexedDB on disk (dropped files kept for autosave)', `${(idb.bytes / 1e9).toFixed(2)} GB = ${(idb.bytes / stemMinutes / 1e6).toFixed(1)} MB per stem-min (the WAVs: ${(wavBytes / stemMinutes / 1e6).toFixed(1)})`],
   ['navigator.storage.estimate() usage', `${(estimate / 1e9).toFixed(2)} GB`],

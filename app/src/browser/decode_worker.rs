@@ -37,7 +37,7 @@ const PIECE: u64 = 8 << 20;
 /// Files up to this size are read in one go and hashed by the browser (WebCrypto, several times
 /// faster than SHA-256 in wasm), then decoded from that copy, so they are read only once. Larger
 /// files are read (twice) a piece at a time, never whole.
-const WHOLE_FILE_MAX: u64 = 256 << 20;
+pub const WHOLE_FILE_MAX: u64 = 256 << 20;
 /// Frames per plane gathered before one write to the store (fewer, larger writes).
 const WRITE_FRAMES: usize = 1 << 18;
 /// Progress is posted when it has moved this much (not for every chunk).
@@ -56,6 +56,10 @@ pub enum ToDecoder {
         /// The file, passed by reference (a `Blob` is not copied when posted).
         #[serde(with = "serde_wasm_bindgen::preserve")]
         blob: Blob,
+        /// The whole file and its hash, when the main thread read them while this Worker was
+        /// busy with the previous file ([`crate::browser::decoder_pool`]); the bytes are
+        /// transferred, not copied.
+        prefetched: Option<Prefetched>,
     },
     /// Write samples the browser decoded (job `job`, the file `name` hashed `sha256`) into the
     /// store at `rate` Hz: `channels` is an array of one or two `Float32Array`s of equal length.
@@ -71,6 +75,23 @@ pub enum ToDecoder {
     },
 }
 
+/// A file read whole, and its SHA-256, ahead of its decoding.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Prefetched {
+    /// Lower-case hex SHA-256 of `bytes`.
+    pub sha256: String,
+    /// The whole file.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub bytes: js_sys::Uint8Array,
+}
+
+impl PartialEq for Prefetched {
+    /// The same hash, and bytes that are the same JS object.
+    fn eq(&self, other: &Self) -> bool {
+        self.sha256 == other.sha256 && JsValue::from(&self.bytes) == JsValue::from(&other.bytes)
+    }
+}
+
 /// What a decode Worker posts back.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromDecoder {
@@ -83,6 +104,8 @@ pub enum FromDecoder {
         job: u32,
         stem: StoredStem,
         cached: bool,
+        /// Where the Worker's time went (read by `tests/bench/real_session.mjs`).
+        spent: Spent,
     },
     /// The file could not be taken; `message` names the file and what is wrong.
     Failed { job: u32, message: String },
@@ -96,10 +119,43 @@ pub enum FromDecoder {
     },
 }
 
+/// Where a decode Worker spent its time on one job, in milliseconds of wall-clock time
+/// (`performance.now()` in the Worker). Figures for benchmarks; nothing depends on them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Spent {
+    /// Reading the whole file into the Worker in one go (files up to 256 MiB; 0 for larger
+    /// files, whose reads are counted in `hash_ms` and `decode_ms`).
+    pub read_ms: f64,
+    /// Hashing the file (SHA-256).
+    pub hash_ms: f64,
+    /// Decoding and converting the rate (the decoder's `next_chunk`, including its reads of
+    /// the file) and the waveform overview.
+    pub decode_ms: f64,
+    /// Writing samples and the manifest into the store.
+    pub write_ms: f64,
+    /// From the request's arrival to the reply, in all.
+    pub total_ms: f64,
+}
+
+/// `performance.now()` in the Worker, ms (0 where it is missing).
+fn now_ms() -> f64 {
+    let performance = js_sys::Reflect::get(&scope(), &"performance".into()).unwrap_or_default();
+    js_sys::Reflect::get(&performance, &"now".into())
+        .ok()
+        .and_then(|now| now.dyn_into::<js_sys::Function>().ok())
+        .and_then(|now| now.call0(&performance).ok())
+        .and_then(|t| t.as_f64())
+        .unwrap_or(0.0)
+}
+
 /// What [`decode`] ended with, when it did not fail.
 enum Decoded {
     /// In the store (`cached`: it was there already).
-    Stored { stem: StoredStem, cached: bool },
+    Stored {
+        stem: StoredStem,
+        cached: bool,
+        spent: Spent,
+    },
     /// A format for the browser's decoder (see [`FromDecoder::Unsupported`]).
     Unsupported { sha256: String, message: String },
 }
@@ -127,8 +183,18 @@ pub fn run() {
                     name,
                     rate,
                     blob,
-                } => match decode(job, &name, rate, &blob).await {
-                    Ok(Decoded::Stored { stem, cached }) => FromDecoder::Done { job, stem, cached },
+                    prefetched,
+                } => match decode(job, &name, rate, &blob, prefetched).await {
+                    Ok(Decoded::Stored {
+                        stem,
+                        cached,
+                        spent,
+                    }) => FromDecoder::Done {
+                        job,
+                        stem,
+                        cached,
+                        spent,
+                    },
                     Ok(Decoded::Unsupported { sha256, message }) => FromDecoder::Unsupported {
                         job,
                         sha256,
@@ -148,6 +214,7 @@ pub fn run() {
                         job,
                         stem,
                         cached: false,
+                        spent: Spent::default(),
                     },
                     Err(message) => FromDecoder::Failed { job, message },
                 },
@@ -190,6 +257,12 @@ impl BlobSource {
             piece: Vec::new(),
             piece_at: 0,
         })
+    }
+
+    /// Uses `bytes` (the whole file, read elsewhere) for every later read.
+    fn use_whole(&mut self, bytes: js_sys::Uint8Array) {
+        self.len = u64::from(bytes.length());
+        self.whole = Some(bytes);
     }
 
     /// Reads the whole file into JS memory in one go; later reads copy from there.
@@ -274,9 +347,11 @@ impl MediaSource for BlobSource {
 /// SHA-256 of the whole file; reports progress up to 0.1. A file up to [`WHOLE_FILE_MAX`] is
 /// read whole (kept in `source` for decoding) and hashed by WebCrypto; a larger one, or when
 /// WebCrypto is missing (not a secure context), is hashed here a piece at a time.
-async fn hash(job: u32, source: &mut BlobSource) -> Result<[u8; 32], String> {
+async fn hash(job: u32, source: &mut BlobSource, spent: &mut Spent) -> Result<[u8; 32], String> {
     if source.len <= WHOLE_FILE_MAX {
+        let t0 = now_ms();
         let bytes = source.read_whole().map_err(|e| e.to_string())?;
+        spent.read_ms = now_ms() - t0;
         if let Some(digest) = web_crypto_sha256(&bytes).await {
             post(&FromDecoder::Progress { job, fraction: 0.1 });
             return Ok(digest);
@@ -402,19 +477,45 @@ fn close_all(handles: &[FileSystemSyncAccessHandle]) {
 }
 
 /// Decodes `blob` into the store; the stem's manifest, and whether it was there already.
-async fn decode(job: u32, name: &str, rate: u32, blob: &Blob) -> Result<Decoded, String> {
+/// `prefetched`: the file's bytes and hash, already read (then the Worker neither reads nor
+/// hashes it).
+async fn decode(
+    job: u32,
+    name: &str,
+    rate: u32,
+    blob: &Blob,
+    prefetched: Option<Prefetched>,
+) -> Result<Decoded, String> {
     let named = |e: String| format!("{name}: {e}");
     if blob.size() == 0.0 {
         return Err(named(DecodeError::Empty.to_string()));
     }
+    let start = now_ms();
+    let mut spent = Spent::default();
     let mut source = BlobSource::new(blob.clone()).map_err(named)?;
-    let sha = hex(&hash(job, &mut source).await.map_err(named)?);
+    let sha = match prefetched {
+        Some(Prefetched { sha256, bytes }) if f64::from(bytes.length()) == blob.size() => {
+            source.use_whole(bytes);
+            post(&FromDecoder::Progress { job, fraction: 0.1 });
+            sha256
+        }
+        _ => {
+            let sha = hex(&hash(job, &mut source, &mut spent).await.map_err(named)?);
+            spent.hash_ms = now_ms() - start - spent.read_ms;
+            sha
+        }
+    };
     let dir = stem_store::directory().await.map_err(named)?;
     if let Some(stem) = stem_store::manifest(&dir, &sha, rate)
         .await
         .map_err(named)?
     {
-        return Ok(Decoded::Stored { stem, cached: true });
+        spent.total_ms = now_ms() - start;
+        return Ok(Decoded::Stored {
+            stem,
+            cached: true,
+            spent,
+        });
     }
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
     let mut decoder = match probe(Box::new(source), extension.as_deref()) {
@@ -450,10 +551,18 @@ async fn decode(job: u32, name: &str, rate: u32, blob: &Blob) -> Result<Decoded,
     let mut writer = PlaneWriter::new(&handles);
     let mut posted = 0.1;
     let result = loop {
-        match decoder.next_chunk() {
+        let t0 = now_ms();
+        let next = decoder.next_chunk();
+        if let Ok(Some(chunk)) = &next {
+            overview.push_chunk(chunk);
+        }
+        let t1 = now_ms();
+        spent.decode_ms += t1 - t0;
+        match next {
             Ok(Some(chunk)) => {
-                overview.push_chunk(&chunk);
-                if let Err(e) = writer.push(&chunk) {
+                let pushed = writer.push(&chunk);
+                spent.write_ms += now_ms() - t1;
+                if let Err(e) = pushed {
                     break Err(format!("could not be written to storage: {e}"));
                 }
                 frames = chunk.first_frame + chunk.frames() as u64;
@@ -470,7 +579,9 @@ async fn decode(job: u32, name: &str, rate: u32, blob: &Blob) -> Result<Decoded,
         }
     };
     // What is still gathered goes to the store too (also what decoded before an error).
-    let result = match (result, writer.flush()) {
+    let t0 = now_ms();
+    let flushed = writer.flush();
+    let result = match (result, flushed) {
         (Ok(_), Err(e)) => Err(format!("could not be written to storage: {e}")),
         (result, _) => result,
     };
@@ -498,9 +609,13 @@ async fn decode(job: u32, name: &str, rate: u32, blob: &Blob) -> Result<Decoded,
         return Err(named(e));
     }
     write_manifest(&dir, &stem).await.map_err(named)?;
+    let end = now_ms();
+    spent.write_ms += end - t0;
+    spent.total_ms = end - start;
     Ok(Decoded::Stored {
         stem,
         cached: false,
+        spent,
     })
 }
 

@@ -3,6 +3,12 @@
 //! [`crate::browser::decode_worker`] for what a Worker does). [`decode`] resolves with the
 //! stored stem's manifest, or with a message naming the file.
 //!
+//! While every Worker is busy, the main thread reads the next file whole and hashes it
+//! (`Blob.arrayBuffer`, WebCrypto: the browser does both off this thread), and hands both to the
+//! Worker with the job (the bytes transferred, not copied), so a Worker's time goes to decoding,
+//! not to waiting for the disk. One file at a time is read ahead, and only files up to
+//! [`WHOLE_FILE_MAX`] (a larger one the Worker reads a piece at a time itself).
+//!
 //! A Worker that crashes fails its file with a message saying so and is replaced; the other
 //! files and the session are untouched.
 
@@ -16,7 +22,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
 
-use crate::browser::decode_worker::{FromDecoder, ToDecoder};
+use crate::browser::decode_worker::{FromDecoder, Prefetched, ToDecoder, WHOLE_FILE_MAX};
+use crate::browser::hashing::hex;
 use crate::browser::stem_store::StoredStem;
 
 /// The Worker script Trunk writes for the `decode_worker` bin (`data-loader-shim`).
@@ -35,6 +42,22 @@ struct Job {
     blob: Blob,
     progress: Progress,
     resolve: Function,
+    /// The file read ahead of its turn (see the module's documentation).
+    fetch: Rc<RefCell<Fetch>>,
+}
+
+/// Where reading a queued file ahead of its turn is.
+#[derive(Default)]
+enum Fetch {
+    /// Not started.
+    #[default]
+    Idle,
+    /// Being read and hashed: the job waits for it rather than have the Worker read it again.
+    Running,
+    /// Read and hashed.
+    Ready(Prefetched),
+    /// Not possible (too large, no WebCrypto, a read error): the Worker reads the file itself.
+    Unavailable,
 }
 
 struct Slot {
@@ -93,6 +116,7 @@ pub fn start(name: &str, blob: &Blob, rate: u32, progress: Progress) -> Pending 
                 blob: blob.clone(),
                 progress: progress.clone(),
                 resolve,
+                fetch: Rc::default(),
             });
         });
     });
@@ -160,19 +184,32 @@ fn dispatch() -> Result<(), String> {
             else {
                 break;
             };
+            if matches!(*pool.queue[next].fetch.borrow(), Fetch::Running) {
+                // Read ahead and nearly there: its end calls dispatch again.
+                break;
+            }
             let Some(job) = pool.queue.remove(next) else {
                 break;
             };
             running.push(job.blob.size());
+            let prefetched = match job.fetch.replace(Fetch::Unavailable) {
+                Fetch::Ready(p) => Some(p),
+                _ => None,
+            };
+            let transfer = js_sys::Array::new();
+            if let Some(p) = &prefetched {
+                transfer.push(&p.bytes.buffer());
+            }
             let msg = ToDecoder::Decode {
                 job: job.id,
                 name: job.name.clone(),
                 rate: job.rate,
                 blob: job.blob.clone(),
+                prefetched,
             };
             let posted = serde_wasm_bindgen::to_value(&msg)
                 .map_err(|e| JsValue::from_str(&e.to_string()))
-                .and_then(|msg| slot.worker.post_message(&msg));
+                .and_then(|msg| slot.worker.post_message_with_transfer(&msg, &transfer));
             match posted {
                 Ok(()) => slot.busy = Some(job),
                 Err(e) => finish(
@@ -182,8 +219,59 @@ fn dispatch() -> Result<(), String> {
                 ),
             }
         }
+        read_ahead(&pool.queue);
     });
     Ok(())
+}
+
+/// Starts reading the next waiting file (every Worker is busy, or it would have been handed
+/// out), unless one is being read or waits already.
+fn read_ahead(queue: &VecDeque<Job>) {
+    if queue
+        .iter()
+        .any(|j| matches!(*j.fetch.borrow(), Fetch::Running | Fetch::Ready(_)))
+    {
+        return;
+    }
+    let Some(job) = queue
+        .iter()
+        .find(|j| matches!(*j.fetch.borrow(), Fetch::Idle))
+    else {
+        return;
+    };
+    if job.blob.size() > WHOLE_FILE_MAX as f64 {
+        *job.fetch.borrow_mut() = Fetch::Unavailable;
+        return;
+    }
+    *job.fetch.borrow_mut() = Fetch::Running;
+    let (fetch, blob) = (job.fetch.clone(), job.blob.clone());
+    wasm_bindgen_futures::spawn_local(async move {
+        *fetch.borrow_mut() = match read_and_hash(&blob).await {
+            Some(p) => Fetch::Ready(p),
+            None => Fetch::Unavailable,
+        };
+        let _ = dispatch();
+    });
+}
+
+/// The whole of `blob` and its SHA-256 (WebCrypto); `None` when either is not possible here.
+async fn read_and_hash(blob: &Blob) -> Option<Prefetched> {
+    let subtle = web_sys::window()?.crypto().ok()?.subtle();
+    if JsValue::from(subtle.clone()).is_undefined() {
+        return None;
+    }
+    let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
+    let bytes = js_sys::Uint8Array::new(&buffer);
+    let promise = subtle
+        .digest_with_str_and_buffer_source("SHA-256", &bytes)
+        .ok()?;
+    let digest = js_sys::Uint8Array::new(&JsFuture::from(promise).await.ok()?);
+    let mut out = [0; 32];
+    (digest.length() == 32).then(|| digest.copy_to(&mut out))?;
+    Some(Prefetched {
+        sha256: hex(&out),
+        bytes,
+    })
 }
 
 fn finish(
@@ -238,7 +326,9 @@ fn on_reply(index: usize, msg: FromDecoder) {
                     return Some((j.progress.clone(), fraction));
                 }
             }
-            FromDecoder::Done { job, stem, cached } => {
+            FromDecoder::Done {
+                job, stem, cached, ..
+            } => {
                 if let Some(j) = slot.busy.take_if(|j| j.id == job) {
                     (j.progress)(1.0);
                     finish(&mut pool.outcomes, j, Ok((stem, cached)));
