@@ -208,6 +208,7 @@ for (;;) {
 }
 const errors = await appErrors();
 if (errors.length) note(errors.join('; '));
+const s1 = (x) => `${x.toFixed(1)} s`;
 const spentSum = (k) => b.spent.reduce((a, x) => a + x[k], 0) / 1000;
 const firstPlayable = (Math.max(b.marks.firstStrip, b.firstEngine) - t0) / 1000;
 const allLoaded = (b.marks.done - t0) / 1000;
@@ -293,7 +294,6 @@ await app.close();
 
 // ---- 7. The table ----
 const mb = (x) => `${x.toFixed(0)} MB`;
-const s1 = (x) => `${x.toFixed(1)} s`;
 const audioS = stemMinutes * 60;
 const f32Bytes = stems * seconds * sessionRate * 2 * 4;
 const steady = medianMb('steady');
