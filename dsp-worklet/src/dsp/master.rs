@@ -111,26 +111,13 @@ pub fn tilt_response_db(tilt_db: f64, freq: f64, fs: f64) -> f64 {
 pub struct MasterChain {
     values: ParamValues,
     sample_rate: f32,
-    eq: Equalizer,
-    tilt: Tilt,
-    eq_on: Switch,
-    split: ThreeBandSplit,
-    band_comp: [Compressor; 3],
-    mb_on: Switch,
-    width: LinearSmoother,
-    mono_split: TwoBandSplit,
-    mono_below: Switch,
-    width_on: Switch,
-    sat: Saturation,
-    sat_on: Switch,
+    /// The heap-free stages and their switches (rebuilt by `reset`).
+    stages: Stages,
     limiter: Limiter,
-    lim_on: Switch,
     /// Dry path for the limiter's bypass (the limiter always delays).
     lim_dry: [Vec<f32>; 2],
     lim_dry_pos: usize,
-    out_gain: LinearSmoother,
-    /// Whole-chain bypass and its latency-matched dry path.
-    chain_on: Switch,
+    /// The whole-chain bypass's latency-matched dry path (the switch is `stages.chain_on`).
     dry: [Vec<f32>; 2],
     dry_pos: usize,
 }
@@ -138,25 +125,25 @@ pub struct MasterChain {
 impl FiniteState for MasterChain {
     fn state_finite(&self) -> bool {
         use crate::dsp::all_finite as all;
-        self.eq.state_finite()
-            && self.tilt.state_finite()
-            && self.split.state_finite()
-            && self.band_comp.state_finite()
-            && self.width.state_finite()
-            && self.mono_split.state_finite()
-            && self.sat.state_finite()
+        self.stages.eq.state_finite()
+            && self.stages.tilt.state_finite()
+            && self.stages.split.state_finite()
+            && self.stages.band_comp.state_finite()
+            && self.stages.width.state_finite()
+            && self.stages.mono_split.state_finite()
+            && self.stages.sat.state_finite()
             && self.limiter.state_finite()
             && all(self.lim_dry.iter().flatten())
-            && self.out_gain.state_finite()
+            && self.stages.out_gain.state_finite()
             && all(self.dry.iter().flatten())
             && [
-                &self.eq_on,
-                &self.mb_on,
-                &self.mono_below,
-                &self.width_on,
-                &self.sat_on,
-                &self.lim_on,
-                &self.chain_on,
+                &self.stages.eq_on,
+                &self.stages.mb_on,
+                &self.stages.mono_below,
+                &self.stages.width_on,
+                &self.stages.sat_on,
+                &self.stages.lim_on,
+                &self.stages.chain_on,
             ]
             .iter()
             .all(|s| s.state_finite())
@@ -177,28 +164,13 @@ impl MasterChain {
         );
         let lim_latency = limiter.latency();
         let total = SAT_LATENCY + lim_latency;
-        let s = Stages::new(v, sample_rate);
         MasterChain {
             values: *v,
             sample_rate,
-            eq: s.eq,
-            tilt: s.tilt,
-            eq_on: s.eq_on,
-            split: s.split,
-            band_comp: s.band_comp,
-            mb_on: s.mb_on,
-            width: s.width,
-            mono_split: s.mono_split,
-            mono_below: s.mono_below,
-            width_on: s.width_on,
-            sat: s.sat,
-            sat_on: s.sat_on,
+            stages: Stages::new(v, sample_rate),
             limiter,
-            lim_on: s.lim_on,
             lim_dry: [vec![0.0; lim_latency + 1], vec![0.0; lim_latency + 1]],
             lim_dry_pos: 0,
-            out_gain: s.out_gain,
-            chain_on: s.chain_on,
             dry: [vec![0.0; total + 1], vec![0.0; total + 1]],
             dry_pos: 0,
         }
@@ -209,28 +181,13 @@ impl MasterChain {
     /// settings and the latency are kept. Allocation-free: the heap-free stages are rebuilt from
     /// the settings, the delay lines are zeroed in place.
     pub fn reset(&mut self) {
-        let s = Stages::new(&self.values, self.sample_rate);
-        self.eq = s.eq;
-        self.tilt = s.tilt;
-        self.eq_on = s.eq_on;
-        self.split = s.split;
-        self.band_comp = s.band_comp;
-        self.mb_on = s.mb_on;
-        self.width = s.width;
-        self.mono_split = s.mono_split;
-        self.mono_below = s.mono_below;
-        self.width_on = s.width_on;
-        self.sat = s.sat;
-        self.sat_on = s.sat_on;
+        self.stages = Stages::new(&self.values, self.sample_rate);
         self.limiter.reset();
-        self.lim_on = s.lim_on;
         for d in self.lim_dry.iter_mut().chain(&mut self.dry) {
             d.fill(0.0);
         }
         self.lim_dry_pos = 0;
         self.dry_pos = 0;
-        self.out_gain = s.out_gain;
-        self.chain_on = s.chain_on;
     }
 
     /// Frames the chain delays the master by (constant for a sample rate).
@@ -252,40 +209,42 @@ impl MasterChain {
         let v = self.values.set(id, value);
         let on = v >= 0.5;
         match id {
-            ParamId::MeqOn => self.eq_on.set(on, snap),
+            ParamId::MeqOn => self.stages.eq_on.set(on, snap),
             ParamId::MeqTilt => {
-                self.tilt.db.set(v, snap);
+                self.stages.tilt.db.set(v, snap);
                 if snap {
-                    self.tilt.design();
+                    self.stages.tilt.design();
                 }
             }
-            ParamId::MbOn => self.mb_on.set(on, snap),
-            ParamId::MbLowCross => self.split.set_low(v, snap),
-            ParamId::MbHighCross => self.split.set_high(v, snap),
-            ParamId::WidthOn => self.width_on.set(on, snap),
-            ParamId::Width => self.width.set(v / 100.0, snap),
-            ParamId::MonoBelowOn => self.mono_below.set(on, snap),
-            ParamId::MonoBelow => self.mono_split.set(v, snap),
-            ParamId::MsatOn => self.sat_on.set(on, snap),
-            ParamId::MsatDrive => self.sat.set_drive(v, snap),
-            ParamId::MsatMix => self.sat.set_mix(v, snap),
-            ParamId::LimOn => self.lim_on.set(on, snap),
+            ParamId::MbOn => self.stages.mb_on.set(on, snap),
+            ParamId::MbLowCross => self.stages.split.set_low(v, snap),
+            ParamId::MbHighCross => self.stages.split.set_high(v, snap),
+            ParamId::WidthOn => self.stages.width_on.set(on, snap),
+            ParamId::Width => self.stages.width.set(v / 100.0, snap),
+            ParamId::MonoBelowOn => self.stages.mono_below.set(on, snap),
+            ParamId::MonoBelow => self.stages.mono_split.set(v, snap),
+            ParamId::MsatOn => self.stages.sat_on.set(on, snap),
+            ParamId::MsatDrive => self.stages.sat.set_drive(v, snap),
+            ParamId::MsatMix => self.stages.sat.set_mix(v, snap),
+            ParamId::LimOn => self.stages.lim_on.set(on, snap),
             ParamId::LimInput => self.limiter.set_input(v, snap),
             ParamId::LimCeiling => self.limiter.set_ceiling(v, snap),
             ParamId::LimLookahead => self.limiter.set_lookahead(v),
             ParamId::LimRelease => self.limiter.set_release(v),
             ParamId::LimAuto => self.limiter.set_auto_release(on),
-            ParamId::OutGain => self.out_gain.set(db_to_gain(v), snap),
-            ParamId::MasterBypass => self.chain_on.set(!on, snap),
+            ParamId::OutGain => self.stages.out_gain.set(db_to_gain(v), snap),
+            ParamId::MasterBypass => self.stages.chain_on.set(!on, snap),
             other => {
                 if let Some(i) = MASTER_BANDS
                     .iter()
                     .position(|(f, g, q)| [*f, *g, *q].contains(&other))
                 {
-                    self.eq.set_band(i, master_band(&self.values, i), snap);
+                    self.stages
+                        .eq
+                        .set_band(i, master_band(&self.values, i), snap);
                 }
                 for (b, ids) in MB_PARAMS.iter().enumerate() {
-                    let c = &mut self.band_comp[b];
+                    let c = &mut self.stages.band_comp[b];
                     match ids.iter().position(|p| *p == other) {
                         Some(0) => c.set_threshold(v, snap),
                         Some(1) => c.set_ratio(v, snap),
@@ -314,36 +273,36 @@ impl MasterChain {
             dry_r[i] = self.dry[1][self.dry_pos];
         }
         // 1. EQ and tilt.
-        if !self.eq_on.is_off() {
+        if !self.stages.eq_on.is_off() {
             let mut eq = EqStage {
-                eq: &mut self.eq,
-                tilt: &mut self.tilt,
+                eq: &mut self.stages.eq,
+                tilt: &mut self.stages.tilt,
             };
-            self.eq_on.run(&mut eq, l, r, true);
+            self.stages.eq_on.run(&mut eq, l, r, true);
         }
         // 2. Multiband compressor.
-        if !self.mb_on.is_off() {
+        if !self.stages.mb_on.is_off() {
             let mut mb = MultibandStage {
-                split: &mut self.split,
-                comps: &mut self.band_comp,
+                split: &mut self.stages.split,
+                comps: &mut self.stages.band_comp,
                 values: &self.values,
             };
-            self.mb_on.run(&mut mb, l, r, true);
+            self.stages.mb_on.run(&mut mb, l, r, true);
         }
         // 3. Width and mono-below.
-        if !self.width_on.is_off() {
+        if !self.stages.width_on.is_off() {
             let mut w = WidthStage {
-                width: &mut self.width,
-                split: &mut self.mono_split,
-                mono_below: &mut self.mono_below,
+                width: &mut self.stages.width,
+                split: &mut self.stages.mono_split,
+                mono_below: &mut self.stages.mono_below,
             };
-            self.width_on.run(&mut w, l, r, true);
+            self.stages.width_on.run(&mut w, l, r, true);
         }
         // 4. Saturation (always delays by its latency, on or off).
-        self.sat.run(&mut self.sat_on, l, r, true);
+        self.stages.sat.run(&mut self.stages.sat_on, l, r, true);
         // 5. Limiter (always delays by its latency; bypass crossfades to a matched dry path).
         let dn = self.lim_dry[0].len();
-        let limiting = !self.lim_on.is_off();
+        let limiting = !self.stages.lim_on.is_off();
         for (a, b) in l.iter_mut().zip(r.iter_mut()) {
             self.lim_dry[0][self.lim_dry_pos] = *a;
             self.lim_dry[1][self.lim_dry_pos] = *b;
@@ -354,7 +313,7 @@ impl MasterChain {
             );
             if limiting {
                 let (wl, wr) = self.limiter.tick(*a, *b);
-                let k = self.lim_on.next_amount();
+                let k = self.stages.lim_on.next_amount();
                 *a = dl + k * (wl - dl);
                 *b = dr + k * (wr - dr);
             } else {
@@ -365,17 +324,17 @@ impl MasterChain {
             }
         }
         // 6. Output gain.
-        if self.out_gain.is_smoothing() || self.out_gain.current() != 1.0 {
+        if self.stages.out_gain.is_smoothing() || self.stages.out_gain.current() != 1.0 {
             for (a, b) in l.iter_mut().zip(r.iter_mut()) {
-                let g = self.out_gain.next_value();
+                let g = self.stages.out_gain.next_value();
                 *a *= g;
                 *b *= g;
             }
         }
         // Whole-chain bypass.
-        if self.chain_on.is_fading() || self.chain_on.amount() < 1.0 {
+        if self.stages.chain_on.is_fading() || self.stages.chain_on.amount() < 1.0 {
             for i in 0..n.min(dry_l.len()).min(dry_r.len()) {
-                let k = self.chain_on.next_amount();
+                let k = self.stages.chain_on.next_amount();
                 l[i] = dry_l[i] + k * (l[i] - dry_l[i]);
                 r[i] = dry_r[i] + k * (r[i] - dry_r[i]);
             }
@@ -384,6 +343,7 @@ impl MasterChain {
 }
 
 /// The chain's heap-free stages, fresh for settings `v` (ramps and crossfades at rest).
+#[derive(Clone, Debug)]
 struct Stages {
     eq: Equalizer,
     tilt: Tilt,
