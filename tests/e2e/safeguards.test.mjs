@@ -42,8 +42,16 @@ test('a stem the engine has no memory for is named in a message, the other stem 
   await dropFiles(page, [wav('Mono.wav', rate, 1, 4, 440)]);
   await waitTracks(page, 1);
   await dropFiles(page, [wav('Wide.wav', rate, 2, 4, 660)]);
-  await waitTracks(page, 2);
   await waitNotice(page, 'Wide.wav: the audio engine refused it: the audio engine ran out of memory');
+  // Its strip says it is not playing; the other strip is loaded.
+  await page.waitForFunction(() => {
+    const status = (name) => document.querySelector(`[data-testid=track][data-track-name="${name}"]`)?.dataset.status;
+    return status('Wide') === 'refused' && status('Mono') === 'loaded';
+  }, null, { timeout: 30_000 });
+  assert.match(
+    await page.locator('[data-testid=track][data-track-name="Wide"] [data-testid=track-refused]').textContent(),
+    /Not playing: the audio engine had no memory left for this stem/,
+  );
   const said = await notices(page);
   assert.ok(!said.some((t) => t.includes('Mono.wav')), 'the mono stem was taken');
   assert.equal(said.length, 1, `the refusal is said once: ${JSON.stringify(said)}`);

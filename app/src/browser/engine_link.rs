@@ -34,6 +34,8 @@ pub const RING_SECONDS: f32 = 2.0;
 pub struct Listeners {
     pub on_meter: Box<dyn Fn(MeterSnapshot)>,
     pub on_error: Rc<dyn Fn(AppError)>,
+    /// The engine refused to take this track (its audio plays nowhere).
+    pub on_refused: Box<dyn Fn(u32)>,
 }
 
 struct Studio {
@@ -169,8 +171,10 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
             Some(FromProcessor::Error { code, id }) => {
                 let file = id.and_then(stem_file_name);
                 let error = EngineError::from_code(code).unwrap_or(EngineError::InvalidValue);
-                if let Some(id) = id {
-                    answer(&answers, id, Admission::Refused(error));
+                if let Some(id) = id
+                    && answer(&answers, id, Admission::Refused(error))
+                {
+                    (listeners.on_refused)(id);
                 }
                 // The settings sent with a track the engine then refused arrive before the
                 // refusal is known here: their "no such track" says nothing new.
@@ -184,7 +188,9 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
                     (listeners.on_error)(AppError::Engine { file, error });
                 }
             }
-            Some(FromProcessor::Added { id }) => answer(&answers, id, Admission::Added),
+            Some(FromProcessor::Added { id }) => {
+                answer(&answers, id, Admission::Added);
+            }
             Some(FromProcessor::Pong) => {
                 let gate = pongs.borrow_mut().pop_front();
                 if let Some(gate) = gate {
@@ -210,14 +216,17 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
 
 /// Records the engine's answer for track `id`: only a track still waiting for one is decided
 /// (a later stream error about a track the engine holds does not take it back).
-fn answer(admissions: &RefCell<Vec<(u32, Admission)>>, id: u32, a: Admission) {
+/// Records the engine's answer for a pending track; false when none was pending.
+fn answer(admissions: &RefCell<Vec<(u32, Admission)>>, id: u32, a: Admission) -> bool {
     if let Some((_, state)) = admissions
         .borrow_mut()
         .iter_mut()
         .find(|(t, s)| *t == id && *s == Admission::Pending)
     {
         *state = a;
+        return true;
     }
+    false
 }
 
 /// How much more memory the engine may take once it exists, bytes, for diagnosis and tests:

@@ -76,6 +76,8 @@ pub struct Studio {
     pub decoding: RwSignal<Vec<(u64, String, f64)>>,
     /// Track ids whose clip light is latched (0 = master), until clicked.
     pub clips: RwSignal<Vec<u32>>,
+    /// Track ids the audio engine refused (no memory for them): their strips say so.
+    pub refused: RwSignal<Vec<u32>>,
     /// The track open in the editor.
     pub selected: RwSignal<Option<u32>>,
     /// Short-term loudness over the song while playing: (seconds, LUFS), ~10 points a second.
@@ -147,6 +149,7 @@ impl Studio {
             loading: RwSignal::new(0),
             decoding: RwSignal::new(Vec::new()),
             clips: RwSignal::new(Vec::new()),
+            refused: RwSignal::new(Vec::new()),
             selected: RwSignal::new(None),
             history: RwSignal::new(Vec::new()),
             undo: StoredValue::new(History::default()),
@@ -204,6 +207,7 @@ impl Studio {
                 self.meters.set(snap);
             }),
             on_error: Rc::new(move |e| self.report(e)),
+            on_refused: Box::new(move |id| self.refused.update(|r| r.push(id))),
         });
         crate::browser::tab_lock::note_owner_on_leaving(move || self.owns_autosave.get_value());
         spawn_local(async move {

@@ -55,6 +55,7 @@ pub fn Strip(id: u32) -> impl IntoView {
         "Balance"
     };
     let audio = move || state.with(|t| t.as_ref().map(|(t, _)| t.audio));
+    let refused = move || s.refused.with(|r| r.contains(&id));
     let waiting_for = track.file_name.clone();
     let status = move || {
         match audio() {
@@ -66,6 +67,11 @@ pub fn Strip(id: u32) -> impl IntoView {
         Some(StemAudio::Different { .. }) => Some(view! {
             <p class="strip-mismatch" data-testid="track-mismatch">
                 "Different file than the one in the link: the mix may not sound as the sender heard it."
+            </p>
+        }.into_any()),
+        _ if refused() => Some(view! {
+            <p class="strip-refused" data-testid="track-refused">
+                "Not playing: the audio engine had no memory left for this stem."
             </p>
         }.into_any()),
         _ => None,
@@ -81,6 +87,7 @@ pub fn Strip(id: u32) -> impl IntoView {
             data-status=move || match audio() {
                 Some(StemAudio::Missing) => "missing",
                 Some(StemAudio::Different { .. }) => "different",
+                _ if refused() => "refused",
                 _ => "loaded",
             }
             data-track-name=name.clone()
