@@ -27,6 +27,7 @@ pub mod dsp;
 pub mod engine;
 pub mod error;
 pub mod loudness;
+pub mod memory_budget;
 pub mod meter;
 pub mod metering;
 pub mod monitor;

@@ -23,71 +23,14 @@ pub struct Shell {
     want: [f64; WANT_WORDS],
 }
 
-/// The engine instance's allocator: the system one, refusing allocations that would take the
-/// live total past a cap set by [`se_memory_headroom`] (none by default). It lets a test stand in
-/// for a device whose audio engine cannot get more memory, through the same refusal path as a
-/// real `memory.grow` failure ([`EngineError::OutOfMemory`]). One wasm instance, one thread:
-/// the counters need no ordering beyond `Relaxed`.
-#[cfg(target_arch = "wasm32")]
-mod budget {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-
-    static LIMIT: AtomicUsize = AtomicUsize::new(usize::MAX);
-    static LIVE: AtomicUsize = AtomicUsize::new(0);
-
-    /// The cap becomes what is live now plus `bytes` (none for ≤ 0 or not finite).
-    pub fn set_headroom(bytes: f64) {
-        let cap = if bytes.is_finite() && bytes > 0.0 {
-            LIVE.load(Relaxed).saturating_add(bytes as usize)
-        } else {
-            usize::MAX
-        };
-        LIMIT.store(cap, Relaxed);
-    }
-
-    pub struct Budget;
-
-    fn grant(size: usize) -> bool {
-        let live = LIVE.load(Relaxed);
-        if live.saturating_add(size) > LIMIT.load(Relaxed) {
-            return false;
-        }
-        LIVE.store(live + size, Relaxed);
-        true
-    }
-
-    unsafe impl GlobalAlloc for Budget {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            if !grant(layout.size()) {
-                return core::ptr::null_mut();
-            }
-            let p = unsafe { System.alloc(layout) };
-            if p.is_null() {
-                LIVE.fetch_sub(layout.size(), Relaxed);
-            }
-            p
-        }
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            LIVE.fetch_sub(layout.size(), Relaxed);
-            unsafe { System.dealloc(ptr, layout) }
-        }
-    }
-
-    #[global_allocator]
-    static ALLOC: Budget = Budget;
-}
-
-/// From now on the engine instance's heap may grow by at most `bytes` more (a whole number of
+/// From now on the engine instance's heap (its allocator is [`crate::memory_budget::Budget`])
+/// may grow by at most `bytes` more (a whole number of
 /// bytes, sent as `f64`; ≤ 0 or not finite: no cap). Larger buffers are then refused with
 /// [`EngineError::OutOfMemory`]. For tests and diagnosis (a device short of memory, counted
 /// from what the engine holds when it is called): nothing caps it in normal use.
 #[unsafe(no_mangle)]
 pub extern "C" fn se_memory_headroom(bytes: f64) {
-    #[cfg(target_arch = "wasm32")]
-    budget::set_headroom(bytes);
-    #[cfg(not(target_arch = "wasm32"))]
-    let _ = bytes;
+    crate::memory_budget::set_headroom(bytes);
 }
 
 fn code(r: Result<(), EngineError>) -> i32 {

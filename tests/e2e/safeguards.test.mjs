@@ -1,7 +1,7 @@
 // What keeps a musician's work safe when the machine is short of something: an audio engine
 // with no memory left for a stem says so by name and the export refuses rather than leave that
-// stem out; the storage used and free is shown; a dropped file is stored before the session
-// record that names it (crash consistency).
+// stem out; a decode Worker that dies fails only its own file; the storage used and free is
+// shown; a dropped file is stored before the session record that names it (crash consistency).
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { startApp, sessionRate, dropFiles } from './lib/browser.mjs';
@@ -73,6 +73,27 @@ test('a stem the engine has no memory for is named in a message, the other stem 
   await page.getByTestId('export-start').click();
   await waitNotice(page, 'Not exported: “Wide.wav” is not playing in the audio engine, because the engine refused it');
   assert.equal(downloaded, false, 'no file without the stem');
+  assert.deepEqual(app.pageErrors, []);
+  await page.context().close();
+});
+
+test('a decode Worker that dies (out of memory) fails its file by name; the other file loads, and the next one decodes in a fresh Worker', async () => {
+  // 6 MiB more than the decode Worker holds at start: a 1 s stem decodes in about 3 MiB; a 30 s
+  // stereo float WAV (11.5 MB) needs an 8 MiB read buffer, so the allocation fails and the Worker
+  // dies, as it would on a device out of memory.
+  const page = await app.openPage({ hash: '?decoder-memory-headroom-kib=6144' });
+  const rate = await sessionRate(page);
+  await dropFiles(page, [wav('Big.wav', rate, 2, 30, 440), wav('Small.wav', rate, 2, 1, 660)]);
+  await waitNotice(page, 'Big.wav: the decoder crashed while reading this file (it ran out of memory');
+  await waitTracks(page, 1);
+  const names = () => page.locator('[data-testid=track]').evaluateAll((t) => t.map((x) => x.dataset.trackName));
+  assert.deepEqual(await names(), ['Small']);
+  assert.match((await notices(page)).join(' | '), /the other files and your session are not affected/);
+
+  await dropFiles(page, [wav('Later.wav', rate, 1, 1, 880)]);
+  await waitTracks(page, 2);
+  assert.deepEqual(await names(), ['Small', 'Later']);
+  assert.equal((await notices(page)).length, 1, 'nothing else went wrong');
   assert.deepEqual(app.pageErrors, []);
   await page.context().close();
 });

@@ -61,6 +61,11 @@ pub enum ToDecoder {
         /// transferred, not copied.
         prefetched: Option<Prefetched>,
     },
+    /// From now on this Worker's heap may grow by at most `headroom_bytes` more (see
+    /// `dsp_worklet::memory_budget`): for diagnosis and tests only, from the page's
+    /// `decoder-memory-headroom-kib` query parameter. A file that needs more makes the Worker
+    /// die as it would on a device out of memory.
+    LimitMemory { headroom_bytes: f64 },
     /// Write samples the browser decoded (job `job`, the file `name` hashed `sha256`) into the
     /// store at `rate` Hz: `channels` is an array of one or two `Float32Array`s of equal length.
     Store {
@@ -176,8 +181,13 @@ pub fn run() {
         let Ok(msg) = serde_wasm_bindgen::from_value::<ToDecoder>(ev.data()) else {
             return;
         };
+        if let ToDecoder::LimitMemory { headroom_bytes } = msg {
+            dsp_worklet::memory_budget::set_headroom(headroom_bytes);
+            return;
+        }
         spawn_local(async move {
             let reply = match msg {
+                ToDecoder::LimitMemory { .. } => return,
                 ToDecoder::Decode {
                     job,
                     name,

@@ -314,13 +314,27 @@ fn spawn(index: usize) -> Result<Slot, String> {
     })
 }
 
+/// A device short of memory, for tests: the page's `decoder-memory-headroom-kib` caps a Worker
+/// that just said it is ready (a message before that would be lost), before its first job.
+fn limit_memory(worker: &Worker) {
+    if let Some(headroom_bytes) =
+        crate::browser::js::headroom_from_query("decoder-memory-headroom-kib")
+        && let Ok(msg) = serde_wasm_bindgen::to_value(&ToDecoder::LimitMemory { headroom_bytes })
+    {
+        let _ = worker.post_message(&msg);
+    }
+}
+
 fn on_reply(index: usize, msg: FromDecoder) {
     let progress = POOL.with(|p| {
         let mut pool = p.borrow_mut();
         let pool = &mut *pool;
         let slot = pool.slots.get_mut(index)?;
         match msg {
-            FromDecoder::Ready => slot.ready = true,
+            FromDecoder::Ready => {
+                slot.ready = true;
+                limit_memory(&slot.worker);
+            }
             FromDecoder::Progress { job, fraction } => {
                 if let Some(j) = slot.busy.as_ref().filter(|j| j.id == job) {
                     return Some((j.progress.clone(), fraction));
@@ -413,12 +427,23 @@ fn on_crash(index: usize, detail: String) {
                 &mut pool.outcomes,
                 job,
                 Err(format!(
-                    "the decoder crashed while reading this file ({detail}); the other files and your session are not affected"
+                    "the decoder crashed while reading this file ({}); the other files and your session are not affected",
+                    crash_reason(&detail)
                 )),
             );
         }
     });
     let _ = dispatch();
+}
+
+/// What a Worker's uncaught error says, for a musician: a wasm trap (`unreachable`, which is how
+/// running out of memory ends in wasm) as words, anything else as the browser said it.
+fn crash_reason(detail: &str) -> String {
+    if detail.contains("unreachable") {
+        format!("it ran out of memory or hit an internal error: {detail}")
+    } else {
+        detail.to_string()
+    }
 }
 
 #[wasm_bindgen]

@@ -230,13 +230,9 @@ fn answer(admissions: &RefCell<Vec<(u32, Admission)>>, id: u32, a: Admission) ->
 }
 
 /// How much more memory the engine may take once it exists, bytes, for diagnosis and tests:
-/// the page's `engine-memory-headroom-kib` query parameter (e.g. `?engine-memory-headroom-kib=640`),
-/// standing in for a device short of memory. None normally.
+/// the page's `engine-memory-headroom-kib` query parameter. None normally.
 fn memory_headroom() -> Option<f64> {
-    let search = web_sys::window()?.location().search().ok()?;
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    let kib: f64 = params.get("engine-memory-headroom-kib")?.parse().ok()?;
-    (kib.is_finite() && kib > 0.0).then_some(kib * 1024.0)
+    crate::browser::js::headroom_from_query("engine-memory-headroom-kib")
 }
 
 /// The `AudioWorkletNode` running the engine: no inputs, one stereo output.
