@@ -14,6 +14,7 @@ use crate::delivery::wav::{Delivered, WavFormat};
 use crate::error::AppError;
 use crate::model::session::Mix;
 use crate::model::targets::Target;
+use crate::studio::matching::unlimited_loudness;
 
 /// What one exported file aims at.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -90,55 +91,6 @@ pub async fn yield_to_browser() {
     crate::browser::js::sleep_ms(0).await;
 }
 
-/// The first render of an export to a loudness target: the mix as set, with the limiter
-/// bypassed. It records the master chain's input, which every pass after it replays (so the
-/// stems are read and mixed once), and measures the mix's integrated loudness without the
-/// limiter: where the limiter's input gain starts (`Plan::start_from_unlimited`). Costs the
-/// tracks and the master chain without its limiter (most of the chain's cost), so most exports
-/// land in one limiter pass after it instead of starting from the mix's own limiter gain.
-/// `None` when cancelled; the loudness is `None` for a mix below the gate.
-async fn unlimited_loudness(
-    mix: &Mix,
-    o: &ExportOptions,
-    stage: impl Fn(String, f64) + Clone + 'static,
-    label: String,
-    base: f64,
-    cancelled: impl Fn() -> bool + Clone + 'static,
-) -> Result<Option<(Option<Recording>, Option<f64>)>, AppError> {
-    let mut probe = mix.clone();
-    probe.set_master_param(dsp_worklet::ParamId::LimOn, 0.0);
-    let share = 1.0 / (MAX_PASSES as f64 * o.targets.len() as f64);
-    let st = stage.clone();
-    let lab = label.clone();
-    let Some(mut r) = render_mix_from(
-        &probe,
-        o.rate as f32,
-        o.range,
-        Source::Recording,
-        move |x| st(lab.clone(), base + 0.8 * share * x),
-        cancelled.clone(),
-    )
-    .await?
-    else {
-        return Ok(None);
-    };
-    let recording = r.recording.take();
-    let mut meter =
-        dsp_worklet::loudness::LoudnessMeter::loudness_only(2, o.rate).ok_or(AppError::Export {
-            detail: format!("no loudness meter at {} Hz", o.rate),
-        })?;
-    let piece = o.rate as usize * 5;
-    for (l, rr) in r.left.chunks(piece).zip(r.right.chunks(piece)) {
-        meter.add(&[l, rr]);
-        yield_to_browser().await;
-        if cancelled() {
-            return Ok(None);
-        }
-    }
-    let lufs = meter.readings().integrated;
-    Ok(Some((recording, lufs.is_finite().then_some(lufs))))
-}
-
 /// Runs the export. `stage` gets a stage name and the overall progress 0…1; `confirm` is asked
 /// (once per target) when reaching it takes more than 12 dB of limiting; each finished file goes
 /// to `deliver`.
@@ -187,14 +139,23 @@ where
         };
         let target = &target;
         let mut plan = Plan::new(*target, mix);
+        // Progress steps this target's renders take before its limiter passes (the probe's), so
+        // the bar never moves back.
+        let mut offset = 0;
         if !fixed && recording.is_none() {
+            offset = 1;
             stage(format!("{}: measuring the mix", target.name), i as f64 / n);
-            let Some((made, lufs)) = unlimited_loudness(
-                &plan.configure(mix),
-                o,
+            let (st, label, base) = (
                 stage.clone(),
                 format!("{}: measuring the mix", target.name),
                 i as f64 / n,
+            );
+            let share = 1.0 / (MAX_PASSES as f64 * n);
+            let Some((made, lufs)) = unlimited_loudness(
+                &plan.configure(mix),
+                o.rate,
+                o.range,
+                move |x| st(label.clone(), base + 0.8 * share * x),
                 cancelled.clone(),
             )
             .await?
@@ -210,7 +171,8 @@ where
         let mut asked = false;
         loop {
             let pass = plan.passes + 1;
-            let base = (i as f64 + (pass - 1) as f64 / MAX_PASSES as f64) / n;
+            let step = (pass - 1 + offset).min(MAX_PASSES - 1);
+            let base = (i as f64 + step as f64 / MAX_PASSES as f64) / n;
             let share = 1.0 / (MAX_PASSES as f64 * n);
             let label = format!("{} — pass {pass}", target.name);
             stage(format!("{label}: rendering"), base);

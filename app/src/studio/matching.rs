@@ -2,8 +2,9 @@
 //! path, faster than realtime), measures integrated loudness and true peak with the engine's own
 //! BS.1770 meter, and moves the limiter's input gain until the master lands on the target — the
 //! [`crate::delivery::plan::Plan`] loop the export uses, measured on the float render. As in the
-//! export, the first pass records the master chain's input and every later pass replays it: the
-//! same bits at the cost of the master chain alone.
+//! export, a first render with the limiter bypassed records the master chain's input and measures
+//! the mix ([`unlimited_loudness`]); the limiter passes start from that loudness and replay the
+//! recording: the same bits at the cost of the master chain alone.
 
 use crate::browser::offline_render::{Range, Recording, Source, render_mix_from};
 use crate::delivery::plan::{MAX_PASSES, Plan, Verdict};
@@ -34,11 +35,28 @@ pub async fn match_target(
     cancelled: impl Fn() -> bool + Clone,
 ) -> Result<Option<Matched>, AppError> {
     let mut plan = Plan::new(target, mix);
-    let mut recording: Option<Recording> = None;
+    let p = progress.clone();
+    let Some((made, lufs)) = unlimited_loudness(
+        &plan.configure(mix),
+        mix.sample_rate as u32,
+        Range::Song,
+        move |x| p(x / MAX_PASSES as f64),
+        cancelled.clone(),
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let Some(lufs) = lufs else {
+        return Err(silent());
+    };
+    plan.start_from_unlimited(lufs);
+    let mut recording: Option<Recording> = made;
     loop {
         let used = plan;
         let p = progress.clone();
-        let done = plan.passes as f64;
+        // The first step of the bar was the bypassed render's.
+        let done = (plan.passes + 1).min(MAX_PASSES - 1) as f64;
         let source = match &recording {
             Some(r) => Source::Replay(r),
             None => Source::Recording,
@@ -62,11 +80,7 @@ pub async fn match_target(
             detail: format!("no loudness meter at {} Hz", r.sample_rate),
         })?;
         if !m.integrated_lufs.is_finite() {
-            return Err(AppError::NothingToExport {
-                reason:
-                    "The mix is silent (below the −70 LUFS gate), so there is no loudness to match."
-                        .into(),
-            });
+            return Err(silent());
         }
         let verdict = plan.after_pass(&m, r.limiter_reduction_db);
         if verdict != Verdict::Again {
@@ -81,4 +95,57 @@ pub async fn match_target(
             }));
         }
     }
+}
+
+fn silent() -> AppError {
+    AppError::NothingToExport {
+        reason: "The mix is silent (below the −70 LUFS gate), so there is no loudness to match."
+            .into(),
+    }
+}
+
+/// The first render of a search for a loudness target (Match target, and each export target):
+/// the mix as set, with the limiter bypassed, at `rate` Hz over `range`. It records the master
+/// chain's input, which every limiter pass after it replays (so the stems are read and mixed
+/// once), and measures the mix's integrated loudness without the limiter: where the limiter's
+/// input gain starts (`Plan::start_from_unlimited`). It costs the tracks and the master chain
+/// without its limiter (most of the chain's cost), and most searches then land in one limiter
+/// pass (natively, three mixes × three targets: 9 passes instead of 22). `progress` gets 0…1 of
+/// this render. `None` when cancelled; the loudness is `None` for a mix below the gate.
+pub async fn unlimited_loudness(
+    mix: &Mix,
+    rate: u32,
+    range: Range,
+    progress: impl Fn(f64),
+    cancelled: impl Fn() -> bool + Clone,
+) -> Result<Option<(Option<Recording>, Option<f64>)>, AppError> {
+    let mut probe = mix.clone();
+    probe.set_master_param(dsp_worklet::ParamId::LimOn, 0.0);
+    let Some(mut r) = render_mix_from(
+        &probe,
+        rate as f32,
+        range,
+        Source::Recording,
+        progress,
+        cancelled.clone(),
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let recording = r.recording.take();
+    let mut meter =
+        dsp_worklet::loudness::LoudnessMeter::loudness_only(2, rate).ok_or(AppError::Export {
+            detail: format!("no loudness meter at {rate} Hz"),
+        })?;
+    let piece = rate as usize * 5;
+    for (l, rr) in r.left.chunks(piece).zip(r.right.chunks(piece)) {
+        meter.add(&[l, rr]);
+        crate::browser::js::sleep_ms(0).await;
+        if cancelled() {
+            return Ok(None);
+        }
+    }
+    let lufs = meter.readings().integrated;
+    Ok(Some((recording, lufs.is_finite().then_some(lufs))))
 }
