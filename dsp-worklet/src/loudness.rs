@@ -78,46 +78,46 @@ impl LoudnessMeter {
             | Mode::TRUE_PEAK
             | Mode::SAMPLE_PEAK
             | Mode::HISTOGRAM;
+        let mut meter = LoudnessMeter::with_mode(channels, rate, mode)?;
+        if channels == 5 {
+            meter
+                .ebu
+                .set_channel_map(&[
+                    Channel::Left,
+                    Channel::Right,
+                    Channel::Center,
+                    Channel::LeftSurround,
+                    Channel::RightSurround,
+                ])
+                .ok()?;
+        }
+        Some(meter)
+    }
+
+    /// A meter measuring `mode`; `None` for more than [`MAX_CHANNELS`] or a rate the crate
+    /// cannot take.
+    fn with_mode(channels: u32, rate: u32, mode: Mode) -> Option<LoudnessMeter> {
         if channels as usize > MAX_CHANNELS {
             return None;
         }
-        let mut ebu = EbuR128::new(channels, rate, mode).ok()?;
-        if channels == 5 {
-            ebu.set_channel_map(&[
-                Channel::Left,
-                Channel::Right,
-                Channel::Center,
-                Channel::LeftSurround,
-                Channel::RightSurround,
-            ])
-            .ok()?;
-        }
-        Some(LoudnessMeter::wrap(ebu, channels, rate))
-    }
-
-    fn wrap(ebu: EbuR128, channels: u32, rate: u32) -> LoudnessMeter {
-        LoudnessMeter {
-            ebu,
+        Some(LoudnessMeter {
+            ebu: EbuR128::new(channels, rate, mode).ok()?,
             channels,
             piece: (rate as usize / 100).max(1),
             in_piece: 0,
             energies: [0.0; SHORT_TERM_PIECES],
             next: 0,
-        }
+        })
     }
 
     /// A meter of momentary, short-term and integrated loudness only (no range, no peaks): what
     /// loudness matching needs, at a fraction of the cost (no 4× true-peak oversampling).
     pub fn loudness_only(channels: u32, rate: u32) -> Option<LoudnessMeter> {
-        if channels as usize > MAX_CHANNELS {
-            return None;
-        }
-        let mode = Mode::M | Mode::S | Mode::I | Mode::HISTOGRAM;
-        Some(LoudnessMeter::wrap(
-            EbuR128::new(channels, rate, mode).ok()?,
+        LoudnessMeter::with_mode(
             channels,
             rate,
-        ))
+            Mode::M | Mode::S | Mode::I | Mode::HISTOGRAM,
+        )
     }
 
     /// Adds planar audio (one slice per channel, equal lengths). Never allocates.

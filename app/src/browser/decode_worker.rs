@@ -24,7 +24,7 @@ use web_sys::{
     FileSystemSyncAccessHandle, MessageEvent,
 };
 
-use crate::browser::hashing::hex;
+use crate::browser::hashing::{hex, web_crypto_sha256};
 use crate::browser::stem_store::{self, StoredStem};
 use crate::error::js_detail;
 use crate::formats::stem_decode::{Chunk, DecodeError, MediaSource, OverviewBuilder, probe};
@@ -181,13 +181,12 @@ pub fn run() {
         let Ok(msg) = serde_wasm_bindgen::from_value::<ToDecoder>(ev.data()) else {
             return;
         };
-        if let ToDecoder::LimitMemory { headroom_bytes } = msg {
-            dsp_worklet::memory_budget::set_headroom(headroom_bytes);
-            return;
-        }
         spawn_local(async move {
             let reply = match msg {
-                ToDecoder::LimitMemory { .. } => return,
+                ToDecoder::LimitMemory { headroom_bytes } => {
+                    dsp_worklet::memory_budget::set_headroom(headroom_bytes);
+                    return;
+                }
                 ToDecoder::Decode {
                     job,
                     name,
@@ -362,7 +361,7 @@ async fn hash(job: u32, source: &mut BlobSource, spent: &mut Spent) -> Result<[u
         let t0 = now_ms();
         let bytes = source.read_whole().map_err(|e| e.to_string())?;
         spent.read_ms = now_ms() - t0;
-        if let Some(digest) = web_crypto_sha256(&bytes).await {
+        if let Some(digest) = web_crypto_sha256(scope().crypto().ok(), &bytes).await {
             post(&FromDecoder::Progress { job, fraction: 0.1 });
             return Ok(digest);
         }
@@ -382,21 +381,6 @@ async fn hash(job: u32, source: &mut BlobSource, spent: &mut Spent) -> Result<[u
         });
     }
     Ok(hasher.finalize().into())
-}
-
-/// SHA-256 of `bytes` by the browser (`crypto.subtle`); `None` when it is not available.
-async fn web_crypto_sha256(bytes: &js_sys::Uint8Array) -> Option<[u8; 32]> {
-    let subtle = scope().crypto().ok()?.subtle();
-    if subtle.is_undefined() {
-        return None;
-    }
-    let promise = subtle
-        .digest_with_str_and_buffer_source("SHA-256", bytes)
-        .ok()?;
-    let digest = js_sys::Uint8Array::new(&JsFuture::from(promise).await.ok()?);
-    let mut out = [0; 32];
-    (digest.length() == 32).then(|| digest.copy_to(&mut out))?;
-    Some(out)
 }
 
 async fn sync_handle(

@@ -23,7 +23,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
 
 use crate::browser::decode_worker::{FromDecoder, Prefetched, ToDecoder, WHOLE_FILE_MAX};
-use crate::browser::hashing::hex;
+use crate::browser::hashing::{hex, web_crypto_sha256};
 use crate::browser::stem_store::StoredStem;
 
 /// The Worker script Trunk writes for the `decode_worker` bin (`data-loader-shim`).
@@ -256,20 +256,16 @@ fn read_ahead(queue: &VecDeque<Job>) {
 
 /// The whole of `blob` and its SHA-256 (WebCrypto); `None` when either is not possible here.
 async fn read_and_hash(blob: &Blob) -> Option<Prefetched> {
-    let subtle = web_sys::window()?.crypto().ok()?.subtle();
-    if JsValue::from(subtle.clone()).is_undefined() {
+    let crypto = web_sys::window()?.crypto().ok()?;
+    if crypto.subtle().is_undefined() {
+        // Not a secure context: no WebCrypto, so the Worker reads and hashes the file itself.
         return None;
     }
     let buffer = JsFuture::from(blob.array_buffer()).await.ok()?;
     let bytes = js_sys::Uint8Array::new(&buffer);
-    let promise = subtle
-        .digest_with_str_and_buffer_source("SHA-256", &bytes)
-        .ok()?;
-    let digest = js_sys::Uint8Array::new(&JsFuture::from(promise).await.ok()?);
-    let mut out = [0; 32];
-    (digest.length() == 32).then(|| digest.copy_to(&mut out))?;
+    let digest = web_crypto_sha256(Some(crypto), &bytes).await?;
     Some(Prefetched {
-        sha256: hex(&out),
+        sha256: hex(&digest),
         bytes,
     })
 }

@@ -9,6 +9,27 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
+/// SHA-256 of `bytes` by the browser (`crypto.subtle`, several times faster than `sha2` in wasm),
+/// with the `Crypto` of the page or Worker; `None` where WebCrypto is not available (not a
+/// secure context).
+pub async fn web_crypto_sha256(
+    crypto: Option<web_sys::Crypto>,
+    bytes: &js_sys::Uint8Array,
+) -> Option<[u8; 32]> {
+    let subtle = crypto?.subtle();
+    if subtle.is_undefined() {
+        return None;
+    }
+    let promise = subtle
+        .digest_with_str_and_buffer_source("SHA-256", bytes)
+        .ok()?;
+    let digest =
+        js_sys::Uint8Array::new(&wasm_bindgen_futures::JsFuture::from(promise).await.ok()?);
+    let mut out = [0; 32];
+    (digest.length() == 32).then(|| digest.copy_to(&mut out))?;
+    Some(out)
+}
+
 /// Lower-case hex, the form stems are stored under.
 pub fn hex(digest: &[u8; 32]) -> String {
     use core::fmt::Write;

@@ -70,6 +70,14 @@ impl Plan {
         self.input_gain_db = ((self.target.lufs as f64 - lufs) as f32).clamp(spec.min, spec.max);
     }
 
+    /// [`configure`](Self::configure) with the limiter bypassed: the render whose loudness
+    /// [`start_from_unlimited`](Self::start_from_unlimited) takes.
+    pub fn configure_unlimited(&self, mix: &Mix) -> Mix {
+        let mut m = self.configure(mix);
+        m.set_master_param(ParamId::LimOn, 0.0);
+        m
+    }
+
     /// The mix to render for the next pass: master chain in, limiter on with this plan's gain
     /// and ceiling.
     pub fn configure(&self, mix: &Mix) -> Mix {
@@ -317,8 +325,8 @@ mod tests {
         }
     }
 
-    /// The export's first render bypasses the limiter and measures the mix
-    /// (`export_job::unlimited_loudness`); starting from that loudness, three mixes × three
+    /// The first render of an export or Match target bypasses the limiter and measures the mix
+    /// (`studio::matching::unlimited_loudness`); starting from that loudness, three mixes × three
     /// targets still land on target, and in fewer limiter passes in all than starting from the
     /// mix's own limiter gain (each pass replays the premix: the master chain's cost).
     #[test]
@@ -331,9 +339,7 @@ mod tests {
                 for probe in [false, true] {
                     let mut plan = Plan::new(target, &mix);
                     if probe {
-                        let mut bypassed = plan.configure(&mix);
-                        bypassed.set_master_param(ParamId::LimOn, 0.0);
-                        let (m, limiting) = pass(&bypassed, stems);
+                        let (m, limiting) = pass(&plan.configure_unlimited(&mix), stems);
                         assert_eq!(limiting, 0.0, "the limiter is bypassed");
                         plan.start_from_unlimited(m.integrated_lufs);
                     }

@@ -144,15 +144,11 @@ where
         let mut offset = 0;
         if !fixed && recording.is_none() {
             offset = 1;
-            stage(format!("{}: measuring the mix", target.name), i as f64 / n);
-            let (st, label, base) = (
-                stage.clone(),
-                format!("{}: measuring the mix", target.name),
-                i as f64 / n,
-            );
-            let share = 1.0 / (MAX_PASSES as f64 * n);
+            let (label, base) = (format!("{}: measuring the mix", target.name), i as f64 / n);
+            stage(label.clone(), base);
+            let (st, share) = (stage.clone(), 1.0 / (MAX_PASSES as f64 * n));
             let Some((made, lufs)) = unlimited_loudness(
-                &plan.configure(mix),
+                &plan.configure_unlimited(mix),
                 o.rate,
                 o.range,
                 move |x| st(label.clone(), base + 0.8 * share * x),

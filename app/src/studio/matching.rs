@@ -37,7 +37,7 @@ pub async fn match_target(
     let mut plan = Plan::new(target, mix);
     let p = progress.clone();
     let Some((made, lufs)) = unlimited_loudness(
-        &plan.configure(mix),
+        &plan.configure_unlimited(mix),
         mix.sample_rate as u32,
         Range::Song,
         move |x| p(x / MAX_PASSES as f64),
@@ -105,7 +105,8 @@ fn silent() -> AppError {
 }
 
 /// The first render of a search for a loudness target (Match target, and each export target):
-/// the mix as set, with the limiter bypassed, at `rate` Hz over `range`. It records the master
+/// `mix` as `Plan::configure_unlimited` sets it (the limiter bypassed), at `rate` Hz over
+/// `range`. It records the master
 /// chain's input, which every limiter pass after it replays (so the stems are read and mixed
 /// once), and measures the mix's integrated loudness without the limiter: where the limiter's
 /// input gain starts (`Plan::start_from_unlimited`). It costs the tracks and the master chain
@@ -119,10 +120,8 @@ pub async fn unlimited_loudness(
     progress: impl Fn(f64),
     cancelled: impl Fn() -> bool + Clone,
 ) -> Result<Option<(Option<Recording>, Option<f64>)>, AppError> {
-    let mut probe = mix.clone();
-    probe.set_master_param(dsp_worklet::ParamId::LimOn, 0.0);
     let Some(mut r) = render_mix_from(
-        &probe,
+        mix,
         rate as f32,
         range,
         Source::Recording,
