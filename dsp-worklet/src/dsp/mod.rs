@@ -10,6 +10,7 @@ pub mod compressor;
 pub mod crossover;
 pub mod delay;
 pub mod eq;
+pub(crate) mod f4;
 pub mod fast_math;
 pub mod filters;
 pub mod gate;
