@@ -7,10 +7,14 @@
 // Job (from the main thread; Rust `ExportJob` / `FromExporter` in app/src/browser/protocol.rs):
 //   {module, rate, stems: [{id, name, sha256, rate, channels, frames}], words: Float64Array (state
 //    commands, then metering off, Seek, Play), frames, stopAt (frame where Pause is applied, or
-//    -1), record (room in frames, or 0), replay ([Float32Array, Float32Array] or null)}
-// Replies: {type:'progress', fraction}, then {type:'done', left, right, snapshot: Float64Array,
-// recorded: [Float32Array, Float32Array] | null, spent: {setup, feed, engine, total} (ms, for
-// benchmarks)} (buffers transferred), or {type:'error', message}.
+//    -1), record (room in frames, or 0), replay ([Float32Array, Float32Array] or null),
+//    piece (frames per piece of output)}
+// Replies: {type:'progress', fraction}; the output as it is rendered, in order, in pieces of
+// `piece` frames (the last one shorter): {type:'piece', at, left, right} (buffers transferred, so
+// the main thread measures one piece while the next renders and nobody holds the whole render
+// twice); then {type:'done', snapshot: Float64Array, recorded: [Float32Array, Float32Array] |
+// null, spent: {setup, feed, engine, total} (ms, for benchmarks)} (buffers transferred), or
+// {type:'error', message}.
 
 import { BLOCK, EngineShell, OUT_OF_MEMORY } from './engine-shell.js';
 
@@ -87,8 +91,10 @@ async function render(job) {
     const errors = shell.commands(job.words);
     if (errors.length) throw new Error(`the engine refused a setting (code ${errors[0]})`);
     const scratch = [new Float32Array(16384), new Float32Array(16384)];
-    const left = new Float32Array(job.frames);
-    const right = new Float32Array(job.frames);
+    const piece = Math.max(BLOCK, Math.floor(job.piece / BLOCK) * BLOCK);
+    let pieceAt = 0;
+    let left = new Float32Array(Math.min(piece, job.frames));
+    let right = new Float32Array(left.length);
     const every = Math.max(BLOCK, Math.ceil(job.frames / PROGRESS_STEPS / BLOCK) * BLOCK);
     // Where the time goes (ms; read by tests/bench): setup, feeding rings (reads), the engine.
     const spent = { setup: performance.now() - t0, feed: 0, engine: 0, total: 0 };
@@ -99,17 +105,23 @@ async function render(job) {
       const t2 = performance.now();
       const n = Math.min(BLOCK, job.frames - at);
       const [l, r] = shell.process(n);
-      left.set(l, at);
-      right.set(r, at);
+      left.set(l, at - pieceAt);
+      right.set(r, at - pieceAt);
       spent.feed += t2 - t1;
       spent.engine += performance.now() - t2;
+      if (at + n === pieceAt + left.length) {
+        self.postMessage({ type: 'piece', at: pieceAt, left, right }, [left.buffer, right.buffer]);
+        pieceAt = at + n;
+        left = new Float32Array(Math.min(piece, job.frames - pieceAt));
+        right = new Float32Array(left.length);
+      }
       if ((at + n) % every === 0) self.postMessage({ type: 'progress', fraction: (at + n) / job.frames });
     }
     const snapshot = shell.snapshot();
     const recorded = job.record > 0 ? shell.recorded() : null;
-    const transfer = [left.buffer, right.buffer, snapshot.buffer, ...(recorded ? recorded.map((c) => c.buffer) : [])];
+    const transfer = [snapshot.buffer, ...(recorded ? recorded.map((c) => c.buffer) : [])];
     spent.total = performance.now() - t0;
-    self.postMessage({ type: 'done', left, right, snapshot, recorded, spent }, transfer);
+    self.postMessage({ type: 'done', snapshot, recorded, spent }, transfer);
   } finally {
     for (const s of open.values()) s.handles.forEach((h) => h.close());
     shell.dispose();

@@ -37,6 +37,20 @@ pub struct Rendered {
     pub recording: Option<Recording>,
 }
 
+/// How a render ended, its audio having gone to the sink (see [`render_mix_into`]).
+pub struct RenderEnd {
+    /// Frames the sink received: the song, plus the effects' tail down to −90 dBFS.
+    pub frames: usize,
+    /// The master limiter's deepest gain reduction over the render, dB (≥ 0).
+    pub limiter_reduction_db: f64,
+    /// The master chain's input, when the render was asked to record it ([`Source::Recording`]).
+    pub recording: Option<Recording>,
+}
+
+/// Seconds of output per piece the export Worker posts: the main thread measures a piece while
+/// the Worker renders the next (two cores at work), and neither holds the whole render twice.
+pub const PIECE_SECONDS: f64 = 5.0;
+
 /// Where a render's master chain takes its input from (see `dsp_worklet::premix`).
 pub enum Source<'a> {
     /// The stems through the strips and FX buses.
@@ -112,6 +126,34 @@ pub async fn render_mix_from(
     progress: impl Fn(f64),
     cancelled: impl Fn() -> bool,
 ) -> Result<Option<Rendered>, AppError> {
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    let mut collect = |l: &[f32], r: &[f32]| {
+        left.extend_from_slice(l);
+        right.extend_from_slice(r);
+    };
+    let end = render_mix_into(mix, rate, range, source, progress, cancelled, &mut collect).await?;
+    Ok(end.map(|end| Rendered {
+        left,
+        right,
+        sample_rate: rate,
+        limiter_reduction_db: end.limiter_reduction_db,
+        recording: end.recording,
+    }))
+}
+
+/// [`render_mix_from`] handing the output to `sink` as it is rendered, in order, in pieces of
+/// about [`PIECE_SECONDS`] (the effects' tail, up to [`MAX_TAIL_SECONDS`], is held back until the
+/// render ends and then cut where it falls below −90 dBFS): the caller measures or encodes one
+/// piece while the Worker renders the next.
+pub async fn render_mix_into(
+    mix: &Mix,
+    rate: f32,
+    range: Range,
+    source: Source<'_>,
+    progress: impl Fn(f64),
+    cancelled: impl Fn() -> bool,
+    sink: &mut dyn FnMut(&[f32], &[f32]),
+) -> Result<Option<RenderEnd>, AppError> {
     let missing: Vec<&str> = mix.missing().map(|t| t.file_name.as_str()).collect();
     if !missing.is_empty() {
         return Err(AppError::NothingToExport {
@@ -245,13 +287,18 @@ pub async fn render_mix_from(
         stop_at,
         record,
         replay: replay_channels,
+        piece: (PIECE_SECONDS * rate as f64).round(),
     });
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
     let worker = Worker::new_with_options(EXPORT_WORKER_URL, &options).map_err(fail)?;
     let replies = Replies::listen(&worker);
     worker.post_message(&job).map_err(fail)?;
-    let (left, right, snapshot, recorded) = loop {
+    // The song goes to the sink as it comes; what lies past `dry` (the effects' tail) waits
+    // here until its end is known.
+    let mut tail: [Vec<f32>; 2] = Default::default();
+    let mut received = 0u64;
+    let (snapshot, recorded) = loop {
         let reply = replies.next().await;
         if cancelled() {
             worker.terminate();
@@ -259,12 +306,21 @@ pub async fn render_mix_from(
         }
         match reply {
             FromExporter::Progress(fraction) => progress(fraction),
-            FromExporter::Done {
-                left,
-                right,
-                snapshot,
-                recorded,
-            } => break (left, right, snapshot, recorded),
+            FromExporter::Piece { at, left, right } => {
+                if at as u64 != received {
+                    worker.terminate();
+                    return Err(AppError::Export {
+                        detail: format!("the renderer sent frame {at} where {received} was due"),
+                    });
+                }
+                let (l, r) = (left.to_vec(), right.to_vec());
+                received += l.len() as u64;
+                let song = (dry.saturating_sub(at as u64) as usize).min(l.len());
+                sink(&l[..song], &r[..song]);
+                tail[0].extend_from_slice(&l[song..]);
+                tail[1].extend_from_slice(&r[song..]);
+            }
+            FromExporter::Done { snapshot, recorded } => break (snapshot, recorded),
             FromExporter::Error(detail) => {
                 worker.terminate();
                 return Err(AppError::Export { detail });
@@ -273,6 +329,11 @@ pub async fn render_mix_from(
         }
     };
     worker.terminate();
+    if received != frames {
+        return Err(AppError::Export {
+            detail: format!("the renderer delivered {received} of {frames} frames"),
+        });
+    }
     progress(1.0);
     // The limiter's deepest gain reduction over the whole render (nothing read the meters).
     let meters = dsp_worklet::MeterSnapshot::decode(&snapshot.to_vec()).unwrap_or_default();
@@ -297,15 +358,10 @@ pub async fn render_mix_from(
     } else {
         None
     };
-    let mut left = left.to_vec();
-    let mut right = right.to_vec();
-    let keep = tail_end(&left, &right, dry as usize);
-    left.truncate(keep);
-    right.truncate(keep);
-    Ok(Some(Rendered {
-        left,
-        right,
-        sample_rate: rate,
+    let keep = tail_end(&tail[0], &tail[1], 0);
+    sink(&tail[0][..keep], &tail[1][..keep]);
+    Ok(Some(RenderEnd {
+        frames: (dry.min(frames) as usize) + keep,
         limiter_reduction_db,
         recording,
     }))

@@ -163,6 +163,8 @@ pub struct ExportJob {
     /// A recording to replay instead of the stems: `[left, right]` or `null`.
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub replay: JsValue,
+    /// Frames per piece of output the Worker posts as it renders (a multiple of the block).
+    pub piece: f64,
 }
 
 /// From an export Worker.
@@ -172,10 +174,14 @@ pub enum FromExporter {
     Ready,
     /// 0…1 of the render.
     Progress(f64),
-    /// The render: both channels, the final meter snapshot's words, the recording if asked for.
-    Done {
+    /// The next piece of the output, from frame `at` (pieces arrive in order, back to back).
+    Piece {
+        at: f64,
         left: Float32Array,
         right: Float32Array,
+    },
+    /// The render is complete: the final meter snapshot's words, the recording if asked for.
+    Done {
         snapshot: Float64Array,
         recorded: Option<[Float32Array; 2]>,
     },
@@ -188,6 +194,7 @@ pub enum FromExporter {
 enum ExporterReply {
     Ready,
     Progress,
+    Piece,
     Done,
     Error,
 }
@@ -201,6 +208,8 @@ struct ExporterWire {
     fraction: f64,
     #[serde(default)]
     message: String,
+    #[serde(default)]
+    at: f64,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     left: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
@@ -222,29 +231,33 @@ impl FromExporter {
             ExporterReply::Ready => FromExporter::Ready,
             ExporterReply::Progress => FromExporter::Progress(wire.fraction),
             ExporterReply::Error => FromExporter::Error(wire.message),
+            ExporterReply::Piece => match (audio(wire.left), audio(wire.right)) {
+                (Some(left), Some(right)) if left.length() == right.length() => {
+                    FromExporter::Piece {
+                        at: wire.at,
+                        left,
+                        right,
+                    }
+                }
+                _ => FromExporter::Error("the renderer sent a piece without audio".into()),
+            },
             ExporterReply::Done => {
-                let audio = |v: JsValue| v.dyn_into::<Float32Array>().ok();
                 let recorded = wire
                     .recorded
                     .dyn_into::<js_sys::Array>()
                     .ok()
                     .and_then(|a| Some([audio(a.get(0))?, audio(a.get(1))?]));
-                match (
-                    audio(wire.left),
-                    audio(wire.right),
-                    wire.snapshot.dyn_into::<Float64Array>().ok(),
-                ) {
-                    (Some(left), Some(right), Some(snapshot)) => FromExporter::Done {
-                        left,
-                        right,
-                        snapshot,
-                        recorded,
-                    },
-                    _ => FromExporter::Error("the renderer returned no audio".into()),
+                match wire.snapshot.dyn_into::<Float64Array>().ok() {
+                    Some(snapshot) => FromExporter::Done { snapshot, recorded },
+                    None => FromExporter::Error("the renderer returned no meter snapshot".into()),
                 }
             }
         }
     }
+}
+
+fn audio(v: JsValue) -> Option<Float32Array> {
+    v.dyn_into::<Float32Array>().ok()
 }
 
 /// Command words for a list of commands (`Command::to_words`, flattened).

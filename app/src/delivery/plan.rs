@@ -292,8 +292,8 @@ mod tests {
         let limiting = dsp_worklet::MeterSnapshot::decode(e.meter_snapshot())
             .unwrap()
             .limiter_reduction_db as f64;
-        let d = Delivered::new(l, r, RATE, WavFormat::Pcm24, Dither::Tpdf, 11);
-        (measure(&d.left, &d.right, RATE).unwrap(), limiting)
+        let (_, [l, r]) = Delivered::new(l, r, RATE, WavFormat::Pcm24, Dither::Tpdf, 11);
+        (measure(&l, &r, RATE).unwrap(), limiting)
     }
 
     /// Three mixes × three targets (−9, −14, −23): the delivered file lands within ±0.1 LU with

@@ -57,20 +57,68 @@ impl WavFormat {
     }
 }
 
-/// The master as delivered: interleaved integers for PCM, and the same values as floats
-/// (`integer / 2^(bits−1)`, or the render itself for float) for measuring.
+/// The master as delivered, built piece by piece as the render arrives: interleaved integers for
+/// PCM, the render itself for float. Each piece pushed also gives back what the file holds for it
+/// as floats (`integer / 2^(bits−1)`), for the report to measure what is delivered.
 #[derive(Clone, Debug)]
 pub struct Delivered {
     pub format: WavFormat,
     pub rate: u32,
     pub dither: Dither,
+    /// PCM only: the requantiser, whose noise and error feedback run on across pieces.
+    quantizer: Option<Quantizer>,
     ints: Vec<i32>,
-    pub left: Vec<f32>,
-    pub right: Vec<f32>,
+    /// Float only: the render, interleaved.
+    floats: Vec<f32>,
 }
 
 impl Delivered {
-    /// Requantises a stereo render. `seed` makes the dither noise repeatable.
+    /// An empty file of `format` at `rate` Hz. `seed` makes the dither noise repeatable.
+    pub fn start(rate: u32, format: WavFormat, dither: Dither, seed: u64) -> Delivered {
+        let quantizer = format.int_bits().map(|b| Quantizer::new(b, dither, seed));
+        Delivered {
+            format,
+            rate,
+            dither: if quantizer.is_some() {
+                dither
+            } else {
+                Dither::Off
+            },
+            quantizer,
+            ints: Vec::new(),
+            floats: Vec::new(),
+        }
+    }
+
+    /// Appends stereo frames (the shorter length of the two) and writes what the file holds for
+    /// them, as floats, into `held` (cleared first; reused between pieces).
+    pub fn push(&mut self, left: &[f32], right: &[f32], held: &mut [Vec<f32>; 2]) {
+        let frames = left.len().min(right.len());
+        let (left, right) = (&left[..frames], &right[..frames]);
+        let [hl, hr] = held;
+        hl.clear();
+        hr.clear();
+        let Some(q) = &mut self.quantizer else {
+            self.floats.reserve(2 * frames);
+            for (a, b) in left.iter().zip(right) {
+                self.floats.extend([*a, *b]);
+            }
+            hl.extend_from_slice(left);
+            hr.extend_from_slice(right);
+            return;
+        };
+        let scale = q.scale();
+        self.ints.reserve(2 * frames);
+        for (a, b) in left.iter().zip(right) {
+            let (qa, qb) = (q.quantize(*a, 0), q.quantize(*b, 1));
+            self.ints.extend([qa, qb]);
+            hl.push((qa as f64 / scale) as f32);
+            hr.push((qb as f64 / scale) as f32);
+        }
+    }
+
+    /// Requantises a whole stereo render at once ([`Self::start`], one [`Self::push`]); also
+    /// returns what the file holds, as floats per channel.
     pub fn new(
         left: Vec<f32>,
         right: Vec<f32>,
@@ -78,44 +126,19 @@ impl Delivered {
         format: WavFormat,
         dither: Dither,
         seed: u64,
-    ) -> Delivered {
-        let frames = left.len().min(right.len());
-        let Some(bits) = format.int_bits() else {
-            return Delivered {
-                format,
-                rate,
-                dither: Dither::Off,
-                ints: Vec::new(),
-                left,
-                right,
-            };
-        };
-        let mut q = Quantizer::new(bits, dither, seed);
-        let scale = q.scale();
-        let mut ints = Vec::with_capacity(2 * frames);
-        let mut l = left;
-        let mut r = right;
-        for (a, b) in l.iter_mut().zip(r.iter_mut()).take(frames) {
-            let (qa, qb) = (q.quantize(*a, 0), q.quantize(*b, 1));
-            ints.push(qa);
-            ints.push(qb);
-            *a = (qa as f64 / scale) as f32;
-            *b = (qb as f64 / scale) as f32;
-        }
-        l.truncate(frames);
-        r.truncate(frames);
-        Delivered {
-            format,
-            rate,
-            dither,
-            ints,
-            left: l,
-            right: r,
-        }
+    ) -> (Delivered, [Vec<f32>; 2]) {
+        let mut d = Delivered::start(rate, format, dither, seed);
+        let mut held = [Vec::new(), Vec::new()];
+        d.push(&left, &right, &mut held);
+        (d, held)
     }
 
     pub fn frames(&self) -> usize {
-        self.left.len()
+        if self.quantizer.is_some() {
+            self.ints.len() / 2
+        } else {
+            self.floats.len() / 2
+        }
     }
 
     /// The integers the file holds, interleaved (empty for float).
@@ -143,9 +166,8 @@ impl Delivered {
             let mut w = hound::WavWriter::new(&mut out, spec)?;
             match self.format {
                 WavFormat::Float32 => {
-                    for (l, r) in self.left.iter().zip(&self.right) {
-                        w.write_sample(*l)?;
-                        w.write_sample(*r)?;
+                    for x in &self.floats {
+                        w.write_sample(*x)?;
                     }
                 }
                 WavFormat::Pcm16 => {
@@ -185,7 +207,7 @@ mod tests {
     fn float_wav_round_trips_bit_exact() {
         let l: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin() * 0.9).collect();
         let r: Vec<f32> = l.iter().map(|x| -x * 0.5).collect();
-        let d = Delivered::new(
+        let (d, [hl, hr]) = Delivered::new(
             l.clone(),
             r.clone(),
             96_000,
@@ -194,7 +216,7 @@ mod tests {
             1,
         );
         assert!(
-            d.left == l && d.right == r,
+            hl == l && hr == r,
             "float ignores dither: the render itself"
         );
         let bytes = d.to_wav(&[]).unwrap();
@@ -211,7 +233,7 @@ mod tests {
     #[test]
     fn pcm24_without_dither_is_the_render_rounded_and_clamped() {
         let l = vec![0.0f32, 0.5, -0.5, 1.0, -1.0, 1.5, f32::NAN, 1e-9];
-        let d = Delivered::new(
+        let (d, [held, _]) = Delivered::new(
             l.clone(),
             l.clone(),
             44_100,
@@ -229,7 +251,7 @@ mod tests {
             ]
         );
         // The measured copy is exactly what the file decodes to.
-        for (x, i) in d.left.iter().zip(&left) {
+        for (x, i) in held.iter().zip(&left) {
             assert_eq!(*x, (*i as f64 / 8_388_608.0) as f32);
         }
     }
@@ -242,7 +264,7 @@ mod tests {
             (Dither::TpdfShaped, true),
             (Dither::Off, false),
         ] {
-            let d = Delivered::new(
+            let (d, _) = Delivered::new(
                 silence.clone(),
                 silence.clone(),
                 44_100,

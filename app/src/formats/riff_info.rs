@@ -73,7 +73,7 @@ mod tests {
     #[test]
     fn info_chunk_is_read_back_and_the_file_stays_a_valid_wav() {
         let l = vec![0.25f32; 441];
-        let d = Delivered::new(l.clone(), l, 44_100, WavFormat::Pcm24, Dither::Off, 1);
+        let (d, _) = Delivered::new(l.clone(), l, 44_100, WavFormat::Pcm24, Dither::Off, 1);
         let info = vec![
             (*b"ISFT", "Second Ear".to_string()),
             (*b"ICMT", "Spotify: -14.0 LUFS, -1.2 dBTP".to_string()),

@@ -6,7 +6,7 @@
 use crate::formats::file_name::{self, Refused};
 use std::future::Future;
 
-use crate::browser::offline_render::{Range, Recording, Source, render_mix_from};
+use crate::browser::offline_render::{Range, Recording, Source, render_mix_into};
 use crate::delivery::dither::Dither;
 use crate::delivery::plan::{MAX_LIMITING_DB, MAX_PASSES, Plan, Verdict};
 use crate::delivery::report::{DeliveryReport, Measurer};
@@ -184,13 +184,25 @@ where
                 None if may_repeat => Source::Recording,
                 None => Source::Stems,
             };
-            let Some(mut r) = render_mix_from(
+            // The file and its measurement are made piece by piece while the Worker renders
+            // the next piece.
+            let mut d = Delivered::start(o.rate, o.format, o.dither, seed(target));
+            let mut meter = Measurer::new(o.rate).ok_or(AppError::Export {
+                detail: format!("no loudness meter at {} Hz", o.rate),
+            })?;
+            let mut held = [Vec::new(), Vec::new()];
+            let mut take = |l: &[f32], r: &[f32]| {
+                d.push(l, r, &mut held);
+                meter.add(&held[0], &held[1]);
+            };
+            let Some(mut r) = render_mix_into(
                 &setup,
                 o.rate as f32,
                 o.range,
                 source,
                 move |x| st(format!("{lab}: rendering"), base + 0.8 * share * x),
                 cancelled.clone(),
+                &mut take,
             )
             .await?
             else {
@@ -202,18 +214,6 @@ where
             stage(format!("{label}: measuring"), base + 0.8 * share);
             yield_to_browser().await;
             let limiting = r.limiter_reduction_db;
-            let d = Delivered::new(r.left, r.right, o.rate, o.format, o.dither, seed(target));
-            let mut meter = Measurer::new(o.rate).ok_or(AppError::Export {
-                detail: format!("no loudness meter at {} Hz", o.rate),
-            })?;
-            let piece = o.rate as usize * 5;
-            for (l, rr) in d.left.chunks(piece).zip(d.right.chunks(piece)) {
-                meter.add(l, rr);
-                yield_to_browser().await;
-                if cancelled() {
-                    return Ok(Outcome::Cancelled);
-                }
-            }
             let m = meter.finish();
             if !m.integrated_lufs.is_finite() && !fixed {
                 return Err(AppError::NothingToExport {

@@ -6,9 +6,9 @@
 //! the mix ([`unlimited_loudness`]); the limiter passes start from that loudness and replay the
 //! recording: the same bits at the cost of the master chain alone.
 
-use crate::browser::offline_render::{Range, Recording, Source, render_mix_from};
+use crate::browser::offline_render::{Range, Recording, Source, render_mix_into};
 use crate::delivery::plan::{MAX_PASSES, Plan, Verdict};
-use crate::delivery::report::measure;
+use crate::delivery::report::Measurer;
 use crate::error::AppError;
 use crate::model::session::Mix;
 use crate::model::targets::Target;
@@ -61,13 +61,19 @@ pub async fn match_target(
             Some(r) => Source::Replay(r),
             None => Source::Recording,
         };
-        let Some(mut r) = render_mix_from(
+        // Measured piece by piece while the Worker renders the next piece.
+        let rate = mix.sample_rate as u32;
+        let mut meter = Measurer::new(rate).ok_or(AppError::Export {
+            detail: format!("no loudness meter at {rate} Hz"),
+        })?;
+        let Some(mut r) = render_mix_into(
             &plan.configure(mix),
             mix.sample_rate,
             Range::Song,
             source,
             move |x| p((done + x) / MAX_PASSES as f64),
             cancelled.clone(),
+            &mut |l, r| meter.add(l, r),
         )
         .await?
         else {
@@ -76,9 +82,7 @@ pub async fn match_target(
         if let Some(made) = r.recording.take() {
             recording = Some(made);
         }
-        let m = measure(&r.left, &r.right, r.sample_rate as u32).ok_or(AppError::Export {
-            detail: format!("no loudness meter at {} Hz", r.sample_rate),
-        })?;
+        let m = meter.finish();
         if !m.integrated_lufs.is_finite() {
             return Err(silent());
         }
@@ -120,31 +124,25 @@ pub async fn unlimited_loudness(
     progress: impl Fn(f64),
     cancelled: impl Fn() -> bool + Clone,
 ) -> Result<Option<(Option<Recording>, Option<f64>)>, AppError> {
-    let Some(mut r) = render_mix_from(
+    let mut meter =
+        dsp_worklet::loudness::LoudnessMeter::loudness_only(2, rate).ok_or(AppError::Export {
+            detail: format!("no loudness meter at {rate} Hz"),
+        })?;
+    // Measured piece by piece while the Worker renders the next piece.
+    let Some(mut r) = render_mix_into(
         mix,
         rate as f32,
         range,
         Source::Recording,
         progress,
         cancelled.clone(),
+        &mut |l, r| meter.add(&[l, r]),
     )
     .await?
     else {
         return Ok(None);
     };
     let recording = r.recording.take();
-    let mut meter =
-        dsp_worklet::loudness::LoudnessMeter::loudness_only(2, rate).ok_or(AppError::Export {
-            detail: format!("no loudness meter at {rate} Hz"),
-        })?;
-    let piece = rate as usize * 5;
-    for (l, rr) in r.left.chunks(piece).zip(r.right.chunks(piece)) {
-        meter.add(&[l, rr]);
-        crate::browser::js::sleep_ms(0).await;
-        if cancelled() {
-            return Ok(None);
-        }
-    }
     let lufs = meter.readings().integrated;
     Ok(Some((recording, lufs.is_finite().then_some(lufs))))
 }
