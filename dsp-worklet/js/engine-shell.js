@@ -81,6 +81,45 @@ export class EngineShell {
     return this.wasm.se_stream_write(this.engine, id, epoch, k0, frames);
   }
 
+  // Most frames one write takes (the shell's staging buffer).
+  stagingFrames() {
+    return this.wasm.se_stream_staging_frames();
+  }
+
+  // `want(id)` without allocating (the shared-memory path calls it from process()): the want's
+  // words [epoch, from, free, songFrame, run, underruns] as a view of the engine's memory, valid
+  // until the next call into the engine, or null for a track the engine does not stream.
+  wantWords(id) {
+    const ptr = this.wasm.se_stream_want(this.engine, id) >>> 0;
+    if (!ptr) return null;
+    const mem = this.wasm.memory.buffer;
+    if (!this.wantView || this.wantView.buffer !== mem || this.wantPtr !== ptr) {
+      this.wantView = new Float64Array(mem, ptr, WANT_WORDS);
+      this.wantPtr = ptr;
+    }
+    return this.wantView;
+  }
+
+  // `write` without allocating: the first `frames` frames of `channels` (views as long or
+  // longer, e.g. of a SharedArrayBuffer), copied sample by sample into the staging buffer.
+  writeFrames(id, epoch, k0, channels, frames) {
+    const n = Math.min(frames, this.wasm.se_stream_staging_frames());
+    const mem = this.wasm.memory.buffer;
+    if (this.stagingBuffer !== mem) {
+      this.stagingBuffer = mem;
+      this.staging = [];
+    }
+    for (let ch = 0; ch < channels.length; ch++) {
+      const ptr = this.wasm.se_stream_staging_ptr(this.engine, ch) >>> 0;
+      if (ptr === 0 || channels[ch].length < n) return INVALID_VALUE;
+      let dst = this.staging[ch];
+      if (!dst || dst.byteOffset !== ptr) dst = this.staging[ch] = new Float32Array(mem, ptr, this.wasm.se_stream_staging_frames());
+      const src = channels[ch];
+      for (let i = 0; i < n; i++) dst[i] = src[i];
+    }
+    return this.wasm.se_stream_write(this.engine, id, epoch, k0, n);
+  }
+
   // Renders `frames` (≤ 128) frames; returns [left, right] views valid until the next call.
   process(frames) {
     this.wasm.se_process(this.engine, frames);

@@ -191,8 +191,41 @@ function recordOutput() {
   };
 }
 
-test('playback streams from disk across many ring refills and a seek, sample for sample the stem', async () => {
-  const page = await app.openPage({ init: recordOutput });
+/** Runs in the page before the app: notes which streaming path the engine processor announced
+ * ('shared': SharedArrayBuffer mailboxes; 'messages': transferred chunks) in `window.__streamPath`. */
+function watchStreamPath() {
+  const Node = window.AudioWorkletNode;
+  window.AudioWorkletNode = class extends Node {
+    constructor(...args) {
+      super(...args);
+      if (args[1] !== 'second-ear-engine') return;
+      this.port.addEventListener('message', (e) => {
+        if (e.data?.type === 'stream-path') window.__streamPath = e.data.shared ? 'shared' : 'messages';
+      });
+    }
+  };
+}
+
+test('playback streams from disk across many ring refills and a seek, sample for sample the stem (shared memory, cross-origin isolated)', async () => {
+  await streamsAcrossRefillsAndASeek(app, 'shared');
+});
+
+test('the same through transferred messages where the page is not cross-origin isolated (an ordinary static host)', async () => {
+  const plain = await startApp({ files: { 'tap-recorder.js': TAP_RECORDER }, isolated: false });
+  try {
+    await streamsAcrossRefillsAndASeek(plain, 'messages');
+    plain.assertNoCspViolations();
+  } finally {
+    await plain.close();
+  }
+});
+
+/** Plays a 9 s ramp stem for 4 s (the 2 s ring refills dozens of times), seeks to about 6 s and
+ * plays 2 s more, recording the output: two unbroken stretches of the stem, frame for frame, the
+ * engine having announced streaming path `path`. */
+async function streamsAcrossRefillsAndASeek(app, path) {
+  const page = await app.openPage({ init: `(${recordOutput})(); (${watchStreamPath})();` });
+  assert.equal(await page.evaluate(() => window.crossOriginIsolated), path === 'shared', 'isolation as served');
   const rate = await sessionRate(page);
   // A slow ramp: every sample's value says which frame of the stem it is (period 2^19 frames,
   // longer than the stem), so the output can be checked frame by frame without aligning.
@@ -248,5 +281,6 @@ test('playback streams from disk across many ring refills and a seek, sample for
   const gap = second.at - (first.at + (first.end - first.start));
   assert.ok(gap < 0.5 * rate, `the seek took ${(gap / rate * 1000).toFixed(1)} ms of output`);
   assert.equal(await page.getByTestId('underruns').getAttribute('data-value'), '0', 'no dropouts');
+  assert.equal(await page.evaluate(() => window.__streamPath), path, 'the streaming path the engine took');
   await page.close();
-});
+}

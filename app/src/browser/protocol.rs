@@ -41,7 +41,8 @@ pub enum ToProcessor {
     Ping,
 }
 
-/// From the engine processor.
+/// From the engine processor. (It also posts `{type:'stream-path', shared}` once, saying whether
+/// it streams through shared memory or messages: for diagnostics and tests, read as `None`.)
 #[derive(Debug)]
 pub enum FromProcessor {
     /// A meter snapshot's words (`MeterSnapshot::decode`), about 30 times a second.

@@ -40,7 +40,7 @@ export function metaPolicy(html) {
  * with the page's policy as a header, as a host holding Workers to it would, and the Workers run
  * under it too (subresources ignore the header); each Worker's script (the request says it is
  * for a Worker) starts with a recorder of its violations. */
-export async function serveDist(root, { prefix = '/', files = {} } = {}) {
+export async function serveDist(root, { prefix = '/', files = {}, isolated = true } = {}) {
   if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`prefix must start and end with "/": ${prefix}`);
   const policy = metaPolicy(await readFile(path.join(root, 'index.html'), 'utf8'));
   if (!policy) throw new Error(`${root}/index.html has no Content-Security-Policy meta (is it a \`trunk build\`?)`);
@@ -57,9 +57,13 @@ export async function serveDist(root, { prefix = '/', files = {} } = {}) {
     if (url.pathname.endsWith('/')) file = path.join(file, 'index.html');
     const headers = (name) => ({
       'content-type': TYPES[path.extname(name)] || 'application/octet-stream',
-      // Cross-origin isolation: gives the benchmarks a 5 µs clock (everything is same-origin).
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
+      // Cross-origin isolation: gives the benchmarks a 5 µs clock (everything is same-origin) and
+      // the page SharedArrayBuffer (the engine's shared-memory streaming path). `isolated: false`
+      // serves as ordinary static hosts do, without it.
+      ...(isolated ? {
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
+      } : {}),
       ...(path.extname(name) === '.js' ? { 'content-security-policy': policy } : {}),
     });
     const worker = ['worker', 'sharedworker'].includes(req.headers['sec-fetch-dest']);
