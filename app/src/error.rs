@@ -44,6 +44,9 @@ pub enum AppError {
     /// A file this app's decoder cannot read, decoded by the browser's instead (`why`: the
     /// reason this app's could not). Loaded: a note, not a failure.
     DecodedByBrowser { file: String, why: String },
+    /// The browser gives this page no private file storage (OPFS): stems are kept in memory, up
+    /// to `limit_bytes` of decoded audio (said once, with the first such stem).
+    StemsInMemory { limit_bytes: f64 },
     /// A comment that cannot be added.
     Comment { detail: String },
     /// Autosave (IndexedDB) failed.
@@ -110,6 +113,15 @@ impl fmt::Display for AppError {
                 f,
                 "{file}: decoded by the browser (Second Ear's own decoder cannot read it: \
                  {why}). It is loaded; the browser's decoder and resampler made its samples."
+            ),
+            AppError::StemsInMemory { limit_bytes } => write!(
+                f,
+                "This browser gives this page no private file storage (as some private windows \
+                 do), so stems are kept in memory: up to {:.0} MB of decoded audio, about {:.0} \
+                 stereo stem-minutes at 48 kHz. After a reload they are decoded again from the \
+                 original files.",
+                limit_bytes / 1e6,
+                limit_bytes / (48_000.0 * 60.0 * 2.0 * 4.0)
             ),
             AppError::Comment { detail } => write!(f, "Comment not added: {detail}."),
             AppError::Autosave { detail } => write!(f, "Autosave failed: {detail}"),

@@ -5,7 +5,9 @@
 // an export never underruns (and fails loudly if the engine ever counts one).
 // One job per Worker; the main thread terminates it to cancel.
 // Job (from the main thread; Rust `ExportJob` / `FromExporter` in app/src/browser/protocol.rs):
-//   {module, rate, stems: [{id, name, sha256, rate, channels, frames}], words: Float64Array (state
+//   {module, rate, stems: [{id, name, sha256, rate, channels, frames, planes (the in-memory
+//    store's Float32Arrays where the browser gives no private file storage, else null)}],
+//    words: Float64Array (state
 //    commands, then metering off, Seek, Play), frames, stopAt (frame where Pause is applied, or
 //    -1), record (room in frames, or 0), replay ([Float32Array, Float32Array] or null),
 //    piece (frames per piece of output)}
@@ -17,8 +19,8 @@
 // {type:'error', message}.
 
 import { BLOCK, EngineShell, OUT_OF_MEMORY } from './engine-shell.js';
+import { openStem } from './stem-source.js';
 
-const DIR = 'stems';
 // Ring per streamed track, seconds.
 const RING_SECONDS = 1;
 // Progress messages per render, about.
@@ -27,15 +29,12 @@ const PROGRESS_STEPS = 40;
 let pauseWords = null;
 
 async function openStems(stems) {
-  const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(DIR);
   const open = new Map();
-  for (const s of stems) {
-    const handles = [];
-    for (let ch = 0; ch < s.channels; ch++) {
-      const file = await dir.getFileHandle(`${s.sha256}-${s.rate}-${ch}.f32`);
-      handles.push(await file.createSyncAccessHandle({ mode: 'read-only' }));
-    }
-    open.set(s.id, { frames: s.frames, handles });
+  try {
+    for (const s of stems) open.set(s.id, { frames: s.frames, handles: await openStem(s) });
+  } catch (e) {
+    for (const s of open.values()) s.handles.forEach((h) => h.close());
+    throw e;
   }
   return open;
 }

@@ -1,10 +1,12 @@
-// Second Ear's stream feeder (a dedicated Worker): reads streamed stems from the stem store on
+// Second Ear's stream feeder (a dedicated module Worker): reads streamed stems from the stem store on
 // disk (OPFS, written by the decode Workers; layout in app/src/browser/stem_store.rs) and sends
 // the engine the frames it asks for, so no stem is ever held whole in memory.
 // From the main thread (Rust `ToFeeder` in app/src/browser/protocol.rs, the one definition):
 //   {type:'port', port: MessagePort}   the engine processor's end (wants in, chunks out)
-//   {type:'track', id, sha256, rate, channels, frames}
+//   {type:'track', id, sha256, rate, channels, frames, planes}
 //                                      a streamed track: its channel files are opened read-only
+//                                      (or, with `planes`, it is read from those: the in-memory
+//                                      store of a browser without private file storage)
 //   {type:'remove', id}                the track left the engine: its files are closed
 // From the engine, a want {id, epoch, k0, frame, frames}: stem frames frame .. frame + frames
 // (zeros past the stem's end), answered {id, epoch, k0, channels: [Float32Array]} with the
@@ -15,7 +17,7 @@
 // track's mailbox and the doorbell rung; the feeder, waiting on the doorbell (Atomics.waitAsync),
 // reads the frames from the store straight into the mailbox and marks it full.
 // To the main thread (`FromFeeder`): {type:'ready'}, {type:'error', id, message}.
-'use strict';
+import { openStem } from './stem-source.js';
 
 // Mailbox layout and states (the same as engine-processor.js).
 const WANTED = 1;
@@ -29,24 +31,12 @@ let doorbell = null;
 let readsShared = true;
 let scratch = new Float32Array(0);
 
-const DIR = 'stems';
 const tracks = new Map(); // id → {frames, handles: [FileSystemSyncAccessHandle], ready: Promise}
 let engine = null;
-let storeDir = null;
 
-async function directory() {
-  if (!storeDir) storeDir = (await navigator.storage.getDirectory()).getDirectoryHandle(DIR);
-  return storeDir;
-}
 
-async function open(t) {
-  const dir = await directory();
-  const handles = [];
-  for (let ch = 0; ch < t.channels; ch++) {
-    const file = await dir.getFileHandle(`${t.sha256}-${t.rate}-${ch}.f32`);
-    handles.push(await file.createSyncAccessHandle({ mode: 'read-only' }));
-  }
-  return handles;
+function open(t) {
+  return openStem(t);
 }
 
 function close(entry) {

@@ -60,6 +60,10 @@ pub enum ToDecoder {
         /// busy with the previous file ([`crate::browser::decoder_pool`]); the bytes are
         /// transferred, not copied.
         prefetched: Option<Prefetched>,
+        /// Bytes the in-memory store may still take: used only where the browser gives no
+        /// private file storage, and the stem then comes back (see
+        /// [`crate::browser::memory_store`]).
+        memory_room: f64,
     },
     /// From now on this Worker's heap may grow by at most `headroom_bytes` more (see
     /// `dsp_worklet::memory_budget`): for diagnosis and tests only, from the page's
@@ -77,6 +81,8 @@ pub enum ToDecoder {
         why: String,
         #[serde(with = "serde_wasm_bindgen::preserve")]
         channels: js_sys::Array,
+        /// As in `Decode`.
+        memory_room: f64,
     },
 }
 
@@ -111,6 +117,10 @@ pub enum FromDecoder {
         cached: bool,
         /// Where the Worker's time went (read by `tests/bench/real_session.mjs`).
         spent: Spent,
+        /// Where the browser gives no private file storage: the decoded samples themselves, one
+        /// `Float32Array` per channel (transferred), for the in-memory store; otherwise `null`.
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        planes: JsValue,
     },
     /// The file could not be taken; `message` names the file and what is wrong.
     Failed { job: u32, message: String },
@@ -160,6 +170,8 @@ enum Decoded {
         stem: StoredStem,
         cached: bool,
         spent: Spent,
+        /// The samples, when they are kept in memory (no private file storage).
+        planes: Option<js_sys::Array>,
     },
     /// A format for the browser's decoder (see [`FromDecoder::Unsupported`]).
     Unsupported { sha256: String, message: String },
@@ -172,6 +184,21 @@ fn scope() -> DedicatedWorkerGlobalScope {
 fn post(msg: &FromDecoder) {
     if let Ok(v) = serde_wasm_bindgen::to_value(msg) {
         let _ = scope().post_message(&v);
+    }
+}
+
+/// [`post`], transferring the buffers of the `Float32Array`s in `planes`.
+fn post_transferring(msg: &FromDecoder, planes: &JsValue) {
+    let transfer = js_sys::Array::new();
+    if let Some(planes) = planes.dyn_ref::<js_sys::Array>() {
+        for p in planes.iter() {
+            if let Some(p) = p.dyn_ref::<js_sys::Float32Array>() {
+                transfer.push(&p.buffer());
+            }
+        }
+    }
+    if let Ok(v) = serde_wasm_bindgen::to_value(msg) {
+        let _ = scope().post_message_with_transfer(&v, &transfer);
     }
 }
 
@@ -193,16 +220,19 @@ pub fn run() {
                     rate,
                     blob,
                     prefetched,
-                } => match decode(job, &name, rate, &blob, prefetched).await {
+                    memory_room,
+                } => match decode(job, &name, rate, &blob, prefetched, memory_room).await {
                     Ok(Decoded::Stored {
                         stem,
                         cached,
                         spent,
+                        planes,
                     }) => FromDecoder::Done {
                         job,
                         stem,
                         cached,
                         spent,
+                        planes: planes.map_or(JsValue::NULL, JsValue::from),
                     },
                     Ok(Decoded::Unsupported { sha256, message }) => FromDecoder::Unsupported {
                         job,
@@ -218,17 +248,24 @@ pub fn run() {
                     sha256,
                     why,
                     channels,
-                } => match store_pcm(job, &name, rate, &sha256, &why, &channels).await {
-                    Ok(stem) => FromDecoder::Done {
-                        job,
-                        stem,
-                        cached: false,
-                        spent: Spent::default(),
-                    },
-                    Err(message) => FromDecoder::Failed { job, message },
-                },
+                    memory_room,
+                } => {
+                    match store_pcm(job, &name, rate, &sha256, &why, &channels, memory_room).await {
+                        Ok((stem, planes)) => FromDecoder::Done {
+                            job,
+                            stem,
+                            cached: false,
+                            spent: Spent::default(),
+                            planes: planes.map_or(JsValue::NULL, JsValue::from),
+                        },
+                        Err(message) => FromDecoder::Failed { job, message },
+                    }
+                }
             };
-            post(&reply);
+            match &reply {
+                FromDecoder::Done { planes, .. } => post_transferring(&reply, planes),
+                _ => post(&reply),
+            }
         });
     });
     scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -410,13 +447,16 @@ fn write_at(handle: &FileSystemSyncAccessHandle, bytes: &[u8], at: f64) -> Resul
     Ok(())
 }
 
-/// Gathers decoded chunks and writes them into the channel files [`WRITE_FRAMES`] at a time.
+/// Gathers decoded chunks and writes them into the channel files [`WRITE_FRAMES`] at a time, or,
+/// where the browser gives no private file storage, keeps them (up to `room` bytes).
 struct PlaneWriter<'a> {
     handles: &'a [FileSystemSyncAccessHandle],
-    /// Samples not written yet, one plane per channel file.
+    /// Samples not written yet, one plane per channel file; in memory, the whole stem so far.
     pending: Vec<Vec<f32>>,
     /// The frame where `pending` starts.
     at: u64,
+    /// In memory: bytes the stem may take (`None`: to the files).
+    room: Option<f64>,
 }
 
 impl<'a> PlaneWriter<'a> {
@@ -425,6 +465,17 @@ impl<'a> PlaneWriter<'a> {
             handles,
             pending: vec![Vec::with_capacity(WRITE_FRAMES); handles.len()],
             at: 0,
+            room: None,
+        }
+    }
+
+    /// Keeps `channels` planes in memory, refusing more than `room` bytes.
+    fn in_memory(channels: usize, room: f64) -> Self {
+        PlaneWriter {
+            handles: &[],
+            pending: vec![Vec::new(); channels],
+            at: 0,
+            room: Some(room),
         }
     }
 
@@ -434,6 +485,18 @@ impl<'a> PlaneWriter<'a> {
 
     /// Adds `chunk` (at its place in the stem); writes when enough has gathered.
     fn push(&mut self, chunk: &Chunk) -> Result<(), String> {
+        if let Some(room) = self.room {
+            // In memory the planes are the stem: a gap is filled with silence.
+            let end = chunk.first_frame as usize + chunk.frames();
+            if (end * self.pending.len()) as f64 * 4.0 > room {
+                return Err(memory_full(room));
+            }
+            for (pending, plane) in self.pending.iter_mut().zip(&chunk.planes) {
+                pending.resize(chunk.first_frame as usize, 0.0);
+                pending.extend_from_slice(plane);
+            }
+            return Ok(());
+        }
         if chunk.first_frame != self.at + self.pending_frames() as u64 {
             self.flush()?;
             self.at = chunk.first_frame;
@@ -447,10 +510,10 @@ impl<'a> PlaneWriter<'a> {
         Ok(())
     }
 
-    /// Writes what has gathered.
+    /// Writes what has gathered (in memory: nothing to do).
     fn flush(&mut self) -> Result<(), String> {
         let frames = self.pending_frames();
-        if frames == 0 {
+        if frames == 0 || self.room.is_some() {
             return Ok(());
         }
         let at = self.at as f64 * 4.0;
@@ -461,6 +524,28 @@ impl<'a> PlaneWriter<'a> {
         self.at += frames as u64;
         Ok(())
     }
+
+    /// In memory: the planes as `Float32Array`s (copied out of this Worker's heap, to be
+    /// transferred), `frames` long; `None` when writing to files.
+    fn take_planes(&mut self, frames: u64) -> Option<js_sys::Array> {
+        self.room?;
+        let planes = js_sys::Array::new();
+        for p in &mut self.pending {
+            p.resize(frames as usize, 0.0);
+            planes.push(&js_sys::Float32Array::from(p.as_slice()));
+            *p = Vec::new();
+        }
+        Some(planes)
+    }
+}
+
+/// The message for a stem that does not fit in the memory a browser without private file
+/// storage allows (see [`crate::browser::memory_store`]).
+fn memory_full(room: f64) -> String {
+    format!(
+        "does not fit in memory: this browser gives this page no private file storage, so stems are kept in memory, and only {:.0} MB of that room are left",
+        room.max(0.0) / 1e6
+    )
 }
 
 fn close_all(handles: &[FileSystemSyncAccessHandle]) {
@@ -479,6 +564,7 @@ async fn decode(
     rate: u32,
     blob: &Blob,
     prefetched: Option<Prefetched>,
+    memory_room: f64,
 ) -> Result<Decoded, String> {
     let named = |e: String| format!("{name}: {e}");
     if blob.size() == 0.0 {
@@ -499,16 +585,16 @@ async fn decode(
             sha
         }
     };
-    let dir = stem_store::directory().await.map_err(named)?;
-    if let Some(stem) = stem_store::manifest(&dir, &sha, rate)
-        .await
-        .map_err(named)?
+    let dir = store_or_memory().await;
+    if let Some(dir) = &dir
+        && let Some(stem) = stem_store::manifest(dir, &sha, rate).await.map_err(named)?
     {
         spent.total_ms = now_ms() - start;
         return Ok(Decoded::Stored {
             stem,
             cached: true,
             spent,
+            planes: None,
         });
     }
     let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
@@ -527,22 +613,23 @@ async fn decode(
         .map_err(|e| named(e.to_string()))?;
     let info = decoder.info().clone();
     let expected = decoder.expected_output_frames().unwrap_or(0);
-    check_room(expected as f64 * info.channels as f64 * 4.0)
-        .await
-        .map_err(named)?;
-    let mut handles = Vec::new();
-    for ch in 0..info.channels as u32 {
-        match sync_handle(&dir, &stem_store::channel_file(&sha, rate, ch)).await {
-            Ok(h) => handles.push(h),
-            Err(e) => {
-                close_all(&handles);
-                return Err(named(format!("could not be written to storage: {e}")));
-            }
+    let need = expected as f64 * info.channels as f64 * 4.0;
+    let handles = match &dir {
+        Some(dir) => {
+            check_room(need).await.map_err(named)?;
+            open_planes(dir, &sha, rate, info.channels as u32)
+                .await
+                .map_err(named)?
         }
-    }
+        None if need > memory_room => return Err(named(memory_full(memory_room))),
+        None => Vec::new(),
+    };
     let mut overview = OverviewBuilder::new(expected, OVERVIEW_COLUMNS);
     let mut frames = 0u64;
-    let mut writer = PlaneWriter::new(&handles);
+    let mut writer = match dir {
+        Some(_) => PlaneWriter::new(&handles),
+        None => PlaneWriter::in_memory(info.channels, memory_room),
+    };
     let mut posted = 0.1;
     let result = loop {
         let t0 = now_ms();
@@ -581,6 +668,7 @@ async fn decode(
     };
     let cut = result.as_ref().ok().cloned().flatten();
     close_all(&handles);
+    let planes = writer.take_planes(frames);
     let stem = StoredStem {
         sha256: sha.clone(),
         rate,
@@ -599,10 +687,14 @@ async fn decode(
             Ok(())
         }
     }) {
-        let _ = stem_store::remove(&dir, &sha, rate, stem.channels).await;
+        if let Some(dir) = &dir {
+            let _ = stem_store::remove(dir, &sha, rate, stem.channels).await;
+        }
         return Err(named(e));
     }
-    write_manifest(&dir, &stem).await.map_err(named)?;
+    if let Some(dir) = &dir {
+        write_manifest(dir, &stem).await.map_err(named)?;
+    }
     let end = now_ms();
     spent.write_ms += end - t0;
     spent.total_ms = end - start;
@@ -610,7 +702,35 @@ async fn decode(
         stem,
         cached: false,
         spent,
+        planes,
     })
+}
+
+/// The store's directory, or `None` where the browser gives no private file storage (some
+/// private windows): the stem is then kept in memory, up to `memory_room` bytes (see
+/// [`crate::browser::memory_store`]).
+async fn store_or_memory() -> Option<web_sys::FileSystemDirectoryHandle> {
+    stem_store::directory().await.ok()
+}
+
+/// Creates (empty) the channel files of a stem and opens them for writing.
+async fn open_planes(
+    dir: &web_sys::FileSystemDirectoryHandle,
+    sha: &str,
+    rate: u32,
+    channels: u32,
+) -> Result<Vec<FileSystemSyncAccessHandle>, String> {
+    let mut handles = Vec::new();
+    for ch in 0..channels {
+        match sync_handle(dir, &stem_store::channel_file(sha, rate, ch)).await {
+            Ok(h) => handles.push(h),
+            Err(e) => {
+                close_all(&handles);
+                return Err(format!("could not be written to storage: {e}"));
+            }
+        }
+    }
+    Ok(handles)
 }
 
 /// Refuses with a message when the store has no room for `need` bytes (and a margin).
@@ -652,7 +772,8 @@ async fn store_pcm(
     sha: &str,
     why: &str,
     channels: &js_sys::Array,
-) -> Result<StoredStem, String> {
+    memory_room: f64,
+) -> Result<(StoredStem, Option<js_sys::Array>), String> {
     let format = "decoded by the browser".to_string();
     let named = |e: String| format!("{name}: {e}");
     let planes: Vec<js_sys::Float32Array> = channels.iter().map(|c| c.unchecked_into()).collect();
@@ -668,20 +789,18 @@ async fn store_pcm(
     if frames == 0 {
         return Err(named(DecodeError::Empty.to_string()));
     }
-    check_room(frames as f64 * planes.len() as f64 * 4.0)
-        .await
-        .map_err(named)?;
-    let dir = stem_store::directory().await.map_err(named)?;
-    let mut handles = Vec::new();
-    for ch in 0..planes.len() as u32 {
-        match sync_handle(&dir, &stem_store::channel_file(sha, rate, ch)).await {
-            Ok(h) => handles.push(h),
-            Err(e) => {
-                close_all(&handles);
-                return Err(named(format!("could not be written to storage: {e}")));
-            }
+    let need = frames as f64 * planes.len() as f64 * 4.0;
+    let dir = store_or_memory().await;
+    let handles = match &dir {
+        Some(dir) => {
+            check_room(need).await.map_err(named)?;
+            open_planes(dir, sha, rate, planes.len() as u32)
+                .await
+                .map_err(named)?
         }
-    }
+        None if need > memory_room => return Err(named(memory_full(memory_room))),
+        None => Vec::new(),
+    };
     let mut overview = OverviewBuilder::new(frames as u64, OVERVIEW_COLUMNS);
     let mut wrote = Ok(());
     let mut at = 0;
@@ -691,6 +810,7 @@ async fn store_pcm(
             .iter()
             .map(|p| p.subarray(at, end).to_vec())
             .collect();
+        // In memory there are no files: the planes themselves go back.
         wrote = pieces
             .iter()
             .zip(&handles)
@@ -715,12 +835,15 @@ async fn store_pcm(
         cut: None,
         decoded_by_browser: Some(why.to_string()),
     };
+    let Some(dir) = dir else {
+        return Ok((stem, Some(channels.clone())));
+    };
     if let Err(e) = wrote {
         let _ = stem_store::remove(&dir, sha, rate, stem.channels).await;
         return Err(named(format!("could not be written to storage: {e}")));
     }
     write_manifest(&dir, &stem).await.map_err(named)?;
-    Ok(stem)
+    Ok((stem, None))
 }
 
 /// The bytes of `f32` samples as they lie in memory (little-endian in wasm).

@@ -206,6 +206,7 @@ fn dispatch() -> Result<(), String> {
                 rate: job.rate,
                 blob: job.blob.clone(),
                 prefetched,
+                memory_room: crate::browser::memory_store::room(),
             };
             let posted = serde_wasm_bindgen::to_value(&msg)
                 .map_err(|e| JsValue::from_str(&e.to_string()))
@@ -337,11 +338,22 @@ fn on_reply(index: usize, msg: FromDecoder) {
                 }
             }
             FromDecoder::Done {
-                job, stem, cached, ..
+                job,
+                stem,
+                cached,
+                planes,
+                ..
             } => {
                 if let Some(j) = slot.busy.take_if(|j| j.id == job) {
                     (j.progress)(1.0);
-                    finish(&mut pool.outcomes, j, Ok((stem, cached)));
+                    // No private file storage: the samples came back to be kept in memory.
+                    let kept = match planes.dyn_ref::<js_sys::Array>() {
+                        Some(planes) => {
+                            crate::browser::memory_store::put(&stem.sha256, stem.rate, planes)
+                        }
+                        None => Ok(()),
+                    };
+                    finish(&mut pool.outcomes, j, kept.map(|()| (stem, cached)));
                 }
             }
             FromDecoder::Failed { job, message } => {
@@ -485,6 +497,7 @@ async fn by_browser(
                 sha256,
                 why: why.clone(),
                 channels,
+                memory_room: crate::browser::memory_store::room(),
             };
             // Copied, not transferred: the samples belong to the browser's AudioBuffer.
             serde_wasm_bindgen::to_value(&msg)

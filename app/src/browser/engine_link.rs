@@ -128,8 +128,11 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
     JsFuture::from(ctx.audio_worklet()?.add_module(PROCESSOR_URL)?).await?;
     let node = engine_node(&ctx, &module)?;
     node.connect_with_audio_node(&ctx.destination())?;
-    // The feeder and the engine talk directly, through a channel of their own.
-    let feeder = Worker::new(FEEDER_URL)?;
+    // The feeder and the engine talk directly, through a channel of their own. A module Worker:
+    // it imports `stem-source.js`, shared with the export Worker.
+    let options = web_sys::WorkerOptions::new();
+    options.set_type(web_sys::WorkerType::Module);
+    let feeder = Worker::new_with_options(FEEDER_URL, &options)?;
     let channel = MessageChannel::new()?;
     node.port()?.post_message_with_transferable(
         &to_js(&ToProcessor::Feeder {
@@ -343,6 +346,8 @@ pub fn post_stem(id: u32, file_name: &str, sha256: &str) -> Result<(), AppError>
             rate: stored.rate,
             channels,
             frames,
+            planes: crate::browser::memory_store::planes(&stored.sha256, stored.rate)
+                .map_or(JsValue::NULL, JsValue::from),
         }))
         .map_err(fail)?;
     let capacity = (s.ctx.sample_rate() * RING_SECONDS) as u32;

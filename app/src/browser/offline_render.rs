@@ -267,6 +267,8 @@ pub async fn render_mix_into(
             rate: st.rate,
             channels: st.channels,
             frames: st.frames as f64,
+            planes: crate::browser::memory_store::planes(&st.sha256, st.rate)
+                .map_or(JsValue::NULL, JsValue::from),
         })
         .collect();
     let replay_channels = replay.map_or(JsValue::NULL, |r| {

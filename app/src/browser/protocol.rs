@@ -115,6 +115,10 @@ pub enum ToFeeder {
         rate: u32,
         channels: u32,
         frames: f64,
+        /// Where the browser gives no private file storage: the stem's planes, from the
+        /// in-memory store (copied by the posting); otherwise `null` (read from the files).
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        planes: JsValue,
     },
     /// Track `id` left the engine: close its files.
     Remove { id: u32 },
@@ -138,6 +142,9 @@ pub struct JobStem {
     pub rate: u32,
     pub channels: u32,
     pub frames: f64,
+    /// As in [`ToFeeder::Track`]: the planes from the in-memory store, or `null`.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub planes: JsValue,
 }
 
 /// The one message to an export Worker: render `frames` frames.

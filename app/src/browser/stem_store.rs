@@ -224,7 +224,10 @@ pub async fn remove(
 /// the store holds what the session uses. Files still open elsewhere (another tab streaming
 /// them) are left for a later tidy-up.
 pub async fn retain(keep: &[String]) -> Result<(), String> {
-    let dir = directory().await?;
+    // No private file storage (stems kept in memory): nothing stored, nothing to remove.
+    let Ok(dir) = directory().await else {
+        return Ok(());
+    };
     let mut names = Vec::new();
     let keys = dir.keys();
     loop {

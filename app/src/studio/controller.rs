@@ -569,6 +569,11 @@ impl Studio {
                             why,
                         });
                     }
+                    if crate::browser::memory_store::take_first_use() {
+                        self.report(AppError::StemsInMemory {
+                            limit_bytes: crate::browser::memory_store::limit(),
+                        });
+                    }
                     self.add_stored(name.clone(), stem, rate)
                 }
             };

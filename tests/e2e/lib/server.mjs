@@ -39,8 +39,10 @@ export function metaPolicy(html) {
  * response carries (a meta reaches only its document and the worklets): so every .js is sent
  * with the page's policy as a header, as a host holding Workers to it would, and the Workers run
  * under it too (subresources ignore the header); each Worker's script (the request says it is
- * for a Worker) starts with a recorder of its violations. */
-export async function serveDist(root, { prefix = '/', files = {}, isolated = true } = {}) {
+ * for a Worker) starts with a recorder of its violations, then `workerPrelude` (one line of
+ * test instrumentation, e.g. a browser API taken away). `isolated: false` leaves out the
+ * cross-origin isolation headers. */
+export async function serveDist(root, { prefix = '/', files = {}, isolated = true, workerPrelude = '' } = {}) {
   if (!prefix.startsWith('/') || !prefix.endsWith('/')) throw new Error(`prefix must start and end with "/": ${prefix}`);
   const policy = metaPolicy(await readFile(path.join(root, 'index.html'), 'utf8'));
   if (!policy) throw new Error(`${root}/index.html has no Content-Security-Policy meta (is it a \`trunk build\`?)`);
@@ -69,7 +71,7 @@ export async function serveDist(root, { prefix = '/', files = {}, isolated = tru
     const worker = ['worker', 'sharedworker'].includes(req.headers['sec-fetch-dest']);
     const send = (name, body) => {
       res.writeHead(200, headers(name));
-      if (worker) res.write(WORKER_RECORDER);
+      if (worker) res.write(WORKER_RECORDER + workerPrelude);
       res.end(body);
     };
     if (Object.hasOwn(files, rel)) { send(rel, files[rel]); return; }
