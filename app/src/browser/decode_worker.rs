@@ -13,6 +13,7 @@
 //! store the same way.
 
 use std::io::{self, Read, Seek, SeekFrom};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -26,6 +27,7 @@ use web_sys::{
 
 use crate::browser::hashing::{hex, web_crypto_sha256};
 use crate::browser::stem_store::{self, StoredStem};
+use crate::browser::stem_writer::{self, StemWriter};
 use crate::error::js_detail;
 use crate::formats::stem_decode::{Chunk, DecodeError, MediaSource, OverviewBuilder, probe};
 
@@ -447,32 +449,36 @@ fn write_at(handle: &FileSystemSyncAccessHandle, bytes: &[u8], at: f64) -> Resul
     Ok(())
 }
 
-/// Gathers decoded chunks and writes them into the channel files [`WRITE_FRAMES`] at a time, or,
-/// where the browser gives no private file storage, keeps them (up to `room` bytes).
-struct PlaneWriter<'a> {
-    handles: &'a [FileSystemSyncAccessHandle],
-    /// Samples not written yet, one plane per channel file; in memory, the whole stem so far.
+/// Gathers decoded chunks and sends them [`WRITE_FRAMES`] at a time to this Worker's stem writer
+/// (which writes them into the channel files while decoding goes on), or, where the browser
+/// gives no private file storage, keeps them (up to `room` bytes).
+struct PlaneWriter {
+    /// The writer and the job whose files it has open (`None`: in memory).
+    files: Option<(Rc<StemWriter>, u32)>,
+    /// Samples not sent yet, one plane per channel file; in memory, the whole stem so far.
     pending: Vec<Vec<f32>>,
     /// The frame where `pending` starts.
     at: u64,
-    /// In memory: bytes the stem may take (`None`: to the files).
+    /// In memory: bytes the stem may take.
     room: Option<f64>,
 }
 
-impl<'a> PlaneWriter<'a> {
-    fn new(handles: &'a [FileSystemSyncAccessHandle]) -> Self {
-        PlaneWriter {
-            handles,
-            pending: vec![Vec::with_capacity(WRITE_FRAMES); handles.len()],
+impl PlaneWriter {
+    /// Opens job `job`'s channel files (`names`) through `writer`.
+    fn to_files(writer: Rc<StemWriter>, job: u32, names: &[String]) -> Result<Self, String> {
+        writer.open(job, names)?;
+        Ok(PlaneWriter {
+            files: Some((writer, job)),
+            pending: vec![Vec::with_capacity(WRITE_FRAMES); names.len()],
             at: 0,
             room: None,
-        }
+        })
     }
 
     /// Keeps `channels` planes in memory, refusing more than `room` bytes.
     fn in_memory(channels: usize, room: f64) -> Self {
         PlaneWriter {
-            handles: &[],
+            files: None,
             pending: vec![Vec::new(); channels],
             at: 0,
             room: Some(room),
@@ -510,19 +516,31 @@ impl<'a> PlaneWriter<'a> {
         Ok(())
     }
 
-    /// Writes what has gathered (in memory: nothing to do).
+    /// Sends what has gathered to the writer (in memory: nothing to do).
     fn flush(&mut self) -> Result<(), String> {
         let frames = self.pending_frames();
-        if frames == 0 || self.room.is_some() {
+        let Some((writer, job)) = &self.files else {
+            return Ok(());
+        };
+        if frames == 0 {
             return Ok(());
         }
         let at = self.at as f64 * 4.0;
-        for (pending, h) in self.pending.iter_mut().zip(self.handles) {
-            write_at(h, f32_bytes(pending), at)?;
+        for (ch, pending) in self.pending.iter_mut().enumerate() {
+            writer.write(*job, ch, at, pending)?;
             pending.clear();
         }
         self.at += frames as u64;
         Ok(())
+    }
+
+    /// Closes the files once the writer has written everything sent: the first failure of any
+    /// write (in memory: nothing to do).
+    async fn close(&self) -> Result<(), String> {
+        match &self.files {
+            Some((writer, job)) => writer.close(*job).await,
+            None => Ok(()),
+        }
     }
 
     /// In memory: the planes as `Float32Array`s (copied out of this Worker's heap, to be
@@ -614,22 +632,20 @@ async fn decode(
     let info = decoder.info().clone();
     let expected = decoder.expected_output_frames().unwrap_or(0);
     let need = expected as f64 * info.channels as f64 * 4.0;
-    let handles = match &dir {
-        Some(dir) => {
+    let mut writer = match &dir {
+        Some(_) => {
             check_room(need).await.map_err(named)?;
-            open_planes(dir, &sha, rate, info.channels as u32)
-                .await
-                .map_err(named)?
+            let names: Vec<String> = (0..info.channels as u32)
+                .map(|ch| stem_store::channel_file(&sha, rate, ch))
+                .collect();
+            PlaneWriter::to_files(stem_writer::writer().map_err(named)?, job, &names)
+                .map_err(|e| named(format!("could not be written to storage: {e}")))?
         }
         None if need > memory_room => return Err(named(memory_full(memory_room))),
-        None => Vec::new(),
+        None => PlaneWriter::in_memory(info.channels, memory_room),
     };
     let mut overview = OverviewBuilder::new(expected, OVERVIEW_COLUMNS);
     let mut frames = 0u64;
-    let mut writer = match dir {
-        Some(_) => PlaneWriter::new(&handles),
-        None => PlaneWriter::in_memory(info.channels, memory_room),
-    };
     let mut posted = 0.1;
     let result = loop {
         let t0 = now_ms();
@@ -662,12 +678,12 @@ async fn decode(
     // What is still gathered goes to the store too (also what decoded before an error).
     let t0 = now_ms();
     let flushed = writer.flush();
-    let result = match (result, flushed) {
+    let closed = writer.close().await;
+    let result = match (result, flushed.and(closed)) {
         (Ok(_), Err(e)) => Err(format!("could not be written to storage: {e}")),
         (result, _) => result,
     };
     let cut = result.as_ref().ok().cloned().flatten();
-    close_all(&handles);
     let planes = writer.take_planes(frames);
     let stem = StoredStem {
         sha256: sha.clone(),

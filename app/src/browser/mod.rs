@@ -13,5 +13,6 @@ pub mod memory_store;
 pub mod offline_render;
 pub mod protocol;
 pub mod stem_store;
+pub mod stem_writer;
 pub mod storage;
 pub mod tab_lock;
