@@ -1,7 +1,8 @@
 // Browser benchmark: a real-size session as a user feels it. N stereo 24-bit WAV stems of M
 // minutes are written to disk (half at 44.1 kHz so the decode Workers resample, half at the
 // session rate), picked through the drop zone's file input of a Chromium with an on-disk profile
-// (Chromium reads them from disk, as a dropped file), then played for 30 s and exported.
+// (Chromium reads them from disk, as a dropped file), then played (30 s, or the whole song) and
+// exported.
 // Not a test: it prints figures. Measured: time to the first playable strip and to every strip,
 // memory of the whole Chromium process tree (empty app, peak while loading, steady after
 // loading, peak while playing, peak while exporting), underruns while playing (the engine's
@@ -11,6 +12,7 @@
 // sound card's, 44.1 kHz here). WAVs stay in $TMPDIR/second-ear-real-session for the next run
 // (same name and size); delete them by hand. `targets`: export-target option values.
 // Usage: node tests/bench/real_session.mjs [stems=16] [minutes=4] [rate=48000] [targets=Spotify]
+//        [play seconds=30 | song]
 import { startApp } from '../e2e/lib/browser.mjs';
 import { execFile } from 'node:child_process';
 import { mkdir, open, rename, stat } from 'node:fs/promises';
@@ -25,7 +27,8 @@ const rate = Number(process.argv[4] ?? 48000);
 const targets = (process.argv[5] ?? 'Spotify').split(',');
 const seconds = minutes * 60;
 const stemMinutes = stems * minutes;
-const PLAY_S = 30;
+// Seconds of playback: 30, or the 6th argument (`song`: the whole song, its underruns counted).
+const PLAY_S = process.argv[6] === 'song' ? seconds : Number(process.argv[6] ?? 30);
 const HOUR = 3_600_000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
