@@ -103,6 +103,14 @@ pub struct StemRing {
     tail: Vec<Vec<f32>>,
     /// Valid frames in `tail`.
     tail_len: usize,
+    /// Frames played as silence for want of audio (inside the stem) since it last had any: the
+    /// next frames that arrive fade in rather than jump in.
+    starved: bool,
+    /// Frames into that fade-in (its length is the de-click's, the tail's capacity).
+    ramp: Option<usize>,
+    /// Added while playing and not fed yet: its silence is a start still to come, not an
+    /// underrun (until it first has frames, or an epoch begins with priming).
+    joining: bool,
 }
 
 impl StemRing {
@@ -122,6 +130,9 @@ impl StemRing {
             underrun_frames: 0,
             tail: crate::buffers::zeroed_channels(channels, tail)?,
             tail_len: 0,
+            starved: false,
+            ramp: None,
+            joining: true,
         })
     }
 
@@ -169,6 +180,10 @@ impl StemRing {
         }
         self.read = at;
         self.filled = at;
+        // A new epoch primes every ring before it plays.
+        self.starved = false;
+        self.ramp = None;
+        self.joining = false;
     }
 
     /// Appends frames for read indices `k0..` (one slice per channel of the ring, all the same
@@ -216,8 +231,10 @@ impl StemRing {
     /// Takes the `n` frames for song frames `start..start + n` (a run of the plan) from `at`,
     /// into `dst` (left, right; a mono ring leaves right silent) or, when `dst` is `None`,
     /// only accounts for them. Frames the ring lacks play as silence and, when they lie inside
-    /// the stem (`< stem_frames`), count as underruns; frames past the stem's end are silent.
-    /// Reading the ring advances it by `n` whatever it held. Never allocates.
+    /// the stem (`< stem_frames`), count as underruns (except before a track added while
+    /// playing has had any: it has not started yet); frames past the stem's end are silent.
+    /// Frames that arrive after such silence fade in over the de-click's length instead of
+    /// jumping in. Reading the ring advances it by `n` whatever it held. Never allocates.
     pub fn take(
         &mut self,
         at: StreamAt,
@@ -238,8 +255,22 @@ impl StemRing {
                 let here = k == Some(self.read);
                 let have = if here { self.held().min(n) } else { 0 };
                 let from = (self.read % self.capacity() as u64) as usize;
-                let missing = stem_frames.saturating_sub(start + have as u64);
-                self.underrun_frames += missing.min((n - have) as u64);
+                let missing = stem_frames
+                    .saturating_sub(start + have as u64)
+                    .min((n - have) as u64);
+                if have > 0 {
+                    if self.starved {
+                        self.ramp = Some(0);
+                    }
+                    self.starved = false;
+                    self.joining = false;
+                }
+                if missing > 0 {
+                    self.starved = true;
+                    if !self.joining {
+                        self.underrun_frames += missing;
+                    }
+                }
                 self.read = k.unwrap_or(self.read) + n as u64;
                 self.filled = if here {
                     self.filled.max(self.read)
@@ -249,19 +280,35 @@ impl StemRing {
                 (have, &self.data, from)
             }
         };
-        let Some(dst) = dst else { return };
         // Song frames past the stem's end are silent whatever the feeder wrote.
         let keep = have.min(stem_frames.saturating_sub(start).min(n as u64) as usize);
+        let fade = self.tail.first().map_or(0, Vec::len);
+        let ramp = self.ramp.filter(|_| matches!(at, StreamAt::Ring(_)));
+        if let Some(done) = ramp {
+            self.ramp = (done + keep < fade).then_some(done + keep);
+        }
+        let Some(dst) = dst else { return };
         for (ch, out) in dst.into_iter().enumerate() {
             let out = &mut out[..n];
             match src.get(ch) {
                 Some(src) => {
                     copy_wrapped(&mut out[..keep], src, from);
                     out[keep..].fill(0.0);
+                    if let Some(done) = ramp {
+                        fade_in(&mut out[..keep], done, fade);
+                    }
                 }
                 None => out.fill(0.0),
             }
         }
+    }
+}
+
+/// Scales `x` by the fade-in from silence to full level over `len` frames, `done` frames of
+/// which have played: frame i gets (done + i + 1) / len, at most 1.
+fn fade_in(x: &mut [f32], done: usize, len: usize) {
+    for (i, v) in x.iter_mut().enumerate().take(len.saturating_sub(done)) {
+        *v *= (done + i + 1) as f32 / len as f32;
     }
 }
 
@@ -284,5 +331,61 @@ fn copy_clean(dst: &mut [f32], src: &[f32]) {
         } else {
             0.0
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The next `n` frames (left), the song played straight from frame 0 (read index k is song
+    /// frame k) with a stem of `stem` frames.
+    fn take(ring: &mut StemRing, n: usize, stem: u64) -> Vec<f32> {
+        let (mut l, mut r) = (vec![9.0; n], vec![9.0; n]);
+        let k = ring.read;
+        ring.take(StreamAt::Ring(Some(k)), k, stem, n, Some([&mut l, &mut r]));
+        l
+    }
+
+    /// A track added while playing is silent, without underruns, until its audio comes; then
+    /// it fades in over the de-click's length (here 8 frames) instead of jumping in.
+    #[test]
+    fn a_track_added_while_playing_fades_in_when_its_audio_arrives() {
+        let mut ring = StemRing::new(1, 64, 8, 0).unwrap();
+        assert_eq!(take(&mut ring, 16, 1_000), vec![0.0; 16]);
+        assert_eq!(ring.underrun_frames(), 0, "not started yet: no underrun");
+        ring.write(16, &[&[1.0; 32]]).unwrap();
+        let y = take(&mut ring, 12, 1_000);
+        let want: Vec<f32> = (1..=12).map(|i| (i as f32 / 8.0).min(1.0)).collect();
+        assert_eq!(y, want);
+        assert_eq!(
+            take(&mut ring, 4, 1_000),
+            vec![1.0; 4],
+            "full level after the fade"
+        );
+    }
+
+    /// Once playing, missing frames count as underruns, and the audio after them fades in,
+    /// across takes of any size; a take with frames throughout is untouched.
+    #[test]
+    fn after_an_underrun_the_audio_fades_back_in() {
+        let mut ring = StemRing::new(2, 64, 8, 0).unwrap();
+        ring.write(0, &[&[0.5; 8], &[0.5; 8]]).unwrap();
+        assert_eq!(
+            take(&mut ring, 8, 1_000),
+            vec![0.5; 8],
+            "no fade at the start of a primed ring"
+        );
+        assert_eq!(take(&mut ring, 8, 1_000), vec![0.0; 8]);
+        assert_eq!(ring.underrun_frames(), 8);
+        ring.write(16, &[&[0.5; 20], &[0.5; 20]]).unwrap();
+        let mut y = take(&mut ring, 3, 1_000);
+        y.extend(take(&mut ring, 7, 1_000));
+        let want: Vec<f32> = (1..=10).map(|i| 0.5 * (i as f32 / 8.0).min(1.0)).collect();
+        assert_eq!(y, want);
+        // A new epoch primes: no fade pending after it.
+        ring.restart(100, false);
+        ring.write(100, &[&[0.25; 4], &[0.25; 4]]).unwrap();
+        assert_eq!(take(&mut ring, 4, 1_000), vec![0.25; 4]);
     }
 }
