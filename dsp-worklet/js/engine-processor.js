@@ -20,7 +20,8 @@
 // feeder reads the store straight into, with a shared doorbell the processor rings
 // (Atomics.notify) after writing a want into it; the processor takes a full mailbox at its next
 // look, allocating nothing. To the feeder, over its port: {type:'doorbell', doorbell: Int32Array},
-// {type:'mailbox', id, sab, frames}, {type:'unbox', id, sab}. Elsewhere the messages above carry them.
+// {type:'mailbox', id, sab, frames}, {type:'unbox', id, sab}. Elsewhere the messages above
+// carry them.
 // Posted once at the start, for diagnostics and tests: {type:'stream-path', shared: boolean}.
 // processorOptions: {module, meters, memoryHeadroom} (meters: false turns meter posts off, for
 // benchmarks; memoryHeadroom: bytes the engine's heap may still take once it exists, for tests

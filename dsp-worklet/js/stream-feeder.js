@@ -13,9 +13,10 @@
 // buffers transferred. Wants for a track whose files are still opening wait for them.
 // Where the page is cross-origin isolated the engine uses shared memory instead of chunk
 // messages (engine-processor.js): from the engine come {type:'doorbell', doorbell: Int32Array}
-// and per track {type:'mailbox', id, sab, frames} / {type:'unbox', id, sab}; a want is written into the
-// track's mailbox and the doorbell rung; the feeder, waiting on the doorbell (Atomics.waitAsync),
-// reads the frames from the store straight into the mailbox and marks it full.
+// and per track {type:'mailbox', id, sab, frames} / {type:'unbox', id, sab}; a want is written
+// into the track's mailbox and the doorbell rung; the feeder, waiting on the doorbell
+// (Atomics.waitAsync), reads the frames from the store straight into the mailbox and marks it
+// full.
 // To the main thread (`FromFeeder`): {type:'ready'}, {type:'error', id, message}.
 import { openStem } from './stem-source.js';
 
@@ -34,7 +35,6 @@ let scratch = new Float32Array(0);
 const tracks = new Map(); // id → {frames, handles: [FileSystemSyncAccessHandle], ready: Promise}
 let engine = null;
 
-
 function open(t) {
   return openStem(t);
 }
@@ -43,9 +43,6 @@ function close(entry) {
   entry.ready.then((handles) => handles.forEach((h) => h.close())).catch(() => {});
 }
 
-// Every want is answered, so the engine never waits on a want that was dropped: with the frames,
-// or, when the track is unknown or its files cannot be read, with `failed` (the engine asks
-// again later; the main thread hears why, once per track).
 // The open channel files of track `id`, or null when it is unknown or they cannot be opened
 // (the main thread hears why, once per track; the next want tries again).
 async function handlesOf(id) {
@@ -65,6 +62,9 @@ async function handlesOf(id) {
   }
 }
 
+// Every want is answered, so the engine never waits on a want that was dropped: with the frames,
+// or, when the track is unknown or its files cannot be read, with `failed` (the engine asks
+// again later; the main thread hears why, once per track).
 async function serve(w) {
   if (!engine) return;
   const fail = () => engine.postMessage({ id: w.id, epoch: w.epoch, k0: w.k0, failed: true });
