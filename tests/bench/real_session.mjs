@@ -94,23 +94,38 @@ console.error(`stems: ${written} written, ${stems - written} reused, ${(wavBytes
 // ---- 2. Memory: RSS of every chromium/chrome process under this node process, every 250 ms ----
 let phase = 'start';
 const samples = [];
+// Total RSS (KiB) and RSS by Chromium process kind (its --type: renderer, gpu-process, utility…;
+// "browser" for the main process), summed.
 async function chromiumRssKb() {
-  const { stdout } = await run('ps', ['-eo', 'pid=,ppid=,rss=,comm=']);
+  const { stdout } = await run('ps', ['-eo', 'pid=,ppid=,rss=,comm=,args=']);
   const kids = new Map();
   const rows = stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
   for (const [pid, ppid] of rows) kids.set(ppid, [...(kids.get(ppid) ?? []), pid]);
   const mine = new Set();
   const todo = [String(process.pid)];
   while (todo.length) for (const c of kids.get(todo.pop()) ?? []) if (!mine.has(c)) { mine.add(c); todo.push(c); }
-  return rows.filter(([pid, , , comm]) => mine.has(pid) && /chrom/i.test(comm)).reduce((a, r) => a + Number(r[2]), 0);
+  const ours = rows.filter(([pid, , , comm]) => mine.has(pid) && /chrom/i.test(comm));
+  const byType = {};
+  for (const r of ours) {
+    const type = r.slice(4).find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser';
+    byType[type] = (byType[type] ?? 0) + Number(r[2]);
+  }
+  return { kb: ours.reduce((a, r) => a + Number(r[2]), 0), byType };
 }
 let busy = false;
 const sampler = setInterval(async () => {
   if (busy) return;
   busy = true;
-  try { samples.push({ phase, kb: await chromiumRssKb() }); } catch { /* ps failed once */ }
+  try { samples.push({ phase, ...(await chromiumRssKb()) }); } catch { /* ps failed once */ }
   busy = false;
 }, 250);
+// The process kinds at the sample where phase `p` peaked, MB.
+const peakByType = (p) => {
+  const inP = samples.filter((x) => x.phase === p);
+  if (!inP.length) return 'no samples';
+  const top = inP.reduce((a, b) => (b.kb > a.kb ? b : a));
+  return Object.entries(top.byType).sort((a, b) => b[1] - a[1]).map(([t, kb]) => `${t} ${(kb / 1024).toFixed(0)}`).join(', ') + ' MB';
+};
 const inPhase = (p) => samples.filter((s) => s.phase === p).map((s) => s.kb);
 const peakMb = (p) => Math.max(...inPhase(p)) / 1024;
 const medianMb = (p) => { const v = inPhase(p).sort((a, b) => a - b); return v[v.length >> 1] / 1024; };
@@ -313,6 +328,7 @@ const rows = [
   ['memory per stem-minute', `${((steady - empty) / stemMinutes).toFixed(2)} MB ((steady − empty) / ${stemMinutes} stem-min)`],
   [`memory, peak while playing ${PLAY_S} s`, mb(peakMb('playing'))],
   ['memory, peak while exporting', mb(peakMb('export'))],
+  ['memory by process kind: empty app (its peak sample) / export peak', `${peakByType('empty')} / ${peakByType('export')}`],
   [`playback, ${PLAY_S} s of wall time`, `transport moved ${played.toFixed(2)} s; underrun frames ${underrunFrames} (${(underrunFrames / sessionRate).toFixed(3)} s; the transport's dropout readout: ${d1 - d0}), blocks waited for rings ${w1[5] - w0[5]}, waiting seen: ${waitingMax ? 'yes' : 'no'}`],
   [`export (${targets.join(' + ')}, 24-bit)`, `${s1(exportWall)} click → last download = ${(seconds / exportWall).toFixed(1)}× realtime; ${got.length} file(s); app says: ${exportStatus || '—'}`],
   ['export stages (stage line)', stageTimes || '—'],
