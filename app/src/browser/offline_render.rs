@@ -47,6 +47,39 @@ pub struct RenderEnd {
     pub recording: Option<Recording>,
 }
 
+/// Where a render's output goes, piece by piece, in order (see [`render_mix_into`]).
+pub trait RenderSink {
+    /// The render will hand over at most `frames` frames: called once, before the first piece,
+    /// so the sink can make room once instead of growing as pieces come.
+    fn expect(&mut self, _frames: usize) {}
+    /// The next frames of the output (equal lengths).
+    fn take(&mut self, left: &[f32], right: &[f32]);
+}
+
+impl<F: FnMut(&[f32], &[f32])> RenderSink for F {
+    fn take(&mut self, left: &[f32], right: &[f32]) {
+        self(left, right)
+    }
+}
+
+/// The whole render, collected (for callers that need it at once).
+#[derive(Default)]
+struct Collect {
+    left: Vec<f32>,
+    right: Vec<f32>,
+}
+
+impl RenderSink for Collect {
+    fn expect(&mut self, frames: usize) {
+        self.left.reserve_exact(frames);
+        self.right.reserve_exact(frames);
+    }
+    fn take(&mut self, left: &[f32], right: &[f32]) {
+        self.left.extend_from_slice(left);
+        self.right.extend_from_slice(right);
+    }
+}
+
 /// Seconds of output per piece the export Worker posts: the main thread measures a piece while
 /// the Worker renders the next (two cores at work), and neither holds the whole render twice.
 pub const PIECE_SECONDS: f64 = 5.0;
@@ -126,15 +159,11 @@ pub async fn render_mix_from(
     progress: impl Fn(f64),
     cancelled: impl Fn() -> bool,
 ) -> Result<Option<Rendered>, AppError> {
-    let (mut left, mut right) = (Vec::new(), Vec::new());
-    let mut collect = |l: &[f32], r: &[f32]| {
-        left.extend_from_slice(l);
-        right.extend_from_slice(r);
-    };
-    let end = render_mix_into(mix, rate, range, source, progress, cancelled, &mut collect).await?;
+    let mut all = Collect::default();
+    let end = render_mix_into(mix, rate, range, source, progress, cancelled, &mut all).await?;
     Ok(end.map(|end| Rendered {
-        left,
-        right,
+        left: all.left,
+        right: all.right,
         sample_rate: rate,
         limiter_reduction_db: end.limiter_reduction_db,
         recording: end.recording,
@@ -152,7 +181,7 @@ pub async fn render_mix_into(
     source: Source<'_>,
     progress: impl Fn(f64),
     cancelled: impl Fn() -> bool,
-    sink: &mut dyn FnMut(&[f32], &[f32]),
+    sink: &mut dyn RenderSink,
 ) -> Result<Option<RenderEnd>, AppError> {
     let missing: Vec<&str> = mix.missing().map(|t| t.file_name.as_str()).collect();
     if !missing.is_empty() {
@@ -293,6 +322,7 @@ pub async fn render_mix_into(
     });
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
+    sink.expect(frames as usize);
     let worker = Worker::new_with_options(EXPORT_WORKER_URL, &options).map_err(fail)?;
     let replies = Replies::listen(&worker);
     worker.post_message(&job).map_err(fail)?;
@@ -318,7 +348,7 @@ pub async fn render_mix_into(
                 let (l, r) = (left.to_vec(), right.to_vec());
                 received += l.len() as u64;
                 let song = (dry.saturating_sub(at as u64) as usize).min(l.len());
-                sink(&l[..song], &r[..song]);
+                sink.take(&l[..song], &r[..song]);
                 tail[0].extend_from_slice(&l[song..]);
                 tail[1].extend_from_slice(&r[song..]);
             }
@@ -361,7 +391,7 @@ pub async fn render_mix_into(
         None
     };
     let keep = tail_end(&tail[0], &tail[1], 0);
-    sink(&tail[0][..keep], &tail[1][..keep]);
+    sink.take(&tail[0][..keep], &tail[1][..keep]);
     Ok(Some(RenderEnd {
         frames: (dry.min(frames) as usize) + keep,
         limiter_reduction_db,

@@ -90,6 +90,16 @@ impl Delivered {
         }
     }
 
+    /// Makes room for `frames` more frames at once (else the file grows as pieces come, and
+    /// each growth briefly holds the old and the new copy).
+    pub fn reserve(&mut self, frames: usize) {
+        if self.quantizer.is_some() {
+            self.ints.reserve_exact(2 * frames);
+        } else {
+            self.floats.reserve_exact(2 * frames);
+        }
+    }
+
     /// Appends stereo frames (the shorter length of the two) and writes what the file holds for
     /// them, as floats, into `held` (cleared first; reused between pieces).
     pub fn push(&mut self, left: &[f32], right: &[f32], held: &mut [Vec<f32>; 2]) {

@@ -6,7 +6,7 @@
 use crate::formats::file_name::{self, Refused};
 use std::future::Future;
 
-use crate::browser::offline_render::{Range, Recording, Source, render_mix_into};
+use crate::browser::offline_render::{Range, Recording, RenderSink, Source, render_mix_into};
 use crate::delivery::dither::Dither;
 use crate::delivery::plan::{MAX_LIMITING_DB, MAX_PASSES, Plan, Verdict};
 use crate::delivery::report::{DeliveryReport, Measurer};
@@ -84,6 +84,25 @@ fn seed(t: &Target) -> u64 {
     t.name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
     }) ^ t.lufs.to_bits() as u64
+}
+
+/// A limiter pass's output as it arrives: requantised into the file, and measured as the file
+/// holds it.
+struct Delivering {
+    file: Delivered,
+    meter: Measurer,
+    /// What the file holds for the last piece, as floats (reused).
+    held: [Vec<f32>; 2],
+}
+
+impl RenderSink for Delivering {
+    fn expect(&mut self, frames: usize) {
+        self.file.reserve(frames);
+    }
+    fn take(&mut self, left: &[f32], right: &[f32]) {
+        self.file.push(left, right, &mut self.held);
+        self.meter.add(&self.held[0], &self.held[1]);
+    }
 }
 
 /// Lets the browser run (paint, handle input) before going on.
@@ -186,14 +205,12 @@ where
             };
             // The file and its measurement are made piece by piece while the Worker renders
             // the next piece.
-            let mut d = Delivered::start(o.rate, o.format, o.dither, seed(target));
-            let mut meter = Measurer::new(o.rate).ok_or(AppError::Export {
-                detail: format!("no loudness meter at {} Hz", o.rate),
-            })?;
-            let mut held = [Vec::new(), Vec::new()];
-            let mut take = |l: &[f32], r: &[f32]| {
-                d.push(l, r, &mut held);
-                meter.add(&held[0], &held[1]);
+            let mut take = Delivering {
+                file: Delivered::start(o.rate, o.format, o.dither, seed(target)),
+                meter: Measurer::new(o.rate).ok_or(AppError::Export {
+                    detail: format!("no loudness meter at {} Hz", o.rate),
+                })?,
+                held: [Vec::new(), Vec::new()],
             };
             let Some(mut r) = render_mix_into(
                 &setup,
@@ -214,6 +231,7 @@ where
             stage(format!("{label}: measuring"), base + 0.8 * share);
             yield_to_browser().await;
             let limiting = r.limiter_reduction_db;
+            let Delivering { file: d, meter, .. } = take;
             let m = meter.finish();
             if !m.integrated_lufs.is_finite() && !fixed {
                 return Err(AppError::NothingToExport {

@@ -73,7 +73,7 @@ pub async fn match_target(
             source,
             move |x| p((done + x) / MAX_PASSES as f64),
             cancelled.clone(),
-            &mut |l, r| meter.add(l, r),
+            &mut |l: &[f32], r: &[f32]| meter.add(l, r),
         )
         .await?
         else {
@@ -136,7 +136,7 @@ pub async fn unlimited_loudness(
         Source::Recording,
         progress,
         cancelled.clone(),
-        &mut |l, r| meter.add(&[l, r]),
+        &mut |l: &[f32], r: &[f32]| meter.add(&[l, r]),
     )
     .await?
     else {
