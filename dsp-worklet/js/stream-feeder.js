@@ -35,10 +35,6 @@ let scratch = new Float32Array(0);
 const tracks = new Map(); // id → {frames, handles: [FileSystemSyncAccessHandle], ready: Promise}
 let engine = null;
 
-function open(t) {
-  return openStem(t);
-}
-
 function close(entry) {
   entry.ready.then((handles) => handles.forEach((h) => h.close())).catch(() => {});
 }
@@ -55,7 +51,7 @@ async function handlesOf(id) {
     if (tracks.get(id) === t) {
       if (!t.reported) self.postMessage({ type: 'error', id, message: String(e && e.message ? e.message : e) });
       t.reported = true;
-      t.ready = open(t.spec);
+      t.ready = openStem(t.spec);
       t.ready.catch(() => {});
     }
     return null;
@@ -162,7 +158,7 @@ self.onmessage = (e) => {
   } else if (m.type === 'track') {
     const old = tracks.get(m.id);
     if (old) close(old);
-    const entry = { frames: m.frames, spec: m, ready: open(m), reported: false };
+    const entry = { frames: m.frames, spec: m, ready: openStem(m), reported: false };
     entry.ready.catch(() => {});
     tracks.set(m.id, entry);
   } else if (m.type === 'remove') {

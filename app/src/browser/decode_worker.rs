@@ -603,7 +603,9 @@ async fn decode(
             sha
         }
     };
-    let dir = store_or_memory().await;
+    // `None` where the browser gives no private file storage (some private windows): the stem
+    // is then kept in memory (see `crate::browser::memory_store`).
+    let dir = stem_store::directory().await.ok();
     if let Some(dir) = &dir
         && let Some(stem) = stem_store::manifest(dir, &sha, rate).await.map_err(named)?
     {
@@ -722,13 +724,6 @@ async fn decode(
     })
 }
 
-/// The store's directory, or `None` where the browser gives no private file storage (some
-/// private windows): the stem is then kept in memory, up to `memory_room` bytes (see
-/// [`crate::browser::memory_store`]).
-async fn store_or_memory() -> Option<web_sys::FileSystemDirectoryHandle> {
-    stem_store::directory().await.ok()
-}
-
 /// Creates (empty) the channel files of a stem and opens them for writing.
 async fn open_planes(
     dir: &web_sys::FileSystemDirectoryHandle,
@@ -806,7 +801,7 @@ async fn store_pcm(
         return Err(named(DecodeError::Empty.to_string()));
     }
     let need = frames as f64 * planes.len() as f64 * 4.0;
-    let dir = store_or_memory().await;
+    let dir = stem_store::directory().await.ok(); // `None`: kept in memory, as in `decode`
     let handles = match &dir {
         Some(dir) => {
             check_room(need).await.map_err(named)?;
