@@ -15,7 +15,7 @@
 //        [play seconds=30 | song]
 import { startApp } from '../e2e/lib/browser.mjs';
 import { execFile } from 'node:child_process';
-import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -110,7 +110,16 @@ async function chromiumRssKb() {
     const type = r.slice(4).find((a) => a.startsWith('--type='))?.slice(7) ?? 'browser';
     byType[type] = (byType[type] ?? 0) + Number(r[2]);
   }
-  return { kb: ours.reduce((a, r) => a + Number(r[2]), 0), byType };
+  // PSS: each shared page divided among the processes that map it, so the sum is what the tree
+  // really holds (RSS counts a shared page once per process).
+  let pss = 0;
+  for (const [pid] of ours) {
+    try {
+      const m = /^Pss:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (m) pss += Number(m[1]);
+    } catch { /* the process ended */ }
+  }
+  return { kb: ours.reduce((a, r) => a + Number(r[2]), 0), pss, byType };
 }
 let busy = false;
 const sampler = setInterval(async () => {
@@ -128,6 +137,8 @@ const peakByType = (p) => {
 };
 const inPhase = (p) => samples.filter((s) => s.phase === p).map((s) => s.kb);
 const peakMb = (p) => Math.max(...inPhase(p)) / 1024;
+const peakPssMb = (p) => Math.max(...samples.filter((s) => s.phase === p).map((s) => s.pss)) / 1024;
+const medianPssMb = (p) => { const v = samples.filter((s) => s.phase === p).map((s) => s.pss).sort((a, b) => a - b); return v[v.length >> 1] / 1024; };
 const medianMb = (p) => { const v = inPhase(p).sort((a, b) => a - b); return v[v.length >> 1] / 1024; };
 
 // ---- 3. The browser, the app, and the engine's meter posts ----
@@ -328,6 +339,7 @@ const rows = [
   ['memory per stem-minute', `${((steady - empty) / stemMinutes).toFixed(2)} MB ((steady − empty) / ${stemMinutes} stem-min)`],
   [`memory, peak while playing ${PLAY_S} s`, mb(peakMb('playing'))],
   ['memory, peak while exporting', mb(peakMb('export'))],
+  ['memory as PSS (shared pages divided among their processes): empty (median) / peak loading / steady (median) / peak playing / peak exporting', [medianPssMb('empty'), peakPssMb('loading'), medianPssMb('steady'), peakPssMb('playing'), peakPssMb('export')].map(mb).join(' / ')],
   ['memory by process kind: empty app (its peak sample) / export peak', `${peakByType('empty')} / ${peakByType('export')}`],
   [`playback, ${PLAY_S} s of wall time`, `transport moved ${played.toFixed(2)} s; underrun frames ${underrunFrames} (${(underrunFrames / sessionRate).toFixed(3)} s; the transport's dropout readout: ${d1 - d0}), blocks waited for rings ${w1[5] - w0[5]}, waiting seen: ${waitingMax ? 'yes' : 'no'}`],
   [`export (${targets.join(' + ')}, 24-bit)`, `${s1(exportWall)} click → last download = ${(seconds / exportWall).toFixed(1)}× realtime; ${got.length} file(s); app says: ${exportStatus || '—'}`],
@@ -343,6 +355,6 @@ console.log('| measure | value |');
 console.log('|---|---|');
 for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
 console.log('');
-console.log(`Measured: wall time from setInputFiles on the drop zone's file input (Chromium reads the WAVs from disk) to the first strip and to the whole session being playable; RSS summed over every chromium process this benchmark started (ps every 250 ms; shared pages count once per process, so the sum overstates what the tree uses), in phases: empty app, loading, steady (5–10 s after loading), ${PLAY_S} s of playback from the start, export; underruns from the realtime engine's meter snapshot (words 21–23), read by an init script wrapping AudioWorkletNode; export time from clicking Export to the last download on disk; the stem store's directories under the profile (du).${problems.length ? ` Page errors, console errors and warnings, crashes seen: ${problems.length} (below).` : ' No page errors, console errors or warnings, or crashes.'}`);
+console.log(`Measured: wall time from setInputFiles on the drop zone's file input (Chromium reads the WAVs from disk) to the first strip and to the whole session being playable; RSS summed over every chromium process this benchmark started (ps every 250 ms; shared pages count once per process, so the sum overstates what the tree uses), and PSS summed from /proc/PID/smaps_rollup (each shared page divided among the processes mapping it: what the tree really holds), in phases: empty app, loading, steady (5–10 s after loading), ${PLAY_S} s of playback from the start, export; underruns from the realtime engine's meter snapshot (words 21–23), read by an init script wrapping AudioWorkletNode; export time from clicking Export to the last download on disk; the stem store's directories under the profile (du).${problems.length ? ` Page errors, console errors and warnings, crashes seen: ${problems.length} (below).` : ' No page errors, console errors or warnings, or crashes.'}`);
 for (const p of problems) console.log(`- ${p}`);
 if (process.env.VERBOSE) console.log(JSON.stringify({ opfs: opfs.dirs, idb: idb.dirs, samples: samples.length }));
