@@ -167,6 +167,91 @@ export class EngineShell {
     return 0;
   }
 
+  // ---- An export split across engines (dsp-worklet/src/split.rs) ----
+
+  // The song is at least `songFrames` long, and whether a track in another engine is soloed.
+  // Call after adding the tracks, before the settings.
+  splitContext(songFrames, soloElsewhere) {
+    this.wasm.se_split_context(this.engine, songFrames, soloElsewhere ? 1 : 0);
+  }
+
+  // A part: the tracks render into taps of `capacity` frames. Returns 0 or an error code.
+  splitPart(capacity) {
+    return this.wasm.se_split_part(this.engine, capacity);
+  }
+
+  // Frames in the taps since the last take.
+  tapsLength() {
+    return this.wasm.se_split_taps_len(this.engine);
+  }
+
+  // The taps since the last take, for this part's `tracks` tracks, copied into one Float32Array
+  // laid out [track][channel][frame], then cleared: {frames, channels, data}. Throws if a track
+  // sent while the sends were not carried.
+  takeTaps(tracks) {
+    const frames = this.wasm.se_split_taps_len(this.engine);
+    const channels = frames > 0 ? this.wasm.se_split_taps_channels(this.engine) : 0;
+    const data = new Float32Array(tracks * channels * frames);
+    const mem = this.wasm.memory.buffer;
+    for (let k = 0; k < tracks; k++) {
+      for (let ch = 0; ch < channels; ch++) {
+        const ptr = this.wasm.se_split_taps_ptr(this.engine, k, ch) >>> 0;
+        if (!ptr) throw new Error(`the part's engine has no plane for track ${k}, channel ${ch}`);
+        data.set(new Float32Array(mem, ptr, frames), (k * channels + ch) * frames);
+      }
+    }
+    if (this.wasm.se_split_taps_clear(this.engine)) throw new Error('a track sent to an FX bus in a part that carried no sends');
+    return { frames, channels, data };
+  }
+
+  // The summing engine: adds `tracks` tracks of the other engines from an inlet of `capacity`
+  // frames. Returns 0 or an error code.
+  splitSum(tracks, capacity) {
+    this.inletCapacity = capacity;
+    return this.wasm.se_split_sum(this.engine, tracks, capacity);
+  }
+
+  // Frames the inlet can take now (unread frames move to its start first), and where they go.
+  inletRoom() {
+    const at = this.wasm.se_split_inlet_make_room(this.engine);
+    return { at, free: this.inletCapacity - at };
+  }
+
+  // Writes `n` frames at inlet frame `at` for inlet tracks `first…`, from `chunk` ({frames,
+  // channels, data} as takeTaps gives it) starting at its frame `off`.
+  inletWrite(at, first, chunk, off, n) {
+    const tracks = chunk.frames > 0 ? chunk.data.length / (chunk.channels * chunk.frames) : 0;
+    const mem = this.wasm.memory.buffer;
+    for (let k = 0; k < tracks; k++) {
+      for (let ch = 0; ch < chunk.channels; ch++) {
+        const ptr = this.wasm.se_split_inlet_ptr(this.engine, first + k, ch) >>> 0;
+        if (!ptr) throw new Error(`the summing engine has no inlet plane for track ${first + k}, channel ${ch}`);
+        const from = (k * chunk.channels + ch) * chunk.frames + off;
+        new Float32Array(mem, ptr, this.inletCapacity).set(chunk.data.subarray(from, from + n), at);
+      }
+      this.wasm.se_split_inlet_sends(this.engine, first + k, chunk.channels === 6 ? 1 : 0);
+    }
+  }
+
+  // `n` frames were written into every inlet plane.
+  inletFilled(n) {
+    this.wasm.se_split_inlet_filled(this.engine, n);
+  }
+
+  inletAvailable() {
+    return this.wasm.se_split_inlet_available(this.engine);
+  }
+
+  // Frames the graph needed from the inlet that had not arrived.
+  inletMissing() {
+    return this.wasm.se_split_inlet_missing(this.engine);
+  }
+
+  // The engine's latency, frames: the most frames priming renders beyond a block.
+  latencyFrames() {
+    return this.wasm.se_latency_frames(this.engine);
+  }
+
   dispose() {
     if (this.engine) this.wasm.se_engine_free(this.engine);
     this.engine = 0;

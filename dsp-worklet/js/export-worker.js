@@ -4,6 +4,15 @@
 // no stem posted or held whole. Before every block each ring is filled as far as it will take, so
 // an export never underruns (and fails loudly if the engine ever counts one).
 // One job per Worker; the main thread terminates it to cancel.
+// Split across Workers (dsp-worklet/src/split.rs): the main thread may cut the tracks into
+// contiguous runs in mix order. This Worker then keeps the first run and sums (`split`: [{port,
+// tracks}] in mix order; `songFrames`, the song over every run; `soloElsewhere`, any track soloed);
+// each other run goes to a part Worker running this same script (`role: 'part'`, `port`,
+// `songFrames`, `soloElsewhere`), which renders only its tracks
+// and sends their contributions over its port ({type:'taps', frames, channels, data}, then
+// {type:'end', snapshot}; the summing Worker answers {type:'ack'} per taps message taken). The
+// summing engine adds them after its own tracks in mix order, so the file is bit-for-bit the same
+// whatever the split.
 // Job (from the main thread; Rust `ExportJob` / `FromExporter` in app/src/browser/protocol.rs):
 //   {module, rate, stems: [{id, name, sha256, rate, channels, frames, planes (the in-memory
 //    store's Float32Arrays where the browser gives no private file storage, else null)}],
@@ -14,9 +23,9 @@
 // Replies: {type:'progress', fraction}; the output as it is rendered, in order, in pieces of
 // `piece` frames (the last one shorter): {type:'piece', at, left, right} (buffers transferred, so
 // the main thread measures one piece while the next renders and nobody holds the whole render
-// twice); then {type:'done', snapshot: Float64Array, recorded: [Float32Array, Float32Array] |
-// null, spent: {setup, feed, engine, total} (ms, for benchmarks)} (buffers transferred), or
-// {type:'error', message}.
+// twice); then {type:'done', snapshot: Float64Array, parts: [Float64Array] (the parts' final
+// snapshots), recorded: [Float32Array, Float32Array] | null, spent: {setup, feed, engine, wait,
+// total} (ms, for benchmarks)} (buffers transferred), or {type:'error', message}.
 
 import { BLOCK, EngineShell, OUT_OF_MEMORY } from './engine-shell.js';
 import { openStem } from './stem-source.js';
@@ -25,6 +34,12 @@ import { openStem } from './stem-source.js';
 const RING_SECONDS = 1;
 // Progress messages per render, about.
 const PROGRESS_STEPS = 40;
+// Frames a part renders between taps messages, and how many messages it may have unanswered.
+const TAP_FRAMES = 16384;
+const MAX_AHEAD = 4;
+// Room in the taps and the inlet beyond that: priming renders the engine's latency on top of a
+// block (a few ms).
+const SLACK_FRAMES = 16384;
 // Command words of Pause (Rust `Command::Pause.to_words()`), sent by the main thread.
 let pauseWords = null;
 
@@ -69,15 +84,160 @@ function refusal(rc) {
   return rc === OUT_OF_MEMORY ? 'out of memory' : `engine error ${rc}`;
 }
 
+// A zero-delay turn of the event loop (messages from the parts arrive then).
+const tick = new MessageChannel();
+let ticked = null;
+tick.port1.onmessage = () => { const r = ticked; ticked = null; if (r) r(); };
+const turn = () => new Promise((resolve) => { ticked = resolve; tick.port2.postMessage(0); });
+
+// The engine with the job's stems streamed in (rings of RING_SECONDS), the split context set.
+function engineFor(job) {
+  const shell = new EngineShell(job.module, job.rate);
+  const capacity = Math.round(job.rate * RING_SECONDS);
+  for (const s of job.stems) {
+    const rc = shell.addStreamed(s.id, s.channels, s.frames, capacity);
+    if (rc !== 0) {
+      shell.dispose();
+      throw new Error(`the export's engine could not take “${s.name}” (${refusal(rc)})`);
+    }
+  }
+  if (job.role === 'part' || job.split) shell.splitContext(job.songFrames, job.soloElsewhere);
+  return { shell, capacity };
+}
+
+// A part of a split export: renders its tracks block by block and sends their taps to the
+// summing Worker, at most MAX_AHEAD messages ahead of what it has taken.
+async function renderPart(job) {
+  const { shell, capacity } = engineFor(job);
+  let open = new Map();
+  try {
+    open = await openStems(job.stems);
+    const rc = shell.splitPart(TAP_FRAMES + SLACK_FRAMES);
+    if (rc !== 0) throw new Error(`the export's engine could not make room for its share (${refusal(rc)})`);
+    const errors = shell.commands(job.words);
+    if (errors.length) throw new Error(`the engine refused a setting (code ${errors[0]})`);
+    const port = job.port;
+    let unanswered = 0;
+    let answered = null;
+    port.onmessage = (e) => {
+      if (e.data.type !== 'ack') return;
+      unanswered--;
+      const r = answered;
+      answered = null;
+      if (r) r();
+    };
+    const send = () => {
+      const taps = shell.takeTaps(job.stems.length);
+      port.postMessage({ type: 'taps', ...taps }, [taps.data.buffer]);
+      unanswered++;
+    };
+    const scratch = [new Float32Array(16384), new Float32Array(16384)];
+    for (let at = 0; at < job.frames; at += BLOCK) {
+      if (at === job.stopAt) shell.commands(pauseWords);
+      feed(shell, open, scratch, capacity);
+      shell.process(Math.min(BLOCK, job.frames - at));
+      if (shell.tapsLength() >= TAP_FRAMES) {
+        send();
+        while (unanswered > MAX_AHEAD) await new Promise((resolve) => { answered = resolve; });
+      }
+    }
+    if (shell.tapsLength() > 0) send();
+    const snapshot = shell.snapshot();
+    port.postMessage({ type: 'end', snapshot }, [snapshot.buffer]);
+  } finally {
+    for (const s of open.values()) s.handles.forEach((h) => h.close());
+    shell.dispose();
+  }
+}
+
+// The summing Worker's side of a split: the parts' taps as they arrive, moved into the engine's
+// inlet in lockstep (the same frames of every part at once), each message answered once taken.
+class Parts {
+  constructor(shell, parts) {
+    this.shell = shell;
+    this.arrived = null;
+    this.failure = null;
+    let first = 0;
+    this.parts = parts.map((p) => {
+      const part = { port: p.port, first, queue: [], queued: 0, ended: false, snapshot: null };
+      first += p.tracks;
+      p.port.onmessage = (e) => {
+        const m = e.data;
+        if (m.type === 'taps') {
+          part.queue.push({ chunk: m, off: 0 });
+          part.queued += m.frames;
+        } else if (m.type === 'end') {
+          part.ended = true;
+          part.snapshot = m.snapshot;
+        }
+        const r = this.arrived;
+        this.arrived = null;
+        if (r) r();
+      };
+      return part;
+    });
+    this.tracks = first;
+  }
+
+  // Moves as many frames as every part has and the inlet takes.
+  move() {
+    let n = Math.min(...this.parts.map((p) => p.queued));
+    if (n <= 0) return;
+    const { at, free } = this.shell.inletRoom();
+    n = Math.min(n, free);
+    if (n <= 0) return;
+    for (const p of this.parts) {
+      let done = 0;
+      while (done < n) {
+        const head = p.queue[0];
+        const take = Math.min(n - done, head.chunk.frames - head.off);
+        this.shell.inletWrite(at + done, p.first, head.chunk, head.off, take);
+        head.off += take;
+        done += take;
+        if (head.off === head.chunk.frames) {
+          p.queue.shift();
+          p.port.postMessage({ type: 'ack' });
+        }
+      }
+      p.queued -= n;
+    }
+    this.shell.inletFilled(n);
+  }
+
+  // Waits until the inlet holds `need` frames, or every part has ended and all it sent is in.
+  async fill(need) {
+    for (;;) {
+      this.move();
+      if (this.shell.inletAvailable() >= need) return;
+      if (this.parts.every((p) => p.ended && p.queued === 0)) return;
+      await new Promise((resolve) => { this.arrived = resolve; });
+    }
+  }
+
+  // After the render: waits for every part's end; all they sent must have been summed.
+  async drain() {
+    while (!this.parts.every((p) => p.ended)) await new Promise((resolve) => { this.arrived = resolve; });
+    this.move();
+    const left = this.shell.inletAvailable() + Math.max(...this.parts.map((p) => p.queued));
+    if (left > 0) throw new Error(`the other Workers rendered ${left} frames more than the summing engine took`);
+  }
+
+  close() {
+    for (const p of this.parts) p.port.close();
+  }
+}
+
 async function render(job) {
   const t0 = performance.now();
-  const shell = new EngineShell(job.module, job.rate);
-  const open = await openStems(job.stems);
+  const { shell, capacity } = engineFor(job);
+  let open = new Map();
+  let parts = null;
   try {
-    const capacity = Math.round(job.rate * RING_SECONDS);
-    for (const s of job.stems) {
-      const rc = shell.addStreamed(s.id, s.channels, s.frames, capacity);
-      if (rc !== 0) throw new Error(`the export's engine could not take “${s.name}” (${refusal(rc)})`);
+    open = await openStems(job.stems);
+    if (job.split) {
+      parts = new Parts(shell, job.split);
+      const rc = shell.splitSum(parts.tracks, 2 * TAP_FRAMES + SLACK_FRAMES);
+      if (rc !== 0) throw new Error(`the export's engine could not make room for the other Workers' tracks (${refusal(rc)})`);
     }
     if (job.record > 0) {
       const rc = shell.record(job.record);
@@ -96,9 +256,19 @@ async function render(job) {
     let right = new Float32Array(left.length);
     const every = Math.max(BLOCK, Math.ceil(job.frames / PROGRESS_STEPS / BLOCK) * BLOCK);
     // Where the time goes (ms; read by tests/bench): setup, feeding rings (reads), the engine.
-    const spent = { setup: performance.now() - t0, feed: 0, engine: 0, total: 0 };
+    const spent = { setup: performance.now() - t0, feed: 0, engine: 0, wait: 0, total: 0 };
+    // With parts: the inlet always holds a block plus priming, and the parts' messages are
+    // taken at least every TAP_FRAMES frames so they never wait on this Worker for long.
+    const need = BLOCK + (parts ? shell.latencyFrames() + BLOCK : 0);
     for (let at = 0; at < job.frames; at += BLOCK) {
       if (at === job.stopAt) shell.commands(pauseWords);
+      if (parts) {
+        const t = performance.now();
+        if (at % TAP_FRAMES === 0) await turn();
+        if (shell.inletAvailable() < need) await parts.fill(need);
+        else parts.move();
+        spent.wait += performance.now() - t;
+      }
       const t1 = performance.now();
       feed(shell, open, scratch, capacity);
       const t2 = performance.now();
@@ -118,10 +288,18 @@ async function render(job) {
     }
     const snapshot = shell.snapshot();
     const recorded = job.record > 0 ? shell.recorded() : null;
-    const transfer = [snapshot.buffer, ...(recorded ? recorded.map((c) => c.buffer) : [])];
+    let partSnapshots = [];
+    if (parts) {
+      await parts.drain();
+      const missing = shell.inletMissing();
+      if (missing > 0) throw new Error(`the summing engine missed ${missing} frames of the other Workers' tracks`);
+      partSnapshots = parts.parts.map((p) => p.snapshot);
+    }
+    const transfer = [snapshot.buffer, ...(recorded ? recorded.map((c) => c.buffer) : []), ...partSnapshots.map((p) => p.buffer)];
     spent.total = performance.now() - t0;
-    self.postMessage({ type: 'done', snapshot, recorded, spent }, transfer);
+    self.postMessage({ type: 'done', snapshot, parts: partSnapshots, recorded, spent }, transfer);
   } finally {
+    if (parts) parts.close();
     for (const s of open.values()) s.handles.forEach((h) => h.close());
     shell.dispose();
   }
@@ -130,7 +308,7 @@ async function render(job) {
 self.onmessage = async (e) => {
   pauseWords = e.data.pauseWords;
   try {
-    await render(e.data);
+    await (e.data.role === 'part' ? renderPart(e.data) : render(e.data));
   } catch (err) {
     self.postMessage({ type: 'error', message: err && err.message ? err.message : String(err) });
   }

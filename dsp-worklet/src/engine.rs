@@ -27,6 +27,7 @@ use crate::metering::{EngineStatus, Metering};
 use crate::monitor::Monitor;
 use crate::params::{Group, ParamId};
 use crate::premix::Premix;
+use crate::split::{Inlet, Taps};
 use crate::stream::{ReadPlan, StemRing, StreamAt, StreamWant};
 use crate::track::{MAX_TRACK_FRAMES, Track};
 use crate::transport::Transport;
@@ -78,6 +79,16 @@ pub struct Engine {
     replaying: Option<Premix>,
     /// Length of the longest stem, in frames.
     song_frames: u64,
+    /// The song is at least this long (an export split across engines: the longest stem may be
+    /// in another engine), frames.
+    song_floor: u64,
+    /// A track in another engine is soloed (an export split across engines).
+    solo_elsewhere: bool,
+    /// A part of an export split across engines: the tracks render into these instead of the
+    /// graph (see [`crate::split`]).
+    taps: Option<Taps>,
+    /// The summing engine of a split export: the other engines' tracks, added after its own.
+    inlet: Option<Inlet>,
     /// The latency-matched unmastered mix of the current block.
     prechain: [Vec<f32>; 2],
     /// Monitoring: what is heard, never what is measured or exported.
@@ -137,6 +148,10 @@ impl Engine {
             recording: None,
             replaying: None,
             song_frames: 0,
+            song_floor: 0,
+            solo_elsewhere: false,
+            taps: None,
+            inlet: None,
             prechain: [vec![0.0; BLOCK_FRAMES], vec![0.0; BLOCK_FRAMES]],
             monitor: Monitor::new(sample_rate),
             metering: Metering::new(sample_rate),
@@ -460,14 +475,15 @@ impl Engine {
             .iter()
             .map(|t| t.frames() as u64)
             .max()
-            .unwrap_or(0);
+            .unwrap_or(0)
+            .max(self.song_floor);
         self.metering.resize(self.tracks.len());
         self.update_gates(true);
     }
 
     /// Solo-in-place: when any track is soloed only soloed tracks sound; a muted track never does.
     fn update_gates(&mut self, snap: bool) {
-        let any_solo = self.tracks.iter().any(|t| t.solo());
+        let any_solo = self.solo_elsewhere || self.tracks.iter().any(|t| t.solo());
         for t in &mut self.tracks {
             let audible = !t.mute() && (!any_solo || t.solo());
             t.set_audible(audible, snap);
@@ -710,6 +726,16 @@ impl Engine {
             premix.replay(&mut out_l[..n], &mut out_r[..n]);
         } else {
             self.graph_block(&mut out_l[..n], &mut out_r[..n], playback);
+            if self.taps.is_some() {
+                // A part of a split export has no master chain: its output is in its taps.
+                for c in [&mut out_l[..n], &mut out_r[..n]]
+                    .into_iter()
+                    .chain(self.prechain.iter_mut().map(|c| &mut c[..n]))
+                {
+                    c.fill(0.0);
+                }
+                return;
+            }
             if let Some(premix) = &mut self.recording {
                 premix.record(&out_l[..n], &out_r[..n]);
             }
@@ -777,15 +803,7 @@ impl Engine {
             let len = len.max(1);
             let position = self.reader.position;
             let at = self.stream_at(position, len);
-            for t in &mut self.tracks {
-                t.render(
-                    position,
-                    at,
-                    &mut out_l[done..done + len],
-                    &mut out_r[done..done + len],
-                    Some((&mut self.buses.input, done)),
-                );
-            }
+            self.render_tracks(position, at, out_l, out_r, done, len);
             if playback {
                 self.transport.advance(len, wrap_play && len == len_play);
             }
@@ -796,6 +814,18 @@ impl Engine {
         // The de-click fade applies to the tracks and their sends (pre- and post-fader alike,
         // so the FX buses get nothing after the fade's last frame); the FX buses' own tails ring
         // on after a stop.
+        if let Some(taps) = &mut self.taps {
+            // A part of a split export: the summing engine applies the fade, the FX buses and
+            // the master; the fade only runs on here, so the transport stops where it does there.
+            if playback && (self.declick.is_smoothing() || self.declick.current() != 1.0) {
+                (0..n).for_each(|_| _ = self.declick.next_value());
+            }
+            taps.advance(n);
+            return;
+        }
+        if let Some(inlet) = &mut self.inlet {
+            inlet.advance(n);
+        }
         if playback && (self.declick.is_smoothing() || self.declick.current() != 1.0) {
             let [[al, ar], [bl, br]] = &mut self.buses.input;
             let sends =
@@ -821,6 +851,32 @@ impl Engine {
         }
     }
 
+    /// Frames `done..done + len` of the graph call (`out_l`, `out_r`: the whole call) from the
+    /// tracks at song frame `position`: into the master bus and the FX buses' inputs, then, in
+    /// the summing engine of a split export, the other engines' tracks; in a part of one, into
+    /// its taps instead.
+    fn render_tracks(
+        &mut self,
+        position: u64,
+        at: StreamAt,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        done: usize,
+        len: usize,
+    ) {
+        if let Some(taps) = &mut self.taps {
+            taps.render(&mut self.tracks, position, at, done, len);
+            return;
+        }
+        let (l, r) = (&mut out_l[done..done + len], &mut out_r[done..done + len]);
+        for t in &mut self.tracks {
+            t.render(position, at, l, r, Some((&mut self.buses.input, done)));
+        }
+        if let Some(inlet) = &mut self.inlet {
+            inlet.add(l, r, &mut self.buses.input, done, len);
+        }
+    }
+
     /// A waiting block's tracks: the frames that were to play when the wait began (streamed
     /// tracks from their rings' tails, resident ones from their stems, the reader carrying on
     /// where it was) until the fade-out has run its length; then nothing.
@@ -832,19 +888,55 @@ impl Engine {
             let (len, wrap) = self.reader.next_segment(want, u64::MAX);
             let len = len.max(1);
             let at = StreamAt::Tail(self.stream.fade_at);
-            for t in &mut self.tracks {
-                t.render(
-                    self.reader.position,
-                    at,
-                    &mut out_l[done..done + len],
-                    &mut out_r[done..done + len],
-                    Some((&mut self.buses.input, done)),
-                );
-            }
+            self.render_tracks(self.reader.position, at, out_l, out_r, done, len);
             self.reader.advance(len, wrap);
             self.stream.fade_at += len;
             done += len;
         }
+    }
+
+    /// Takes part in an export split across engines (see [`crate::split`]): from now on the
+    /// tracks render into taps of `capacity` frames, read and cleared by the Worker between
+    /// blocks, and nothing else runs (no FX buses, no master). Call after adding the tracks and
+    /// before Play (allocates: message handler only).
+    pub fn split_as_part(&mut self, capacity: usize) -> Result<(), EngineError> {
+        self.taps = Some(Taps::new(self.tracks.len(), capacity)?);
+        Ok(())
+    }
+
+    /// Sums an export split across engines (see [`crate::split`]): after its own tracks, the
+    /// graph adds the `tracks` tracks of the other engines, in order, from an inlet of
+    /// `capacity` frames the Worker fills between blocks (allocates: message handler only).
+    pub fn split_as_sum(&mut self, tracks: usize, capacity: usize) -> Result<(), EngineError> {
+        self.inlet = Some(Inlet::new(tracks, capacity)?);
+        Ok(())
+    }
+
+    /// For an export split across engines, what the other engines' tracks change here: the song
+    /// is at least `song_frames` long, and whether one of them is soloed. Call before the
+    /// settings and Play.
+    pub fn set_split_context(&mut self, song_frames: u64, solo_elsewhere: bool) {
+        self.song_floor = song_frames;
+        self.solo_elsewhere = solo_elsewhere;
+        self.tracks_changed();
+    }
+
+    /// A part's taps (see [`Engine::split_as_part`]).
+    pub fn taps(&self) -> Option<&Taps> {
+        self.taps.as_ref()
+    }
+
+    pub fn taps_mut(&mut self) -> Option<&mut Taps> {
+        self.taps.as_mut()
+    }
+
+    /// The summing engine's inlet (see [`Engine::split_as_sum`]).
+    pub fn inlet(&self) -> Option<&Inlet> {
+        self.inlet.as_ref()
+    }
+
+    pub fn inlet_mut(&mut self) -> Option<&mut Inlet> {
+        self.inlet.as_mut()
     }
 
     /// Starts recording the master chain's input, with room for `frames` frames (allocates:

@@ -35,6 +35,7 @@ pub mod params;
 pub mod platform;
 pub mod premix;
 pub mod spectrum;
+pub mod split;
 pub mod stream;
 pub mod track;
 pub mod transport;

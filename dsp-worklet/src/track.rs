@@ -220,6 +220,13 @@ impl Track {
         self.solo
     }
 
+    /// Whether both FX sends are off and steady: the track adds nothing to the FX buses.
+    pub fn sends_silent(&self) -> bool {
+        self.send_gain
+            .iter()
+            .all(|g| !g.is_smoothing() && g.current() == 0.0)
+    }
+
     /// Sets a track parameter (display units, clamped). `snap` skips the ramp (no audio flowing).
     /// Returns whether mute/solo changed (the engine then recomputes every gate).
     pub fn set_param(&mut self, param: ParamId, value: f32, snap: bool) -> bool {

@@ -344,3 +344,187 @@ pub unsafe extern "C" fn se_stream_want(shell: *mut Shell, id: u32) -> *const f6
     ];
     s.want.as_ptr()
 }
+
+/// For an export split across engines (see [`crate::split`]): the song is at least
+/// `song_frames` long (a whole number of frames, as `f64`) and whether a track in another engine
+/// is soloed (`solo_elsewhere` ≠ 0). Call after adding the tracks, before the settings.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_context(
+    shell: *mut Shell,
+    song_frames: f64,
+    solo_elsewhere: u32,
+) {
+    if let Some(s) = unsafe { shell.as_mut() } {
+        let frames = if song_frames.is_finite() && song_frames > 0.0 {
+            song_frames as u64
+        } else {
+            0
+        };
+        s.engine.set_split_context(frames, solo_elsewhere != 0);
+    }
+}
+
+/// Makes the engine a part of a split export, its tracks rendering into taps of `capacity`
+/// frames (see [`Engine::split_as_part`]).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_part(shell: *mut Shell, capacity: u32) -> i32 {
+    match unsafe { shell.as_mut() } {
+        Some(s) => code(s.engine.split_as_part(capacity as usize)),
+        None => EngineError::InvalidValue.code(),
+    }
+}
+
+/// Frames in the taps since they were last cleared (0 when the engine is not a part).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_taps_len(shell: *mut Shell) -> u32 {
+    unsafe { shell.as_ref() }
+        .and_then(|s| s.engine.taps())
+        .map_or(0, |t| t.len() as u32)
+}
+
+/// Channels per track in the taps: 6 (with the FX sends), 2, or 0 before the first render.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_taps_channels(shell: *mut Shell) -> u32 {
+    unsafe { shell.as_ref() }
+        .and_then(|s| s.engine.taps())
+        .map_or(0, |t| t.channels() as u32)
+}
+
+/// Address of track `track`'s (0-based, in the engine's order) channel `ch` plane in the taps
+/// (null if there is none).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_taps_ptr(shell: *mut Shell, track: u32, ch: u32) -> *const f32 {
+    match unsafe { shell.as_ref() }
+        .and_then(|s| s.engine.taps())
+        .and_then(|t| t.plane(track as usize, ch as usize))
+    {
+        Some(p) => p.as_ptr(),
+        None => core::ptr::null(),
+    }
+}
+
+/// The taps have been read: start them afresh. Returns 1 if a track sent while its sends were
+/// not carried (the export must be refused), else 0.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_taps_clear(shell: *mut Shell) -> u32 {
+    match unsafe { shell.as_mut() }.and_then(|s| s.engine.taps_mut()) {
+        Some(t) => {
+            t.clear();
+            t.lost_sends() as u32
+        }
+        None => 0,
+    }
+}
+
+/// Makes the engine the summing engine of a split export, adding `tracks` tracks from the
+/// other engines through an inlet of `capacity` frames (see [`Engine::split_as_sum`]).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_sum(shell: *mut Shell, tracks: u32, capacity: u32) -> i32 {
+    match unsafe { shell.as_mut() } {
+        Some(s) => code(s.engine.split_as_sum(tracks as usize, capacity as usize)),
+        None => EngineError::InvalidValue.code(),
+    }
+}
+
+/// Moves the inlet's unread frames to its start and returns where the next frames go (the
+/// capacity minus this is the room).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_inlet_make_room(shell: *mut Shell) -> u32 {
+    unsafe { shell.as_mut() }
+        .and_then(|s| s.engine.inlet_mut())
+        .map_or(0, |i| i.make_room().0 as u32)
+}
+
+/// Address of the inlet's plane for track `track` (0-based among the other engines' tracks, in
+/// mix order), channel `ch` (0–5; null if there is none).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_inlet_ptr(shell: *mut Shell, track: u32, ch: u32) -> *mut f32 {
+    match unsafe { shell.as_mut() }
+        .and_then(|s| s.engine.inlet_mut())
+        .and_then(|i| i.plane_mut(track as usize, ch as usize))
+    {
+        Some(p) => p.as_mut_ptr(),
+        None => core::ptr::null_mut(),
+    }
+}
+
+/// Whether inlet track `track`'s send planes are filled (`on` ≠ 0) and so added to the FX buses.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_inlet_sends(shell: *mut Shell, track: u32, on: u32) {
+    if let Some(i) = unsafe { shell.as_mut() }.and_then(|s| s.engine.inlet_mut()) {
+        i.set_sends(track as usize, on != 0);
+    }
+}
+
+/// `frames` more frames were written into every inlet plane, after the filled ones.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_inlet_filled(shell: *mut Shell, frames: u32) {
+    if let Some(i) = unsafe { shell.as_mut() }.and_then(|s| s.engine.inlet_mut()) {
+        i.filled(frames as usize);
+    }
+}
+
+/// Frames in the inlet not yet consumed.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_inlet_available(shell: *mut Shell) -> u32 {
+    unsafe { shell.as_ref() }
+        .and_then(|s| s.engine.inlet())
+        .map_or(0, |i| i.available() as u32)
+}
+
+/// Frames the graph needed from the inlet that had not arrived (as `f64`).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_split_inlet_missing(shell: *mut Shell) -> f64 {
+    unsafe { shell.as_ref() }
+        .and_then(|s| s.engine.inlet())
+        .map_or(0.0, |i| i.missing() as f64)
+}
+
+/// The engine's latency in frames (see [`Engine::latency_frames`]): the most frames priming
+/// renders beyond a block.
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_latency_frames(shell: *mut Shell) -> u32 {
+    unsafe { shell.as_ref() }.map_or(0, |s| s.engine.latency_frames() as u32)
+}

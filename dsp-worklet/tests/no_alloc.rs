@@ -314,3 +314,55 @@ fn recovering_from_an_overflow_never_allocates() {
     );
     assert!(e.internal_state_finite(), "and it is all gone");
 }
+
+#[test]
+fn a_split_exports_engines_never_allocate_while_rendering() {
+    // A part (tracks into taps, with sends) and a summing engine (its track plus the inlet):
+    // rendering, taking the taps and filling the inlet between blocks touch no heap.
+    let frames = 48_000;
+    let stem = || vec![noise(frames, 0.3, 3), noise(frames, 0.3, 4)];
+    let mut part = Engine::new(48_000.0);
+    part.add_track(2, stem()).unwrap();
+    part.set_split_context(frames as u64, false);
+    part.split_as_part(8_192).unwrap();
+    let mut sum = Engine::new(48_000.0);
+    sum.add_track(1, stem()).unwrap();
+    sum.set_split_context(frames as u64, false);
+    sum.split_as_sum(1, 8_192).unwrap();
+    for (e, id) in [(&mut part, 2), (&mut sum, 1)] {
+        everything_on(e, id..id + 1);
+    }
+    let move_taps = |part: &mut Engine, sum: &mut Engine| {
+        let taps = part.taps().unwrap();
+        let (len, channels) = (taps.len(), taps.channels());
+        let inlet = sum.inlet_mut().unwrap();
+        let (at, free) = inlet.make_room();
+        assert!(len <= free);
+        for ch in 0..channels {
+            inlet.plane_mut(0, ch).unwrap()[at..at + len]
+                .copy_from_slice(&taps.plane(0, ch).unwrap()[..len]);
+        }
+        inlet.set_sends(0, channels == 6);
+        inlet.filled(len);
+        part.taps_mut().unwrap().clear();
+    };
+    part.apply(Command::Play).unwrap();
+    move_taps(&mut part, &mut sum);
+    sum.apply(Command::Play).unwrap();
+    let (mut l, mut r) = (vec![0.0; 128], vec![0.0; 128]);
+    let (_, calls) = armed(|| {
+        for _ in 0..200 {
+            part.process(&mut l, &mut r);
+            move_taps(&mut part, &mut sum);
+            sum.process(&mut l, &mut r);
+        }
+    });
+    assert_eq!(calls, 0, "heap calls while rendering a split export");
+    assert_eq!(sum.inlet().unwrap().missing(), 0);
+    assert_eq!(
+        part.taps().unwrap().channels(),
+        6,
+        "the part carried its sends"
+    );
+    assert!(l.iter().any(|x| *x != 0.0));
+}

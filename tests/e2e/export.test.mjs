@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startApp, sessionRate, dropFiles, exportMix, openExport } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, exportMix, openExport, setControl } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise } from './lib/wav.mjs';
 
 let app, tmp;
@@ -220,5 +220,57 @@ test('a target that needs more than 12 dB of limiting asks first, with the numbe
   await page.getByTestId('export-stop').click();
   await page.getByTestId('export-status').filter({ hasText: /stopped/ }).waitFor();
   assert.equal(downloads, 0, 'no file');
+  await page.close();
+});
+
+test('an export split across 1, 2 and 4 Workers gives the same bytes, for the song and for the loop region', async () => {
+  // Count the export Workers each export starts (the summing one and its parts).
+  const page = await app.openPage({
+    init: `(${() => {
+      window.__exportWorkers = 0;
+      const Base = window.Worker;
+      window.Worker = class extends Base {
+        constructor(url, options) {
+          super(url, options);
+          if (String(url).includes('export-worker')) window.__exportWorkers++;
+        }
+      };
+    }})();`,
+  });
+  const rate = await sessionRate(page);
+  // Five stems of different lengths (the longest last, so with a split it is never in the
+  // summing Worker), mono and stereo; two of them send to the FX buses.
+  const files = [3.0, 2.5, 2.0, 3.5, 4.0].map((seconds, k) => {
+    const frames = Math.round(seconds * rate);
+    const x = noise({ amp: 0.15, frames, seed: 11 + k });
+    for (let i = 0; i < frames; i++) x[i] += 0.2 * Math.sin((2 * Math.PI * 110 * (k + 1) * i) / rate);
+    return { name: `Stem ${k + 1}.wav`, bytes: encodeWav({ rate, channels: k % 2 ? [x] : [x, noise({ amp: 0.1, frames, seed: 40 + k })], format: 'f32' }) };
+  });
+  await dropFiles(page, files);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=track]').length === 5);
+  await page.getByTestId('track-edit').nth(0).click();
+  await setControl(page, 'track-send1-level', -6);
+  await page.getByTestId('track-edit').nth(3).click();
+  await setControl(page, 'track-send2-level', -6);
+  const exportWith = async (workers) => {
+    await page.evaluate((n) => { history.replaceState(null, '', `?export-workers=${n}`); window.__exportWorkers = 0; }, workers);
+    const { bytes } = await exportMix(page, 'float32');
+    assert.equal(await page.evaluate(() => window.__exportWorkers), workers, `the export ran on ${workers} Worker(s)`);
+    return bytes;
+  };
+  const one = await exportWith(1);
+  const song = decodeWav(one);
+  assert.ok(song.frames > 4 * rate, `the FX tail rings past the longest stem: ${song.frames} frames`);
+  for (const n of [2, 4]) assert.ok((await exportWith(n)).equals(one), `${n} Workers: the same bytes as 1`);
+  await page.getByTestId('loop-start').fill('1');
+  await page.getByTestId('loop-start').dispatchEvent('change');
+  await page.getByTestId('loop-end').fill('2.5');
+  await page.getByTestId('loop-end').dispatchEvent('change');
+  await page.getByTestId('loop-on').check();
+  await openExport(page);
+  await page.getByTestId('export-range').selectOption('loop');
+  const region = await exportWith(1);
+  assert.ok(decodeWav(region).frames < song.frames, 'the region is shorter than the song');
+  assert.ok((await exportWith(4)).equals(region), 'loop region, 4 Workers: the same bytes as 1');
   await page.close();
 });

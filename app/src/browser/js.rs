@@ -68,8 +68,13 @@ impl Gate {
 /// A memory cap for diagnosis and tests, bytes: the page's query parameter `name` in KiB (e.g.
 /// `?engine-memory-headroom-kib=640`), standing in for a device short of memory. None normally.
 pub fn headroom_from_query(name: &str) -> Option<f64> {
+    let kib = number_from_query(name)?;
+    (kib.is_finite() && kib > 0.0).then_some(kib * 1024.0)
+}
+
+/// The page's query parameter `name` as a number (tests and benchmarks set a few), if it is one.
+pub fn number_from_query(name: &str) -> Option<f64> {
     let search = web_sys::window()?.location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    let kib: f64 = params.get(name)?.parse().ok()?;
-    (kib.is_finite() && kib > 0.0).then_some(kib * 1024.0)
+    params.get(name)?.parse().ok()
 }

@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use wasm_bindgen::closure::Closure;
 
-use dsp_worklet::{BLOCK_FRAMES, Command};
+use dsp_worklet::{BLOCK_FRAMES, Command, ParamId};
 use js_sys::Array;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -288,10 +288,15 @@ pub async fn render_mix_into(
     } else {
         -1.0
     };
-    let stems = buffers
+    let stems: Vec<JobStem> = buffers
         .iter()
         .map(|(id, st)| JobStem {
             id: *id,
+            name: mix
+                .tracks
+                .iter()
+                .find(|t| t.id == *id)
+                .map_or_else(String::new, |t| t.file_name.clone()),
             sha256: st.sha256.clone(),
             rate: st.rate,
             channels: st.channels,
@@ -308,39 +313,103 @@ pub async fn render_mix_into(
     } else {
         0.0
     };
-    let job = to_js(&ExportJob {
-        module,
-        rate,
-        stems,
-        words: words(&commands),
-        pause_words: words(&[Command::Pause]),
-        frames: frames as f64,
-        stop_at,
-        record,
-        replay: replay_channels,
-        piece: (PIECE_SECONDS * rate as f64).round(),
+    // The tracks in contiguous runs, one per Worker: the first stays with the summing Worker.
+    let engines = if replay.is_some() {
+        1
+    } else {
+        export_workers(stems.len())
+    };
+    let runs = runs(stems, engines);
+    let solo_anywhere = commands.iter().any(|c| {
+        matches!(c, Command::SetTrackParam { param: ParamId::Solo, value, .. } if *value >= 0.5)
     });
+    // Each engine gets the settings of its own tracks (and everything else).
+    let words_for = |run: &[JobStem]| {
+        let mine: Vec<Command> = commands
+            .iter()
+            .filter(|c| match c {
+                Command::SetTrackParam { track, .. } => run.iter().any(|s| s.id == *track),
+                _ => true,
+            })
+            .copied()
+            .collect();
+        words(&mine)
+    };
+    let job = |run: Vec<JobStem>, role, port: JsValue, split: JsValue, record, replay| {
+        let own = words_for(&run);
+        to_js(&ExportJob {
+            module: module.clone(),
+            rate,
+            stems: run,
+            words: own,
+            pause_words: words(&[Command::Pause]),
+            frames: frames as f64,
+            stop_at,
+            record,
+            replay,
+            piece: (PIECE_SECONDS * rate as f64).round(),
+            role,
+            port,
+            split,
+            song_frames: song as f64,
+            solo_elsewhere: solo_anywhere,
+        })
+    };
     let options = WorkerOptions::new();
     options.set_type(WorkerType::Module);
     sink.expect(frames as usize);
-    let worker = Worker::new_with_options(EXPORT_WORKER_URL, &options).map_err(fail)?;
-    let replies = Replies::listen(&worker);
-    worker.post_message(&job).map_err(fail)?;
+    let mut runs = runs.into_iter();
+    let first = runs.next().unwrap_or_default();
+    let crew = Crew(
+        (0..engines)
+            .map(|_| Worker::new_with_options(EXPORT_WORKER_URL, &options))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?,
+    );
+    let replies = Replies::listen(&crew.0);
+    let parts = Array::new();
+    let ports = Array::new();
+    for (run, part) in runs.zip(&crew.0[1..]) {
+        let channel = web_sys::MessageChannel::new().map_err(fail)?;
+        let entry = js_sys::Object::new();
+        let tracks = JsValue::from(run.len() as f64);
+        js_sys::Reflect::set(&entry, &"port".into(), &channel.port2()).map_err(fail)?;
+        js_sys::Reflect::set(&entry, &"tracks".into(), &tracks).map_err(fail)?;
+        parts.push(&entry);
+        ports.push(&channel.port2());
+        let part_job = job(
+            run,
+            "part",
+            channel.port1().into(),
+            JsValue::NULL,
+            0.0,
+            JsValue::NULL,
+        );
+        part.post_message_with_transfer(&part_job, &Array::of1(&channel.port1()))
+            .map_err(fail)?;
+    }
+    let split = if engines > 1 {
+        parts.into()
+    } else {
+        JsValue::NULL
+    };
+    let sum_job = job(first, "sum", JsValue::NULL, split, record, replay_channels);
+    crew.0[0]
+        .post_message_with_transfer(&sum_job, &ports)
+        .map_err(fail)?;
     // The song goes to the sink as it comes; what lies past `dry` (the effects' tail) waits
     // here until its end is known.
     let mut tail: [Vec<f32>; 2] = Default::default();
     let mut received = 0u64;
-    let (snapshot, recorded) = loop {
+    let (snapshot, recorded, part_snapshots) = loop {
         let reply = replies.next().await;
         if cancelled() {
-            worker.terminate();
             return Ok(None);
         }
         match reply {
             FromExporter::Progress(fraction) => progress(fraction),
             FromExporter::Piece { at, left, right } => {
                 if at as u64 != received {
-                    worker.terminate();
                     return Err(AppError::Export {
                         detail: format!("the renderer sent frame {at} where {received} was due"),
                     });
@@ -352,15 +421,16 @@ pub async fn render_mix_into(
                 tail[0].extend_from_slice(&l[song..]);
                 tail[1].extend_from_slice(&r[song..]);
             }
-            FromExporter::Done { snapshot, recorded } => break (snapshot, recorded),
-            FromExporter::Error(detail) => {
-                worker.terminate();
-                return Err(AppError::Export { detail });
-            }
+            FromExporter::Done {
+                snapshot,
+                recorded,
+                parts,
+            } => break (snapshot, recorded, parts),
+            FromExporter::Error(detail) => return Err(AppError::Export { detail }),
             FromExporter::Ready => {}
         }
     };
-    worker.terminate();
+    drop(crew);
     if received != frames {
         return Err(AppError::Export {
             detail: format!("the renderer delivered {received} of {frames} frames"),
@@ -368,12 +438,19 @@ pub async fn render_mix_into(
     }
     progress(1.0);
     // The limiter's deepest gain reduction over the whole render (nothing read the meters).
-    let meters = dsp_worklet::MeterSnapshot::decode(&snapshot.to_vec()).unwrap_or_default();
-    if meters.underrun_frames > 0 {
+    let decode = |s: &js_sys::Float64Array| {
+        dsp_worklet::MeterSnapshot::decode(&s.to_vec()).unwrap_or_default()
+    };
+    let meters = decode(&snapshot);
+    let underruns: u64 = part_snapshots
+        .iter()
+        .map(|s| decode(s).underrun_frames)
+        .sum::<u64>()
+        + meters.underrun_frames;
+    if underruns > 0 {
         return Err(AppError::Export {
             detail: format!(
-                "the renderer missed {} frames of audio from the store; nothing was delivered",
-                meters.underrun_frames
+                "the renderer missed {underruns} frames of audio from the store; nothing was delivered"
             ),
         });
     }
@@ -427,8 +504,53 @@ struct Replies {
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
 
+/// Every Worker of one render; terminated together when the render ends, fails or is cancelled.
+struct Crew(Vec<Worker>);
+
+impl Drop for Crew {
+    fn drop(&mut self) {
+        self.0.iter().for_each(Worker::terminate);
+    }
+}
+
+/// Most Workers one export's stems render on.
+pub const MAX_EXPORT_WORKERS: usize = 4;
+
+/// How many Workers render an export of `tracks` tracks: one per core less the one the page needs
+/// (it requantises and measures while they render), at most [`MAX_EXPORT_WORKERS`], and no more
+/// than there are tracks. The page's `export-workers` parameter sets it (tests, benchmarks).
+fn export_workers(tracks: usize) -> usize {
+    let cores = web_sys::window()
+        .map(|w| w.navigator().hardware_concurrency())
+        .unwrap_or(2.0) as usize;
+    let asked = crate::browser::js::number_from_query("export-workers")
+        .filter(|n| n.is_finite() && *n >= 1.0)
+        .map(|n| n as usize);
+    asked
+        .unwrap_or(cores.saturating_sub(1))
+        .clamp(1, MAX_EXPORT_WORKERS)
+        .min(tracks.max(1))
+}
+
+/// `items` cut into `n` contiguous runs in order, as even as possible (the later runs take the
+/// remainder: the first goes to the summing Worker, which also runs the master).
+fn runs<T>(items: Vec<T>, n: usize) -> Vec<Vec<T>> {
+    let n = n.max(1);
+    let mut rest = items.into_iter();
+    let mut left = rest.len();
+    (0..n)
+        .map(|k| {
+            let take = left / (n - k);
+            left -= take;
+            rest.by_ref().take(take).collect()
+        })
+        .collect()
+}
+
 impl Replies {
-    fn listen(worker: &Worker) -> Replies {
+    /// The messages of all `workers`, in one queue (the split export's parts only ever post
+    /// errors here).
+    fn listen(workers: &[Worker]) -> Replies {
         let queue: Rc<RefCell<VecDeque<FromExporter>>> = Rc::default();
         let wake: Rc<RefCell<Option<js_sys::Function>>> = Rc::default();
         let (q, w) = (queue.clone(), wake.clone());
@@ -439,7 +561,9 @@ impl Replies {
                     let _ = f.call0(&JsValue::UNDEFINED);
                 }
             });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        for w in workers {
+            w.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        }
         // A script that fails to load or throws outside a job ends the wait with an error.
         let q = queue.clone();
         let w = wake.clone();
@@ -454,7 +578,9 @@ impl Replies {
                     let _ = f.call0(&JsValue::UNDEFINED);
                 }
             });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        for w in workers {
+            w.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        }
         Replies {
             queue,
             wake,
@@ -489,5 +615,18 @@ mod tests {
         assert_eq!(tail_end(&l, &r, 100), 102);
         // Never shorter than the song, even if the song ends in silence.
         assert_eq!(tail_end(&[0.0; 50], &[0.0; 50], 40), 40);
+    }
+
+    #[test]
+    fn runs_are_contiguous_in_order_and_even() {
+        assert_eq!(
+            runs((1..=6).collect(), 4),
+            [vec![1], vec![2], vec![3, 4], vec![5, 6]]
+        );
+        assert_eq!(runs((1..=3).collect(), 1), [vec![1, 2, 3]]);
+        assert_eq!(runs(vec![1, 2], 2), [vec![1], vec![2]]);
+        let cut = runs((0..16).collect::<Vec<_>>(), 3);
+        assert_eq!(cut.iter().map(Vec::len).collect::<Vec<_>>(), [5, 5, 6]);
+        assert_eq!(cut.concat(), (0..16).collect::<Vec<_>>());
     }
 }

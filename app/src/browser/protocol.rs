@@ -138,6 +138,8 @@ pub enum FromFeeder {
 #[derive(Serialize)]
 pub struct JobStem {
     pub id: u32,
+    /// The file's name, for messages.
+    pub name: String,
     pub sha256: String,
     pub rate: u32,
     pub channels: u32,
@@ -173,6 +175,18 @@ pub struct ExportJob {
     pub replay: JsValue,
     /// Frames per piece of output the Worker posts as it renders (a multiple of the block).
     pub piece: f64,
+    /// `"part"` for a part of a split export (see `dsp_worklet::split`), else `"sum"`.
+    pub role: &'static str,
+    /// A part's port to the summing Worker, or `null`.
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub port: JsValue,
+    /// The summing Worker's parts, `[{port, tracks}]` in mix order, or `null` (no split).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub split: JsValue,
+    /// With a split: the song's length over every engine's stems, frames.
+    pub song_frames: f64,
+    /// With a split: whether any track of the mix is soloed.
+    pub solo_elsewhere: bool,
 }
 
 /// From an export Worker.
@@ -192,6 +206,8 @@ pub enum FromExporter {
     Done {
         snapshot: Float64Array,
         recorded: Option<[Float32Array; 2]>,
+        /// The parts' final meter snapshots (a split export), in order.
+        parts: Vec<Float64Array>,
     },
     /// The render failed; `message` says why.
     Error(String),
@@ -226,6 +242,8 @@ struct ExporterWire {
     snapshot: JsValue,
     #[serde(default, with = "serde_wasm_bindgen::preserve")]
     recorded: JsValue,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    parts: JsValue,
 }
 
 impl FromExporter {
@@ -255,9 +273,23 @@ impl FromExporter {
                     .dyn_into::<js_sys::Array>()
                     .ok()
                     .and_then(|a| Some([audio(a.get(0))?, audio(a.get(1))?]));
-                match wire.snapshot.dyn_into::<Float64Array>().ok() {
-                    Some(snapshot) => FromExporter::Done { snapshot, recorded },
-                    None => FromExporter::Error("the renderer returned no meter snapshot".into()),
+                let parts: Option<Vec<Float64Array>> = match wire.parts.dyn_into::<js_sys::Array>()
+                {
+                    Ok(a) => a.iter().map(|p| p.dyn_into().ok()).collect(),
+                    Err(_) => Some(Vec::new()),
+                };
+                match (wire.snapshot.dyn_into::<Float64Array>().ok(), parts) {
+                    (Some(snapshot), Some(parts)) => FromExporter::Done {
+                        snapshot,
+                        recorded,
+                        parts,
+                    },
+                    (_, None) => FromExporter::Error(
+                        "the renderer returned a part without a meter snapshot".into(),
+                    ),
+                    (None, _) => {
+                        FromExporter::Error("the renderer returned no meter snapshot".into())
+                    }
                 }
             }
         }
