@@ -211,9 +211,10 @@ export class EngineShell {
     return this.wasm.se_split_sum(this.engine, tracks, capacity);
   }
 
-  // Frames the inlet can take now (unread frames move to its start first), and where they go.
-  inletRoom() {
-    const at = this.wasm.se_split_inlet_make_room(this.engine);
+  // Where the inlet's next frames go and how many fit; its unread frames move to its start
+  // first when fewer than `want` would fit.
+  inletRoom(want) {
+    const at = this.wasm.se_split_inlet_make_room(this.engine, want);
     return { at, free: this.inletCapacity - at };
   }
 

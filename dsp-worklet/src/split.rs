@@ -200,10 +200,11 @@ impl Inlet {
         })
     }
 
-    /// Moves what is not yet consumed to the start of the planes; returns where the next frames
-    /// go and how many fit: `(at, free)`.
-    pub fn make_room(&mut self) -> (usize, usize) {
-        if self.read > 0 {
+    /// Where the next frames go and how many fit: `(at, free)`. When fewer than `want` fit after
+    /// the filled frames, what is not yet consumed first moves to the start of the planes (so
+    /// the copying is paid about once per `want` frames taken, not at every call).
+    pub fn make_room(&mut self, want: usize) -> (usize, usize) {
+        if self.capacity - self.filled < want && self.read > 0 {
             let (read, filled) = (self.read, self.filled);
             for p in self.planes.iter_mut().flatten() {
                 p.copy_within(read..filled, 0);

@@ -447,16 +447,16 @@ pub unsafe extern "C" fn se_split_sum(shell: *mut Shell, tracks: u32, capacity: 
     }
 }
 
-/// Moves the inlet's unread frames to its start and returns where the next frames go (the
-/// capacity minus this is the room).
+/// Where the inlet's next frames go (the capacity minus this is the room); its unread frames
+/// move to its start first when fewer than `want` would fit (see [`crate::split::Inlet::make_room`]).
 ///
 /// # Safety
 /// `shell` must come from [`se_engine_new`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn se_split_inlet_make_room(shell: *mut Shell) -> u32 {
+pub unsafe extern "C" fn se_split_inlet_make_room(shell: *mut Shell, want: u32) -> u32 {
     unsafe { shell.as_mut() }
         .and_then(|s| s.engine.inlet_mut())
-        .map_or(0, |i| i.make_room().0 as u32)
+        .map_or(0, |i| i.make_room(want as usize).0 as u32)
 }
 
 /// Address of the inlet's plane for track `track` (0-based among the other engines' tracks, in

@@ -336,7 +336,7 @@ fn a_split_exports_engines_never_allocate_while_rendering() {
         let taps = part.taps().unwrap();
         let (len, channels) = (taps.len(), taps.channels());
         let inlet = sum.inlet_mut().unwrap();
-        let (at, free) = inlet.make_room();
+        let (at, free) = inlet.make_room(len);
         assert!(len <= free);
         for ch in 0..channels {
             inlet.plane_mut(0, ch).unwrap()[at..at + len]

@@ -142,7 +142,7 @@ fn a_null_engine_is_refused_everywhere() {
         assert_eq!(se_split_taps_len(null), 0);
         assert_eq!(se_split_taps_channels(null), 0);
         assert_eq!(se_split_taps_clear(null), 0);
-        assert_eq!(se_split_inlet_make_room(null), 0);
+        assert_eq!(se_split_inlet_make_room(null, 1), 0);
         assert_eq!(se_split_inlet_available(null), 0);
         assert_eq!(se_split_inlet_missing(null), 0.0);
         assert_eq!(se_latency_frames(null), 0);

@@ -135,7 +135,7 @@ fn runs(engines: usize) -> Vec<Vec<u32>> {
 fn pump(sum: &mut Engine, parts: &mut [Engine], order: &[usize]) {
     let len = parts[0].taps().unwrap().len();
     let inlet = sum.inlet_mut().unwrap();
-    let (at, free) = inlet.make_room();
+    let (at, free) = inlet.make_room(len);
     assert!(len <= free, "the inlet is full");
     let mut slot = 0;
     for &p in order {

@@ -181,7 +181,10 @@ const note = (what) => { problems.push(what); console.error(what); };
 const app = await startApp({ persistent: true });
 // startApp keeps its profile next to the XDG dirs it sets (tests/e2e/lib/browser.mjs).
 const profile = path.join(path.dirname(process.env.XDG_CONFIG_HOME), 'profile');
-const page = await app.openPage({ init });
+// SE_EXPORT_WORKERS=N: the export renders on N Workers (the page's `export-workers`), else the
+// app's own choice (one per core less the page's).
+const exportWorkers = process.env.SE_EXPORT_WORKERS;
+const page = await app.openPage({ init, hash: exportWorkers ? `?export-workers=${exportWorkers}` : '' });
 page.on('crash', () => note('PAGE CRASHED'));
 page.on('pageerror', (e) => note(`page error: ${String(e).slice(0, 800)}`));
 const onConsole = (where) => (m) => { if (m.type() === 'error' || m.type() === 'warning') note(`${where} console ${m.type()}: ${m.text().slice(0, 800)}`); };
@@ -312,7 +315,7 @@ clearInterval(answer);
 const got = await Promise.all(downloads);
 const stages = (await bench()).stages ?? [];
 const stageTimes = stages.slice(0, -1).map((x, i) => `${x.text} ${((stages[i + 1].t - x.t) / 1000).toFixed(1)} s`).join('; ');
-const renders = ((await bench()).renders ?? []).map((x) => `${s1(x.total / 1000)} (setup ${s1(x.setup / 1000)}, ring feeding ${s1(x.feed / 1000)}, engine ${s1(x.engine / 1000)})`).join('; ');
+const renders = ((await bench()).renders ?? []).map((x) => `${s1(x.total / 1000)} (setup ${s1(x.setup / 1000)}, ring feeding ${s1(x.feed / 1000)}, engine ${s1(x.engine / 1000)}${x.wait ? `, waiting for the other Workers ${s1(x.wait / 1000)} (and turns of the event loop ${s1(x.turns / 1000)})` : ''}${(x.parts ?? []).map((p, k) => `; part ${k + 1}: ring feeding ${s1(p.feed / 1000)}, engine ${s1(p.engine / 1000)}, taps out ${s1(p.taps / 1000)}, waiting for the sum ${s1(p.wait / 1000)}`).join('')})`).join('; ');
 const exportWall = (Math.max(Date.now(), ...got.map((g) => g.t)) - tx) / 1000;
 phase = 'done';
 const exportErrors = (await appErrors()).slice(errors.length);
@@ -344,7 +347,7 @@ const rows = [
   [`playback, ${PLAY_S} s of wall time`, `transport moved ${played.toFixed(2)} s; underrun frames ${underrunFrames} (${(underrunFrames / sessionRate).toFixed(3)} s; the transport's dropout readout: ${d1 - d0}), blocks waited for rings ${w1[5] - w0[5]}, waiting seen: ${waitingMax ? 'yes' : 'no'}`],
   [`export (${targets.join(' + ')}, 24-bit)`, `${s1(exportWall)} click → last download = ${(seconds / exportWall).toFixed(1)}× realtime; ${got.length} file(s); app says: ${exportStatus || '—'}`],
   ['export stages (stage line)', stageTimes || '—'],
-  ['export Worker renders', renders || '—'],
+  [`export Worker renders (${exportWorkers ?? 'default'} Worker(s) per render)`, renders || '—'],
   ['OPFS store on disk', `${(opfs.bytes / 1e9).toFixed(2)} GB = ${(opfs.bytes / stemMinutes / 1e6).toFixed(1)} MB per stem-min (planar f32 is ${(f32Bytes / stemMinutes / 1e6).toFixed(1)})`],
   ['IndexedDB on disk (dropped files kept for autosave)', `${(idb.bytes / 1e9).toFixed(2)} GB = ${(idb.bytes / stemMinutes / 1e6).toFixed(1)} MB per stem-min (the WAVs: ${(wavBytes / stemMinutes / 1e6).toFixed(1)})`],
   ['navigator.storage.estimate() usage', `${(estimate / 1e9).toFixed(2)} GB`],
