@@ -18,6 +18,7 @@ export class EngineShell {
   // engine exists (tests: a device short of memory).
   constructor(module, sampleRate, memoryHeadroom) {
     this.wasm = new WebAssembly.Instance(module, {}).exports;
+    this.sampleRate = sampleRate;
     this.engine = this.wasm.se_engine_new(sampleRate);
     if (memoryHeadroom > 0) this.wasm.se_memory_headroom(memoryHeadroom);
     this.buffer = null;
@@ -141,6 +142,31 @@ export class EngineShell {
   // Returns 0 or an error code (OUT_OF_MEMORY: no room for the recording).
   record(frames) {
     return this.wasm.se_premix_record(this.engine, frames);
+  }
+
+  // Frames recorded so far.
+  recordedFrames() {
+    return this.wasm.se_premix_recorded_len(this.engine);
+  }
+
+  // Replaces the engine with a fresh one in this same instance that replays this one's recording
+  // of the master chain's input (or the recording it replayed) from the start: an export's next
+  // pass, with no copy of the recording. Returns 0 or an error code (INVALID_VALUE: there is no
+  // recording; the engine is then unchanged).
+  renewForReplay() {
+    const next = this.wasm.se_engine_new(this.sampleRate);
+    const rc = this.wasm.se_premix_pass_on(this.engine, next);
+    if (rc !== 0) {
+      this.wasm.se_engine_free(next);
+      return rc;
+    }
+    this.wasm.se_engine_free(this.engine);
+    this.engine = next;
+    // Views of the old engine's buffers are stale.
+    this.buffer = null;
+    this.wantView = null;
+    this.stagingBuffer = null;
+    return 0;
   }
 
   // The recording so far, as two fresh Float32Arrays.

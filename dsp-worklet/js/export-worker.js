@@ -3,7 +3,7 @@
 // streamed straight from the stem store (OPFS, read-only sync handles) — no OfflineAudioContext,
 // no stem posted or held whole. Before every block each ring is filled as far as it will take, so
 // an export never underruns (and fails loudly if the engine ever counts one).
-// One job per Worker; the main thread terminates it to cancel.
+// The main thread terminates a Worker to cancel.
 // Split across Workers (dsp-worklet/src/split.rs): the main thread may cut the tracks into
 // contiguous runs in mix order. This Worker then keeps the first run and sums (`split`: [{port,
 // tracks}] in mix order; `songFrames`, the song over every run; `soloElsewhere`, any track soloed);
@@ -18,14 +18,18 @@
 //    store's Float32Arrays where the browser gives no private file storage, else null)}],
 //    words: Float64Array (state
 //    commands, then metering off, Seek, Play), frames, stopAt (frame where Pause is applied, or
-//    -1), record (room in frames, or 0), replay ([Float32Array, Float32Array] or null),
+//    -1), record (room in frames, or 0), replay (true: render from the recording the last job
+//    made or replayed in this Worker, instead of stems),
 //    piece (frames per piece of output)}
 // Replies: {type:'progress', fraction}; the output as it is rendered, in order, in pieces of
 // `piece` frames (the last one shorter): {type:'piece', at, left, right} (buffers transferred, so
 // the main thread measures one piece while the next renders and nobody holds the whole render
 // twice); then {type:'done', snapshot: Float64Array, parts: [Float64Array] (the parts' final
-// snapshots), recorded: [Float32Array, Float32Array] | null, spent: {setup, feed, engine, wait,
-// total} (ms, for benchmarks)} (buffers transferred), or {type:'error', message}.
+// snapshots), recorded: frames recorded (kept here for the next job) | null, spent: {setup, feed,
+// engine, turns, wait, total, parts} (ms, for benchmarks)} (buffers transferred), or
+// {type:'error', message}.
+// A Worker that recorded (or replayed) is kept by the main thread for the next pass: one job at
+// a time, the recording never copied.
 
 import { BLOCK, EngineShell, OUT_OF_MEMORY } from './engine-shell.js';
 import { openStem } from './stem-source.js';
@@ -242,11 +246,29 @@ class Parts {
   }
 }
 
+// The engine of the last render that recorded the master chain's input (or replayed it): the
+// next job with `replay` renders from that recording, which never leaves this Worker's memory.
+let kept = null;
+
+// The engine for a replay: a fresh one in the kept engine's instance, the recording handed over.
+function replayEngine() {
+  const shell = kept;
+  kept = null;
+  if (!shell) throw new Error('this renderer holds no recording of the mix to replay');
+  const rc = shell.renewForReplay();
+  if (rc !== 0) {
+    shell.dispose();
+    throw new Error(`the export's engine could not replay the mix (${refusal(rc)})`);
+  }
+  return { shell, capacity: 0 };
+}
+
 async function render(job) {
   const t0 = performance.now();
-  const { shell, capacity } = engineFor(job);
+  const { shell, capacity } = job.replay ? replayEngine() : engineFor(job);
   let open = new Map();
   let parts = null;
+  let keep = false;
   try {
     open = await openStems(job.stems);
     if (job.split) {
@@ -257,10 +279,6 @@ async function render(job) {
     if (job.record > 0) {
       const rc = shell.record(job.record);
       if (rc !== 0) throw new Error(`the export's engine could not make room to record the mix (${refusal(rc)})`);
-    }
-    if (job.replay) {
-      const rc = shell.replay(job.replay);
-      if (rc !== 0) throw new Error(`the export's engine could not make room to replay the mix (${refusal(rc)})`);
     }
     const errors = shell.commands(job.words);
     if (errors.length) throw new Error(`the engine refused a setting (code ${errors[0]})`);
@@ -304,7 +322,8 @@ async function render(job) {
       if ((at + n) % every === 0) self.postMessage({ type: 'progress', fraction: (at + n) / job.frames });
     }
     const snapshot = shell.snapshot();
-    const recorded = job.record > 0 ? shell.recorded() : null;
+    // The recording stays in this Worker, for the next pass.
+    const recorded = job.record > 0 ? shell.recordedFrames() : null;
     let partSnapshots = [];
     if (parts) {
       await parts.drain();
@@ -313,13 +332,15 @@ async function render(job) {
       partSnapshots = parts.parts.map((p) => p.snapshot);
       spent.parts = parts.parts.map((p) => p.spent);
     }
-    const transfer = [snapshot.buffer, ...(recorded ? recorded.map((c) => c.buffer) : []), ...partSnapshots.map((p) => p.buffer)];
+    const transfer = [snapshot.buffer, ...partSnapshots.map((p) => p.buffer)];
     spent.total = performance.now() - t0;
+    keep = job.record > 0 || job.replay;
     self.postMessage({ type: 'done', snapshot, parts: partSnapshots, recorded, spent }, transfer);
   } finally {
     if (parts) parts.close();
     for (const s of open.values()) s.handles.forEach((h) => h.close());
-    shell.dispose();
+    if (keep) kept = shell;
+    else shell.dispose();
   }
 }
 

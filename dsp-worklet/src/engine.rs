@@ -965,6 +965,20 @@ impl Engine {
         Ok(())
     }
 
+    /// Hands this engine's recording of the master chain's input (or the recording it replays)
+    /// to `next`, a fresh engine, to replay from its start instead of the tracks and FX buses:
+    /// an export's later passes then need no copy of it. False (and nothing moves) when there is
+    /// none. Never allocates.
+    pub fn pass_premix_to(&mut self, next: &mut Engine) -> bool {
+        let premix = match (self.recording.take(), self.replaying.take()) {
+            (Some(recorded), _) => recorded.for_replay(true),
+            (None, Some(replayed)) => replayed.for_replay(false),
+            (None, None) => return false,
+        };
+        next.replaying = Some(premix);
+        true
+    }
+
     /// Channel `ch` of the recording being replayed, to fill before rendering.
     pub fn premix_channel_mut(&mut self, ch: usize) -> Option<&mut [f32]> {
         self.replaying.as_mut().and_then(|p| p.channel_mut(ch))

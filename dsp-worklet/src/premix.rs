@@ -58,6 +58,17 @@ impl Premix {
         [&self.channels[0][..self.at], &self.channels[1][..self.at]]
     }
 
+    /// The same recording, to replay from its start: what was recorded (recording), or the
+    /// whole of it (replaying). Never allocates (the buffers move; unused room stays reserved).
+    pub fn for_replay(mut self, recorded: bool) -> Premix {
+        if recorded {
+            let at = self.at;
+            self.channels.iter_mut().for_each(|c| c.truncate(at));
+        }
+        self.at = 0;
+        self
+    }
+
     /// Channel `ch` (0 or 1) of the whole buffer, to fill before replaying.
     pub fn channel_mut(&mut self, ch: usize) -> Option<&mut [f32]> {
         self.channels.get_mut(ch).map(|c| &mut c[..])

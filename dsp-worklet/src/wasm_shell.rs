@@ -528,3 +528,25 @@ pub unsafe extern "C" fn se_split_inlet_missing(shell: *mut Shell) -> f64 {
 pub unsafe extern "C" fn se_latency_frames(shell: *mut Shell) -> u32 {
     unsafe { shell.as_ref() }.map_or(0, |s| s.engine.latency_frames() as u32)
 }
+
+/// Moves `from`'s recording of the master chain's input (or the one it replays) to `to`, to
+/// replay from its start (see [`Engine::pass_premix_to`]): both engines live in this instance, so
+/// nothing is copied. Returns 0, or [`EngineError::InvalidValue`] when either engine is missing,
+/// they are the same, or `from` has no recording.
+///
+/// # Safety
+/// `from` and `to` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_premix_pass_on(from: *mut Shell, to: *mut Shell) -> i32 {
+    if from == to {
+        return EngineError::InvalidValue.code();
+    }
+    let (Some(a), Some(b)) = (unsafe { from.as_mut() }, unsafe { to.as_mut() }) else {
+        return EngineError::InvalidValue.code();
+    };
+    if a.engine.pass_premix_to(&mut b.engine) {
+        0
+    } else {
+        EngineError::InvalidValue.code()
+    }
+}

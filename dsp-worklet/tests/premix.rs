@@ -126,3 +126,35 @@ fn a_replayed_premix_gives_the_full_render_bit_for_bit() {
         "the FX tail rings past the song"
     );
 }
+
+#[test]
+fn a_recording_passed_to_a_fresh_engine_replays_bit_for_bit_and_passes_on_again() {
+    // As the export Worker does: the first pass's engine hands its recording to a fresh engine
+    // (no copy), which replays it and hands it on to the next pass.
+    let mut first = session(0.0);
+    first.record_premix(FRAMES + 4096).unwrap();
+    start(&mut first);
+    export(&mut first);
+    let mut previous = first;
+    for limiter_input_db in [9.0, 3.0] {
+        let full = export(&mut started(limiter_input_db));
+        let mut next = Engine::new(RATE);
+        assert!(previous.pass_premix_to(&mut next));
+        assert!(
+            !previous.pass_premix_to(&mut Engine::new(RATE)),
+            "moved, not copied"
+        );
+        master(&mut next, limiter_input_db);
+        start(&mut next);
+        let replayed = export(&mut next);
+        assert!(
+            same_bits(&full.0, &replayed.0),
+            "left differs at {limiter_input_db} dB"
+        );
+        assert!(
+            same_bits(&full.1, &replayed.1),
+            "right differs at {limiter_input_db} dB"
+        );
+        previous = next;
+    }
+}

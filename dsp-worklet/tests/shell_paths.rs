@@ -146,6 +146,7 @@ fn a_null_engine_is_refused_everywhere() {
         assert_eq!(se_split_inlet_available(null), 0);
         assert_eq!(se_split_inlet_missing(null), 0.0);
         assert_eq!(se_latency_frames(null), 0);
+        assert!(se_premix_pass_on(null, null) < 0);
         se_split_context(null, 1.0, 1);
         se_split_inlet_sends(null, 0, 1);
         se_split_inlet_filled(null, 1);

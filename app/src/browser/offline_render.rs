@@ -96,12 +96,25 @@ pub enum Source<'a> {
     Replay(&'a Recording),
 }
 
-/// The master chain's input over one render (main thread), with that render's extent.
+/// The master chain's input over one render, with that render's extent. It stays in the memory
+/// of the export Worker that recorded it, which renders every pass that replays it (nothing is
+/// copied); dropping the recording terminates that Worker.
 pub struct Recording {
-    channels: [js_sys::Float32Array; 2],
+    keeper: Crew,
+    replies: Replies,
+    /// Set when a pass that replayed it was cancelled or failed: the Worker is gone.
+    gone: std::cell::Cell<bool>,
     /// Frames rendered, and where the dry range ended (see `render_mix`).
     frames: u64,
     dry: u64,
+}
+
+impl Recording {
+    /// Ends the Worker (a pass cancelled or failed while it rendered).
+    fn abandon(&self) {
+        self.gone.set(true);
+        self.keeper.0.iter().for_each(Worker::terminate);
+    }
 }
 
 /// What part of the song to render.
@@ -305,9 +318,6 @@ pub async fn render_mix_into(
                 .map_or(JsValue::NULL, JsValue::from),
         })
         .collect();
-    let replay_channels = replay.map_or(JsValue::NULL, |r| {
-        Array::of2(&r.channels[0], &r.channels[1]).into()
-    });
     let record = if matches!(source, Source::Recording) {
         room
     } else {
@@ -360,16 +370,36 @@ pub async fn render_mix_into(
     sink.expect(frames as usize);
     let mut runs = runs.into_iter();
     let first = runs.next().unwrap_or_default();
-    let crew = Crew(
-        (0..engines)
-            .map(|_| Worker::new_with_options(EXPORT_WORKER_URL, &options))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(fail)?,
-    );
-    let replies = Replies::listen(&crew.0);
+    // A replay renders in the Worker that holds the recording; anything else in new ones.
+    let mut spawned: Option<(Crew, Replies)> = None;
+    let (workers, replies) = match replay {
+        Some(r) if r.gone.get() => {
+            return Err(AppError::Export {
+                detail: "the recording of the mix was lost when an earlier pass stopped".into(),
+            });
+        }
+        Some(r) => (&r.keeper.0[..], &r.replies),
+        None => {
+            let crew = Crew(
+                (0..engines)
+                    .map(|_| Worker::new_with_options(EXPORT_WORKER_URL, &options))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(fail)?,
+            );
+            let replies = Replies::listen(&crew.0);
+            let (crew, replies) = spawned.insert((crew, replies));
+            (&crew.0[..], &*replies)
+        }
+    };
+    // A replay's Worker must not go on rendering into the next pass's replies.
+    let abandon = || {
+        if let Some(r) = replay {
+            r.abandon();
+        }
+    };
     let parts = Array::new();
     let ports = Array::new();
-    for (run, part) in runs.zip(&crew.0[1..]) {
+    for (run, part) in runs.zip(&workers[1..]) {
         let channel = web_sys::MessageChannel::new().map_err(fail)?;
         let entry = js_sys::Object::new();
         let tracks = JsValue::from(run.len() as f64);
@@ -383,7 +413,7 @@ pub async fn render_mix_into(
             channel.port1().into(),
             JsValue::NULL,
             0.0,
-            JsValue::NULL,
+            false,
         );
         part.post_message_with_transfer(&part_job, &Array::of1(&channel.port1()))
             .map_err(fail)?;
@@ -393,10 +423,11 @@ pub async fn render_mix_into(
     } else {
         JsValue::NULL
     };
-    let sum_job = job(first, "sum", JsValue::NULL, split, record, replay_channels);
-    crew.0[0]
-        .post_message_with_transfer(&sum_job, &ports)
-        .map_err(fail)?;
+    let sum_job = job(first, "sum", JsValue::NULL, split, record, replay.is_some());
+    if let Err(e) = workers[0].post_message_with_transfer(&sum_job, &ports) {
+        abandon();
+        return Err(fail(e));
+    }
     // The song goes to the sink as it comes; what lies past `dry` (the effects' tail) waits
     // here until its end is known.
     let mut tail: [Vec<f32>; 2] = Default::default();
@@ -404,12 +435,14 @@ pub async fn render_mix_into(
     let (snapshot, recorded, part_snapshots) = loop {
         let reply = replies.next().await;
         if cancelled() {
+            abandon();
             return Ok(None);
         }
         match reply {
             FromExporter::Progress(fraction) => progress(fraction),
             FromExporter::Piece { at, left, right } => {
                 if at as u64 != received {
+                    abandon();
                     return Err(AppError::Export {
                         detail: format!("the renderer sent frame {at} where {received} was due"),
                     });
@@ -426,11 +459,13 @@ pub async fn render_mix_into(
                 recorded,
                 parts,
             } => break (snapshot, recorded, parts),
-            FromExporter::Error(detail) => return Err(AppError::Export { detail }),
+            FromExporter::Error(detail) => {
+                abandon();
+                return Err(AppError::Export { detail });
+            }
             FromExporter::Ready => {}
         }
     };
-    drop(crew);
     if received != frames {
         return Err(AppError::Export {
             detail: format!("the renderer delivered {received} of {frames} frames"),
@@ -455,17 +490,22 @@ pub async fn render_mix_into(
         });
     }
     let limiter_reduction_db = meters.limiter_reduction_db as f64;
-    let recording = if matches!(source, Source::Recording) {
-        let complete = |len: u32| len as u64 >= frames && (len as f64) < room;
-        recorded
-            .filter(|[l, r]| l.length() == r.length() && complete(l.length()))
-            .map(|[l, r]| Recording {
-                channels: [l, r],
+    // The summing Worker holds the recording: it stays for the passes that replay it (the parts,
+    // if any, end here).
+    let complete = |len: f64| len as u64 >= frames && len < room;
+    let recording = match (recorded.filter(|l| complete(*l)), spawned.take()) {
+        (Some(_), Some((mut crew, replies))) if matches!(source, Source::Recording) => {
+            let keeper = Crew(vec![crew.0.remove(0)]);
+            drop(crew);
+            Some(Recording {
+                keeper,
+                replies,
+                gone: Default::default(),
                 frames,
                 dry,
             })
-    } else {
-        None
+        }
+        _ => None,
     };
     let keep = tail_end(&tail[0], &tail[1], 0);
     sink.take(&tail[0][..keep], &tail[1][..keep]);

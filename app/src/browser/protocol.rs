@@ -170,9 +170,9 @@ pub struct ExportJob {
     pub stop_at: f64,
     /// Room in frames for recording the master chain's input, or 0.
     pub record: f64,
-    /// A recording to replay instead of the stems: `[left, right]` or `null`.
-    #[serde(with = "serde_wasm_bindgen::preserve")]
-    pub replay: JsValue,
+    /// Render from the recording of the master chain's input that this Worker's last job made
+    /// (or replayed), instead of the stems.
+    pub replay: bool,
     /// Frames per piece of output the Worker posts as it renders (a multiple of the block).
     pub piece: f64,
     /// `"part"` for a part of a split export (see `dsp_worklet::split`), else `"sum"`.
@@ -202,10 +202,12 @@ pub enum FromExporter {
         left: Float32Array,
         right: Float32Array,
     },
-    /// The render is complete: the final meter snapshot's words, the recording if asked for.
+    /// The render is complete: the final meter snapshot's words, the recording's length if one
+    /// was asked for.
     Done {
         snapshot: Float64Array,
-        recorded: Option<[Float32Array; 2]>,
+        /// Frames recorded when the job recorded (the recording stays in the Worker).
+        recorded: Option<f64>,
         /// The parts' final meter snapshots (a split export), in order.
         parts: Vec<Float64Array>,
     },
@@ -268,11 +270,7 @@ impl FromExporter {
                 _ => FromExporter::Error("the renderer sent a piece without audio".into()),
             },
             ExporterReply::Done => {
-                let recorded = wire
-                    .recorded
-                    .dyn_into::<js_sys::Array>()
-                    .ok()
-                    .and_then(|a| Some([audio(a.get(0))?, audio(a.get(1))?]));
+                let recorded = wire.recorded.as_f64();
                 let parts: Option<Vec<Float64Array>> = match wire.parts.dyn_into::<js_sys::Array>()
                 {
                     Ok(a) => a.iter().map(|p| p.dyn_into().ok()).collect(),
