@@ -292,7 +292,7 @@ mod tests {
         let limiting = dsp_worklet::MeterSnapshot::decode(e.meter_snapshot())
             .unwrap()
             .limiter_reduction_db as f64;
-        let (_, [l, r]) = Delivered::new(l, r, RATE, WavFormat::Pcm24, Dither::Tpdf, 11);
+        let (_, [l, r]) = Delivered::new(l, r, RATE, WavFormat::Pcm24, Dither::Tpdf, 11).unwrap();
         (measure(&l, &r, RATE).unwrap(), limiting)
     }
 

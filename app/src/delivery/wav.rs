@@ -57,9 +57,11 @@ impl WavFormat {
     }
 }
 
-/// The master as delivered, built piece by piece as the render arrives: interleaved integers for
-/// PCM, the render itself for float. Each piece pushed also gives back what the file holds for it
-/// as floats (`integer / 2^(bits−1)`), for the report to measure what is delivered.
+/// The master as delivered, built piece by piece as the render arrives, as the WAV file itself:
+/// hound's header for the format (written once, for an empty file, at the start), then the
+/// samples as they come, little-endian and interleaved (requantised for PCM, the render itself
+/// for float), so the file is never held twice. Each piece pushed also gives back what the file
+/// holds for it as floats (`integer / 2^(bits−1)`), for the report to measure what is delivered.
 #[derive(Clone, Debug)]
 pub struct Delivered {
     pub format: WavFormat,
@@ -67,16 +69,45 @@ pub struct Delivered {
     pub dither: Dither,
     /// PCM only: the requantiser, whose noise and error feedback run on across pieces.
     quantizer: Option<Quantizer>,
-    ints: Vec<i32>,
-    /// Float only: the render, interleaved.
-    floats: Vec<f32>,
+    /// The file so far.
+    bytes: Vec<u8>,
+    /// Where the samples start, and where the header's size fields are that depend on them.
+    header_len: usize,
+    data_size_at: usize,
+    /// A `fact` chunk's frame count, if hound wrote one.
+    fact_at: Option<usize>,
 }
 
 impl Delivered {
     /// An empty file of `format` at `rate` Hz. `seed` makes the dither noise repeatable.
-    pub fn start(rate: u32, format: WavFormat, dither: Dither, seed: u64) -> Delivered {
+    pub fn start(
+        rate: u32,
+        format: WavFormat,
+        dither: Dither,
+        seed: u64,
+    ) -> Result<Delivered, hound::Error> {
         let quantizer = format.int_bits().map(|b| Quantizer::new(b, dither, seed));
-        Delivered {
+        let mut header = Cursor::new(Vec::new());
+        hound::WavWriter::new(&mut header, spec(rate, format))?.finalize()?;
+        let bytes = header.into_inner();
+        let (mut data_size_at, mut fact_at) = (None, None);
+        let mut at = 12;
+        while at + 8 <= bytes.len() {
+            let size =
+                u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]);
+            match &bytes[at..at + 4] {
+                b"data" => {
+                    data_size_at = Some(at + 4);
+                    break;
+                }
+                b"fact" => fact_at = Some(at + 8),
+                _ => {}
+            }
+            at += 8 + size as usize + (size as usize & 1);
+        }
+        let data_size_at =
+            data_size_at.ok_or(hound::Error::FormatError("hound wrote no data chunk"))?;
+        Ok(Delivered {
             format,
             rate,
             dither: if quantizer.is_some() {
@@ -85,19 +116,22 @@ impl Delivered {
                 Dither::Off
             },
             quantizer,
-            ints: Vec::new(),
-            floats: Vec::new(),
-        }
+            header_len: data_size_at + 4,
+            data_size_at,
+            fact_at,
+            bytes,
+        })
+    }
+
+    /// Bytes per sample in the file.
+    fn sample_bytes(&self) -> usize {
+        self.format.int_bits().unwrap_or(32) as usize / 8
     }
 
     /// Makes room for `frames` more frames at once (else the file grows as pieces come, and
     /// each growth briefly holds the old and the new copy).
     pub fn reserve(&mut self, frames: usize) {
-        if self.quantizer.is_some() {
-            self.ints.reserve_exact(2 * frames);
-        } else {
-            self.floats.reserve_exact(2 * frames);
-        }
+        self.bytes.reserve_exact(2 * frames * self.sample_bytes());
     }
 
     /// Appends stereo frames (the shorter length of the two) and writes what the file holds for
@@ -108,20 +142,23 @@ impl Delivered {
         let [hl, hr] = held;
         hl.clear();
         hr.clear();
+        let width = self.sample_bytes();
+        self.bytes.reserve(2 * frames * width);
         let Some(q) = &mut self.quantizer else {
-            self.floats.reserve(2 * frames);
             for (a, b) in left.iter().zip(right) {
-                self.floats.extend([*a, *b]);
+                self.bytes.extend_from_slice(&a.to_le_bytes());
+                self.bytes.extend_from_slice(&b.to_le_bytes());
             }
             hl.extend_from_slice(left);
             hr.extend_from_slice(right);
             return;
         };
         let scale = q.scale();
-        self.ints.reserve(2 * frames);
         for (a, b) in left.iter().zip(right) {
             let (qa, qb) = (q.quantize(*a, 0), q.quantize(*b, 1));
-            self.ints.extend([qa, qb]);
+            // Two's complement, little-endian: the low `width` bytes of the i32.
+            self.bytes.extend_from_slice(&qa.to_le_bytes()[..width]);
+            self.bytes.extend_from_slice(&qb.to_le_bytes()[..width]);
             hl.push((qa as f64 / scale) as f32);
             hr.push((qb as f64 / scale) as f32);
         }
@@ -136,70 +173,47 @@ impl Delivered {
         format: WavFormat,
         dither: Dither,
         seed: u64,
-    ) -> (Delivered, [Vec<f32>; 2]) {
-        let mut d = Delivered::start(rate, format, dither, seed);
+    ) -> Result<(Delivered, [Vec<f32>; 2]), hound::Error> {
+        let mut d = Delivered::start(rate, format, dither, seed)?;
         let mut held = [Vec::new(), Vec::new()];
         d.push(&left, &right, &mut held);
-        (d, held)
+        Ok((d, held))
     }
 
     pub fn frames(&self) -> usize {
-        if self.quantizer.is_some() {
-            self.ints.len() / 2
-        } else {
-            self.floats.len() / 2
-        }
+        (self.bytes.len() - self.header_len) / (2 * self.sample_bytes())
     }
 
-    /// The integers the file holds, interleaved (empty for float).
-    pub fn ints(&self) -> &[i32] {
-        &self.ints
-    }
-
-    /// The WAV file: hound writes the RIFF/fmt/data chunks; `info` (id, text) pairs follow as a
-    /// LIST/INFO chunk.
-    pub fn to_wav(&self, info: &[([u8; 4], String)]) -> Result<Vec<u8>, hound::Error> {
-        let spec = hound::WavSpec {
-            channels: 2,
-            sample_rate: self.rate,
-            bits_per_sample: self.format.int_bits().unwrap_or(32) as u16,
-            sample_format: match self.format {
-                WavFormat::Float32 => hound::SampleFormat::Float,
-                _ => hound::SampleFormat::Int,
-            },
-        };
-        let bytes_per_frame = 2 * spec.bits_per_sample as usize / 8;
-        let mut out = Cursor::new(Vec::with_capacity(
-            44 + self.frames() * bytes_per_frame + 256,
-        ));
-        {
-            let mut w = hound::WavWriter::new(&mut out, spec)?;
-            match self.format {
-                WavFormat::Float32 => {
-                    for x in &self.floats {
-                        w.write_sample(*x)?;
-                    }
-                }
-                WavFormat::Pcm16 => {
-                    let mut w16 = w.get_i16_writer(self.ints.len() as u32);
-                    for s in &self.ints {
-                        w16.write_sample(*s as i16);
-                    }
-                    w16.flush()?;
-                }
-                WavFormat::Pcm24 => {
-                    for s in &self.ints {
-                        w.write_sample(*s)?;
-                    }
-                }
-            }
-            w.finalize()?;
+    /// The WAV file: hound's RIFF/fmt/data header with the sizes the samples now take, the
+    /// samples, then `info` (id, text) pairs as a LIST/INFO chunk. Errors past 4 GiB of samples.
+    pub fn into_wav(mut self, info: &[([u8; 4], String)]) -> Result<Vec<u8>, hound::Error> {
+        let too_big = || hound::Error::TooWide;
+        let data = u32::try_from(self.bytes.len() - self.header_len).map_err(|_| too_big())?;
+        let riff = u32::try_from(self.bytes.len() - 8).map_err(|_| too_big())?;
+        let frames = self.frames() as u32;
+        self.bytes[self.data_size_at..self.data_size_at + 4].copy_from_slice(&data.to_le_bytes());
+        self.bytes[4..8].copy_from_slice(&riff.to_le_bytes());
+        if let Some(at) = self.fact_at {
+            self.bytes[at..at + 4].copy_from_slice(&frames.to_le_bytes());
         }
-        let mut bytes = out.into_inner();
+        let mut bytes = self.bytes;
         crate::formats::riff_info::append_info(&mut bytes, info).map_err(|e| {
             hound::Error::IoError(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
         })?;
         Ok(bytes)
+    }
+}
+
+/// hound's description of a stereo file of `format` at `rate` Hz.
+fn spec(rate: u32, format: WavFormat) -> hound::WavSpec {
+    hound::WavSpec {
+        channels: 2,
+        sample_rate: rate,
+        bits_per_sample: format.int_bits().unwrap_or(32) as u16,
+        sample_format: match format {
+            WavFormat::Float32 => hound::SampleFormat::Float,
+            _ => hound::SampleFormat::Int,
+        },
     }
 }
 
@@ -224,12 +238,13 @@ mod tests {
             WavFormat::Float32,
             Dither::Tpdf,
             1,
-        );
+        )
+        .unwrap();
         assert!(
             hl == l && hr == r,
             "float ignores dither: the render itself"
         );
-        let bytes = d.to_wav(&[]).unwrap();
+        let bytes = d.into_wav(&[]).unwrap();
         let mut rd = hound::WavReader::new(Cursor::new(bytes)).unwrap();
         assert_eq!(rd.spec().sample_rate, 96_000);
         let s: Vec<f32> = rd.samples::<f32>().map(|x| x.unwrap()).collect();
@@ -250,8 +265,9 @@ mod tests {
             WavFormat::Pcm24,
             Dither::Off,
             1,
-        );
-        let (spec, s) = read_ints(d.to_wav(&[]).unwrap());
+        )
+        .unwrap();
+        let (spec, s) = read_ints(d.into_wav(&[]).unwrap());
         assert_eq!(spec.bits_per_sample, 24);
         let left: Vec<i32> = s.iter().step_by(2).copied().collect();
         assert_eq!(
@@ -281,12 +297,57 @@ mod tests {
                 WavFormat::Pcm16,
                 dither,
                 9,
-            );
-            let (spec, s) = read_ints(d.to_wav(&[]).unwrap());
+            )
+            .unwrap();
+            let (spec, s) = read_ints(d.into_wav(&[]).unwrap());
             assert_eq!(spec.bits_per_sample, 16);
             let nonzero = s.iter().filter(|v| **v != 0).count();
             assert_eq!(nonzero > 1000, want_noise, "{dither:?}: {nonzero} non-zero");
             assert!(s.iter().all(|v| v.abs() <= 8), "low level");
+        }
+    }
+}
+
+#[cfg(test)]
+mod pieces {
+    use super::*;
+
+    #[test]
+    fn a_file_built_in_pieces_reads_back_whole_in_every_format() {
+        // Pieces of odd lengths, every format: hound reads back exactly the frames pushed, at
+        // the right rate and depth, and the sizes in the header match the bytes.
+        let l: Vec<f32> = (0..3001).map(|i| (i as f32 * 0.013).sin() * 0.8).collect();
+        let r: Vec<f32> = l.iter().map(|x| x * -0.25).collect();
+        for format in WavFormat::ALL {
+            let mut d = Delivered::start(48_000, format, Dither::Off, 3).unwrap();
+            d.reserve(l.len());
+            let mut held = [Vec::new(), Vec::new()];
+            let mut all = [Vec::new(), Vec::new()];
+            for (a, b) in [(0, 7), (7, 1000), (1000, 1001), (1001, 3001)] {
+                d.push(&l[a..b], &r[a..b], &mut held);
+                all[0].extend_from_slice(&held[0]);
+                all[1].extend_from_slice(&held[1]);
+            }
+            assert_eq!(d.frames(), 3001);
+            let bytes = d.into_wav(&[(*b"ISFT", "Second Ear".into())]).unwrap();
+            let riff = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+            assert_eq!(riff, bytes.len() - 8);
+            let mut rd = hound::WavReader::new(Cursor::new(bytes)).unwrap();
+            assert_eq!(rd.spec().sample_rate, 48_000);
+            assert_eq!(rd.duration(), 3001, "{format:?}");
+            let back: Vec<f32> = match format {
+                WavFormat::Float32 => rd.samples::<f32>().map(|x| x.unwrap()).collect(),
+                _ => {
+                    let scale = (1i64 << (format.int_bits().unwrap() - 1)) as f64;
+                    rd.samples::<i32>()
+                        .map(|x| (x.unwrap() as f64 / scale) as f32)
+                        .collect()
+                }
+            };
+            for i in 0..3001 {
+                assert_eq!(back[2 * i], all[0][i], "{format:?} left {i}");
+                assert_eq!(back[2 * i + 1], all[1][i], "{format:?} right {i}");
+            }
         }
     }
 }

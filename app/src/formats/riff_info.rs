@@ -73,12 +73,13 @@ mod tests {
     #[test]
     fn info_chunk_is_read_back_and_the_file_stays_a_valid_wav() {
         let l = vec![0.25f32; 441];
-        let (d, _) = Delivered::new(l.clone(), l, 44_100, WavFormat::Pcm24, Dither::Off, 1);
+        let (d, _) =
+            Delivered::new(l.clone(), l, 44_100, WavFormat::Pcm24, Dither::Off, 1).unwrap();
         let info = vec![
             (*b"ISFT", "Second Ear".to_string()),
             (*b"ICMT", "Spotify: -14.0 LUFS, -1.2 dBTP".to_string()),
         ];
-        let bytes = d.to_wav(&info).unwrap();
+        let bytes = d.into_wav(&info).unwrap();
         assert_eq!(read_info(&bytes), info);
         let riff = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
         assert_eq!(riff, bytes.len() - 8, "RIFF size covers the new chunk");

@@ -205,8 +205,13 @@ where
             };
             // The file and its measurement are made piece by piece while the Worker renders
             // the next piece.
+            let file = Delivered::start(o.rate, o.format, o.dither, seed(target)).map_err(|e| {
+                AppError::Export {
+                    detail: e.to_string(),
+                }
+            })?;
             let mut take = Delivering {
-                file: Delivered::start(o.rate, o.format, o.dither, seed(target)),
+                file,
                 meter: Measurer::new(o.rate).ok_or(AppError::Export {
                     detail: format!("no loudness meter at {} Hz", o.rate),
                 })?,
@@ -290,7 +295,7 @@ where
                 (*b"INAM", mix.name.clone()),
                 (*b"ICMT", report.summary()),
             ];
-            let wav = d.to_wav(&info).map_err(|e| AppError::Export {
+            let wav = d.into_wav(&info).map_err(|e| AppError::Export {
                 detail: e.to_string(),
             })?;
             deliver(Delivery {
