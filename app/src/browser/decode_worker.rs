@@ -641,7 +641,7 @@ async fn decode(
                 .map(|ch| stem_store::channel_file(&sha, rate, ch))
                 .collect();
             PlaneWriter::to_files(stem_writer::writer().map_err(named)?, job, &names)
-                .map_err(|e| named(format!("could not be written to storage: {e}")))?
+                .map_err(|e| named(not_written(&e.to_string())))?
         }
         None if need > memory_room => return Err(named(memory_full(memory_room))),
         None => PlaneWriter::in_memory(info.channels, memory_room),
@@ -662,7 +662,7 @@ async fn decode(
                 let pushed = writer.push(&chunk);
                 spent.write_ms += now_ms() - t1;
                 if let Err(e) = pushed {
-                    break Err(format!("could not be written to storage: {e}"));
+                    break Err(not_written(&e.to_string()));
                 }
                 frames = chunk.first_frame + chunk.frames() as u64;
                 let fraction = 0.1 + 0.9 * (frames as f64 / expected.max(1) as f64).min(1.0);
@@ -682,7 +682,7 @@ async fn decode(
     let flushed = writer.flush();
     let closed = writer.close().await;
     let result = match (result, flushed.and(closed)) {
-        (Ok(_), Err(e)) => Err(format!("could not be written to storage: {e}")),
+        (Ok(_), Err(e)) => Err(not_written(&e.to_string())),
         (result, _) => result,
     };
     let cut = result.as_ref().ok().cloned().flatten();
@@ -737,21 +737,40 @@ async fn open_planes(
             Ok(h) => handles.push(h),
             Err(e) => {
                 close_all(&handles);
-                return Err(format!("could not be written to storage: {e}"));
+                return Err(not_written(&e.to_string()));
             }
         }
     }
     Ok(handles)
 }
 
+/// Why a decoded stem could not be written to the store, for the user: a full disk said as such
+/// (Chromium's `FileSystemSyncAccessHandle.write` reports "No space available", other paths a
+/// `QuotaExceededError`).
+fn not_written(e: &str) -> String {
+    let full = ["QuotaExceeded", "No space", "quota"]
+        .iter()
+        .any(|k| e.contains(k));
+    if full {
+        format!(
+            "the browser's storage is full: there is no room on this disk for the decoded stem ({e}). Free some disk space, or remove stems you no longer use, and drop the file again"
+        )
+    } else {
+        format!("could not be written to storage: {e}")
+    }
+}
+
 /// Refuses with a message when the store has no room for `need` bytes (and a margin).
+/// Chromium 138 and later report a bucketed quota (usage + at least 1 GiB, whatever the disk
+/// holds) so that private windows cannot be told apart: this catches only needs beyond that, and
+/// a disk that is really full shows as the write failing ([`not_written`]; tests/e2e/disk_full).
 async fn check_room(need: f64) -> Result<(), String> {
     if let Ok((usage, quota)) = stem_store::estimate().await
         && quota > 0.0
         && quota - usage < need + DISK_MARGIN
     {
         return Err(format!(
-            "not enough room in this browser's storage for the decoded stem: it needs {:.0} MB, {:.0} MB are free. Free some disk space or remove stems you no longer use.",
+            "not enough room in this browser's storage for the decoded stem: it needs {:.0} MB, {:.0} MB are free. Free some disk space or remove stems you no longer use",
             (need + DISK_MARGIN) / 1e6,
             ((quota - usage) / 1e6).max(0.0)
         ));
@@ -851,7 +870,7 @@ async fn store_pcm(
     };
     if let Err(e) = wrote {
         let _ = stem_store::remove(&dir, sha, rate, stem.channels).await;
-        return Err(named(format!("could not be written to storage: {e}")));
+        return Err(named(not_written(&e.to_string())));
     }
     write_manifest(&dir, &stem).await.map_err(named)?;
     Ok((stem, None))

@@ -42,7 +42,7 @@ const describeViolation = (v) => `${v.directive} blocked ${v.blocked || '(nothin
  * `assertNoCspViolations()` (each test file calls it after each test) throws naming each
  * violation's directive and blocked URI, and `close()` throws on any not taken before; a test
  * that provokes one on purpose takes it with `takeCspViolations()`. */
-export async function startApp({ persistent = false, prefix = '/', files = {}, isolated = true, workerPrelude = '' } = {}) {
+export async function startApp({ persistent = false, profileRoot = null, prefix = '/', files = {}, isolated = true, workerPrelude = '' } = {}) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'second-ear-e2e-'));
   for (const d of ['config', 'cache', 'runtime']) process.env[`XDG_${d.toUpperCase()}_${d === 'runtime' ? 'DIR' : 'HOME'}`] = path.join(tmp, d);
   const server = await serveDist(path.join(ROOT, 'dist'), { prefix, files, isolated, workerPrelude });
@@ -56,7 +56,7 @@ export async function startApp({ persistent = false, prefix = '/', files = {}, i
     ],
   };
   const profile = persistent
-    ? await chromium.launchPersistentContext(path.join(tmp, 'profile'), { ...options, acceptDownloads: true })
+    ? await chromium.launchPersistentContext(path.join(profileRoot ?? tmp, 'profile'), { ...options, acceptDownloads: true })
     : null;
   const browser = profile ? profile.browser() : await chromium.launch(options);
   const pageErrors = [];
