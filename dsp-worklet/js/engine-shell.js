@@ -212,8 +212,8 @@ export class EngineShell {
   }
 
   // The taps since the last take, for this part's `tracks` tracks, copied into one Float32Array
-  // laid out [track][channel][frame], then cleared: {frames, channels, data}. Throws if a track
-  // sent while the sends were not carried.
+  // laid out [track][channel][frame], then cleared: {frames, channels, data}. Throws if audio was
+  // lost.
   takeTaps(tracks) {
     const frames = this.wasm.se_split_taps_len(this.engine);
     const channels = frames > 0 ? this.wasm.se_split_taps_channels(this.engine) : 0;
@@ -226,7 +226,7 @@ export class EngineShell {
         data.set(new Float32Array(mem, ptr, frames), (k * channels + ch) * frames);
       }
     }
-    if (this.wasm.se_split_taps_clear(this.engine)) throw new Error('a track sent to an FX bus in a part that carried no sends');
+    if (this.wasm.se_split_taps_clear(this.engine)) throw new Error('the part lost audio (a send it did not carry, or taps not read in time)');
     return { frames, channels, data };
   }
 

@@ -223,12 +223,13 @@ class Parts {
     this.shell.inletFilled(n);
   }
 
-  // Waits until the inlet holds `need` frames, or every part has ended and all it sent is in.
+  // Waits until the inlet holds `need` frames, or every part has ended (what they sent that
+  // does not fit is `drain`'s to report).
   async fill(need) {
     for (;;) {
       this.move();
       if (this.shell.inletAvailable() >= need) return;
-      if (this.parts.every((p) => p.ended && p.queued === 0)) return;
+      if (this.parts.every((p) => p.ended)) return;
       await new Promise((resolve) => { this.arrived = resolve; });
     }
   }
@@ -280,6 +281,12 @@ async function render(job) {
       const rc = shell.record(job.record);
       if (rc !== 0) throw new Error(`the export's engine could not make room to record the mix (${refusal(rc)})`);
     }
+    // With parts: the inlet always holds a block plus priming, and the parts' messages are
+    // taken at least every TAP_FRAMES frames so they never wait on this Worker for long. Filled
+    // before Play too: Play primes at once when none of this Worker's stems reaches the start
+    // (a region after they end), and priming reads the inlet.
+    const need = BLOCK + (parts ? shell.latencyFrames() + BLOCK : 0);
+    if (parts) await parts.fill(need);
     const errors = shell.commands(job.words);
     if (errors.length) throw new Error(`the engine refused a setting (code ${errors[0]})`);
     const scratch = [new Float32Array(16384), new Float32Array(16384)];
@@ -290,9 +297,6 @@ async function render(job) {
     const every = Math.max(BLOCK, Math.ceil(job.frames / PROGRESS_STEPS / BLOCK) * BLOCK);
     // Where the time goes (ms; read by tests/bench): setup, feeding rings (reads), the engine.
     const spent = { setup: performance.now() - t0, feed: 0, engine: 0, turns: 0, wait: 0, total: 0 };
-    // With parts: the inlet always holds a block plus priming, and the parts' messages are
-    // taken at least every TAP_FRAMES frames so they never wait on this Worker for long.
-    const need = BLOCK + (parts ? shell.latencyFrames() + BLOCK : 0);
     for (let at = 0; at < job.frames; at += BLOCK) {
       if (at === job.stopAt) shell.commands(pauseWords);
       if (parts) {

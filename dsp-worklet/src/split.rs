@@ -44,10 +44,11 @@ pub struct Taps {
     carry: Option<bool>,
     /// Where a track's sends go when they are not carried. One block long.
     scratch: SendBlock,
-    /// Set if a track sent while the sends were not carried (its sends were lost: an export with
-    /// this is refused).
-    lost_sends: bool,
-    /// Frames written since the last [`Taps::clear`].
+    /// Set if anything was lost: a track sent while the sends were not carried, or the planes
+    /// filled up before the Worker read them. An export with this is refused.
+    lost: bool,
+    /// Frames of graph calls since the last [`Taps::clear`] (a call's frames where the transport
+    /// did not play are not written: the summing engine, stopped there too, does not read them).
     len: usize,
     capacity: usize,
 }
@@ -65,7 +66,7 @@ impl Taps {
             main,
             sends,
             carry: None,
-            lost_sends: false,
+            lost: false,
             scratch: crate::dsp::buses::send_block(),
             len: 0,
             capacity,
@@ -82,7 +83,7 @@ impl Taps {
         }
     }
 
-    /// Frames written since the last [`Taps::clear`].
+    /// Frames of graph calls since the last [`Taps::clear`].
     pub fn len(&self) -> usize {
         self.len
     }
@@ -105,9 +106,10 @@ impl Taps {
         }
     }
 
-    /// Whether a track sent while the sends were not carried (see [`Taps::channels`]).
-    pub fn lost_sends(&self) -> bool {
-        self.lost_sends
+    /// Whether anything was lost: a track sent while the sends were not carried (see
+    /// [`Taps::channels`]), or the planes were full.
+    pub fn lost(&self) -> bool {
+        self.lost
     }
 
     /// Starts the planes afresh (the Worker has read them).
@@ -117,7 +119,7 @@ impl Taps {
 
     /// Renders frames `done..done + len` of the current graph call (which began at
     /// [`Taps::len`]) for every track into its own planes. Frames past the capacity are lost
-    /// (the Worker clears the taps long before).
+    /// and mark the taps as having lost audio (the Worker clears the taps long before).
     pub fn render(
         &mut self,
         tracks: &mut [Track],
@@ -128,6 +130,7 @@ impl Taps {
     ) {
         let from = self.len + done;
         if from + len > self.capacity {
+            self.lost = true;
             return;
         }
         let carry = *self
@@ -149,7 +152,7 @@ impl Taps {
                 }
                 t.render(position, at, l, r, Some((sends, from)));
             } else {
-                self.lost_sends |= !t.sends_silent();
+                self.lost |= !t.sends_silent();
                 t.render(position, at, l, r, Some((&mut self.scratch, 0)));
             }
         }
@@ -261,6 +264,9 @@ impl Inlet {
         let from = self.read + done;
         let have = self.filled.saturating_sub(from).min(len);
         self.missing += (len - have) as u64;
+        if have == 0 {
+            return;
+        }
         for (p, sends) in self.planes.iter().zip(&self.sends) {
             add_into(&mut out_l[..have], &p[0][from..from + have]);
             add_into(&mut out_r[..have], &p[1][from..from + have]);

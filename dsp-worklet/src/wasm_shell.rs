@@ -418,8 +418,8 @@ pub unsafe extern "C" fn se_split_taps_ptr(shell: *mut Shell, track: u32, ch: u3
     }
 }
 
-/// The taps have been read: start them afresh. Returns 1 if a track sent while its sends were
-/// not carried (the export must be refused), else 0.
+/// The taps have been read: start them afresh. Returns 1 if audio was lost (a track sent while
+/// its sends were not carried, or the taps were full: the export must be refused), else 0.
 ///
 /// # Safety
 /// `shell` must come from [`se_engine_new`].
@@ -428,7 +428,7 @@ pub unsafe extern "C" fn se_split_taps_clear(shell: *mut Shell) -> u32 {
     match unsafe { shell.as_mut() }.and_then(|s| s.engine.taps_mut()) {
         Some(t) => {
             t.clear();
-            t.lost_sends() as u32
+            t.lost() as u32
         }
         None => 0,
     }

@@ -222,7 +222,7 @@ fn split(engines: usize, solo: &[u32], order: &[usize]) -> ((Vec<f32>, Vec<f32>)
     }
     let channels = parts.iter().map(|p| p.taps().unwrap().channels()).collect();
     for p in &parts {
-        assert!(!p.taps().unwrap().lost_sends());
+        assert!(!p.taps().unwrap().lost());
     }
     (out, channels)
 }

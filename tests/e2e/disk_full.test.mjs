@@ -25,9 +25,12 @@ let app;
 before(async () => { if (mounted) app = await startApp({ persistent: true, profileRoot: dir }); });
 afterEach(() => app?.assertNoCspViolations());
 after(async () => {
-  await app?.close();
-  if (mounted) execFileSync('umount', ['-l', dir]);
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    await app?.close();
+  } finally {
+    if (mounted) execFileSync('umount', ['-l', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('on a disk that fills up, a stem that does not fit is refused by name and the session keeps what it had', { skip: !mounted && 'cannot mount a small tmpfs here (needs root with CAP_SYS_ADMIN)' }, async () => {

@@ -497,6 +497,9 @@ pub async fn render_mix_into(
         (Some(_), Some((mut crew, replies))) if matches!(source, Source::Recording) => {
             let keeper = Crew(vec![crew.0.remove(0)]);
             drop(crew);
+            // Its own queue: nothing a part posted late can reach a later pass.
+            drop(replies);
+            let replies = Replies::listen(&keeper.0);
             Some(Recording {
                 keeper,
                 replies,
@@ -588,8 +591,8 @@ fn runs<T>(items: Vec<T>, n: usize) -> Vec<Vec<T>> {
 }
 
 impl Replies {
-    /// The messages of all `workers`, in one queue (the split export's parts only ever post
-    /// errors here).
+    /// The messages of all `workers`, in one queue (the split export's parts post only `ready`
+    /// and errors here).
     fn listen(workers: &[Worker]) -> Replies {
         let queue: Rc<RefCell<VecDeque<FromExporter>>> = Rc::default();
         let wake: Rc<RefCell<Option<js_sys::Function>>> = Rc::default();

@@ -71,12 +71,13 @@ pub struct Delivered {
     quantizer: Option<Quantizer>,
     /// The file so far.
     bytes: Vec<u8>,
-    /// Where the samples start, and where the header's size fields are that depend on them.
+    /// Where the samples start, and where the data chunk's size field is.
     header_len: usize,
     data_size_at: usize,
-    /// A `fact` chunk's frame count, if hound wrote one.
-    fact_at: Option<usize>,
 }
+
+/// Room kept after the samples for the LIST/INFO chunk (so appending it does not move the file).
+const INFO_ROOM: usize = 1024;
 
 impl Delivered {
     /// An empty file of `format` at `rate` Hz. `seed` makes the dither noise repeatable.
@@ -90,19 +91,16 @@ impl Delivered {
         let mut header = Cursor::new(Vec::new());
         hound::WavWriter::new(&mut header, spec(rate, format))?.finalize()?;
         let bytes = header.into_inner();
-        let (mut data_size_at, mut fact_at) = (None, None);
+        // hound writes RIFF, fmt and data: only the data chunk's size depends on the samples.
+        let mut data_size_at = None;
         let mut at = 12;
         while at + 8 <= bytes.len() {
+            if &bytes[at..at + 4] == b"data" {
+                data_size_at = Some(at + 4);
+                break;
+            }
             let size =
                 u32::from_le_bytes([bytes[at + 4], bytes[at + 5], bytes[at + 6], bytes[at + 7]]);
-            match &bytes[at..at + 4] {
-                b"data" => {
-                    data_size_at = Some(at + 4);
-                    break;
-                }
-                b"fact" => fact_at = Some(at + 8),
-                _ => {}
-            }
             at += 8 + size as usize + (size as usize & 1);
         }
         let data_size_at =
@@ -118,7 +116,6 @@ impl Delivered {
             quantizer,
             header_len: data_size_at + 4,
             data_size_at,
-            fact_at,
             bytes,
         })
     }
@@ -128,10 +125,17 @@ impl Delivered {
         self.format.int_bits().unwrap_or(32) as usize / 8
     }
 
-    /// Makes room for `frames` more frames at once (else the file grows as pieces come, and
-    /// each growth briefly holds the old and the new copy).
+    /// Makes room for `frames` more frames, and the LIST/INFO chunk after them, at once (else
+    /// the file grows as pieces come, and each growth briefly holds the old and the new copy).
+    /// A size past what a WAV can say (4 GiB) is left to [`Delivered::into_wav`] to refuse.
     pub fn reserve(&mut self, frames: usize) {
-        self.bytes.reserve_exact(2 * frames * self.sample_bytes());
+        let bytes = frames
+            .checked_mul(2 * self.sample_bytes())
+            .and_then(|b| b.checked_add(INFO_ROOM))
+            .filter(|b| *b <= u32::MAX as usize);
+        if let Some(b) = bytes {
+            self.bytes.reserve_exact(b);
+        }
     }
 
     /// Appends stereo frames (the shorter length of the two) and writes what the file holds for
@@ -185,17 +189,15 @@ impl Delivered {
     }
 
     /// The WAV file: hound's RIFF/fmt/data header with the sizes the samples now take, the
-    /// samples, then `info` (id, text) pairs as a LIST/INFO chunk. Errors past 4 GiB of samples.
+    /// samples, then `info` (id, text) pairs as a LIST/INFO chunk. Errors when the file would be
+    /// larger than a WAV's 32-bit sizes can say (4 GiB; in the browser's 32-bit memory the file
+    /// cannot grow that far anyway).
     pub fn into_wav(mut self, info: &[([u8; 4], String)]) -> Result<Vec<u8>, hound::Error> {
         let too_big = || hound::Error::TooWide;
         let data = u32::try_from(self.bytes.len() - self.header_len).map_err(|_| too_big())?;
         let riff = u32::try_from(self.bytes.len() - 8).map_err(|_| too_big())?;
-        let frames = self.frames() as u32;
         self.bytes[self.data_size_at..self.data_size_at + 4].copy_from_slice(&data.to_le_bytes());
         self.bytes[4..8].copy_from_slice(&riff.to_le_bytes());
-        if let Some(at) = self.fact_at {
-            self.bytes[at..at + 4].copy_from_slice(&frames.to_le_bytes());
-        }
         let mut bytes = self.bytes;
         crate::formats::riff_info::append_info(&mut bytes, info).map_err(|e| {
             hound::Error::IoError(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
@@ -329,7 +331,13 @@ mod pieces {
                 all[1].extend_from_slice(&held[1]);
             }
             assert_eq!(d.frames(), 3001);
+            let room = d.bytes.capacity();
             let bytes = d.into_wav(&[(*b"ISFT", "Second Ear".into())]).unwrap();
+            assert_eq!(
+                bytes.capacity(),
+                room,
+                "the file never moved: it had its room at once"
+            );
             let riff = u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
             assert_eq!(riff, bytes.len() - 8);
             let mut rd = hound::WavReader::new(Cursor::new(bytes)).unwrap();

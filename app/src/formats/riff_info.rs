@@ -30,7 +30,7 @@ pub fn append_info(wav: &mut Vec<u8>, entries: &[([u8; 4], String)]) -> Result<(
     wav.extend_from_slice(b"LIST");
     wav.extend_from_slice(&(body.len() as u32).to_le_bytes());
     wav.extend_from_slice(&body);
-    let riff = (wav.len() - 8) as u32;
+    let riff = u32::try_from(wav.len() - 8).map_err(|_| "the file is larger than 4 GiB")?;
     wav[4..8].copy_from_slice(&riff.to_le_bytes());
     Ok(())
 }
