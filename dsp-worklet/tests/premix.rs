@@ -81,6 +81,12 @@ fn same_bits(a: &[f32], b: &[f32]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
 }
 
+/// Both channels of a replayed pass are the full render's, bit for bit.
+fn assert_same_render(full: &(Vec<f32>, Vec<f32>), replayed: &(Vec<f32>, Vec<f32>), db: f32) {
+    assert!(same_bits(&full.0, &replayed.0), "left differs at {db} dB");
+    assert!(same_bits(&full.1, &replayed.1), "right differs at {db} dB");
+}
+
 #[test]
 fn a_replayed_premix_gives_the_full_render_bit_for_bit() {
     // Pass 1: full render at 0 dB into the limiter, recording the master chain's input.
@@ -102,14 +108,7 @@ fn a_replayed_premix_gives_the_full_render_bit_for_bit() {
         replay.premix_channel_mut(1).unwrap().copy_from_slice(rec_r);
         start(&mut replay);
         let replayed = export(&mut replay);
-        assert!(
-            same_bits(&full.0, &replayed.0),
-            "left differs at {limiter_input_db} dB"
-        );
-        assert!(
-            same_bits(&full.1, &replayed.1),
-            "right differs at {limiter_input_db} dB"
-        );
+        assert_same_render(&full, &replayed, limiter_input_db);
         if limiter_input_db == 0.0 {
             assert!(
                 same_bits(&full.0, &pass1.0),
@@ -147,14 +146,7 @@ fn a_recording_passed_to_a_fresh_engine_replays_bit_for_bit_and_passes_on_again(
         master(&mut next, limiter_input_db);
         start(&mut next);
         let replayed = export(&mut next);
-        assert!(
-            same_bits(&full.0, &replayed.0),
-            "left differs at {limiter_input_db} dB"
-        );
-        assert!(
-            same_bits(&full.1, &replayed.1),
-            "right differs at {limiter_input_db} dB"
-        );
+        assert_same_render(&full, &replayed, limiter_input_db);
         previous = next;
     }
 }

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startApp, sessionRate, dropFiles, exportMix, openExport, setControl } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, exportMix, openExport, setControl, setLoopRegion } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise } from './lib/wav.mjs';
 
 let app, tmp;
@@ -176,11 +176,7 @@ test('the loop region exports on its own, sample for sample the same as that str
   const page = await app.openPage();
   const rate = await loadSession(page);
   const song = decodeWav((await exportMix(page, 'float32')).bytes);
-  await page.getByTestId('loop-start').fill('2');
-  await page.getByTestId('loop-start').dispatchEvent('change');
-  await page.getByTestId('loop-end').fill('5');
-  await page.getByTestId('loop-end').dispatchEvent('change');
-  await page.getByTestId('loop-on').check();
+  await setLoopRegion(page, 2, 5, { on: true });
   await openExport(page);
   await page.getByTestId('export-range').selectOption('loop');
   const region = decodeWav((await exportMix(page, 'float32')).bytes);
@@ -264,11 +260,7 @@ test('an export split across 1, 2 and 4 Workers gives the same bytes, for the so
   for (const n of [2, 4]) assert.ok((await exportWith(n)).equals(one), `${n} Workers: the same bytes as 1`);
   // A region after the summing Worker's only stem (Stem 1, 3 s) has ended: with 4 Workers its
   // engine primes at Play, from the other Workers' tracks.
-  await page.getByTestId('loop-start').fill('3.2');
-  await page.getByTestId('loop-start').dispatchEvent('change');
-  await page.getByTestId('loop-end').fill('3.9');
-  await page.getByTestId('loop-end').dispatchEvent('change');
-  await page.getByTestId('loop-on').check();
+  await setLoopRegion(page, 3.2, 3.9, { on: true });
   await openExport(page);
   await page.getByTestId('export-range').selectOption('loop');
   const region = await exportWith(1);

@@ -4,7 +4,7 @@
 // offline by an independent BS.1770 implementation.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, sessionRate, dropFiles, setRange, exportMix, openExport, afterSnapshots } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, setRange, exportMix, openExport, afterSnapshots, setLoopRegion } from './lib/browser.mjs';
 import { encodeWav, decodeWav, noise, sine } from './lib/wav.mjs';
 import { integratedLoudness } from './lib/bs1770.mjs';
 
@@ -152,10 +152,7 @@ test('the integrated meter after playing a section agrees within 0.2 LU with tha
   const [, m, s] = /^(\d+):(\d+\.\d+)$/.exec(pos.trim());
   const played = Number(m) * 60 + Number(s);
   // The same section, offline: a loop-region export of 0 … the pause point, as mixed.
-  await page.getByTestId('loop-start').fill('0');
-  await page.getByTestId('loop-start').dispatchEvent('change');
-  await page.getByTestId('loop-end').fill(played.toFixed(3));
-  await page.getByTestId('loop-end').dispatchEvent('change');
+  await setLoopRegion(page, 0, played.toFixed(3));
   await openExport(page);
   await page.getByTestId('export-range').selectOption('loop');
   const wav = decodeWav((await exportMix(page, 'float32')).bytes);

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startApp, sessionRate, dropFiles, setRange, setControl, exportMix, waitReady, downloadBytes } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, setRange, setControl, exportMix, waitReady, downloadBytes, setLoopRegion } from './lib/browser.mjs';
 import { encodeWav } from './lib/wav.mjs';
 
 let app;
@@ -387,11 +387,7 @@ test('after a reload the engine plays the restored settings, not just the screen
   const files = stems(await sessionRate(page));
   await dropFiles(page, [files[1]]);
   await waitTracks(page, 1, 'loaded');
-  await page.getByTestId('loop-start').fill('1');
-  await page.getByTestId('loop-start').dispatchEvent('change');
-  await page.getByTestId('loop-end').fill('2');
-  await page.getByTestId('loop-end').dispatchEvent('change');
-  await page.getByTestId('loop-on').check();
+  await setLoopRegion(page, 1, 2, { on: true });
   await autosaved(page);
   await page.reload();
   await waitReady(page);

@@ -308,11 +308,6 @@ mod tests {
             assert!(s.iter().all(|v| v.abs() <= 8), "low level");
         }
     }
-}
-
-#[cfg(test)]
-mod pieces {
-    use super::*;
 
     #[test]
     fn a_file_built_in_pieces_reads_back_whole_in_every_format() {

@@ -188,6 +188,16 @@ export async function setControl(page, testid, value) {
   }
 }
 
+/** Types the loop region's start and end (seconds) into the transport as a user does, and with
+ * `on` turns looping on. */
+export async function setLoopRegion(page, start, end, { on = false } = {}) {
+  for (const [id, v] of [['loop-start', start], ['loop-end', end]]) {
+    await page.getByTestId(id).fill(String(v));
+    await page.getByTestId(id).dispatchEvent('change');
+  }
+  if (on) await page.getByTestId('loop-on').check();
+}
+
 /** Opens the export dialog, picks a format, exports, and returns the downloaded bytes. */
 /** Exports through the dialog and returns the (first) downloaded file. `targets`: option values
  * of the export-target multi-select; by default the mix as set, with no loudness target. */
