@@ -50,7 +50,7 @@ fn main() {
         (Send1Level, -12.0),
         (Send2Level, -18.0),
     ];
-    let cases: [(&str, &[(ParamId, f32)]); 9] = [
+    let cases: [(&str, &[(ParamId, f32)]); 12] = [
         ("none", &[]),
         ("hp", &[(HpOn, 1.0)]),
         ("lp", &[(LpOn, 1.0)]),
@@ -58,6 +58,9 @@ fn main() {
         ("gate", &[(GateOn, 1.0)]),
         ("comp", &[(CompOn, 1.0), (CompThreshold, -24.0)]),
         ("sat", &[(SatOn, 1.0)]),
+        ("chorus", &[(ChorusOn, 1.0), (ChorusVoices, 4.0)]),
+        ("phaser", &[(PhaserOn, 1.0), (PhaserStages, 12.0)]),
+        ("flanger", &[(FlangerOn, 1.0)]),
         ("sends", &[(Send1Level, -12.0), (Send2Level, -18.0)]),
         ("full", &full),
     ];

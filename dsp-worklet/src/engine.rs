@@ -615,6 +615,10 @@ impl Engine {
         // Vec is free), then put back.
         let mut discard = core::mem::take(&mut self.discard);
         let [dl, dr] = &mut discard;
+        // The modulation effects' LFOs follow the song position.
+        for t in &mut self.tracks {
+            t.sync_strip(self.reader.position);
+        }
         // 1. The strips' latency: tracks alone (the frames that come out are stale and dropped).
         let mut left = STRIP_LATENCY_FRAMES;
         while left > 0 {

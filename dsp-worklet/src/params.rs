@@ -62,6 +62,33 @@ pub enum ParamId {
     SatDrive = 71,
     /// Saturation wet/dry mix, %.
     SatMix = 72,
+    ChorusOn = 90,
+    /// Chorus voices, 1…4.
+    ChorusVoices = 91,
+    /// Chorus LFO rate, Hz.
+    ChorusRate = 92,
+    /// Chorus sweep, % of ±5 ms.
+    ChorusDepth = 93,
+    /// Chorus wet/dry mix, %.
+    ChorusMix = 94,
+    PhaserOn = 100,
+    /// Phaser all-pass stages, 2…12 (even).
+    PhaserStages = 101,
+    /// Phaser LFO rate, Hz.
+    PhaserRate = 102,
+    /// Phaser sweep, % of ±2.5 octaves around 700 Hz.
+    PhaserDepth = 103,
+    /// Phaser feedback, % (−90…90).
+    PhaserFeedback = 104,
+    PhaserMix = 105,
+    FlangerOn = 110,
+    /// Flanger LFO rate, Hz.
+    FlangerRate = 111,
+    /// Flanger sweep, % of 6 ms (above 0.3 ms).
+    FlangerDepth = 112,
+    /// Flanger feedback, % (−95…95).
+    FlangerFeedback = 113,
+    FlangerMix = 114,
     /// Send to FX bus 1 (reverb), dB.
     Send1Level = 80,
     /// Send 1 taken before the fader.
@@ -177,6 +204,9 @@ pub enum Group {
     Gate,
     Comp,
     Sat,
+    Chorus,
+    Phaser,
+    Flanger,
     Sends,
     // Master scope.
     /// The master fader.
@@ -198,7 +228,7 @@ pub enum Group {
 
 impl Group {
     /// The stable text name (`data-module` in the UI): "fader", "input", "filters", "eq", "gate",
-    /// "comp", "sat", "sends"; "master", "reverb", "delay", "master-eq", "multiband", "width",
+    /// "comp", "sat", "chorus", "phaser", "flanger", "sends"; "master", "reverb", "delay", "master-eq", "multiband", "width",
     /// "master-sat", "limiter", "output", "monitor".
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -209,6 +239,9 @@ impl Group {
             Group::Gate => "gate",
             Group::Comp => "comp",
             Group::Sat => "sat",
+            Group::Chorus => "chorus",
+            Group::Phaser => "phaser",
+            Group::Flanger => "flanger",
             Group::Sends => "sends",
             Group::Master => "master",
             Group::Reverb => "reverb",
@@ -233,6 +266,9 @@ impl Group {
             | Group::Gate
             | Group::Comp
             | Group::Sat
+            | Group::Chorus
+            | Group::Phaser
+            | Group::Flanger
             | Group::Sends => Scope::Track,
             Group::Master
             | Group::Reverb
@@ -290,6 +326,8 @@ pub enum Unit {
     Platform,
     /// A/B monitoring state, one of [`AB_STATES`].
     AbState,
+    /// A whole number (voices, stages), in steps of the row's `step`.
+    Count,
 }
 
 /// The A/B monitoring states.
@@ -376,6 +414,8 @@ const BELL_Q: (f32, f32, f32, f32) = (0.1, 10.0, 1.0, 0.01);
 const fn hz(default: f32) -> (f32, f32, f32, f32) {
     (20.0, 20_000.0, default, 1.0)
 }
+/// Modulation LFO rate, Hz: 0.05 (a 20 s sweep) … 5 Hz, default 0.6 Hz.
+const LFO_RATE: (f32, f32, f32, f32) = (0.05, 5.0, 0.6, 0.01);
 /// Ramp for continuous controls: fast enough to follow a hand, slow enough not to zipper (ms).
 const SMOOTH: f32 = 20.0;
 /// Crossfade for switches (ms).
@@ -422,7 +462,7 @@ use Group as G;
 use ParamId as P;
 use Taper::{Linear as Lin, Log};
 use Unit::{
-    AbState, Bpm, DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, NoteValue,
+    AbState, Bpm, Count, DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, NoteValue,
     Pan as PanUnit, Percent, Platform, Q as Qu, Ratio, Toggle,
 };
 
@@ -470,6 +510,22 @@ pub const PARAMS: &[ParamSpec] = &[
     row(P::SatOn, "sat-on", "Saturation", G::Sat, Toggle, Lin, ON, SWITCH),
     row(P::SatDrive, "sat-drive", "Drive", G::Sat, Db, Lin, (0.0, 24.0, 6.0, 0.1), SMOOTH),
     row(P::SatMix, "sat-mix", "Mix", G::Sat, Percent, Lin, (0.0, 100.0, 100.0, 1.0), SMOOTH),
+    row(P::ChorusOn, "chorus-on", "Chorus", G::Chorus, Toggle, Lin, ON, SWITCH),
+    row(P::ChorusVoices, "chorus-voices", "Voices", G::Chorus, Count, Lin, (1.0, 4.0, 2.0, 1.0), SMOOTH),
+    row(P::ChorusRate, "chorus-rate", "Rate", G::Chorus, Hertz, Log, LFO_RATE, SMOOTH),
+    row(P::ChorusDepth, "chorus-depth", "Depth", G::Chorus, Percent, Lin, (0.0, 100.0, 40.0, 1.0), SMOOTH),
+    row(P::ChorusMix, "chorus-mix", "Mix", G::Chorus, Percent, Lin, (0.0, 100.0, 50.0, 1.0), SMOOTH),
+    row(P::PhaserOn, "phaser-on", "Phaser", G::Phaser, Toggle, Lin, ON, SWITCH),
+    row(P::PhaserStages, "phaser-stages", "Stages", G::Phaser, Count, Lin, (2.0, 12.0, 4.0, 2.0), SMOOTH),
+    row(P::PhaserRate, "phaser-rate", "Rate", G::Phaser, Hertz, Log, LFO_RATE, SMOOTH),
+    row(P::PhaserDepth, "phaser-depth", "Depth", G::Phaser, Percent, Lin, (0.0, 100.0, 70.0, 1.0), SMOOTH),
+    row(P::PhaserFeedback, "phaser-feedback", "Feedback", G::Phaser, Percent, Lin, (-90.0, 90.0, 30.0, 1.0), SMOOTH),
+    row(P::PhaserMix, "phaser-mix", "Mix", G::Phaser, Percent, Lin, (0.0, 100.0, 50.0, 1.0), SMOOTH),
+    row(P::FlangerOn, "flanger-on", "Flanger", G::Flanger, Toggle, Lin, ON, SWITCH),
+    row(P::FlangerRate, "flanger-rate", "Rate", G::Flanger, Hertz, Log, (0.05, 5.0, 0.25, 0.01), SMOOTH),
+    row(P::FlangerDepth, "flanger-depth", "Depth", G::Flanger, Percent, Lin, (0.0, 100.0, 70.0, 1.0), SMOOTH),
+    row(P::FlangerFeedback, "flanger-feedback", "Feedback", G::Flanger, Percent, Lin, (-95.0, 95.0, 50.0, 1.0), SMOOTH),
+    row(P::FlangerMix, "flanger-mix", "Mix", G::Flanger, Percent, Lin, (0.0, 100.0, 50.0, 1.0), SMOOTH),
     row(P::Send1Level, "send1-level", "Reverb send", G::Sends, Db, Lin, SEND, SMOOTH),
     row(P::Send1Pre, "send1-pre", "Reverb send pre-fader", G::Sends, Toggle, Lin, ON, SWITCH),
     row(P::Send2Level, "send2-level", "Delay send", G::Sends, Db, Lin, SEND, SMOOTH),
@@ -622,6 +678,9 @@ impl ParamSpec {
             nearest_note(value).0
         } else if matches!(self.unit, Unit::Platform | Unit::AbState) {
             value.round().clamp(self.min, self.max)
+        } else if self.unit == Unit::Count {
+            (self.min + ((value - self.min) / self.step).round() * self.step)
+                .clamp(self.min, self.max)
         } else {
             value.clamp(self.min, self.max)
         }
@@ -673,6 +732,7 @@ impl ParamSpec {
             }
             Unit::Toggle => if v >= 0.5 { "On" } else { "Off" }.to_string(),
             Unit::Hertz if v >= 1000.0 => format!("{:.2} kHz", v / 1000.0),
+            Unit::Hertz if v < 10.0 => format!("{v:.2} Hz"),
             Unit::Hertz => format!("{v:.0} Hz"),
             Unit::Milliseconds if v < 10.0 => format!("{v:.1} ms"),
             Unit::Milliseconds => format!("{v:.0} ms"),
@@ -682,6 +742,7 @@ impl ParamSpec {
             Unit::Percent => format!("{v:.0} %"),
             Unit::NoteValue => nearest_note(v).1.to_string(),
             Unit::Bpm => format!("{v:.0} BPM"),
+            Unit::Count => format!("{v:.0}"),
             Unit::Platform | Unit::AbState => choices(self.unit)
                 .and_then(|c| c.iter().find(|(x, _)| (*x - v).abs() < 0.5))
                 .map_or_else(String::new, |(_, n)| n.to_string()),
@@ -726,6 +787,7 @@ impl ParamSpec {
                 None => t.parse::<f32>().ok()?,
             },
             Unit::Bpm => t.trim_end_matches("bpm").trim().parse::<f32>().ok()?,
+            Unit::Count => t.parse::<f32>().ok()?,
             Unit::Platform | Unit::AbState => match choices(self.unit)?
                 .iter()
                 .find(|(_, n)| n.eq_ignore_ascii_case(t))
@@ -810,6 +872,11 @@ mod tests {
             (60, "comp-on"), (61, "comp-threshold"), (62, "comp-ratio"), (63, "comp-knee"),
             (64, "comp-attack"), (65, "comp-release"), (66, "comp-makeup"),
             (70, "sat-on"), (71, "sat-drive"), (72, "sat-mix"),
+            (90, "chorus-on"), (91, "chorus-voices"), (92, "chorus-rate"), (93, "chorus-depth"), (94, "chorus-mix"),
+            (100, "phaser-on"), (101, "phaser-stages"), (102, "phaser-rate"), (103, "phaser-depth"),
+            (104, "phaser-feedback"), (105, "phaser-mix"),
+            (110, "flanger-on"), (111, "flanger-rate"), (112, "flanger-depth"), (113, "flanger-feedback"),
+            (114, "flanger-mix"),
             (80, "send1-level"), (81, "send1-pre"), (82, "send2-level"), (83, "send2-pre"),
             (1001, "master-gain"),
             (1010, "reverb-size"), (1011, "reverb-damping"), (1012, "reverb-predelay"),
@@ -869,7 +936,7 @@ mod tests {
         }
         let names: std::collections::BTreeSet<&str> =
             PARAMS.iter().map(|p| p.group.as_str()).collect();
-        assert_eq!(names.len(), 18, "every group has rows, under its own name");
+        assert_eq!(names.len(), 21, "every group has rows, under its own name");
         for (key, name) in [
             ("gain", "fader"),
             ("trim", "input"),
@@ -878,6 +945,9 @@ mod tests {
             ("gate-hold", "gate"),
             ("comp-knee", "comp"),
             ("sat-mix", "sat"),
+            ("chorus-voices", "chorus"),
+            ("phaser-stages", "phaser"),
+            ("flanger-feedback", "flanger"),
             ("send2-pre", "sends"),
             ("master-gain", "master"),
             ("reverb-size", "reverb"),

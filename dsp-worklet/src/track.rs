@@ -285,6 +285,11 @@ impl Track {
         self.chain.take_reductions()
     }
 
+    /// The strip's next input is song frame `frame` (a seek; see [`StripChain::sync`]).
+    pub fn sync_strip(&mut self, frame: u64) {
+        self.chain.sync(frame.min(i64::MAX as u64) as i64);
+    }
+
     /// Ends every ramp at its target and clears the meter (see [`crate::Engine::reset`]).
     pub fn settle(&mut self) {
         self.gain.reset(self.gain.target());

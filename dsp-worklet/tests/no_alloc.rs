@@ -108,6 +108,25 @@ fn process_and_meters_never_allocate() {
                         serial: block,
                     })
                     .unwrap(),
+                // Voices and stages crossfade; a module switched on starts at the song's phase.
+                25 => set(
+                    &mut e,
+                    block % 16,
+                    ParamId::ChorusVoices,
+                    (block % 4 + 1) as f32,
+                ),
+                27 => set(
+                    &mut e,
+                    block % 16,
+                    ParamId::PhaserStages,
+                    (block % 6 * 2 + 2) as f32,
+                ),
+                35 => set(
+                    &mut e,
+                    block % 16,
+                    ParamId::FlangerOn,
+                    (block % 3 != 0) as u8 as f32,
+                ),
                 45 => e
                     .apply(Command::SetMasterParam {
                         param: ParamId::MasterGain,

@@ -28,6 +28,11 @@ fn full_strip(e: &mut Engine, track: u32) {
         (ParamId::CompThreshold, -30.0),
         (ParamId::SatOn, 1.0),
         (ParamId::SatDrive, 12.0),
+        (ParamId::ChorusOn, 1.0),
+        (ParamId::PhaserOn, 1.0),
+        (ParamId::PhaserFeedback, 90.0),
+        (ParamId::FlangerOn, 1.0),
+        (ParamId::FlangerFeedback, 95.0),
         (ParamId::Send1Level, 0.0),
         (ParamId::Send2Level, 0.0),
     ] {
@@ -79,6 +84,9 @@ fn a_strip_recovers_from_a_nan_block() {
         (ParamId::Eq2Gain, 9.0),
         (ParamId::CompOn, 1.0),
         (ParamId::SatOn, 1.0),
+        (ParamId::ChorusOn, 1.0),
+        (ParamId::PhaserOn, 1.0),
+        (ParamId::FlangerOn, 1.0),
     ] {
         v.set(p, x);
     }
@@ -105,7 +113,7 @@ fn a_strip_recovers_from_a_nan_block() {
 }
 
 /// Half a second of loud noise into every module and both buses, then long silence: no filter
-/// memory, envelope, comb, allpass or delay line may hold a subnormal value at any point.
+/// memory, envelope, comb, allpass or delay line (the flanger's and phaser's feedback included) may hold a subnormal value at any point.
 #[test]
 fn states_hold_no_subnormals_after_long_silence() {
     let mut stem = noise(24_000, 0.5, 31);

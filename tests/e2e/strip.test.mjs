@@ -140,3 +140,76 @@ test('dragging an EQ handle sets its band (and turns the EQ on); Shift drags ten
   const fine = await drag(-30, true);
   assert.ok(Math.abs(fine / coarse - 0.1) < 0.03, `Shift-drag moved ${fine} dB vs ${coarse} dB`);
 });
+
+/** The lag of a sine of `f0` Hz behind itself at each upward zero crossing of `y` (seconds,
+ * unwrapped): [time, lag] pairs. */
+function lags(y, f0, rate) {
+  const period = 1 / f0;
+  const out = [];
+  for (let i = 1; i < y.length; i++) {
+    const [a, b] = [y[i - 1], y[i]];
+    if (a < 0 && b >= 0) {
+      const t = (i - 1 + a / (a - b)) / rate;
+      let lag = t - Math.floor(t * f0) * period;
+      if (out.length) lag += Math.round((out[out.length - 1][1] - lag) / period) * period;
+      out.push([t, lag]);
+    }
+  }
+  return out;
+}
+
+/** The period of a slowly varying [time, value] sequence: the mean spacing of its upward
+ * crossings of its own mean. */
+function periodOf(seq) {
+  const mean = seq.reduce((s, p) => s + p[1], 0) / seq.length;
+  const ups = [];
+  for (let i = 1; i < seq.length; i++) {
+    const [a, b] = [seq[i - 1][1] - mean, seq[i][1] - mean];
+    if (a < 0 && b >= 0) ups.push(seq[i - 1][0] + (seq[i][0] - seq[i - 1][0]) * (-a / (b - a)));
+  }
+  assert.ok(ups.length >= 3, `${ups.length} cycles`);
+  return (ups[ups.length - 1] - ups[0]) / (ups.length - 1);
+}
+
+test('chorus, phaser and flanger: the LFO period measured on the export is the rate within 1 %, and mix 0 exports the same bits as the module off', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const n = 6 * rate;
+  const x = new Float32Array(n).map((_, i) => 0.3 * Math.sin((2 * Math.PI * 1000 * i) / rate));
+  await dropFiles(page, [{ name: 'Tone.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  await page.getByTestId('track-edit').click();
+  await page.getByTestId('editor').waitFor();
+  const dry = decodeWav((await exportMix(page, 'float32')).bytes);
+
+  const MODULES = [
+    { name: 'chorus', rate: 2.5, set: { 'chorus-voices': 1, 'chorus-depth': 60 } },
+    { name: 'phaser', rate: 1.5, set: { 'phaser-stages': 6, 'phaser-feedback': 0 } },
+    { name: 'flanger', rate: 0.8, set: { 'flanger-feedback': 0 } },
+  ];
+  for (const m of MODULES) {
+    await setParam(page, `${m.name}-on`, 1);
+    await setParam(page, `${m.name}-rate`, m.rate);
+    for (const [k, v] of Object.entries(m.set)) await setParam(page, k, v);
+    await setParam(page, `${m.name}-mix`, 100);
+    const wet = decodeWav((await exportMix(page, 'float32')).bytes);
+    const seq = lags(wet.channelData[0].subarray(rate / 10), 1000, rate);
+    const period = periodOf(seq);
+    const err = Math.abs(period * m.rate - 1);
+    assert.ok(err < 0.01, `${m.name} at ${m.rate} Hz: LFO period ${period.toFixed(4)} s (${(err * 100).toFixed(2)} % off)`);
+    const swing = Math.max(...seq.map((p) => p[1])) - Math.min(...seq.map((p) => p[1]));
+    assert.ok(swing > 20e-6, `${m.name}: the delay swings ${(swing * 1e6).toFixed(1)} µs`);
+
+    await setParam(page, `${m.name}-mix`, 0);
+    const still = decodeWav((await exportMix(page, 'float32')).bytes);
+    for (const ch of [0, 1]) {
+      const a = still.channelData[ch];
+      const b = dry.channelData[ch];
+      let diff = 0;
+      for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i] - b[i]));
+      assert.equal(diff, 0, `${m.name} at mix 0, channel ${ch}: differs from the module off by ${diff}`);
+    }
+    await setParam(page, `${m.name}-on`, 0);
+  }
+  assert.deepEqual(app.pageErrors, []);
+});

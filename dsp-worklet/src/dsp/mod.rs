@@ -6,6 +6,7 @@
 //! balance laws), [`svf`] (the state-variable filter section), [`fast_math`].
 
 pub mod buses;
+pub mod chorus;
 pub mod compressor;
 pub mod crossover;
 pub mod delay;
@@ -13,10 +14,14 @@ pub mod eq;
 pub(crate) mod f4;
 pub mod fast_math;
 pub mod filters;
+pub mod flanger;
 pub mod gate;
+pub mod lfo;
 pub mod limiter;
 pub mod master;
+pub mod mod_delay;
 pub mod pan;
+pub mod phaser;
 pub mod reverb;
 pub mod saturation;
 pub mod smoother;

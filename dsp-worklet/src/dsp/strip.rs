@@ -1,12 +1,17 @@
 //! A track's processing chain, in the order DESIGN.md gives: trim and polarity → high-pass →
-//! low-pass → EQ → gate → compressor → saturation. (Fader, pan and sends follow in
+//! low-pass → EQ → gate → compressor → saturation → chorus → phaser → flanger. (Fader, pan and
+//! sends follow in
 //! [`crate::track::Track`].) The chain delays every track by [`STRIP_LATENCY_FRAMES`], whatever is
 //! switched on, so tracks stay sample-aligned with each other.
 
+use super::chorus::{Chorus, ChorusSettings};
 use super::compressor::Compressor;
 use super::eq::{BandSettings, Equalizer, band_response_db};
 use super::filters::{PassFilter, pass_response_db};
+use super::flanger::{Flanger, FlangerSettings};
 use super::gate::Gate;
+use super::mod_delay::ModDelay;
+use super::phaser::{Phaser, PhaserSettings};
 use super::saturation::Saturation;
 use super::svf::{SvfCoefs, SvfShape, SvfState};
 use super::svf_chain;
@@ -74,6 +79,152 @@ struct InputStage {
     gain: LinearSmoother,
 }
 
+/// The modulation effects, which hold delay lines (allocated with the track, cleared in place).
+#[derive(Clone, Debug)]
+struct Modulation {
+    chorus: Chorus,
+    chorus_on: Switch,
+    phaser: Phaser,
+    phaser_on: Switch,
+    flanger: Flanger,
+    flanger_on: Switch,
+    /// The song frame of the modules' next input (the LFOs follow it; see [`StripChain::sync`]).
+    frame: i64,
+}
+
+/// The modulation effects' delay lines, which outlive a reset.
+struct Lines {
+    chorus: [ModDelay; 2],
+    flanger: [ModDelay; 2],
+}
+
+impl Modulation {
+    /// Allocates the lines (when the track is added).
+    fn new(v: &ParamValues, sample_rate: f32) -> Modulation {
+        let lines = Lines {
+            chorus: Chorus::lines(sample_rate),
+            flanger: Flanger::lines(sample_rate),
+        };
+        Modulation::with_lines(v, sample_rate, lines)
+    }
+
+    fn take_lines(&mut self) -> Lines {
+        Lines {
+            chorus: self.chorus.take_lines(),
+            flanger: self.flanger.take_lines(),
+        }
+    }
+
+    /// Fresh modules as `v` sets them, in `lines` (cleared; no allocation).
+    fn with_lines(v: &ParamValues, sample_rate: f32, lines: Lines) -> Modulation {
+        let ms = |p: ParamId| p.spec().smoothing_ms;
+        let sw = |p: ParamId| Switch::new(v.on(p), ms(p), sample_rate);
+        Modulation {
+            chorus: Chorus::new(
+                ChorusSettings {
+                    voices: v.get(ParamId::ChorusVoices),
+                    rate_hz: v.get(ParamId::ChorusRate),
+                    depth_pct: v.get(ParamId::ChorusDepth),
+                    mix_pct: v.get(ParamId::ChorusMix),
+                },
+                ms(ParamId::ChorusRate),
+                sample_rate,
+                lines.chorus,
+            ),
+            chorus_on: sw(ParamId::ChorusOn),
+            phaser: Phaser::new(
+                PhaserSettings {
+                    stages: v.get(ParamId::PhaserStages),
+                    rate_hz: v.get(ParamId::PhaserRate),
+                    depth_pct: v.get(ParamId::PhaserDepth),
+                    feedback_pct: v.get(ParamId::PhaserFeedback),
+                    mix_pct: v.get(ParamId::PhaserMix),
+                },
+                ms(ParamId::PhaserRate),
+                sample_rate,
+            ),
+            phaser_on: sw(ParamId::PhaserOn),
+            flanger: Flanger::new(
+                FlangerSettings {
+                    rate_hz: v.get(ParamId::FlangerRate),
+                    depth_pct: v.get(ParamId::FlangerDepth),
+                    feedback_pct: v.get(ParamId::FlangerFeedback),
+                    mix_pct: v.get(ParamId::FlangerMix),
+                },
+                ms(ParamId::FlangerRate),
+                sample_rate,
+                lines.flanger,
+            ),
+            flanger_on: sw(ParamId::FlangerOn),
+            frame: 0,
+        }
+    }
+
+    /// Sets a modulation parameter; false when `id` is not one.
+    fn set(&mut self, id: ParamId, v: f32, snap: bool) -> bool {
+        let on = v >= 0.5;
+        match id {
+            ParamId::ChorusOn => self.chorus_on.set(on, snap),
+            ParamId::ChorusVoices => self.chorus.set_voices(v, snap),
+            ParamId::ChorusRate => self.chorus.set_rate(v, snap),
+            ParamId::ChorusDepth => self.chorus.set_depth(v, snap),
+            ParamId::ChorusMix => self.chorus.set_mix(v, snap),
+            ParamId::PhaserOn => self.phaser_on.set(on, snap),
+            ParamId::PhaserStages => self.phaser.set_stages(v, snap),
+            ParamId::PhaserRate => self.phaser.set_rate(v, snap),
+            ParamId::PhaserDepth => self.phaser.set_depth(v, snap),
+            ParamId::PhaserFeedback => self.phaser.set_feedback(v, snap),
+            ParamId::PhaserMix => self.phaser.set_mix(v, snap),
+            ParamId::FlangerOn => self.flanger_on.set(on, snap),
+            ParamId::FlangerRate => self.flanger.set_rate(v, snap),
+            ParamId::FlangerDepth => self.flanger.set_depth(v, snap),
+            ParamId::FlangerFeedback => self.flanger.set_feedback(v, snap),
+            ParamId::FlangerMix => self.flanger.set_mix(v, snap),
+            _ => return false,
+        }
+        true
+    }
+
+    fn process(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
+        // A module switched on from off resets, and its LFO starts at the anchor's phase.
+        self.chorus.set_anchor(self.frame);
+        self.phaser.set_anchor(self.frame);
+        self.flanger.set_anchor(self.frame);
+        self.chorus_on.run(&mut self.chorus, l, r, stereo);
+        self.phaser_on.run(&mut self.phaser, l, r, stereo);
+        self.flanger_on.run(&mut self.flanger, l, r, stereo);
+        self.frame += l.len() as i64;
+    }
+
+    /// The modules' next input is song frame `frame`: modules that run empty their lines and
+    /// put their LFOs at that frame's phase.
+    fn sync(&mut self, frame: i64) {
+        self.frame = frame;
+        if !self.chorus_on.is_off() {
+            self.chorus.sync(frame);
+        }
+        if !self.phaser_on.is_off() {
+            self.phaser.sync(frame);
+        }
+        if !self.flanger_on.is_off() {
+            self.flanger.sync(frame);
+        }
+    }
+
+    fn state_finite(&self) -> bool {
+        self.chorus.state_finite()
+            && self.phaser.state_finite()
+            && self.flanger.state_finite()
+            && [&self.chorus_on, &self.phaser_on, &self.flanger_on]
+                .iter()
+                .all(|s| s.state_finite())
+    }
+
+    fn subnormal_states(&self) -> usize {
+        self.chorus.subnormals() + self.phaser.subnormals() + self.flanger.subnormals()
+    }
+}
+
 /// The per-track chain. Sized and allocated with the track; `process` never allocates.
 #[derive(Clone, Debug)]
 pub struct StripChain {
@@ -92,6 +243,7 @@ pub struct StripChain {
     comp_on: Switch,
     sat: Saturation,
     sat_on: Switch,
+    modulation: Modulation,
 }
 
 impl FiniteState for StripChain {
@@ -103,6 +255,7 @@ impl FiniteState for StripChain {
             && self.gate.state_finite()
             && self.comp.state_finite()
             && self.sat.state_finite()
+            && self.modulation.state_finite()
             && [
                 &self.hp_on,
                 &self.lp_on,
@@ -117,7 +270,12 @@ impl FiniteState for StripChain {
 }
 
 impl StripChain {
+    /// Allocates the modulation effects' delay lines (when the track is added).
     pub fn new(v: &ParamValues, sample_rate: f32) -> StripChain {
+        StripChain::with_modulation(v, sample_rate, Modulation::new(v, sample_rate))
+    }
+
+    fn with_modulation(v: &ParamValues, sample_rate: f32, modulation: Modulation) -> StripChain {
         let ms = |p: ParamId| p.spec().smoothing_ms;
         let sw = |p: ParamId| Switch::new(v.on(p), ms(p), sample_rate);
         let mut gate = Gate::new(
@@ -177,6 +335,7 @@ impl StripChain {
                 sample_rate,
             ),
             sat_on: sw(ParamId::SatOn),
+            modulation,
         }
     }
 
@@ -221,6 +380,7 @@ impl StripChain {
             ParamId::SatOn => self.sat_on.set(on, snap),
             ParamId::SatDrive => self.sat.set_drive(v, snap),
             ParamId::SatMix => self.sat.set_mix(v, snap),
+            _ if self.modulation.set(id, v, snap) => {}
             // Fader, pan, sends and master-scope rows are handled outside the chain.
             _ => {}
         }
@@ -254,6 +414,7 @@ impl StripChain {
         self.gate_on.run(&mut self.gate, l, r, stereo);
         self.comp_on.run(&mut self.comp, l, r, stereo);
         self.sat.run(&mut self.sat_on, l, r, stereo);
+        self.modulation.process(l, r, stereo);
         // Stems are sanitised when they load, so this should never fire; if a NaN or an
         // infinity gets in anyway, it must not stick in a filter state for ever: the block goes
         // silent and the chain starts afresh (allocation-free), so the next block is clean.
@@ -322,12 +483,24 @@ impl StripChain {
             + self.gate.subnormal_states()
             + self.comp.subnormal_states()
             + self.sat.subnormal_states()
+            + self.modulation.subnormal_states()
     }
 
-    /// Clears every module's state (filters, envelopes) and ends every ramp at its value.
-    /// Allocation-free: the chain holds no heap data.
+    /// The next input is song frame `frame` (after a seek, before priming): the modulation
+    /// effects empty their lines and put their LFOs at the phase that frame has, so playback
+    /// from any point modulates as an export from there does.
+    pub fn sync(&mut self, frame: i64) {
+        // The modulation effects follow the saturation, which delays by the strip's latency.
+        self.modulation.sync(frame - STRIP_LATENCY_FRAMES as i64);
+    }
+
+    /// Clears every module's state (filters, envelopes, delay lines) and ends every ramp at its
+    /// value. Allocation-free: the modulation effects' lines are kept and cleared in place.
     pub fn reset(&mut self) {
-        *self = StripChain::new(&self.values, self.sample_rate);
+        let (v, rate, frame) = (self.values, self.sample_rate, self.modulation.frame);
+        let lines = self.modulation.take_lines();
+        *self = StripChain::with_modulation(&v, rate, Modulation::with_lines(&v, rate, lines));
+        self.modulation.sync(frame);
     }
 }
 

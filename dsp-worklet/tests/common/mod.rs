@@ -72,7 +72,7 @@ pub fn amplitude_at(x: &[f32], freq: f32) -> f32 {
 }
 
 /// Turns everything on for `tracks`: every module switch of the parameter table (`…-on`: filters,
-/// EQ, gate, compressor, saturation on each strip; master EQ, multiband, width, mono-below,
+/// EQ, gate, compressor, saturation, chorus, phaser, flanger on each strip; master EQ, multiband, width, mono-below,
 /// saturation and limiter on the master), with settings that make each module work (EQ boosts and
 /// cuts, a gate closed on odd tracks and open on even ones, a compressor threshold the noise
 /// crosses, drive), both sends up (send 2 pre-fader) into both FX buses with their returns up,
@@ -94,6 +94,9 @@ pub fn everything_on(e: &mut Engine, tracks: std::ops::Range<u32>) {
         "gate-on",
         "comp-on",
         "sat-on",
+        "chorus-on",
+        "phaser-on",
+        "flanger-on",
         "meq-on",
         "mb-on",
         "width-on",
@@ -146,7 +149,7 @@ pub fn everything_on(e: &mut Engine, tracks: std::ops::Range<u32>) {
         (ParamId::Mb3Threshold, -40.0),
         (ParamId::Width, 150.0),
         (ParamId::MsatDrive, 9.0),
-        (ParamId::LimInput, 9.0),
+        (ParamId::LimInput, 12.0),
         (ParamId::OutGain, -1.0),
         (ParamId::Mono, 1.0),
         (ParamId::AbToggle, 1.0),

@@ -11,13 +11,16 @@ use crate::ui::strip::channel_strip::strip_state;
 use crate::ui::strip::eq_curve::EqCurve;
 
 /// Module groups shown in the editor, with their headings (the fader group lives in the strip).
-pub const GROUPS: [(&str, &str); 7] = [
+pub const GROUPS: [(&str, &str); 10] = [
     ("input", "Input"),
     ("filters", "Filters"),
     ("eq", "EQ"),
     ("gate", "Gate"),
     ("comp", "Compressor"),
     ("sat", "Saturation (4× oversampled)"),
+    ("chorus", "Chorus"),
+    ("phaser", "Phaser"),
+    ("flanger", "Flanger"),
     ("sends", "Sends"),
 ];
 
