@@ -11,7 +11,7 @@
 //! - [`engine`]: the orchestration: track list, transport and de-click, priming and latency,
 //!   streaming epochs, and the order of a block: tracks → FX buses → master fader → master chain
 //!   → metering → monitor.
-//! - [`track`] (one stem and its strip), [`dsp`] (the processors: strip modules, FX buses, master
+//! - [`track`] (one stem, its [`region`] and its strip), [`dsp`] (the processors: strip modules, FX buses, master
 //!   chain, and the primitives they share such as [`dsp::smoother`] and [`dsp::pan`]),
 //!   [`monitor`] (mono, A/B, platform preview, version trim: what is heard, never measured or
 //!   exported), [`metering`] (the master's meters and the assembly of the meter words).
@@ -34,6 +34,7 @@ pub mod monitor;
 pub mod params;
 pub mod platform;
 pub mod premix;
+pub mod region;
 pub mod spectrum;
 pub mod split;
 pub mod stream;

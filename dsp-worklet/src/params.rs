@@ -89,6 +89,19 @@ pub enum ParamId {
     /// Flanger feedback, % (−95…95).
     FlangerFeedback = 113,
     FlangerMix = 114,
+    /// Region start: the first moment of the stem heard, seconds.
+    RegionStart = 120,
+    /// Region end, seconds (the maximum: the stem's end).
+    RegionEnd = 121,
+    /// Fade-in length from the region's start, seconds.
+    FadeIn = 122,
+    /// Fade-in shape, one of [`FADE_SHAPES`].
+    FadeInShape = 123,
+    /// Fade-out length before the region's end, seconds.
+    FadeOut = 124,
+    FadeOutShape = 125,
+    /// Clip gain, dB: the region's level before the strip.
+    ClipGain = 126,
     /// Send to FX bus 1 (reverb), dB.
     Send1Level = 80,
     /// Send 1 taken before the fader.
@@ -208,6 +221,9 @@ pub enum Group {
     Phaser,
     Flanger,
     Sends,
+    /// The part of the stem that plays: trim, fades, clip gain (applied where the stem is read,
+    /// before the strip; not automatable).
+    Region,
     // Master scope.
     /// The master fader.
     Master,
@@ -228,7 +244,7 @@ pub enum Group {
 
 impl Group {
     /// The stable text name (`data-module` in the UI): "fader", "input", "filters", "eq", "gate",
-    /// "comp", "sat", "chorus", "phaser", "flanger", "sends"; "master", "reverb", "delay", "master-eq", "multiband", "width",
+    /// "comp", "sat", "chorus", "phaser", "flanger", "sends", "region"; "master", "reverb", "delay", "master-eq", "multiband", "width",
     /// "master-sat", "limiter", "output", "monitor".
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -243,6 +259,7 @@ impl Group {
             Group::Phaser => "phaser",
             Group::Flanger => "flanger",
             Group::Sends => "sends",
+            Group::Region => "region",
             Group::Master => "master",
             Group::Reverb => "reverb",
             Group::Delay => "delay",
@@ -269,7 +286,8 @@ impl Group {
             | Group::Chorus
             | Group::Phaser
             | Group::Flanger
-            | Group::Sends => Scope::Track,
+            | Group::Sends
+            | Group::Region => Scope::Track,
             Group::Master
             | Group::Reverb
             | Group::Delay
@@ -328,7 +346,19 @@ pub enum Unit {
     AbState,
     /// A whole number (voices, stages), in steps of the row's `step`.
     Count,
+    /// Time in seconds, shown as `m:ss.mmm`; a row whose maximum is a day shows it as "end".
+    Seconds,
+    /// A fade's shape, one of [`FADE_SHAPES`].
+    FadeShape,
 }
+
+/// Fade shapes (value, label): see [`crate::region::FadeShape`].
+pub const FADE_SHAPES: [(f32, &str); 4] = [
+    (0.0, "Linear"),
+    (1.0, "Equal power"),
+    (2.0, "Exponential"),
+    (3.0, "S-curve"),
+];
 
 /// The A/B monitoring states.
 pub const AB_STATES: [(f32, &str); 3] = [(0.0, "Off"), (1.0, "A: mix"), (2.0, "B: master")];
@@ -339,6 +369,7 @@ pub fn choices(unit: Unit) -> Option<&'static [(f32, &'static str)]> {
         Unit::NoteValue => Some(&NOTE_VALUES),
         Unit::Platform => Some(&crate::platform::PLATFORMS),
         Unit::AbState => Some(&AB_STATES),
+        Unit::FadeShape => Some(&FADE_SHAPES),
         _ => None,
     }
 }
@@ -414,6 +445,8 @@ const BELL_Q: (f32, f32, f32, f32) = (0.1, 10.0, 1.0, 0.01);
 const fn hz(default: f32) -> (f32, f32, f32, f32) {
     (20.0, 20_000.0, default, 1.0)
 }
+/// A day in seconds: the region end's maximum, meaning "to the stem's end".
+pub const DAY_S: f32 = 86_400.0;
 /// Modulation LFO rate, Hz: 0.05 (a 20 s sweep) … 5 Hz, default 0.6 Hz.
 const LFO_RATE: (f32, f32, f32, f32) = (0.05, 5.0, 0.6, 0.01);
 /// Ramp for continuous controls: fast enough to follow a hand, slow enough not to zipper (ms).
@@ -462,8 +495,8 @@ use Group as G;
 use ParamId as P;
 use Taper::{Linear as Lin, Log};
 use Unit::{
-    AbState, Bpm, Count, DbPerOctave, Decibels as Db, Hertz, Milliseconds as Ms, NoteValue,
-    Pan as PanUnit, Percent, Platform, Q as Qu, Ratio, Toggle,
+    AbState, Bpm, Count, DbPerOctave, Decibels as Db, FadeShape, Hertz, Milliseconds as Ms,
+    NoteValue, Pan as PanUnit, Percent, Platform, Q as Qu, Ratio, Seconds, Toggle,
 };
 
 /// The table. Order is signal-flow and display order (DESIGN.md); ids never change meaning.
@@ -530,6 +563,13 @@ pub const PARAMS: &[ParamSpec] = &[
     row(P::Send1Pre, "send1-pre", "Reverb send pre-fader", G::Sends, Toggle, Lin, ON, SWITCH),
     row(P::Send2Level, "send2-level", "Delay send", G::Sends, Db, Lin, SEND, SMOOTH),
     row(P::Send2Pre, "send2-pre", "Delay send pre-fader", G::Sends, Toggle, Lin, ON, SWITCH),
+    row(P::RegionStart, "region-start", "Region start", G::Region, Seconds, Lin, (0.0, DAY_S, 0.0, 0.001), SWITCH),
+    row(P::RegionEnd, "region-end", "Region end", G::Region, Seconds, Lin, (0.0, DAY_S, DAY_S, 0.001), SWITCH),
+    row(P::FadeIn, "fade-in", "Fade in", G::Region, Seconds, Lin, (0.0, 600.0, 0.0, 0.001), SWITCH),
+    row(P::FadeInShape, "fade-in-shape", "Fade-in shape", G::Region, FadeShape, Lin, (0.0, 3.0, 0.0, 1.0), SWITCH),
+    row(P::FadeOut, "fade-out", "Fade out", G::Region, Seconds, Lin, (0.0, 600.0, 0.0, 0.001), SWITCH),
+    row(P::FadeOutShape, "fade-out-shape", "Fade-out shape", G::Region, FadeShape, Lin, (0.0, 3.0, 0.0, 1.0), SWITCH),
+    row(P::ClipGain, "clip-gain", "Clip gain", G::Region, Db, Lin, (-24.0, 24.0, 0.0, 0.1), SMOOTH),
     row(P::MasterGain, "master-gain", "Master", G::Master, Db, Lin, FADER, SMOOTH),
     row(P::ReverbSize, "reverb-size", "Size", G::Reverb, Percent, Lin, (0.0, 100.0, 60.0, 1.0), SMOOTH),
     row(P::ReverbDamping, "reverb-damping", "Damping", G::Reverb, Percent, Lin, (0.0, 100.0, 50.0, 1.0), SMOOTH),
@@ -676,7 +716,7 @@ impl ParamSpec {
             if value >= 18.0 { 24.0 } else { 12.0 }
         } else if self.unit == Unit::NoteValue {
             nearest_note(value).0
-        } else if matches!(self.unit, Unit::Platform | Unit::AbState) {
+        } else if matches!(self.unit, Unit::Platform | Unit::AbState | Unit::FadeShape) {
             value.round().clamp(self.min, self.max)
         } else if self.unit == Unit::Count {
             (self.min + ((value - self.min) / self.step).round() * self.step)
@@ -743,7 +783,12 @@ impl ParamSpec {
             Unit::NoteValue => nearest_note(v).1.to_string(),
             Unit::Bpm => format!("{v:.0} BPM"),
             Unit::Count => format!("{v:.0}"),
-            Unit::Platform | Unit::AbState => choices(self.unit)
+            Unit::Seconds if self.max >= DAY_S && v >= DAY_S => "end".to_string(),
+            Unit::Seconds => {
+                let ms = (v as f64 * 1000.0).round() as u64;
+                format!("{}:{:02}.{:03}", ms / 60_000, ms / 1000 % 60, ms % 1000)
+            }
+            Unit::Platform | Unit::AbState | Unit::FadeShape => choices(self.unit)
                 .and_then(|c| c.iter().find(|(x, _)| (*x - v).abs() < 0.5))
                 .map_or_else(String::new, |(_, n)| n.to_string()),
         }
@@ -788,7 +833,14 @@ impl ParamSpec {
             },
             Unit::Bpm => t.trim_end_matches("bpm").trim().parse::<f32>().ok()?,
             Unit::Count => t.parse::<f32>().ok()?,
-            Unit::Platform | Unit::AbState => match choices(self.unit)?
+            Unit::Seconds if t == "end" => self.max,
+            Unit::Seconds => match t.trim_end_matches('s').trim().split_once(':') {
+                Some((m, s)) => {
+                    m.trim().parse::<f32>().ok()? * 60.0 + s.trim().parse::<f32>().ok()?
+                }
+                None => t.trim_end_matches('s').trim().parse::<f32>().ok()?,
+            },
+            Unit::Platform | Unit::AbState | Unit::FadeShape => match choices(self.unit)?
                 .iter()
                 .find(|(_, n)| n.eq_ignore_ascii_case(t))
             {
@@ -878,6 +930,8 @@ mod tests {
             (110, "flanger-on"), (111, "flanger-rate"), (112, "flanger-depth"), (113, "flanger-feedback"),
             (114, "flanger-mix"),
             (80, "send1-level"), (81, "send1-pre"), (82, "send2-level"), (83, "send2-pre"),
+            (120, "region-start"), (121, "region-end"), (122, "fade-in"), (123, "fade-in-shape"),
+            (124, "fade-out"), (125, "fade-out-shape"), (126, "clip-gain"),
             (1001, "master-gain"),
             (1010, "reverb-size"), (1011, "reverb-damping"), (1012, "reverb-predelay"),
             (1013, "reverb-width"), (1014, "reverb-return"), (1015, "reverb-mute"),
@@ -936,7 +990,7 @@ mod tests {
         }
         let names: std::collections::BTreeSet<&str> =
             PARAMS.iter().map(|p| p.group.as_str()).collect();
-        assert_eq!(names.len(), 21, "every group has rows, under its own name");
+        assert_eq!(names.len(), 22, "every group has rows, under its own name");
         for (key, name) in [
             ("gain", "fader"),
             ("trim", "input"),
@@ -949,6 +1003,7 @@ mod tests {
             ("phaser-stages", "phaser"),
             ("flanger-feedback", "flanger"),
             ("send2-pre", "sends"),
+            ("fade-out-shape", "region"),
             ("master-gain", "master"),
             ("reverb-size", "reverb"),
             ("delay-bpm", "delay"),

@@ -11,6 +11,7 @@ use crate::dsp::strip::StripChain;
 use crate::error::EngineError;
 use crate::meter::LevelMeter;
 use crate::params::{ParamId, ParamValues, Scope};
+use crate::region::Region;
 use crate::stream::{StemRing, StreamAt};
 
 /// Longest stem the engine takes, in frames (about 12 h at 48 kHz).
@@ -45,6 +46,8 @@ pub struct Track {
     gate: LinearSmoother,
     /// Trim, filters, EQ, gate, compressor, saturation.
     chain: StripChain,
+    /// Trim, fades and clip gain, applied where the stem is read.
+    region: Region,
     /// Send levels to the two FX buses, linear (0 = off).
     send_gain: [LinearSmoother; 2],
     /// Sends taken before the fader.
@@ -63,6 +66,7 @@ impl FiniteState for Track {
             && self.gate.state_finite()
             && self.send_gain.state_finite()
             && self.chain.state_finite()
+            && self.region.state_finite()
             && self.meter.is_finite()
     }
 }
@@ -145,6 +149,7 @@ impl Track {
             pan_pos: LinearSmoother::new(0.0, spec(ParamId::Pan).smoothing_ms, sample_rate),
             gate: LinearSmoother::new(1.0, spec(ParamId::Mute).smoothing_ms, sample_rate),
             chain: StripChain::new(&ParamValues::default(), sample_rate),
+            region: Region::new(sample_rate),
             send_gain: [LinearSmoother::new(
                 0.0,
                 spec(ParamId::Send1Level).smoothing_ms,
@@ -263,7 +268,9 @@ impl Track {
             }
             other => {
                 if other.spec().scope == Scope::Track {
+                    // The chain keeps every track value (region rows included) in its table.
                     self.chain.set(other, v, snap);
+                    self.region.set(other, v, snap);
                 }
                 false
             }
@@ -295,6 +302,7 @@ impl Track {
         self.gain.reset(self.gain.target());
         self.pan_pos.reset(self.pan_pos.target());
         self.gate.reset(self.gate.target());
+        self.region.settle();
         for g in &mut self.send_gain {
             g.reset(g.target());
         }
@@ -357,6 +365,9 @@ impl Track {
         if silent {
             self.meter.add_silence(2 * n);
             return;
+        }
+        if !self.region.is_identity() {
+            self.region.apply(start, self.frames as u64, sl, sr, stereo);
         }
         self.chain.process(sl, sr, stereo);
         let right: &[f32] = if stereo { sr } else { sl };

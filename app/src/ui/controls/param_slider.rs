@@ -1,5 +1,6 @@
 //! Native controls bound to one row of the parameter table, chosen by the row's unit and taper:
-//! toggles are checkboxes, slopes a select, log-taper values (Hz, ms, Q, ratio) number inputs,
+//! toggles are checkboxes, slopes and fade shapes a select, log-taper values (Hz, ms, Q, ratio)
+//! and times in seconds number inputs,
 //! the rest range inputs. Every control holds its value in display units, has an accessible
 //! label and a readout, and double-click resets it to the default. Holding Shift while dragging
 //! a slider moves it ten times slower.
@@ -98,7 +99,10 @@ pub fn ParamControl(
             </label>
         }
         .into_any(),
-        (Unit::NoteValue | Unit::DbPerOctave | Unit::Platform | Unit::AbState, _) => {
+        (
+            Unit::NoteValue | Unit::DbPerOctave | Unit::Platform | Unit::AbState | Unit::FadeShape,
+            _,
+        ) => {
             let options: Vec<(f32, String)> = match choices(spec.unit) {
                 Some(list) => list.iter().map(|(v, n)| (*v, n.to_string())).collect(),
                 None => [12.0, 24.0].iter().map(|v| (*v, spec.format(*v))).collect(),
@@ -125,7 +129,7 @@ pub fn ParamControl(
             }
             .into_any()
         }
-        (_, Taper::Log) => view! {
+        (Unit::Seconds, _) | (_, Taper::Log) => view! {
             <label class="param">
                 <span class="param-name">{spec.name}</span>
                 <input

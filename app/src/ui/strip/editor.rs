@@ -11,7 +11,11 @@ use crate::ui::strip::channel_strip::strip_state;
 use crate::ui::strip::eq_curve::EqCurve;
 
 /// Module groups shown in the editor, with their headings (the fader group lives in the strip).
-pub const GROUPS: [(&str, &str); 10] = [
+pub const GROUPS: [(&str, &str); 11] = [
+    (
+        "region",
+        "Region (trim, fades, clip gain; also on the waveform)",
+    ),
     ("input", "Input"),
     ("filters", "Filters"),
     ("eq", "EQ"),

@@ -3,4 +3,5 @@
 pub mod channel_strip;
 pub mod editor;
 pub mod eq_curve;
+pub mod region_handles;
 pub mod waveform;

@@ -1,13 +1,15 @@
-//! A track's waveform overview with the playhead; click to seek.
+//! A track's waveform overview with the playhead and the region's handles; click to seek.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::model::session::TrackState;
 use crate::studio::controller::use_studio;
+use crate::ui::strip::region_handles::RegionHandles;
 
-const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 64.0;
+/// The overview's width and height in plot units.
+pub const WIDTH: f64 = 600.0;
+pub const HEIGHT: f64 = 64.0;
 
 /// SVG path of an overview: one vertical line per column, scaled to `span` of the width.
 pub fn overview_path(overview: &[(f32, f32)], span: f64) -> String {
@@ -62,6 +64,7 @@ pub fn Waveform(state: Memo<Option<(TrackState, f32)>>) -> impl IntoView {
             on:click=on_click
         >
             <path class="wave" d=path></path>
+            <RegionHandles state=state song=song/>
             <line class="playhead" x1=playhead_x x2=playhead_x y1="0" y2=HEIGHT.to_string()></line>
         </svg>
     }
