@@ -62,5 +62,44 @@ fn bench_group(c: &mut Criterion, name: &str, full: bool, master: bool) {
     group.finish();
 }
 
-criterion_group!(benches, bench_block);
+/// 64 full-strip tracks, without automation, with one fader lane on one track, and with one on
+/// every track (50 points, a fade up and down every 0.2 s over the 10 s loop): what following
+/// lanes costs.
+fn bench_automation(c: &mut Criterion) {
+    use dsp_worklet::ParamId;
+    use dsp_worklet::automation::Curve;
+    let mut group = c.benchmark_group("engine_block_128_automation_64");
+    group.measurement_time(std::time::Duration::from_secs(3));
+    for lanes in [0u32, 1, 64] {
+        let mut e = session(64, true, false);
+        {
+            for t in 0..lanes {
+                e.add_lane(t, t, ParamId::Gain, 50).unwrap();
+                for i in 0..50u32 {
+                    e.apply(Command::SetLanePoint {
+                        lane: t,
+                        index: i,
+                        frame: i as u64 * 9_600,
+                        value: if i % 2 == 0 { -12.0 } else { 0.0 },
+                        curve: Curve::Linear,
+                    })
+                    .unwrap();
+                }
+                e.apply(Command::SetLaneLength { lane: t, len: 50 })
+                    .unwrap();
+            }
+        }
+        let mut l = vec![0.0f32; BLOCK_FRAMES];
+        let mut r = vec![0.0f32; BLOCK_FRAMES];
+        let id = format!("{lanes}-gain-lanes");
+        group.bench_function(id, |b| {
+            b.iter(|| {
+                e.process(black_box(&mut l), black_box(&mut r));
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_block, bench_automation);
 criterion_main!(benches);

@@ -5,6 +5,7 @@
 //! the words to [`Command::from_words`], which validates them. No strings, no JSON.
 //! Bulk stem audio does not travel as a command: see [`crate::Engine::begin_track`].
 
+use crate::automation::{Curve, MAX_LANES, MAX_POINTS};
 use crate::error::EngineError;
 use crate::params::{ParamId, Scope};
 
@@ -39,6 +40,22 @@ pub enum Command {
     SetAnalysis { on: bool },
     /// Run the live meters (levels, loudness, correlation); the offline export turns them off.
     SetMetering { on: bool },
+    /// Writes breakpoint `index` of automation lane `lane` (made by
+    /// [`crate::Engine::add_lane`]): song `frame`, `value` in display units, the `curve` of
+    /// the segment to the next point.
+    SetLanePoint {
+        lane: u32,
+        index: u32,
+        frame: u64,
+        value: f32,
+        curve: Curve,
+    },
+    /// The lane uses its first `len` points.
+    SetLaneLength { lane: u32, len: u32 },
+    /// Whether the engine follows the lane (read) or leaves the control's value (off).
+    SetLaneReading { lane: u32, on: bool },
+    /// Drops a lane (its parameter keeps the last value the lane gave it).
+    RemoveLane { lane: u32 },
 }
 
 const SET_TRACK_PARAM: f64 = 1.0;
@@ -52,6 +69,14 @@ const REMOVE_TRACK: f64 = 8.0;
 const RESET_LOUDNESS: f64 = 9.0;
 const SET_ANALYSIS: f64 = 10.0;
 const SET_METERING: f64 = 11.0;
+const SET_LANE_POINT: f64 = 12.0;
+const SET_LANE_LENGTH: f64 = 13.0;
+const SET_LANE_READING: f64 = 14.0;
+const REMOVE_LANE: f64 = 15.0;
+/// A lane point's first word: `lane · 2^16 + index`.
+const INDEX_SPAN: f64 = MAX_POINTS as f64;
+/// A lane point's last word: `curve · 2^32 + the value's f32 bits`.
+const BITS_SPAN: f64 = 4_294_967_296.0;
 
 /// Largest whole number an f64 word carries exactly.
 const MAX_EXACT: f64 = 9_007_199_254_740_992.0;
@@ -82,6 +107,23 @@ impl Command {
             Command::ResetLoudness => [RESET_LOUDNESS, 0.0, 0.0, 0.0],
             Command::SetAnalysis { on } => [SET_ANALYSIS, on as u8 as f64, 0.0, 0.0],
             Command::SetMetering { on } => [SET_METERING, on as u8 as f64, 0.0, 0.0],
+            Command::SetLanePoint {
+                lane,
+                index,
+                frame,
+                value,
+                curve,
+            } => [
+                SET_LANE_POINT,
+                lane as f64 * INDEX_SPAN + index as f64,
+                frame as f64,
+                curve as u8 as f64 * BITS_SPAN + value.to_bits() as f64,
+            ],
+            Command::SetLaneLength { lane, len } => [SET_LANE_LENGTH, lane as f64, len as f64, 0.0],
+            Command::SetLaneReading { lane, on } => {
+                [SET_LANE_READING, lane as f64, on as u8 as f64, 0.0]
+            }
+            Command::RemoveLane { lane } => [REMOVE_LANE, lane as f64, 0.0, 0.0],
         }
     }
 
@@ -115,6 +157,38 @@ impl Command {
             RESET_LOUDNESS => Command::ResetLoudness,
             SET_ANALYSIS => Command::SetAnalysis { on: a != 0.0 },
             SET_METERING => Command::SetMetering { on: a != 0.0 },
+            SET_LANE_POINT => {
+                let packed = whole(a)?;
+                let lane = (packed / MAX_POINTS as u64) as u32;
+                let index = (packed % MAX_POINTS as u64) as u32;
+                let word = whole(c)?;
+                let curve = u8::try_from(word >> 32)
+                    .ok()
+                    .and_then(Curve::from_u8)
+                    .ok_or(EngineError::InvalidValue)?;
+                let value = f32::from_bits(word as u32);
+                if lane as usize >= MAX_LANES || !value.is_finite() {
+                    return Err(EngineError::InvalidValue);
+                }
+                Command::SetLanePoint {
+                    lane,
+                    index,
+                    frame: whole(b)?,
+                    value,
+                    curve,
+                }
+            }
+            SET_LANE_LENGTH => Command::SetLaneLength {
+                lane: whole_u32(a)?,
+                len: whole_u32(b)?,
+            },
+            SET_LANE_READING => Command::SetLaneReading {
+                lane: whole_u32(a)?,
+                on: b != 0.0,
+            },
+            REMOVE_LANE => Command::RemoveLane {
+                lane: whole_u32(a)?,
+            },
             _ => return Err(EngineError::UnknownCommand),
         })
     }
@@ -182,6 +256,23 @@ mod tests {
             Command::ResetLoudness,
             Command::SetAnalysis { on: true },
             Command::SetMetering { on: false },
+            Command::SetLanePoint {
+                lane: 4_095,
+                index: 65_535,
+                frame: 1 << 40,
+                value: -6.25,
+                curve: Curve::Fast,
+            },
+            Command::SetLanePoint {
+                lane: 0,
+                index: 0,
+                frame: 0,
+                value: f32::MIN_POSITIVE,
+                curve: Curve::Linear,
+            },
+            Command::SetLaneLength { lane: 3, len: 50 },
+            Command::SetLaneReading { lane: 3, on: false },
+            Command::RemoveLane { lane: 9 },
         ];
         for c in all {
             assert_eq!(Command::from_words(c.to_words()), Ok(c));
@@ -191,7 +282,7 @@ mod tests {
     #[test]
     fn malformed_words_are_errors() {
         use EngineError::*;
-        let bad: [([f64; 4], EngineError); 9] = [
+        let bad: [([f64; 4], EngineError); 12] = [
             ([0.0, 0.0, 0.0, 0.0], UnknownCommand),
             ([f64::NAN, 0.0, 0.0, 0.0], UnknownCommand),
             ([1.0, 1.0, 999.0, 0.0], UnknownParam),
@@ -201,6 +292,10 @@ mod tests {
             ([1.0, -1.0, 1.0, 0.0], InvalidValue),
             ([6.0, 1.5, 0.0, 0.0], InvalidValue),
             ([8.0, 5e9, 0.0, 0.0], InvalidValue),
+            // A lane point with an unknown curve, a NaN value's bits, a lane past the limit.
+            ([12.0, 0.0, 0.0, 3.0 * 4_294_967_296.0], InvalidValue),
+            ([12.0, 0.0, 0.0, f32::NAN.to_bits() as f64], InvalidValue),
+            ([12.0, 4_096.0 * 65_536.0, 0.0, 0.0], InvalidValue),
         ];
         for (w, e) in bad {
             assert_eq!(Command::from_words(w), Err(e), "{w:?}");

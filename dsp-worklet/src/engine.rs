@@ -15,6 +15,7 @@
 //! every ring holds what priming and the first block read; resident-only sessions never wait.
 
 use crate::BLOCK_FRAMES;
+use crate::automation::{self, GRID_FRAMES, Lane};
 use crate::command::Command;
 use crate::dsp::buses::FxBuses;
 use crate::dsp::clean;
@@ -25,7 +26,7 @@ use crate::error::EngineError;
 use crate::meter::LevelMeter;
 use crate::metering::{EngineStatus, Metering};
 use crate::monitor::Monitor;
-use crate::params::{Group, ParamId};
+use crate::params::{Group, ParamId, Scope};
 use crate::premix::Premix;
 use crate::split::{Inlet, Taps};
 use crate::stream::{ReadPlan, StemRing, StreamAt, StreamWant};
@@ -99,6 +100,10 @@ pub struct Engine {
     seek_serial: u32,
     /// Epoch, read plan and waiting for streamed tracks.
     stream: Streaming,
+    /// Automation lanes by id (see [`crate::automation`]); `None` where none is.
+    lanes: Vec<Option<Lane>>,
+    /// Some lane is reading (the graph then renders in grid steps).
+    automated: bool,
 }
 
 /// The engine's side of streaming (see [`crate::stream`]; audio thread).
@@ -157,6 +162,115 @@ impl Engine {
             metering: Metering::new(sample_rate),
             seek_serial: 0,
             stream: Streaming::default(),
+            lanes: Vec::new(),
+            automated: false,
+        }
+    }
+
+    /// Adds automation lane `id` (below [`automation::MAX_LANES`]) for `param` of track
+    /// `track` ([`automation::MASTER`] for a master-scope parameter), with room for `capacity`
+    /// points. Allocates (like adding a track); the points then arrive as commands. Monitoring
+    /// and region parameters are not automatable.
+    pub fn add_lane(
+        &mut self,
+        id: u32,
+        track: u32,
+        param: ParamId,
+        capacity: usize,
+    ) -> Result<(), EngineError> {
+        let spec = param.spec();
+        let scope = if track == automation::MASTER {
+            Scope::Master
+        } else {
+            Scope::Track
+        };
+        if spec.scope != scope || matches!(spec.group, Group::Monitor | Group::Region) {
+            return Err(EngineError::UnknownParam);
+        }
+        let slot = id as usize;
+        if slot >= automation::MAX_LANES {
+            return Err(EngineError::UnknownLane);
+        }
+        if self.lanes.get(slot).is_some_and(Option::is_some) {
+            return Err(EngineError::UnknownLane);
+        }
+        let lane = Lane::new(track, param, capacity)?;
+        if self.lanes.len() <= slot {
+            self.lanes
+                .try_reserve(slot + 1 - self.lanes.len())
+                .map_err(|_| EngineError::OutOfMemory)?;
+            self.lanes.resize_with(slot + 1, || None);
+        }
+        self.lanes[slot] = Some(lane);
+        self.note_lanes();
+        Ok(())
+    }
+
+    /// The lane with id `id`.
+    pub fn lane(&self, id: u32) -> Option<&Lane> {
+        self.lanes.get(id as usize).and_then(Option::as_ref)
+    }
+
+    fn lane_mut(&mut self, id: u32) -> Result<&mut Lane, EngineError> {
+        self.lanes
+            .get_mut(id as usize)
+            .and_then(Option::as_mut)
+            .ok_or(EngineError::UnknownLane)
+    }
+
+    fn note_lanes(&mut self) {
+        self.automated = self.lanes.iter().flatten().any(|l| l.reading);
+    }
+
+    /// Puts the lanes' ramps where playing up to reader position `r` leaves them: at the value
+    /// of the last grid point, ramping to the next, `r`'s offset from the grid already run.
+    fn join_lanes(&mut self, r: u64) {
+        let off = r % GRID_FRAMES;
+        let p = r - off;
+        let latency = STRIP_LATENCY_FRAMES as u64;
+        self.follow_lanes(p.saturating_sub(latency), true);
+        if off > 0 {
+            self.follow_lanes((p + GRID_FRAMES).saturating_sub(latency), false);
+            for t in &mut self.tracks {
+                t.skip_ramps(off as u32);
+            }
+            self.master_gain.skip(off as u32);
+        }
+    }
+
+    /// Sets every reading lane's parameter to its value at song frame `frame` at the fader
+    /// (the strips' output), ramping over one grid step (`snap`: at once, no audio flowing).
+    fn follow_lanes(&mut self, frame: u64, snap: bool) {
+        let mut gates = false;
+        for lane in self.lanes.iter_mut().flatten().filter(|l| l.reading) {
+            let Some(v) = lane.value_at(frame) else {
+                continue;
+            };
+            let param = lane.param;
+            if lane.track == automation::MASTER {
+                match param.spec().group {
+                    Group::Master => {
+                        let g = param.spec().db_to_gain(v);
+                        if snap {
+                            self.master_gain.reset(g);
+                        } else {
+                            self.master_gain.ramp_to(g, GRID_FRAMES as u32);
+                        }
+                    }
+                    Group::Reverb | Group::Delay => self.buses.set(param, v, snap),
+                    g if g.in_master_chain() => self.master_chain.set(param, v, snap),
+                    _ => {}
+                }
+            } else if let Some(t) = self.tracks.iter_mut().find(|t| t.id() == lane.track) {
+                gates |= if snap {
+                    t.set_param(param, v, true)
+                } else {
+                    t.set_param_over(param, v, GRID_FRAMES as u32)
+                };
+            }
+        }
+        if gates {
+            self.update_gates(snap);
         }
     }
 
@@ -564,6 +678,30 @@ impl Engine {
             Command::SetMetering { on } => self.metering.set_on(on),
             Command::SetAnalysis { on } => self.metering.set_analysis(on),
             Command::ResetLoudness => self.metering.reset_loudness(),
+            Command::SetLanePoint {
+                lane,
+                index,
+                frame,
+                value,
+                curve,
+            } => self.lane_mut(lane)?.set_point(
+                index as usize,
+                automation::Point {
+                    frame,
+                    value,
+                    curve,
+                },
+            )?,
+            Command::SetLaneLength { lane, len } => self.lane_mut(lane)?.set_len(len as usize)?,
+            Command::SetLaneReading { lane, on } => {
+                self.lane_mut(lane)?.reading = on;
+                self.note_lanes();
+            }
+            Command::RemoveLane { lane } => {
+                self.lane_mut(lane)?;
+                self.lanes[lane as usize] = None;
+                self.note_lanes();
+            }
         }
         Ok(())
     }
@@ -619,6 +757,14 @@ impl Engine {
         for t in &mut self.tracks {
             t.sync_strip(self.reader.position);
         }
+        // Automated parameters start at their lanes' values here (the strips prime with them).
+        if self.automated {
+            let at = self
+                .reader
+                .position
+                .saturating_sub(STRIP_LATENCY_FRAMES as u64);
+            self.follow_lanes(at, true);
+        }
         // 1. The strips' latency: tracks alone (the frames that come out are stale and dropped).
         let mut left = STRIP_LATENCY_FRAMES;
         while left > 0 {
@@ -634,6 +780,11 @@ impl Engine {
             self.reader.advance(len, wrap);
             self.stream.index += len as u64;
             left -= len;
+        }
+        // From here the strips' output is heard: the lanes' ramps stand where a render that
+        // got here by playing has them.
+        if self.automated {
+            self.join_lanes(self.reader.position);
         }
         // 2. The master chain's latency: the whole graph, so the chain holds the frames that
         //    follow the playhead (the limiter sees its look-ahead).
@@ -699,7 +850,20 @@ impl Engine {
             .chunks_mut(BLOCK_FRAMES)
             .zip(out_r[..n].chunks_mut(BLOCK_FRAMES))
         {
-            self.process_block(l, r);
+            if !(self.automated && self.transport.playing && !self.stream.waiting) {
+                self.process_block(l, r);
+                continue;
+            }
+            // Automated: pieces that end on the lanes' grid (of the frames the tracks read), so
+            // a master-scope lane's step reaches the FX buses and the master chain on the same
+            // frame whatever the block size.
+            let mut done = 0;
+            while done < l.len() {
+                let to_grid = (GRID_FRAMES - self.reader.position % GRID_FRAMES) as usize;
+                let len = to_grid.min(l.len() - done);
+                self.process_block(&mut l[done..done + len], &mut r[done..done + len]);
+                done += len;
+            }
         }
     }
 
@@ -804,8 +968,32 @@ impl Engine {
             }
             // The reader runs ahead and may reach the loop end first; stop the segment there.
             let (len, wrap_read) = self.reader.next_segment(len_play, u64::MAX);
-            let len = len.max(1);
+            let mut len = len.max(1);
             let position = self.reader.position;
+            let mut wrap_read = wrap_read;
+            if self.automated {
+                // Automation steps on a grid of song frames: segments end on it, and each that
+                // starts on it ramps the lanes' parameters to their values one step on (at
+                // the strips' output, which lags the stems by the strips' latency).
+                let to_grid = (GRID_FRAMES - position % GRID_FRAMES) as usize;
+                if to_grid < len {
+                    len = to_grid;
+                    wrap_read = false;
+                }
+                if position.is_multiple_of(GRID_FRAMES) {
+                    let at = (position + GRID_FRAMES).saturating_sub(STRIP_LATENCY_FRAMES as u64);
+                    self.follow_lanes(at, false);
+                }
+                // A mute lane's gate fade ends where it ends, not where the block does: a
+                // track that falls silent then skips its strip from the same frame whatever
+                // the block size.
+                if let Some(left) = self.tracks.iter().filter_map(Track::gate_fade_left).min()
+                    && left < len
+                {
+                    len = left;
+                    wrap_read = false;
+                }
+            }
             let at = self.stream_at(position, len);
             self.render_tracks(position, at, out_l, out_r, done, len);
             if playback {

@@ -37,11 +37,13 @@ pub enum EngineError {
     /// The engine could not get the memory for a track's samples or ring, or for an export's
     /// premix recording (the device is short of memory). Nothing else changed.
     OutOfMemory,
+    /// A command named an automation lane the engine does not hold, or a lane id already in use.
+    UnknownLane,
 }
 
 impl EngineError {
     /// All variants, in code order.
-    pub const ALL: [EngineError; 13] = [
+    pub const ALL: [EngineError; 14] = [
         EngineError::UnknownTrack,
         EngineError::DuplicateTrack,
         EngineError::UnsupportedChannelCount,
@@ -55,6 +57,7 @@ impl EngineError {
         EngineError::StreamOutOfOrder,
         EngineError::RingTooSmall,
         EngineError::OutOfMemory,
+        EngineError::UnknownLane,
     ];
 
     /// Stable numeric code, always negative (0 means success across the wasm boundary).
@@ -92,6 +95,9 @@ impl fmt::Display for EngineError {
             EngineError::RingTooSmall => "the streamed track's ring is too small for playback",
             EngineError::OutOfMemory => {
                 "the audio engine ran out of memory for it (close other tabs or remove some tracks, then reload)"
+            }
+            EngineError::UnknownLane => {
+                "the engine has no automation lane with that id (or it is taken)"
             }
         };
         f.write_str(text)

@@ -15,12 +15,13 @@
 //!   chain, and the primitives they share such as [`dsp::smoother`] and [`dsp::pan`]),
 //!   [`monitor`] (mono, A/B, platform preview, version trim: what is heard, never measured or
 //!   exported), [`metering`] (the master's meters and the assembly of the meter words).
-//! - Around them: [`params`] (the parameter table, shared with the UI), [`command`] and [`error`]
+//! - Around them: [`params`] (the parameter table, shared with the UI), [`automation`] (lanes), [`command`] and [`error`]
 //!   (the messages in), [`meter`] (the meter words' layout and their decoding on the main thread),
 //!   [`loudness`], [`spectrum`], [`platform`], [`stream`] (rings for streamed stems), [`premix`]
 //!   (export passes), [`transport`], and `wasm_shell` (the worklet's exports, feature
 //!   `wasm-shell`).
 
+pub mod automation;
 pub mod buffers;
 pub mod command;
 pub mod dsp;

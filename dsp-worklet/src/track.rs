@@ -277,6 +277,47 @@ impl Track {
         }
     }
 
+    /// Sets a track parameter from an automation lane: the fader, pan and send levels ramp to
+    /// it over exactly `frames` (the next grid point), the others as [`set_param`](Self::set_param)
+    /// ramps them. Returns whether mute/solo changed.
+    pub fn set_param_over(&mut self, param: ParamId, value: f32, frames: u32) -> bool {
+        let v = param.spec().clamp(value);
+        match param {
+            ParamId::Gain => {
+                self.gain_db = v;
+                self.gain.ramp_to(param.spec().db_to_gain(v), frames);
+                false
+            }
+            ParamId::Pan => {
+                self.pan = v;
+                self.pan_pos.ramp_to(v / 100.0, frames);
+                false
+            }
+            ParamId::Send1Level | ParamId::Send2Level => {
+                let k = (param == ParamId::Send2Level) as usize;
+                self.send_gain[k].ramp_to(param.spec().db_to_gain(v), frames);
+                false
+            }
+            _ => self.set_param(param, v, false),
+        }
+    }
+
+    /// Frames until the mute/solo gate's fade ends, while it runs.
+    pub fn gate_fade_left(&self) -> Option<usize> {
+        self.gate
+            .is_smoothing()
+            .then_some(self.gate.remaining() as usize)
+    }
+
+    /// Runs the fader's, pan's and sends' ramps `n` frames on (see `Engine::join_lanes`).
+    pub fn skip_ramps(&mut self, n: u32) {
+        self.gain.skip(n);
+        self.pan_pos.skip(n);
+        for g in &mut self.send_gain {
+            g.skip(n);
+        }
+    }
+
     /// The strip-module values last set (display units).
     /// Subnormal values in the strip's state (a test probe, not for the audio thread).
     pub fn subnormal_states(&self) -> usize {
@@ -389,9 +430,15 @@ impl Track {
         // Fader, mute gate and pan into the scratch buffers (a mono stem fans out to both),
         // then meter and sum them: separate passes over contiguous blocks, so they vectorise.
         if smoothing {
+            // A pan at rest has the same gains every frame (a fader lane ramps the gain alone).
+            let pan_at_rest =
+                (!self.pan_pos.is_smoothing()).then(|| pan_gains(channels, self.pan_pos.current()));
             for (a, b) in sl.iter_mut().zip(sr.iter_mut()) {
                 let g = self.gain.next_value() * self.gate.next_value();
-                let (p_l, p_r) = pan_gains(channels, self.pan_pos.next_value());
+                let (p_l, p_r) = match pan_at_rest {
+                    Some(p) => p,
+                    None => pan_gains(channels, self.pan_pos.next_value()),
+                };
                 let x_r = if stereo { *b } else { *a };
                 // `x·(g·p)`, as the steady path below: the same bits wherever a ramp ends.
                 *b = x_r * (g * p_r);
@@ -474,10 +521,14 @@ fn add_sends(
                 }
                 continue;
             }
+            let pan_at_rest = (!pan.is_smoothing()).then(|| pan_gains(channels, pan.current()));
             for (((x_l, x_r), a), b) in left.iter().zip(right).zip(bl).zip(br) {
                 let fader = gain.next_value();
                 let g = gate.next_value() * level.next_value() * if pre { 1.0 } else { fader };
-                let (p_l, p_r) = pan_gains(channels, pan.next_value());
+                let (p_l, p_r) = match pan_at_rest {
+                    Some(p) => p,
+                    None => pan_gains(channels, pan.next_value()),
+                };
                 // `x·(g·p)`, as the steady path above, so a ramp ending mid-block gives the
                 // same bits as one ending on a block boundary.
                 *a += x_l * (g * p_l);

@@ -73,6 +73,28 @@ pub unsafe extern "C" fn se_command(shell: *mut Shell, kind: f64, a: f64, b: f64
     code(Command::from_words([kind, a, b, c]).and_then(|cmd| s.engine.apply(cmd)))
 }
 
+/// Adds automation lane `id` for parameter `param` (its table id) of track `track`
+/// (`u32::MAX`: the master) with room for `capacity` points (see `Engine::add_lane`).
+///
+/// # Safety
+/// `shell` must come from [`se_engine_new`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn se_lane_add(
+    shell: *mut Shell,
+    id: u32,
+    track: u32,
+    param: u32,
+    capacity: u32,
+) -> i32 {
+    let Some(s) = (unsafe { shell.as_mut() }) else {
+        return EngineError::InvalidValue.code();
+    };
+    let Some(param) = u16::try_from(param).ok().and_then(crate::ParamId::from_u16) else {
+        return EngineError::UnknownParam.code();
+    };
+    code(s.engine.add_lane(id, track, param, capacity as usize))
+}
+
 /// Allocates a track of `channels` × `frames` samples to be filled through
 /// [`se_track_channel_ptr`] and made audible by [`se_track_commit`].
 ///

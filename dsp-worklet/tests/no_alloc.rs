@@ -385,3 +385,92 @@ fn a_split_exports_engines_never_allocate_while_rendering() {
     );
     assert!(l.iter().any(|x| *x != 0.0));
 }
+
+/// 64 automated lanes (a fader, pan, EQ and send lane on each of 16 tracks, every module on):
+/// following them, writing their points, changing their lengths, turning them off and on and
+/// seeking never touch the heap.
+#[test]
+fn following_and_editing_64_automation_lanes_never_allocates() {
+    use dsp_worklet::automation::Curve;
+    let mut e = Engine::new(RATE);
+    for id in 0..16u32 {
+        e.add_track(
+            id,
+            vec![noise(30_000, 0.2, id + 1), noise(30_000, 0.2, id + 40)],
+        )
+        .unwrap();
+    }
+    everything_on(&mut e, 0..16);
+    let params = [
+        ParamId::Gain,
+        ParamId::Pan,
+        ParamId::Eq2Gain,
+        ParamId::Send1Level,
+    ];
+    for t in 0..16u32 {
+        for (k, p) in params.iter().enumerate() {
+            e.add_lane(t * 4 + k as u32, t, *p, 64).unwrap();
+        }
+    }
+    let mut l = vec![0.0f32; 128];
+    let mut r = vec![0.0f32; 128];
+    let mut energy = 0.0f64;
+    let ((), calls) = armed(|| {
+        for lane in 0..64u32 {
+            let spec = params[lane as usize % 4].spec();
+            for i in 0..50u32 {
+                let frame = i as u64 * 600;
+                let value = if i % 2 == 0 {
+                    spec.min.max(-30.0)
+                } else {
+                    spec.max.min(6.0)
+                };
+                e.apply(Command::SetLanePoint {
+                    lane,
+                    index: i,
+                    frame,
+                    value,
+                    curve: [Curve::Linear, Curve::Slow, Curve::Fast][(i % 3) as usize],
+                })
+                .unwrap();
+            }
+            e.apply(Command::SetLaneLength { lane, len: 50 }).unwrap();
+        }
+        e.apply(Command::Play).unwrap();
+        for block in 0..1_500u32 {
+            match block % 100 {
+                10 => e
+                    .apply(Command::SetLaneReading {
+                        lane: block % 64,
+                        on: false,
+                    })
+                    .unwrap(),
+                30 => e
+                    .apply(Command::SetLaneReading {
+                        lane: (block - 20) % 64,
+                        on: true,
+                    })
+                    .unwrap(),
+                50 => e
+                    .apply(Command::Seek {
+                        frame: (block as u64 * 131) % 30_000,
+                        serial: block,
+                    })
+                    .unwrap(),
+                70 => e
+                    .apply(Command::SetLaneLength {
+                        lane: block % 64,
+                        len: block % 50,
+                    })
+                    .unwrap(),
+                _ => {}
+            }
+            e.process(&mut l, &mut r);
+            energy += l.iter().chain(&r).map(|x| (x * x) as f64).sum::<f64>();
+            std::hint::black_box(e.meter_snapshot());
+        }
+    });
+    assert_eq!(calls, 0, "automation touched the heap {calls} times");
+    assert!(energy > 1.0, "silent: {energy}");
+    assert!(e.lane(5).is_some_and(|l| l.points().len() == 50));
+}

@@ -41,6 +41,19 @@ impl LinearSmoother {
         self.step = (target - self.current) / self.ramp_len as f32;
     }
 
+    /// Ramps to `target` over exactly `frames` samples (≥ 1) instead of the usual ramp length
+    /// (automation, which sets the next value one grid step ahead). A target it already rests
+    /// at changes nothing.
+    pub fn ramp_to(&mut self, target: f32, frames: u32) {
+        if target == self.target && self.remaining == 0 {
+            return;
+        }
+        let frames = frames.max(1);
+        self.target = target;
+        self.remaining = frames;
+        self.step = (target - self.current) / frames as f32;
+    }
+
     /// Ramps to `target`, or jumps there when `snap` (no audio flowing).
     pub fn set(&mut self, target: f32, snap: bool) {
         if snap {

@@ -1,0 +1,263 @@
+//! Automation lanes (audio thread reads them; they are sized on the control side): a parameter's
+//! envelope as breakpoints — song frame, value in display units, and the shape of the segment
+//! to the next point — that the engine follows while playing.
+//!
+//! A lane is created with a fixed capacity ([`crate::Engine::add_lane`], which allocates, like
+//! adding a track); its points then arrive as small typed commands
+//! ([`crate::Command::SetLanePoint`], [`crate::Command::SetLaneLength`]) written into that
+//! buffer, so following and editing a lane never allocates. Values are interpolated in the
+//! parameter's control travel ([`crate::ParamSpec::to_normalized`]): dB move linearly in dB,
+//! frequencies by equal ratios, as a control dragged at a steady speed would move them.
+//!
+//! The engine evaluates every reading lane on a fixed grid of song frames
+//! ([`GRID_FRAMES`]) and ramps each parameter to the lane's value one grid step ahead, so the
+//! parameter follows the envelope piecewise-linearly between grid points whatever the block
+//! size; the fader, pan and send levels take exactly those ramps, other parameters approach
+//! them through their own smoothing.
+
+use crate::error::EngineError;
+use crate::params::ParamId;
+
+/// Automation is read every this many song frames (0.67 ms at 48 kHz).
+pub const GRID_FRAMES: u64 = 32;
+/// Most points in one lane.
+pub const MAX_POINTS: usize = 65_536;
+/// Most lanes in an engine (lane ids are below this).
+pub const MAX_LANES: usize = 4_096;
+/// The track id a master-scope lane names.
+pub const MASTER: u32 = u32::MAX;
+
+/// The shape of the segment from a point to the next (`t` runs 0…1 across it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Curve {
+    /// Straight: `t`.
+    Linear = 0,
+    /// Starts slowly, then speeds up: `t²`.
+    Slow = 1,
+    /// Starts quickly, then slows down: `1 − (1 − t)²`.
+    Fast = 2,
+}
+
+impl Curve {
+    /// The curve for a wire value.
+    pub fn from_u8(raw: u8) -> Option<Curve> {
+        match raw {
+            0 => Some(Curve::Linear),
+            1 => Some(Curve::Slow),
+            2 => Some(Curve::Fast),
+            _ => None,
+        }
+    }
+
+    /// How far along the segment the value is at `t` (0…1).
+    #[inline]
+    pub fn shape(self, t: f64) -> f64 {
+        match self {
+            Curve::Linear => t,
+            Curve::Slow => t * t,
+            Curve::Fast => 1.0 - (1.0 - t) * (1.0 - t),
+        }
+    }
+}
+
+/// One breakpoint.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Point {
+    /// Song frame.
+    pub frame: u64,
+    /// Display units of the lane's parameter.
+    pub value: f32,
+    /// Shape of the segment to the next point.
+    pub curve: Curve,
+}
+
+/// One parameter's envelope. Points are kept in frame order by whoever writes them (the UI);
+/// a lane whose points are out of order is read as if each point held until the next.
+#[derive(Clone, Debug)]
+pub struct Lane {
+    /// The track it automates ([`MASTER`] for a master-scope parameter).
+    pub track: u32,
+    pub param: ParamId,
+    /// `capacity` entries, of which the first `len` are in use.
+    points: Vec<Point>,
+    len: usize,
+    /// Whether the engine follows it (off: the control's value stands).
+    pub reading: bool,
+    /// The segment the last read fell in (reads move forward, so this is usually still it).
+    cursor: usize,
+}
+
+impl Lane {
+    /// An empty lane for up to `capacity` points (allocates; not for the audio thread).
+    pub fn new(track: u32, param: ParamId, capacity: usize) -> Result<Lane, EngineError> {
+        if capacity == 0 || capacity > MAX_POINTS {
+            return Err(EngineError::InvalidValue);
+        }
+        let mut points = Vec::new();
+        points
+            .try_reserve_exact(capacity)
+            .map_err(|_| EngineError::OutOfMemory)?;
+        points.resize(
+            capacity,
+            Point {
+                frame: 0,
+                value: param.spec().default,
+                curve: Curve::Linear,
+            },
+        );
+        Ok(Lane {
+            track,
+            param,
+            points,
+            len: 0,
+            reading: true,
+            cursor: 0,
+        })
+    }
+
+    /// Writes point `index` (< capacity). The value is clamped to the parameter's range.
+    pub fn set_point(&mut self, index: usize, mut point: Point) -> Result<(), EngineError> {
+        let slot = self
+            .points
+            .get_mut(index)
+            .ok_or(EngineError::InvalidValue)?;
+        point.value = self.param.spec().clamp(point.value);
+        *slot = point;
+        Ok(())
+    }
+
+    /// Uses the first `len` points (≤ capacity).
+    pub fn set_len(&mut self, len: usize) -> Result<(), EngineError> {
+        if len > self.points.len() {
+            return Err(EngineError::InvalidValue);
+        }
+        self.len = len;
+        self.cursor = 0;
+        Ok(())
+    }
+
+    /// The points in use.
+    pub fn points(&self) -> &[Point] {
+        &self.points[..self.len]
+    }
+
+    /// The envelope's value at song frame `frame` (display units), or `None` for an empty lane.
+    /// Before the first point the first value holds, after the last the last.
+    pub fn value_at(&mut self, frame: u64) -> Option<f32> {
+        let pts = &self.points[..self.len];
+        let first = pts.first()?;
+        if frame <= first.frame {
+            return Some(first.value);
+        }
+        // The segment [i, i + 1) holding `frame`: the cursor's, or found by bisection.
+        let c = self.cursor.min(pts.len() - 1);
+        let i = if pts[c].frame <= frame && pts.get(c + 1).is_none_or(|p| p.frame > frame) {
+            c
+        } else {
+            pts.partition_point(|p| p.frame <= frame) - 1
+        };
+        self.cursor = i;
+        let a = pts[i];
+        let Some(b) = pts.get(i + 1) else {
+            return Some(a.value);
+        };
+        if b.frame <= a.frame {
+            return Some(a.value);
+        }
+        let t = (frame - a.frame) as f64 / (b.frame - a.frame) as f64;
+        let spec = self.param.spec();
+        let (na, nb) = (
+            spec.to_normalized(a.value) as f64,
+            spec.to_normalized(b.value) as f64,
+        );
+        Some(spec.from_normalized((na + (nb - na) * a.curve.shape(t)) as f32))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lane(param: ParamId, pts: &[(u64, f32, Curve)]) -> Lane {
+        let mut l = Lane::new(1, param, 16).unwrap();
+        for (i, &(frame, value, curve)) in pts.iter().enumerate() {
+            l.set_point(
+                i,
+                Point {
+                    frame,
+                    value,
+                    curve,
+                },
+            )
+            .unwrap();
+        }
+        l.set_len(pts.len()).unwrap();
+        l
+    }
+
+    #[test]
+    fn each_curve_meets_its_formula_at_the_breakpoints_and_between() {
+        for (curve, f) in [
+            (Curve::Linear, (|t: f64| t) as fn(f64) -> f64),
+            (Curve::Slow, |t| t * t),
+            (Curve::Fast, |t| 1.0 - (1.0 - t) * (1.0 - t)),
+        ] {
+            // Trim is linear in dB from −24 to +24: the value is −24 + 48·shape(t).
+            let mut l = lane(
+                ParamId::Trim,
+                &[(1_000, -24.0, curve), (2_000, 24.0, Curve::Linear)],
+            );
+            assert_eq!(
+                l.value_at(0),
+                Some(-24.0),
+                "{curve:?} before the first point"
+            );
+            assert_eq!(l.value_at(1_000), Some(-24.0));
+            for k in [100u64, 250, 500, 900] {
+                let want = -24.0 + 48.0 * f(k as f64 / 1_000.0);
+                let got = l.value_at(1_000 + k).unwrap() as f64;
+                assert!(
+                    (got - want).abs() < 1e-4,
+                    "{curve:?} at {k}: {got} vs {want}"
+                );
+            }
+            assert_eq!(l.value_at(2_000), Some(24.0));
+            assert_eq!(l.value_at(9_999), Some(24.0), "after the last point");
+        }
+    }
+
+    #[test]
+    fn frequencies_move_by_equal_ratios_and_reads_may_jump_back() {
+        let mut l = lane(
+            ParamId::HpFreq,
+            &[(0, 100.0, Curve::Linear), (1_000, 1_600.0, Curve::Linear)],
+        );
+        // Half way between 100 Hz and 1.6 kHz in a log travel is 400 Hz.
+        assert!((l.value_at(500).unwrap() - 400.0).abs() < 0.5);
+        assert!(
+            (l.value_at(250).unwrap() - 200.0).abs() < 0.5,
+            "a read going back"
+        );
+        assert_eq!(lane(ParamId::Gain, &[]).value_at(5), None);
+    }
+
+    #[test]
+    fn capacity_and_indices_are_checked() {
+        assert_eq!(
+            Lane::new(1, ParamId::Gain, 0).err(),
+            Some(EngineError::InvalidValue)
+        );
+        let mut l = Lane::new(1, ParamId::Gain, 2).unwrap();
+        let p = Point {
+            frame: 0,
+            value: 99.0,
+            curve: Curve::Linear,
+        };
+        assert_eq!(l.set_point(2, p), Err(EngineError::InvalidValue));
+        assert_eq!(l.set_len(3), Err(EngineError::InvalidValue));
+        l.set_point(0, p).unwrap();
+        l.set_len(1).unwrap();
+        assert_eq!(l.value_at(0), Some(12.0), "clamped to the fader's range");
+    }
+}
