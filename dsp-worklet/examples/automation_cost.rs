@@ -1,5 +1,7 @@
 //! What following automation lanes costs natively: 64 full-strip stereo tracks with no lane,
-//! one fader lane on one track, and one on every track (50 points, a fade every 0.2 s), timed
+//! one fader lane on one track, one on every track (50 points, a fade every 0.2 s: always
+//! moving), and one on every track that moves for half a second of the 10 s loop (a fade, as
+//! most lanes are: still most of the time), timed
 //! in alternating rounds so the machine's drift falls on all three alike; the lowest median
 //! block time of the rounds, µs and % of the 2.667 ms budget. A profiling aid; criterion's
 //! `engine_block_128_automation_64` group gives the same comparison.
@@ -11,7 +13,7 @@ use dsp_worklet::automation::Curve;
 use dsp_worklet::{BLOCK_FRAMES, Command, Engine, ParamId};
 use std::time::Instant;
 
-fn session(lanes: u32) -> Engine {
+fn session(lanes: u32, always: bool) -> Engine {
     let rate = 48_000.0;
     let frames = 48_000 * 10;
     let mut e = Engine::new(rate);
@@ -24,18 +26,28 @@ fn session(lanes: u32) -> Engine {
     }
     for t in 0..lanes {
         e.add_lane(t, t, ParamId::Gain, 50).unwrap();
-        for i in 0..50u32 {
+        let points: Vec<(u64, f32)> = if always {
+            (0..50u64)
+                .map(|i| (i * 9_600, if i % 2 == 0 { -12.0 } else { 0.0 }))
+                .collect()
+        } else {
+            vec![(0, 0.0), (216_000, 0.0), (240_000, -12.0)]
+        };
+        for (i, &(frame, value)) in points.iter().enumerate() {
             e.apply(Command::SetLanePoint {
                 lane: t,
-                index: i,
-                frame: i as u64 * 9_600,
-                value: if i % 2 == 0 { -12.0 } else { 0.0 },
+                index: i as u32,
+                frame,
+                value,
                 curve: Curve::Linear,
             })
             .unwrap();
         }
-        e.apply(Command::SetLaneLength { lane: t, len: 50 })
-            .unwrap();
+        e.apply(Command::SetLaneLength {
+            lane: t,
+            len: points.len() as u32,
+        })
+        .unwrap();
     }
     e.apply(Command::SetLoop {
         start: 0,
@@ -47,9 +59,20 @@ fn session(lanes: u32) -> Engine {
 }
 
 fn main() {
-    let counts = [0u32, 1, 64];
-    let mut engines: Vec<Engine> = counts.iter().map(|&n| session(n)).collect();
-    let mut best = [f64::MAX; 3];
+    let cases = [
+        (0u32, true, "no lane"),
+        (1, true, "1 lane, always moving"),
+        (64, true, "64 lanes, always moving"),
+        (64, false, "64 lanes, moving 5 % of the time"),
+    ];
+    // `automation_cost <k>` runs case k alone (for a profiler).
+    let only: Option<usize> = std::env::args().nth(1).and_then(|a| a.parse().ok());
+    let mut engines: Vec<Engine> = cases
+        .iter()
+        .enumerate()
+        .map(|(k, &(n, a, _))| session(if only.is_none_or(|o| o == k) { n } else { 0 }, a))
+        .collect();
+    let mut best = [f64::MAX; 4];
     let (mut l, mut r) = (vec![0.0f32; BLOCK_FRAMES], vec![0.0f32; BLOCK_FRAMES]);
     for _round in 0..7 {
         for (k, e) in engines.iter_mut().enumerate() {
@@ -64,9 +87,9 @@ fn main() {
             best[k] = best[k].min(times[times.len() / 2]);
         }
     }
-    for (k, n) in counts.iter().enumerate() {
+    for (k, (_, _, name)) in cases.iter().enumerate() {
         println!(
-            "{n:2} fader lanes, 64 full strips: {:6.1} µs per block ({:.1} % of the budget), {:.2}× none",
+            "64 full strips, {name:33} {:6.1} µs per block ({:.1} % of the budget), {:.2}× none",
             best[k],
             best[k] / 2_666.7 * 100.0,
             best[k] / best[0]

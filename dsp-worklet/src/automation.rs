@@ -27,6 +27,20 @@ pub const MAX_LANES: usize = 4_096;
 /// The track id a master-scope lane names.
 pub const MASTER: u32 = u32::MAX;
 
+/// After following lanes at grid point `p` (of the frames read) whose values hold up to lane
+/// frame `still`: the next grid point where one of them moves (`u64::MAX`: never). The step
+/// from grid point `g` targets lane frame `g + GRID_FRAMES − latency`; it is due once that
+/// passes `still`.
+pub fn next_due(p: u64, still: u64) -> u64 {
+    if still == u64::MAX {
+        return u64::MAX;
+    }
+    let latency = crate::dsp::strip::STRIP_LATENCY_FRAMES as u64;
+    (p + GRID_FRAMES)
+        .max((still + latency + 1).saturating_sub(GRID_FRAMES))
+        .next_multiple_of(GRID_FRAMES)
+}
+
 /// The shape of the segment from a point to the next (`t` runs 0…1 across it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
@@ -142,6 +156,35 @@ impl Lane {
         &self.points[..self.len]
     }
 
+    /// The last frame up to which the lane keeps the value it has at `frame` (`frame` itself
+    /// when it is moving there; `u64::MAX` when it never moves again): the engine skips the
+    /// grid steps where no lane moves.
+    pub fn still_until(&self, frame: u64) -> u64 {
+        let pts = &self.points[..self.len];
+        let Some(first) = pts.first() else {
+            return u64::MAX;
+        };
+        let mut i = if frame < first.frame {
+            // Before the first point the first value holds, up to that point.
+            0
+        } else {
+            let i = pts.partition_point(|p| p.frame <= frame) - 1;
+            match pts.get(i + 1) {
+                Some(b) if b.value != pts[i].value && b.frame > pts[i].frame => return frame,
+                _ => i,
+            }
+        };
+        // Through the points that keep the value.
+        let v = pts[i].value;
+        while let Some(b) = pts.get(i + 1) {
+            if b.value != v {
+                return pts[i].frame.max(frame);
+            }
+            i += 1;
+        }
+        u64::MAX
+    }
+
     /// The envelope's value at song frame `frame` (display units), or `None` for an empty lane.
     /// Before the first point the first value holds, after the last the last.
     pub fn value_at(&mut self, frame: u64) -> Option<f32> {
@@ -162,7 +205,8 @@ impl Lane {
         let Some(b) = pts.get(i + 1) else {
             return Some(a.value);
         };
-        if b.frame <= a.frame {
+        if b.frame <= a.frame || b.value == a.value || frame == a.frame {
+            // Exactly the point's value (the travel's round trip could move its last bit).
             return Some(a.value);
         }
         let t = (frame - a.frame) as f64 / (b.frame - a.frame) as f64;
@@ -240,6 +284,33 @@ mod tests {
             "a read going back"
         );
         assert_eq!(lane(ParamId::Gain, &[]).value_at(5), None);
+    }
+
+    #[test]
+    fn still_until_finds_where_the_value_starts_to_move() {
+        let mut l = lane(
+            ParamId::Gain,
+            &[
+                (1_000, -6.0, Curve::Linear),
+                (2_000, -6.0, Curve::Linear),
+                (3_000, 0.0, Curve::Linear),
+                (4_000, 0.0, Curve::Linear),
+            ],
+        );
+        assert_eq!(l.still_until(0), 2_000, "held until the ramp starts");
+        assert_eq!(l.still_until(1_500), 2_000);
+        assert_eq!(l.still_until(2_000), 2_000);
+        assert_eq!(l.still_until(2_500), 2_500, "moving");
+        assert_eq!(l.still_until(3_000), u64::MAX, "never moves again");
+        // Whatever it says, the value really holds there.
+        for f in (0..5_000).step_by(50) {
+            let end = l.still_until(f).min(5_000);
+            let v = l.value_at(f);
+            for g in (f..=end).step_by(10) {
+                assert_eq!(l.value_at(g), v, "{f}..{end} at {g}");
+            }
+        }
+        assert_eq!(lane(ParamId::Gain, &[]).still_until(7), u64::MAX);
     }
 
     #[test]

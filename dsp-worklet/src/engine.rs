@@ -100,10 +100,22 @@ pub struct Engine {
     seek_serial: u32,
     /// Epoch, read plan and waiting for streamed tracks.
     stream: Streaming,
-    /// Automation lanes by id (see [`crate::automation`]); `None` where none is.
-    lanes: Vec<Option<Lane>>,
-    /// Some lane is reading (the graph then renders in grid steps).
-    automated: bool,
+    /// Automation lanes by id (see [`crate::automation`]): the master's here, each track's
+    /// in its track; `None` where none is.
+    lanes: Vec<Option<LaneSlot>>,
+    /// Reader position of the next grid point where a master lane moves (`u64::MAX`: none).
+    next_follow: u64,
+    /// Some master lane reads (whole blocks then end on the grid where it moves).
+    master_automated: bool,
+}
+
+/// Where an automation lane lives.
+#[derive(Debug)]
+enum LaneSlot {
+    /// A master-scope parameter's lane, followed by the engine.
+    Master(Lane),
+    /// Lane `index` of track `track`, followed by the track.
+    Track { track: u32, index: usize },
 }
 
 /// The engine's side of streaming (see [`crate::stream`]; audio thread).
@@ -163,14 +175,16 @@ impl Engine {
             seek_serial: 0,
             stream: Streaming::default(),
             lanes: Vec::new(),
-            automated: false,
+            next_follow: 0,
+            master_automated: false,
         }
     }
 
     /// Adds automation lane `id` (below [`automation::MAX_LANES`]) for `param` of track
     /// `track` ([`automation::MASTER`] for a master-scope parameter), with room for `capacity`
-    /// points. Allocates (like adding a track); the points then arrive as commands. Monitoring
-    /// and region parameters are not automatable.
+    /// points. Allocates (like adding a track); the points then arrive as commands. A track's
+    /// lanes live in the track (which follows them as it renders, in any engine of a split
+    /// export alike). Monitoring, region and solo rows are not automatable.
     pub fn add_lane(
         &mut self,
         id: u32,
@@ -184,14 +198,14 @@ impl Engine {
         } else {
             Scope::Track
         };
-        if spec.scope != scope || matches!(spec.group, Group::Monitor | Group::Region) {
+        if spec.scope != scope
+            || matches!(spec.group, Group::Monitor | Group::Region)
+            || param == ParamId::Solo
+        {
             return Err(EngineError::UnknownParam);
         }
         let slot = id as usize;
-        if slot >= automation::MAX_LANES {
-            return Err(EngineError::UnknownLane);
-        }
-        if self.lanes.get(slot).is_some_and(Option::is_some) {
+        if slot >= automation::MAX_LANES || self.lanes.get(slot).is_some_and(Option::is_some) {
             return Err(EngineError::UnknownLane);
         }
         let lane = Lane::new(track, param, capacity)?;
@@ -201,76 +215,165 @@ impl Engine {
                 .map_err(|_| EngineError::OutOfMemory)?;
             self.lanes.resize_with(slot + 1, || None);
         }
-        self.lanes[slot] = Some(lane);
+        self.lanes[slot] = Some(if track == automation::MASTER {
+            LaneSlot::Master(lane)
+        } else {
+            let t = self
+                .tracks
+                .iter_mut()
+                .find(|t| t.id() == track)
+                .ok_or(EngineError::UnknownTrack)?;
+            LaneSlot::Track {
+                track,
+                index: t.add_lane(lane)?,
+            }
+        });
         self.note_lanes();
         Ok(())
     }
 
     /// The lane with id `id`.
     pub fn lane(&self, id: u32) -> Option<&Lane> {
-        self.lanes.get(id as usize).and_then(Option::as_ref)
+        match self.lanes.get(id as usize)?.as_ref()? {
+            LaneSlot::Master(l) => Some(l),
+            LaneSlot::Track { track, index } => {
+                self.tracks.iter().find(|t| t.id() == *track)?.lane(*index)
+            }
+        }
     }
 
-    fn lane_mut(&mut self, id: u32) -> Result<&mut Lane, EngineError> {
-        self.lanes
-            .get_mut(id as usize)
-            .and_then(Option::as_mut)
-            .ok_or(EngineError::UnknownLane)
+    /// Edits lane `id` with `f`, then lets its owner (the master or a track) know.
+    fn edit_lane(
+        &mut self,
+        id: u32,
+        f: impl FnOnce(&mut Lane) -> Result<(), EngineError>,
+    ) -> Result<(), EngineError> {
+        match self.lanes.get_mut(id as usize).and_then(Option::as_mut) {
+            Some(LaneSlot::Master(l)) => {
+                f(l)?;
+                self.note_lanes();
+            }
+            Some(LaneSlot::Track { track, index }) => {
+                let (track, index) = (*track, *index);
+                let t = self
+                    .tracks
+                    .iter_mut()
+                    .find(|t| t.id() == track)
+                    .ok_or(EngineError::UnknownLane)?;
+                f(t.lane_mut(index).ok_or(EngineError::UnknownLane)?)?;
+                t.lanes_changed();
+            }
+            None => return Err(EngineError::UnknownLane),
+        }
+        Ok(())
+    }
+
+    /// Drops lane `id`.
+    fn remove_lane(&mut self, id: u32) -> Result<(), EngineError> {
+        match self.lanes.get_mut(id as usize).and_then(Option::take) {
+            Some(LaneSlot::Master(_)) => self.note_lanes(),
+            Some(LaneSlot::Track { track, index }) => {
+                if let Some(t) = self.tracks.iter_mut().find(|t| t.id() == track) {
+                    t.clear_lane(index);
+                }
+            }
+            None => return Err(EngineError::UnknownLane),
+        }
+        Ok(())
     }
 
     fn note_lanes(&mut self) {
-        self.automated = self.lanes.iter().flatten().any(|l| l.reading);
+        self.master_automated = self
+            .lanes
+            .iter()
+            .flatten()
+            .any(|l| matches!(l, LaneSlot::Master(l) if l.reading && !l.points().is_empty()));
+        self.refollow();
     }
 
-    /// Puts the lanes' ramps where playing up to reader position `r` leaves them: at the value
-    /// of the last grid point, ramping to the next, `r`'s offset from the grid already run.
+    /// The master's lanes changed or the reader jumped: follow them at the next grid point.
+    fn refollow(&mut self) {
+        self.next_follow = self.reader.position.next_multiple_of(GRID_FRAMES);
+    }
+
+    /// Where the next piece of the graph must end for the master's lanes: the next grid point
+    /// with a follow to do (or simply the next one when the reader is past where one was due).
+    fn lane_stop(&self, position: u64) -> u64 {
+        if self.next_follow > position {
+            self.next_follow
+        } else {
+            (position + 1).next_multiple_of(GRID_FRAMES)
+        }
+    }
+
+    /// The master's reading lanes.
+    fn master_lanes(&mut self) -> impl Iterator<Item = &mut Lane> {
+        self.lanes.iter_mut().flatten().filter_map(|l| match l {
+            LaneSlot::Master(l) if l.reading => Some(l),
+            _ => None,
+        })
+    }
+
+    /// After following the master's lanes at grid point `p` (their values at lane frame
+    /// `at`): the next grid point where one of them moves.
+    fn plan_follow(&mut self, p: u64, at: u64) {
+        let still = self
+            .master_lanes()
+            .map(|l| l.still_until(at))
+            .min()
+            .unwrap_or(u64::MAX);
+        self.next_follow = automation::next_due(p, still);
+    }
+
+    /// Puts every lane's ramps where playing up to reader position `r` leaves them: at the
+    /// value of the last grid point, ramping to the next, `r`'s offset from the grid already
+    /// run (after priming, so a seek lands where playing would have).
     fn join_lanes(&mut self, r: u64) {
+        for t in &mut self.tracks {
+            t.join_lanes(r);
+        }
+        if !self.master_automated {
+            return;
+        }
         let off = r % GRID_FRAMES;
         let p = r - off;
         let latency = STRIP_LATENCY_FRAMES as u64;
         self.follow_lanes(p.saturating_sub(latency), true);
         if off > 0 {
             self.follow_lanes((p + GRID_FRAMES).saturating_sub(latency), false);
-            for t in &mut self.tracks {
-                t.skip_ramps(off as u32);
-            }
             self.master_gain.skip(off as u32);
+        }
+        self.refollow();
+    }
+
+    /// Sets the master's lane parameters to their values at lane (song) frame `frame`,
+    /// ramping over one grid step (`snap`: at once, no audio flowing).
+    fn follow_lanes(&mut self, frame: u64, snap: bool) {
+        for i in 0..self.lanes.len() {
+            let (param, v) = match &mut self.lanes[i] {
+                Some(LaneSlot::Master(l)) if l.reading => match l.value_at(frame) {
+                    Some(v) => (l.param, v),
+                    None => continue,
+                },
+                _ => continue,
+            };
+            self.set_master_from_lane(param, v, snap);
         }
     }
 
-    /// Sets every reading lane's parameter to its value at song frame `frame` at the fader
-    /// (the strips' output), ramping over one grid step (`snap`: at once, no audio flowing).
-    fn follow_lanes(&mut self, frame: u64, snap: bool) {
-        let mut gates = false;
-        for lane in self.lanes.iter_mut().flatten().filter(|l| l.reading) {
-            let Some(v) = lane.value_at(frame) else {
-                continue;
-            };
-            let param = lane.param;
-            if lane.track == automation::MASTER {
-                match param.spec().group {
-                    Group::Master => {
-                        let g = param.spec().db_to_gain(v);
-                        if snap {
-                            self.master_gain.reset(g);
-                        } else {
-                            self.master_gain.ramp_to(g, GRID_FRAMES as u32);
-                        }
-                    }
-                    Group::Reverb | Group::Delay => self.buses.set(param, v, snap),
-                    g if g.in_master_chain() => self.master_chain.set(param, v, snap),
-                    _ => {}
-                }
-            } else if let Some(t) = self.tracks.iter_mut().find(|t| t.id() == lane.track) {
-                gates |= if snap {
-                    t.set_param(param, v, true)
+    fn set_master_from_lane(&mut self, param: ParamId, v: f32, snap: bool) {
+        match param.spec().group {
+            Group::Master => {
+                let g = param.spec().db_to_gain(v);
+                if snap {
+                    self.master_gain.reset(g);
                 } else {
-                    t.set_param_over(param, v, GRID_FRAMES as u32)
-                };
+                    self.master_gain.ramp_to(g, GRID_FRAMES as u32);
+                }
             }
-        }
-        if gates {
-            self.update_gates(snap);
+            Group::Reverb | Group::Delay => self.buses.set(param, v, snap),
+            g if g.in_master_chain() => self.master_chain.set(param, v, snap),
+            _ => {}
         }
     }
 
@@ -349,6 +452,12 @@ impl Engine {
             return Err(EngineError::UnknownTrack);
         }
         self.stream.removed_underruns += underruns;
+        // Its lanes went with it.
+        for slot in &mut self.lanes {
+            if matches!(slot, Some(LaneSlot::Track { track, .. }) if *track == id) {
+                *slot = None;
+            }
+        }
         self.tracks_changed();
         Ok(())
     }
@@ -600,6 +709,7 @@ impl Engine {
         let any_solo = self.solo_elsewhere || self.tracks.iter().any(|t| t.solo());
         for t in &mut self.tracks {
             let audible = !t.mute() && (!any_solo || t.solo());
+            t.set_any_solo(any_solo);
             t.set_audible(audible, snap);
         }
     }
@@ -684,24 +794,24 @@ impl Engine {
                 frame,
                 value,
                 curve,
-            } => self.lane_mut(lane)?.set_point(
-                index as usize,
-                automation::Point {
-                    frame,
-                    value,
-                    curve,
-                },
-            )?,
-            Command::SetLaneLength { lane, len } => self.lane_mut(lane)?.set_len(len as usize)?,
-            Command::SetLaneReading { lane, on } => {
-                self.lane_mut(lane)?.reading = on;
-                self.note_lanes();
+            } => self.edit_lane(lane, |l| {
+                l.set_point(
+                    index as usize,
+                    automation::Point {
+                        frame,
+                        value,
+                        curve,
+                    },
+                )
+            })?,
+            Command::SetLaneLength { lane, len } => {
+                self.edit_lane(lane, |l| l.set_len(len as usize))?
             }
-            Command::RemoveLane { lane } => {
-                self.lane_mut(lane)?;
-                self.lanes[lane as usize] = None;
-                self.note_lanes();
-            }
+            Command::SetLaneReading { lane, on } => self.edit_lane(lane, |l| {
+                l.reading = on;
+                Ok(())
+            })?,
+            Command::RemoveLane { lane } => self.remove_lane(lane)?,
         }
         Ok(())
     }
@@ -758,11 +868,14 @@ impl Engine {
             t.sync_strip(self.reader.position);
         }
         // Automated parameters start at their lanes' values here (the strips prime with them).
-        if self.automated {
-            let at = self
-                .reader
-                .position
-                .saturating_sub(STRIP_LATENCY_FRAMES as u64);
+        let at = self
+            .reader
+            .position
+            .saturating_sub(STRIP_LATENCY_FRAMES as u64);
+        for t in &mut self.tracks {
+            t.snap_lanes(at);
+        }
+        if self.master_automated {
             self.follow_lanes(at, true);
         }
         // 1. The strips' latency: tracks alone (the frames that come out are stale and dropped).
@@ -783,9 +896,7 @@ impl Engine {
         }
         // From here the strips' output is heard: the lanes' ramps stand where a render that
         // got here by playing has them.
-        if self.automated {
-            self.join_lanes(self.reader.position);
-        }
+        self.join_lanes(self.reader.position);
         // 2. The master chain's latency: the whole graph, so the chain holds the frames that
         //    follow the playhead (the limiter sees its look-ahead).
         let mut left = self.master_chain.latency();
@@ -850,17 +961,19 @@ impl Engine {
             .chunks_mut(BLOCK_FRAMES)
             .zip(out_r[..n].chunks_mut(BLOCK_FRAMES))
         {
-            if !(self.automated && self.transport.playing && !self.stream.waiting) {
+            if !(self.master_automated && self.transport.playing && !self.stream.waiting) {
                 self.process_block(l, r);
                 continue;
             }
-            // Automated: pieces that end on the lanes' grid (of the frames the tracks read), so
-            // a master-scope lane's step reaches the FX buses and the master chain on the same
-            // frame whatever the block size.
+            // A master-scope lane: pieces that end on the lanes' grid (of the frames the tracks
+            // read) where a lane moves, so its step reaches the FX buses and the master chain
+            // on the same frame whatever the block size. (Track lanes only cut the tracks'
+            // segments, in `graph_block`.)
             let mut done = 0;
             while done < l.len() {
-                let to_grid = (GRID_FRAMES - self.reader.position % GRID_FRAMES) as usize;
-                let len = to_grid.min(l.len() - done);
+                let position = self.reader.position;
+                let to_stop = self.lane_stop(position) - position;
+                let len = (to_stop.min(u64::MAX >> 1) as usize).min(l.len() - done);
                 self.process_block(&mut l[done..done + len], &mut r[done..done + len]);
                 done += len;
             }
@@ -971,26 +1084,19 @@ impl Engine {
             let mut len = len.max(1);
             let position = self.reader.position;
             let mut wrap_read = wrap_read;
-            if self.automated {
-                // Automation steps on a grid of song frames: segments end on it, and each that
-                // starts on it ramps the lanes' parameters to their values one step on (at
-                // the strips' output, which lags the stems by the strips' latency).
-                let to_grid = (GRID_FRAMES - position % GRID_FRAMES) as usize;
-                if to_grid < len {
-                    len = to_grid;
-                    wrap_read = false;
-                }
-                if position.is_multiple_of(GRID_FRAMES) {
+            if self.master_automated {
+                // The master's lanes step on a grid of song frames where they move: segments
+                // end there, and each that starts there ramps their parameters to their values
+                // one step on (at the strips' output, which lags the stems by the strips'
+                // latency). Each track follows its own lanes as it renders.
+                if position.is_multiple_of(GRID_FRAMES) && position >= self.next_follow {
                     let at = (position + GRID_FRAMES).saturating_sub(STRIP_LATENCY_FRAMES as u64);
                     self.follow_lanes(at, false);
+                    self.plan_follow(position, at);
                 }
-                // A mute lane's gate fade ends where it ends, not where the block does: a
-                // track that falls silent then skips its strip from the same frame whatever
-                // the block size.
-                if let Some(left) = self.tracks.iter().filter_map(Track::gate_fade_left).min()
-                    && left < len
-                {
-                    len = left;
+                let to_stop = self.lane_stop(position) - position;
+                if to_stop < len as u64 {
+                    len = to_stop as usize;
                     wrap_read = false;
                 }
             }
@@ -1000,6 +1106,13 @@ impl Engine {
                 self.transport.advance(len, wrap_play && len == len_play);
             }
             self.reader.advance(len, wrap_read);
+            if wrap_read {
+                // Back at the loop's start: the lanes are followed from there.
+                self.refollow();
+                for t in &mut self.tracks {
+                    t.lanes_moved_back();
+                }
+            }
             self.stream.index += len as u64;
             done += len;
         }

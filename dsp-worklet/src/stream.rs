@@ -87,6 +87,16 @@ pub enum StreamAt {
     Tail(usize),
 }
 
+impl StreamAt {
+    /// Where the frames `d` after these are.
+    pub fn offset(self, d: usize) -> StreamAt {
+        match self {
+            StreamAt::Ring(k) => StreamAt::Ring(k.map(|k| k + d as u64)),
+            StreamAt::Tail(f) => StreamAt::Tail(f + d),
+        }
+    }
+}
+
 /// A streamed track's ring: 1 or 2 channels × `capacity` frames, holding read indices
 /// `read..filled` of the current epoch at slot `k % capacity`.
 #[derive(Clone, Debug)]

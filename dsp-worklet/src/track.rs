@@ -3,10 +3,12 @@
 //! smoothed per sample.
 
 use crate::BLOCK_FRAMES;
+use crate::automation::{GRID_FRAMES, Lane};
 use crate::dsp::FiniteState;
 use crate::dsp::buses::SendBlock;
 use crate::dsp::pan::pan_gains;
 use crate::dsp::smoother::LinearSmoother;
+use crate::dsp::strip::STRIP_LATENCY_FRAMES;
 use crate::dsp::strip::StripChain;
 use crate::error::EngineError;
 use crate::meter::LevelMeter;
@@ -48,6 +50,15 @@ pub struct Track {
     chain: StripChain,
     /// Trim, fades and clip gain, applied where the stem is read.
     region: Region,
+    /// This track's automation lanes (allocated when added; see [`crate::automation`]).
+    lanes: Vec<Lane>,
+    /// Some lane reads.
+    laned: bool,
+    /// Stem frame of the next grid point where a lane moves (`u64::MAX`: none does).
+    next_follow: u64,
+    /// Some track is soloed (kept by the engine; a mute lane needs it to open or close the
+    /// gate by itself).
+    any_solo: bool,
     /// Send levels to the two FX buses, linear (0 = off).
     send_gain: [LinearSmoother; 2],
     /// Sends taken before the fader.
@@ -150,6 +161,10 @@ impl Track {
             gate: LinearSmoother::new(1.0, spec(ParamId::Mute).smoothing_ms, sample_rate),
             chain: StripChain::new(&ParamValues::default(), sample_rate),
             region: Region::new(sample_rate),
+            lanes: Vec::new(),
+            laned: false,
+            next_follow: 0,
+            any_solo: false,
             send_gain: [LinearSmoother::new(
                 0.0,
                 spec(ParamId::Send1Level).smoothing_ms,
@@ -351,6 +366,116 @@ impl Track {
         self.meter = LevelMeter::default();
     }
 
+    /// Adds an automation lane (allocates: not for the audio thread); returns its index here.
+    pub fn add_lane(&mut self, lane: Lane) -> Result<usize, EngineError> {
+        self.lanes
+            .try_reserve(1)
+            .map_err(|_| EngineError::OutOfMemory)?;
+        self.lanes.push(lane);
+        self.lanes_changed();
+        Ok(self.lanes.len() - 1)
+    }
+
+    /// Lane `index` of this track.
+    pub fn lane(&self, index: usize) -> Option<&Lane> {
+        self.lanes.get(index)
+    }
+
+    /// Lane `index`, to edit; the lanes are then followed afresh from the next grid point.
+    pub fn lane_mut(&mut self, index: usize) -> Option<&mut Lane> {
+        self.next_follow = 0;
+        self.lanes.get_mut(index)
+    }
+
+    /// Drops lane `index` (its parameter keeps the value the lane last gave it). The other
+    /// lanes' indices do not move: the slot stays, emptied.
+    pub fn clear_lane(&mut self, index: usize) {
+        if let Some(l) = self.lanes.get_mut(index) {
+            l.reading = false;
+            let _ = l.set_len(0);
+        }
+        self.lanes_changed();
+    }
+
+    /// The reader jumped back (a loop wrap): the lanes are followed from the next grid point.
+    pub fn lanes_moved_back(&mut self) {
+        self.next_follow = 0;
+    }
+
+    /// After a lane was added, edited or turned on or off.
+    pub fn lanes_changed(&mut self) {
+        self.laned = self
+            .lanes
+            .iter()
+            .any(|l| l.reading && !l.points().is_empty());
+        self.next_follow = 0;
+    }
+
+    /// Sets every reading lane's parameter to its value at lane (song) frame `frame`: ramping
+    /// over one grid step, or at once with `snap`.
+    fn follow_lanes(&mut self, frame: u64, snap: bool) {
+        let mut gate = false;
+        for k in 0..self.lanes.len() {
+            let lane = &mut self.lanes[k];
+            if !lane.reading {
+                continue;
+            }
+            let Some(v) = lane.value_at(frame) else {
+                continue;
+            };
+            let param = lane.param;
+            gate |= if snap {
+                self.set_param(param, v, true)
+            } else {
+                self.set_param_over(param, v, GRID_FRAMES as u32)
+            };
+        }
+        if gate {
+            let audible = !self.mute && (!self.any_solo || self.solo);
+            self.set_audible(audible, snap);
+        }
+    }
+
+    /// After following at stem frame `p` (lane frame `at`): the next grid point where a lane
+    /// moves.
+    fn plan_follow(&mut self, p: u64, at: u64) {
+        let still = (self.lanes.iter().filter(|l| l.reading))
+            .map(|l| l.still_until(at))
+            .min()
+            .unwrap_or(u64::MAX);
+        self.next_follow = crate::automation::next_due(p, still);
+    }
+
+    /// Puts the lanes' ramps where playing up to stem frame `r` leaves them (after a seek):
+    /// at the last grid point's value, ramping to the next, `r`'s offset from the grid run.
+    pub fn join_lanes(&mut self, r: u64) {
+        if !self.laned {
+            return;
+        }
+        let off = r % GRID_FRAMES;
+        let p = r - off;
+        let latency = STRIP_LATENCY_FRAMES as u64;
+        self.follow_lanes(p.saturating_sub(latency), true);
+        if off > 0 {
+            self.follow_lanes((p + GRID_FRAMES).saturating_sub(latency), false);
+            self.skip_ramps(off as u32);
+        }
+        self.next_follow = 0;
+    }
+
+    /// Sets the lanes' parameters at once to their values at lane frame `frame` (before the
+    /// strips prime).
+    pub fn snap_lanes(&mut self, frame: u64) {
+        if self.laned {
+            self.follow_lanes(frame, true);
+        }
+    }
+
+    /// Whether some track is soloed (the engine tells every track).
+    pub fn set_any_solo(&mut self, any_solo: bool) {
+        self.any_solo = any_solo;
+    }
+
     /// Opens or closes the mute/solo gate.
     pub fn set_audible(&mut self, audible: bool, snap: bool) {
         self.gate.set(if audible { 1.0 } else { 0.0 }, snap);
@@ -363,6 +488,53 @@ impl Track {
     /// takes the frames from its ring at `at` (and advances it even when silent); a resident
     /// one ignores `at`. Never allocates.
     pub fn render(
+        &mut self,
+        start: u64,
+        at: StreamAt,
+        out_l: &mut [f32],
+        out_r: &mut [f32],
+        mut sends: Option<(&mut SendBlock, usize)>,
+    ) {
+        if !self.laned {
+            self.render_piece(start, at, out_l, out_r, sends);
+            return;
+        }
+        // Automated: in pieces that end on the lanes' grid of stem frames where a lane moves
+        // (and where a mute lane's gate fade ends), each that starts on it ramping the lanes'
+        // parameters to their values one step on, at the strip's output (which lags the stem
+        // by the strip's latency). Whatever the block size, the same pieces.
+        let n = out_l.len().min(out_r.len()).min(BLOCK_FRAMES);
+        let mut done = 0;
+        while done < n {
+            let s = start + done as u64;
+            if s.is_multiple_of(GRID_FRAMES) && s >= self.next_follow {
+                let lane_frame = (s + GRID_FRAMES).saturating_sub(STRIP_LATENCY_FRAMES as u64);
+                self.follow_lanes(lane_frame, false);
+                self.plan_follow(s, lane_frame);
+            }
+            let stop = if self.next_follow > s {
+                self.next_follow
+            } else {
+                (s + 1).next_multiple_of(GRID_FRAMES)
+            };
+            let mut len = (stop - s).min((n - done) as u64) as usize;
+            if let Some(left) = self.gate_fade_left() {
+                len = len.min(left);
+            }
+            let piece = sends.as_mut().map(|(b, offset)| (&mut **b, *offset + done));
+            self.render_piece(
+                s,
+                at.offset(done),
+                &mut out_l[done..done + len],
+                &mut out_r[done..done + len],
+                piece,
+            );
+            done += len;
+        }
+    }
+
+    /// [`render`](Self::render) without following the lanes.
+    fn render_piece(
         &mut self,
         start: u64,
         at: StreamAt,
