@@ -863,10 +863,6 @@ impl Engine {
         // Vec is free), then put back.
         let mut discard = core::mem::take(&mut self.discard);
         let [dl, dr] = &mut discard;
-        // The modulation effects' LFOs follow the song position.
-        for t in &mut self.tracks {
-            t.sync_strip(self.reader.position);
-        }
         // Automated parameters start at their lanes' values here (the strips prime with them).
         let at = self
             .reader
@@ -894,8 +890,13 @@ impl Engine {
             self.stream.index += len as u64;
             left -= len;
         }
-        // From here the strips' output is heard: the lanes' ramps stand where a render that
+        // From here the strips' output is heard: the modulation effects start with empty
+        // lines (nothing of the old position, which the saturation's latency still held, gets
+        // in) and their LFOs at the song's phase, and the lanes' ramps stand where a render that
         // got here by playing has them.
+        for t in &mut self.tracks {
+            t.sync_strip(self.reader.position);
+        }
         self.join_lanes(self.reader.position);
         // 2. The master chain's latency: the whole graph, so the chain holds the frames that
         //    follow the playhead (the limiter sees its look-ahead).

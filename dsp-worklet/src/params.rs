@@ -563,7 +563,7 @@ pub const PARAMS: &[ParamSpec] = &[
     row(P::Send1Pre, "send1-pre", "Reverb send pre-fader", G::Sends, Toggle, Lin, ON, SWITCH),
     row(P::Send2Level, "send2-level", "Delay send", G::Sends, Db, Lin, SEND, SMOOTH),
     row(P::Send2Pre, "send2-pre", "Delay send pre-fader", G::Sends, Toggle, Lin, ON, SWITCH),
-    row(P::RegionStart, "region-start", "Region start", G::Region, Seconds, Lin, (0.0, DAY_S, 0.0, 0.001), SWITCH),
+    row(P::RegionStart, "region-start", "Region start", G::Region, Seconds, Lin, (0.0, DAY_S - 1.0, 0.0, 0.001), SWITCH),
     row(P::RegionEnd, "region-end", "Region end", G::Region, Seconds, Lin, (0.0, DAY_S, DAY_S, 0.001), SWITCH),
     row(P::FadeIn, "fade-in", "Fade in", G::Region, Seconds, Lin, (0.0, 600.0, 0.0, 0.001), SWITCH),
     row(P::FadeInShape, "fade-in-shape", "Fade-in shape", G::Region, FadeShape, Lin, (0.0, 3.0, 0.0, 1.0), SWITCH),

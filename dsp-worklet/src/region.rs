@@ -45,9 +45,9 @@ impl FadeShape {
 
 const _: () = assert!(FADE_SHAPES.len() == 4);
 
-/// Region settings of one track, in frames.
-#[derive(Clone, Copy, Debug)]
-pub struct Region {
+/// Where a region starts and ends and how it fades, in frames.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Bounds {
     /// First frame heard.
     start: u64,
     /// Frame after the last heard (`u64::MAX`: the stem's end).
@@ -56,80 +56,20 @@ pub struct Region {
     fade_out: u64,
     in_shape: FadeShape,
     out_shape: FadeShape,
-    /// Clip gain, linear (ramped).
-    clip: LinearSmoother,
-    sample_rate: f64,
 }
 
-impl crate::dsp::FiniteState for Region {
-    fn state_finite(&self) -> bool {
-        self.clip.state_finite()
-    }
-}
+impl Bounds {
+    const WHOLE: Bounds = Bounds {
+        start: 0,
+        end: u64::MAX,
+        fade_in: 0,
+        fade_out: 0,
+        in_shape: FadeShape::Linear,
+        out_shape: FadeShape::Linear,
+    };
 
-/// Seconds at or past this in the region's end mean "the stem's end" (the row's maximum).
-const TO_THE_END_S: f32 = 86_400.0;
-
-impl Region {
-    /// The whole stem at unity: changes nothing.
-    pub fn new(sample_rate: f32) -> Region {
-        Region {
-            start: 0,
-            end: u64::MAX,
-            fade_in: 0,
-            fade_out: 0,
-            in_shape: FadeShape::Linear,
-            out_shape: FadeShape::Linear,
-            clip: LinearSmoother::new(1.0, ParamId::ClipGain.spec().smoothing_ms, sample_rate),
-            sample_rate: sample_rate as f64,
-        }
-    }
-
-    fn frames(&self, seconds: f32) -> u64 {
-        (seconds.max(0.0) as f64 * self.sample_rate).round() as u64
-    }
-
-    /// Sets a region parameter (display units: seconds, a shape's index, dB); false when `id`
-    /// is not one.
-    pub fn set(&mut self, id: ParamId, v: f32, snap: bool) -> bool {
-        match id {
-            ParamId::RegionStart => self.start = self.frames(v),
-            ParamId::RegionEnd => {
-                self.end = if v >= TO_THE_END_S {
-                    u64::MAX
-                } else {
-                    self.frames(v)
-                }
-            }
-            ParamId::FadeIn => self.fade_in = self.frames(v),
-            ParamId::FadeOut => self.fade_out = self.frames(v),
-            ParamId::FadeInShape => self.in_shape = FadeShape::from_value(v),
-            ParamId::FadeOutShape => self.out_shape = FadeShape::from_value(v),
-            ParamId::ClipGain => self.clip.set(db_to_gain(v), snap),
-            _ => return false,
-        }
-        true
-    }
-
-    /// Ends the clip gain's ramp.
-    pub fn settle(&mut self) {
-        self.clip.reset(self.clip.target());
-    }
-
-    /// True when the region changes nothing: the whole stem, no fades, unity clip gain.
-    pub fn is_identity(&self) -> bool {
-        self.start == 0
-            && self.end == u64::MAX
-            && self.fade_in == 0
-            && self.fade_out == 0
-            && !self.clip.is_smoothing()
-            && self.clip.current() == 1.0
-    }
-
-    /// The fade gain at stem frame `f` of a stem `stem_frames` long (clip gain excluded): 0
-    /// outside the region, the fade-in's shape over its first `fade_in` frames, the fade-out's
-    /// over its last `fade_out` (both where they overlap), 1 between.
-    pub fn fade_gain(&self, f: u64, stem_frames: u64) -> f64 {
+    /// The fade gain at stem frame `f` of a stem `stem_frames` long.
+    fn gain(&self, f: u64, stem_frames: u64) -> f64 {
         let end = self.end.min(stem_frames);
         if f < self.start || f >= end {
             return 0.0;
@@ -145,6 +85,103 @@ impl Region {
         }
         g
     }
+}
+
+/// A track's region: its bounds, a crossfade from the bounds before the last edit made while
+/// playing (so moving a trim or fade past the playhead never cuts), and the clip gain.
+#[derive(Clone, Copy, Debug)]
+pub struct Region {
+    now: Bounds,
+    /// The bounds before the last edit, heard less and less while `blend` runs to 1.
+    before: Bounds,
+    blend: LinearSmoother,
+    /// Clip gain, linear (ramped).
+    clip: LinearSmoother,
+    sample_rate: f64,
+}
+
+impl crate::dsp::FiniteState for Region {
+    fn state_finite(&self) -> bool {
+        self.clip.state_finite() && self.blend.state_finite()
+    }
+}
+
+/// Seconds at or past this in the region's end mean "the stem's end" (the row's maximum).
+const TO_THE_END_S: f32 = crate::params::DAY_S;
+
+impl Region {
+    /// The whole stem at unity: changes nothing.
+    pub fn new(sample_rate: f32) -> Region {
+        Region {
+            now: Bounds::WHOLE,
+            before: Bounds::WHOLE,
+            blend: LinearSmoother::new(1.0, ParamId::RegionStart.spec().smoothing_ms, sample_rate),
+            clip: LinearSmoother::new(1.0, ParamId::ClipGain.spec().smoothing_ms, sample_rate),
+            sample_rate: sample_rate as f64,
+        }
+    }
+
+    fn frames(&self, seconds: f32) -> u64 {
+        (seconds.max(0.0) as f64 * self.sample_rate).round() as u64
+    }
+
+    /// Sets a region parameter (display units: seconds, a shape's index, dB); false when `id`
+    /// is not one. While playing (`snap` false) a change of bounds crossfades from the old
+    /// ones over the row's smoothing time.
+    pub fn set(&mut self, id: ParamId, v: f32, snap: bool) -> bool {
+        let old = self.now;
+        match id {
+            ParamId::RegionStart => self.now.start = self.frames(v),
+            ParamId::RegionEnd => {
+                self.now.end = if v >= TO_THE_END_S {
+                    u64::MAX
+                } else {
+                    self.frames(v)
+                }
+            }
+            ParamId::FadeIn => self.now.fade_in = self.frames(v),
+            ParamId::FadeOut => self.now.fade_out = self.frames(v),
+            ParamId::FadeInShape => self.now.in_shape = FadeShape::from_value(v),
+            ParamId::FadeOutShape => self.now.out_shape = FadeShape::from_value(v),
+            ParamId::ClipGain => {
+                self.clip.set(db_to_gain(v), snap);
+                return true;
+            }
+            _ => return false,
+        }
+        if snap {
+            self.before = self.now;
+            self.blend.reset(1.0);
+        } else if old != self.now {
+            self.before = old;
+            self.blend.reset(0.0);
+            self.blend.set_target(1.0);
+        }
+        true
+    }
+
+    /// Ends the clip gain's ramp and any crossfade.
+    pub fn settle(&mut self) {
+        self.clip.reset(self.clip.target());
+        self.blend.reset(1.0);
+        self.before = self.now;
+    }
+
+    /// True when the region changes nothing: the whole stem, no fades, unity clip gain, no
+    /// crossfade running.
+    pub fn is_identity(&self) -> bool {
+        self.now == Bounds::WHOLE
+            && !self.blend.is_smoothing()
+            && !self.clip.is_smoothing()
+            && self.clip.current() == 1.0
+    }
+
+    /// The fade gain at stem frame `f` of a stem `stem_frames` long (clip gain excluded): 0
+    /// outside the region, the fade-in's shape over its first `fade_in` frames, the fade-out's
+    /// over its last `fade_out` (both where they overlap), 1 between.
+    pub fn fade_gain(&self, f: u64, stem_frames: u64) -> f64 {
+        self.now.gain(f, stem_frames)
+    }
 
     /// Applies the region to the stem frames `first .. first + l.len()` in `l` (and `r` when
     /// `stereo`). Never allocates.
@@ -157,16 +194,18 @@ impl Region {
         stereo: bool,
     ) {
         let n = l.len() as u64;
-        let end = self.end.min(stem_frames);
+        let b = self.now;
+        let end = b.end.min(stem_frames);
         let last = first + n;
-        if last <= self.start || first >= end {
+        let blending = self.blend.is_smoothing();
+        if !blending && (last <= b.start || first >= end) {
             // Wholly outside: silence (the clip gain's ramp runs on in time).
             l.fill(0.0);
             r.fill(0.0);
             self.clip.skip(n as u32);
             return;
         }
-        let body = first >= self.start + self.fade_in && last + self.fade_out <= end;
+        let body = !blending && first >= b.start + b.fade_in && last + b.fade_out <= end;
         if body && !self.clip.is_smoothing() {
             let k = self.clip.current();
             if k != 1.0 {
@@ -177,15 +216,21 @@ impl Region {
             }
             return;
         }
-        for (i, (a, b)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
-            let g = if body {
+        for (i, (a, c)) in l.iter_mut().zip(r.iter_mut()).enumerate() {
+            let f = first + i as u64;
+            let fade = if body {
                 1.0
+            } else if self.blend.is_smoothing() {
+                let w = self.blend.next_value() as f64;
+                let (was, is) = (self.before.gain(f, stem_frames), b.gain(f, stem_frames));
+                was + (is - was) * w
             } else {
-                self.fade_gain(first + i as u64, stem_frames) as f32
-            } * self.clip.next_value();
+                b.gain(f, stem_frames)
+            };
+            let g = fade as f32 * self.clip.next_value();
             *a *= g;
             if stereo {
-                *b *= g;
+                *c *= g;
             }
         }
     }
@@ -256,6 +301,26 @@ mod tests {
         // An end past the stem's: the fade ends with the stem.
         let r = region(&[(ParamId::FadeOut, 1.0)]);
         assert!((r.fade_gain(stem - 24_000, stem) - 0.5).abs() < 1e-12);
+    }
+
+    /// Moving the start past the playhead while playing fades instead of cutting: no step
+    /// larger than the 5 ms crossfade's.
+    #[test]
+    fn an_edit_while_playing_crossfades() {
+        let mut r = region(&[]);
+        let (mut l, mut rr) = (vec![0.5f32; 4_800], vec![0.5f32; 4_800]);
+        r.apply(0, 96_000, &mut l[..2_400], &mut rr[..2_400], true);
+        r.set(ParamId::RegionStart, 1.0, false); // the playhead (0.05 s) is now before it
+        r.apply(2_400, 96_000, &mut l[2_400..], &mut rr[2_400..], true);
+        let worst = l
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f32::max);
+        assert!(worst <= 0.5 / 240.0 + 1e-6, "largest step {worst}");
+        assert_eq!(
+            l[4_799], 0.0,
+            "after the crossfade: silent before the start"
+        );
     }
 
     #[test]

@@ -582,7 +582,7 @@ impl Track {
         if !self.region.is_identity() {
             self.region.apply(start, self.frames as u64, sl, sr, stereo);
         }
-        self.chain.process(sl, sr, stereo);
+        self.chain.process_at(start, sl, sr, stereo);
         let right: &[f32] = if stereo { sr } else { sl };
         let (out_l, out_r) = (&mut out_l[..n], &mut out_r[..n]);
         if let Some((buses, offset)) = sends {

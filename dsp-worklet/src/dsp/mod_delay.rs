@@ -29,7 +29,9 @@ impl ModDelay {
     /// A line that reads delays up to `max_frames` samples (allocates; not for the audio
     /// thread).
     pub fn new(max_frames: f32) -> ModDelay {
-        let len = ((max_frames.max(0.0) as usize) + 4).next_power_of_two();
+        let len = ((max_frames.max(0.0) as usize) + 4)
+            .next_power_of_two()
+            .max(8);
         ModDelay {
             buf: vec![0.0; len],
             mask: len - 1,
@@ -43,8 +45,12 @@ impl ModDelay {
     }
 
     /// Writes the next sample (flushed below 1e-20, so a feedback loop never goes subnormal).
+    /// An empty line (taken for a rebuild) ignores it.
     #[inline]
     pub fn push(&mut self, x: f32) {
+        if self.buf.is_empty() {
+            return;
+        }
         self.pos = (self.pos + 1) & self.mask;
         self.buf[self.pos] = crate::dsp::flush(x);
     }
@@ -59,7 +65,17 @@ impl ModDelay {
     /// [`MIN_DELAY`]…the line's length − 3).
     #[inline]
     pub fn read(&self, d: f32) -> f32 {
-        let d = d.clamp(MIN_DELAY, (self.buf.len() - 3) as f32);
+        if self.buf.len() < 8 {
+            // An empty line (taken for a rebuild): nothing to read.
+            return 0.0;
+        }
+        // NaN-safe: anything not at least the minimum (NaN included) reads the minimum.
+        let longest = (self.buf.len() - 3) as f32;
+        let d = if d >= MIN_DELAY {
+            d.min(longest)
+        } else {
+            MIN_DELAY
+        };
         let i = d as usize;
         let t = d - i as f32;
         // Newest first: the sample after y0 in time, y0, y1 (one older), y2.
@@ -99,5 +115,13 @@ mod tests {
         }
         line.clear();
         assert_eq!(line.read(5.5), 0.0);
+        // Degenerate lines and delays never panic.
+        assert_eq!(line.read(f32::NAN), line.read(MIN_DELAY));
+        let mut tiny = ModDelay::new(0.1);
+        tiny.push(1.0);
+        assert!(tiny.read(100.0).is_finite());
+        let mut empty = ModDelay::default();
+        empty.push(1.0);
+        assert_eq!(empty.read(3.0), 0.0);
     }
 }

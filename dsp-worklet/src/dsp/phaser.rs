@@ -46,6 +46,9 @@ pub struct Phaser {
     from: usize,
     to: usize,
     fade: LinearSmoother,
+    /// A count asked for while a crossfade runs: it starts when that one ends (restarting the
+    /// fade half way would jump).
+    pending: Option<usize>,
     /// π / sample rate, and the highest corner frequency allowed (0.45 × the sample rate).
     pi_over_fs: f32,
     top_hz: f32,
@@ -76,34 +79,52 @@ impl Phaser {
             from: n,
             to: n,
             fade: LinearSmoother::new(1.0, ms, sample_rate),
+            pending: None,
             pi_over_fs: core::f32::consts::PI / sample_rate,
             top_hz: 0.45 * sample_rate,
             anchor: 0,
         }
     }
 
-    /// Stages 2…12 (rounded to even); while playing, crossfades to the new count.
+    /// Stages 2…12 (rounded to even); while playing, crossfades to the new count (after the
+    /// crossfade under way, if any).
     pub fn set_stages(&mut self, v: f32, snap: bool) {
         let n = stage_count(v);
         if snap {
-            (self.from, self.to) = (n, n);
+            let running = self.from.max(self.to);
+            (self.from, self.to, self.pending) = (n, n, None);
             self.fade.reset(1.0);
+            self.rest_from(running.min(n));
             return;
         }
+        if self.fade.is_smoothing() {
+            self.pending = (n != self.to).then_some(n);
+            return;
+        }
+        self.pending = None;
+        self.start_fade(n);
+    }
+
+    /// Starts the crossfade from the current count to `n`.
+    fn start_fade(&mut self, n: usize) {
         if n == self.to {
             return;
         }
         // Stages that were not running start from rest.
-        let running = self.from.max(self.to);
-        for ch in &mut self.states {
-            for s in ch.iter_mut().skip(running) {
-                *s = 0.0;
-            }
-        }
+        self.rest_from(self.from.max(self.to));
         self.from = self.to;
         self.to = n;
         self.fade.reset(0.0);
         self.fade.set_target(1.0);
+    }
+
+    /// Clears the states of the stages from `k` on.
+    fn rest_from(&mut self, k: usize) {
+        for ch in &mut self.states {
+            for s in ch.iter_mut().skip(k) {
+                *s = 0.0;
+            }
+        }
     }
 
     pub fn set_rate(&mut self, hz: f32, snap: bool) {
@@ -177,9 +198,15 @@ impl Processor for Phaser {
         let octaves = self.octaves.next_value();
         let fb = self.feedback.next_value();
         let mix = self.mix.next_value();
-        let fade = self.fade.next_value();
+        let mut fade = self.fade.next_value();
         if !self.fade.is_smoothing() {
             self.from = self.to;
+            if let Some(n) = self.pending.take() {
+                // The crossfade asked for during the last one starts here, from where that one
+                // arrived.
+                self.start_fade(n);
+                fade = 0.0;
+            }
         }
         let a = self.coefficient(phase, octaves);
         let wl = self.channel(0, l, a, fb, fade);
@@ -200,6 +227,9 @@ impl Processor for Phaser {
             s.reset(s.target());
         }
         self.fade.reset(1.0);
+        if let Some(n) = self.pending.take() {
+            self.to = n;
+        }
         self.from = self.to;
         self.lfo.sync(self.anchor);
     }
@@ -237,5 +267,44 @@ mod tests {
                 "{x}: {got} vs {want}"
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod stage_tests {
+    use super::*;
+
+    /// Moving the stage count twice within one crossfade (a slider dragged) never jumps: the
+    /// second change waits for the first to finish.
+    #[test]
+    fn two_quick_stage_changes_do_not_click() {
+        let fs = 48_000.0;
+        let settings = PhaserSettings {
+            stages: 4.0,
+            rate_hz: 0.5,
+            depth_pct: 70.0,
+            feedback_pct: 30.0,
+            mix_pct: 50.0,
+        };
+        let mut p = Phaser::new(settings, 20.0, fs);
+        let x = |i: usize| 0.5 * (core::f32::consts::TAU * 300.0 * i as f32 / fs).sin();
+        let mut last = 0.0f32;
+        let mut worst = 0.0f32;
+        for i in 0..20_000 {
+            if i == 5_000 {
+                p.set_stages(12.0, false);
+            }
+            if i == 5_300 {
+                p.set_stages(2.0, false);
+            }
+            let (y, _) = p.tick(x(i), x(i), false);
+            if i > 100 {
+                worst = worst.max((y - last).abs());
+            }
+            last = y;
+        }
+        // A 300 Hz sine of 0.5 moves at most 0.0196 per sample; the phaser's resonance lets it
+        // move a little more, a jump far more.
+        assert!(worst < 0.06, "largest step {worst}");
     }
 }

@@ -163,7 +163,22 @@ impl Modulation {
     /// Sets a modulation parameter; false when `id` is not one.
     fn set(&mut self, id: ParamId, v: f32, snap: bool) -> bool {
         let on = v >= 0.5;
+        // Switched on at once (stopped or paused): the module starts clean, its LFO at the
+        // song's phase, as a fade-in from off would start it.
+        let (frame, start) = (self.frame, snap && on);
         match id {
+            ParamId::ChorusOn if start && self.chorus_on.is_off() => {
+                self.chorus_on.set(on, snap);
+                self.chorus.sync(frame);
+            }
+            ParamId::PhaserOn if start && self.phaser_on.is_off() => {
+                self.phaser_on.set(on, snap);
+                self.phaser.sync(frame);
+            }
+            ParamId::FlangerOn if start && self.flanger_on.is_off() => {
+                self.flanger_on.set(on, snap);
+                self.flanger.sync(frame);
+            }
             ParamId::ChorusOn => self.chorus_on.set(on, snap),
             ParamId::ChorusVoices => self.chorus.set_voices(v, snap),
             ParamId::ChorusRate => self.chorus.set_rate(v, snap),
@@ -390,6 +405,18 @@ impl StripChain {
         self.eq.set_band(i, band_settings(&self.values, i), snap);
     }
 
+    /// [`process`](Self::process) for the stem frames from `stem_frame` on. Where those do not
+    /// follow the last ones processed (the track was silent and skipped its strip, the loop
+    /// wrapped, the track joined while playing), the modulation effects re-sync to the song
+    /// position first, so playback and an export from any point modulate alike.
+    pub fn process_at(&mut self, stem_frame: u64, l: &mut [f32], r: &mut [f32], stereo: bool) {
+        let frame = stem_frame.min(i64::MAX as u64) as i64 - STRIP_LATENCY_FRAMES as i64;
+        if frame != self.modulation.frame {
+            self.modulation.sync(frame);
+        }
+        self.process(l, r, stereo);
+    }
+
     /// Runs the chain over a block in place. `r` is only read and written for stereo stems.
     pub fn process(&mut self, l: &mut [f32], r: &mut [f32], stereo: bool) {
         let g = &mut self.input.gain;
@@ -486,9 +513,9 @@ impl StripChain {
             + self.modulation.subnormal_states()
     }
 
-    /// The next input is song frame `frame` (after a seek, before priming): the modulation
-    /// effects empty their lines and put their LFOs at the phase that frame has, so playback
-    /// from any point modulates as an export from there does.
+    /// The next input is stem frame `frame` (after a seek, once priming has filled the strip's
+    /// latency): the modulation effects empty their lines and put their LFOs at the phase the
+    /// song has there, so playback from any point modulates as an export from there does.
     pub fn sync(&mut self, frame: i64) {
         // The modulation effects follow the saturation, which delays by the strip's latency.
         self.modulation.sync(frame - STRIP_LATENCY_FRAMES as i64);

@@ -97,13 +97,20 @@ fn clip_y(db: f64) -> f64 {
     HEIGHT / 2.0 - db / CLIP_DB_SPAN * HEIGHT
 }
 
-/// A drag in progress: the parameter, the pointer's start (plot units), the value's start.
+/// A drag in progress: the parameter, the pointer's start (plot units), the value's start,
+/// and whether Shift (fine) was held (a change of it re-anchors the drag where it is).
 #[derive(Clone, Copy)]
 struct Drag {
     param: ParamId,
     x0: f64,
     y0: f64,
     v0: f64,
+    fine: bool,
+}
+
+/// `v` limited to `lo…hi`, never panicking when a rounded bound crosses the other (`hi` wins).
+fn within(v: f64, lo: f64, hi: f64) -> f64 {
+    v.max(lo).min(hi)
 }
 
 /// The overlay, drawn inside the waveform's SVG. `song` is the song's length in frames.
@@ -148,23 +155,46 @@ pub fn RegionHandles(state: Memo<Option<(TrackState, f32)>>, song: Memo<f64>) ->
         else {
             return;
         };
-        let fine = if ev.shift_key() { 0.1 } else { 1.0 };
-        let dt = (x - d.x0) / per_second() * fine;
-        let value = match d.param {
-            ParamId::RegionStart => (d.v0 + dt).clamp(0.0, (r.end - 0.01).max(0.0)),
-            ParamId::RegionEnd => {
-                let t = (d.v0.min(r.stem) + dt).clamp(r.start + 0.01, r.stem);
-                // Dragged to the stem's end: the region follows the stem's end.
-                if t >= r.stem - 0.5 / per_second() {
-                    DAY_S as f64
-                } else {
-                    t
+        let value_of = |d: &Drag, x: f64, y: f64| {
+            let k = if d.fine { 0.1 } else { 1.0 };
+            let dt = (x - d.x0) / per_second() * k;
+            let span = (r.end - r.start).max(0.0);
+            Some(match d.param {
+                ParamId::RegionStart => within(d.v0 + dt, 0.0, (r.end - 0.01).max(0.0)),
+                ParamId::RegionEnd => {
+                    let t = within(d.v0.min(r.stem) + dt, r.start + 0.01, r.stem);
+                    // Dragged to the stem's end: the region follows the stem's end.
+                    if t >= r.stem - 0.5 / per_second() {
+                        DAY_S as f64
+                    } else {
+                        t
+                    }
                 }
-            }
-            ParamId::FadeIn => (d.v0 + dt).clamp(0.0, r.end - r.start),
-            ParamId::FadeOut => (d.v0 - dt).clamp(0.0, r.end - r.start),
-            ParamId::ClipGain => d.v0 + (d.y0 - y) / HEIGHT * CLIP_DB_SPAN * fine,
-            _ => return,
+                ParamId::FadeIn => within(d.v0 + dt, 0.0, span),
+                ParamId::FadeOut => within(d.v0 - dt, 0.0, span),
+                ParamId::ClipGain => d.v0 + (d.y0 - y) / HEIGHT * CLIP_DB_SPAN * k,
+                _ => return None,
+            })
+        };
+        let mut d = d;
+        if ev.shift_key() != d.fine {
+            // Shift pressed or let go mid-drag: carry on from here at the new speed.
+            let Some(v) = value_of(&d, x, y) else { return };
+            d = Drag {
+                x0: x,
+                y0: y,
+                v0: if d.param == ParamId::RegionEnd {
+                    v.min(r.stem)
+                } else {
+                    v
+                },
+                fine: ev.shift_key(),
+                ..d
+            };
+            drag.set_value(Some(d));
+        }
+        let Some(value) = value_of(&d, x, y) else {
+            return;
         };
         let key = EditKey::Control("region-handle", id * 8 + d.param as u32 % 8);
         s.set_track_as(key, id, d.param, value as f32);
@@ -194,6 +224,7 @@ pub fn RegionHandles(state: Memo<Option<(TrackState, f32)>>, song: Memo<f64>) ->
                 x0: x,
                 y0: y,
                 v0,
+                fine: ev.shift_key(),
             }));
         }
     };
@@ -216,6 +247,7 @@ pub fn RegionHandles(state: Memo<Option<(TrackState, f32)>>, song: Memo<f64>) ->
             on:pointermove=on_move
             on:pointerup=end_drag
             on:pointercancel=end_drag
+            on:lostpointercapture=end_drag
             on:click=|ev: web_sys::MouseEvent| {
                 // A handle is not a seek.
                 if ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())
