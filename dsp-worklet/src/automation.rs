@@ -36,9 +36,14 @@ pub fn next_due(p: u64, still: u64) -> u64 {
         return u64::MAX;
     }
     let latency = crate::dsp::strip::STRIP_LATENCY_FRAMES as u64;
-    (p + GRID_FRAMES)
-        .max((still + latency + 1).saturating_sub(GRID_FRAMES))
-        .next_multiple_of(GRID_FRAMES)
+    p.saturating_add(GRID_FRAMES)
+        .max(
+            still
+                .saturating_add(latency + 1)
+                .saturating_sub(GRID_FRAMES),
+        )
+        .checked_next_multiple_of(GRID_FRAMES)
+        .unwrap_or(u64::MAX)
 }
 
 /// The shape of the segment from a point to the next (`t` runs 0…1 across it).
@@ -96,7 +101,8 @@ pub struct Lane {
     /// `capacity` entries, of which the first `len` are in use.
     points: Vec<Point>,
     len: usize,
-    /// Whether the engine follows it (off: the control's value stands).
+    /// Whether the engine follows it (off: the parameter keeps the lane's last value until the
+    /// control sends its own).
     pub reading: bool,
     /// The segment the last read fell in (reads move forward, so this is usually still it).
     cursor: usize,
@@ -164,25 +170,45 @@ impl Lane {
         let Some(first) = pts.first() else {
             return u64::MAX;
         };
-        let mut i = if frame < first.frame {
-            // Before the first point the first value holds, up to that point.
-            0
+        // The last point of the group of points sharing `pts[j]`'s frame (a vertical step).
+        let group_end = |j: usize| {
+            let f = pts[j].frame;
+            j + pts[j..].iter().take_while(|p| p.frame == f).count() - 1
+        };
+        let (mut cur, v) = if frame < first.frame {
+            // Before the first point its value holds; at its frame the group's last applies.
+            let k = group_end(0);
+            if pts[k].value != first.value {
+                return first.frame - 1;
+            }
+            (k, first.value)
         } else {
+            // The last point at or before `frame` (the last of its group).
             let i = pts.partition_point(|p| p.frame <= frame) - 1;
             match pts.get(i + 1) {
-                Some(b) if b.value != pts[i].value && b.frame > pts[i].frame => return frame,
-                _ => i,
+                Some(b) if b.frame > pts[i].frame && b.value != pts[i].value => return frame,
+                _ => (i, pts[i].value),
             }
         };
-        // Through the points that keep the value.
-        let v = pts[i].value;
-        while let Some(b) = pts.get(i + 1) {
-            if b.value != v {
-                return pts[i].frame.max(frame);
+        loop {
+            let Some(next) = pts.get(cur + 1) else {
+                return u64::MAX;
+            };
+            if next.frame <= pts[cur].frame {
+                // Out of order: treated as a step where it lies.
+                return pts[cur].frame.max(frame);
             }
-            i += 1;
+            if next.value != v {
+                // The segment to it moves from `pts[cur]` on.
+                return pts[cur].frame.max(frame);
+            }
+            let k = group_end(cur + 1);
+            if pts[k].value != v {
+                // A vertical step at `next`'s frame.
+                return next.frame - 1;
+            }
+            cur = k;
         }
-        u64::MAX
     }
 
     /// The envelope's value at song frame `frame` (display units), or `None` for an empty lane.
@@ -190,7 +216,7 @@ impl Lane {
     pub fn value_at(&mut self, frame: u64) -> Option<f32> {
         let pts = &self.points[..self.len];
         let first = pts.first()?;
-        if frame <= first.frame {
+        if frame < first.frame {
             return Some(first.value);
         }
         // The segment [i, i + 1) holding `frame`: the cursor's, or found by bisection.
@@ -311,6 +337,32 @@ mod tests {
             }
         }
         assert_eq!(lane(ParamId::Gain, &[]).still_until(7), u64::MAX);
+        // Vertical steps (two points on one frame), at the start and later.
+        let mut l = lane(
+            ParamId::Gain,
+            &[
+                (3_205, -20.0, Curve::Linear),
+                (3_205, 0.0, Curve::Linear),
+                (5_000, 0.0, Curve::Linear),
+                (5_000, -6.0, Curve::Linear),
+            ],
+        );
+        assert_eq!(
+            l.value_at(3_205),
+            Some(0.0),
+            "the step's last point applies at its frame"
+        );
+        assert_eq!(l.still_until(3_150), 3_204);
+        assert_eq!(l.still_until(3_205), 4_999);
+        assert_eq!(l.still_until(5_000), u64::MAX);
+        for f in (0..6_000).step_by(5) {
+            let end = l.still_until(f).min(6_000);
+            let v = l.value_at(f);
+            assert_eq!(l.value_at(end), v, "{f}..{end}");
+            if end < 6_000 {
+                assert_ne!(l.value_at(end + 1), v, "{f}: still past {end}");
+            }
+        }
     }
 
     #[test]

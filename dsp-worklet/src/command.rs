@@ -52,7 +52,8 @@ pub enum Command {
     },
     /// The lane uses its first `len` points.
     SetLaneLength { lane: u32, len: u32 },
-    /// Whether the engine follows the lane (read) or leaves the control's value (off).
+    /// Whether the engine follows the lane (read) or not (off: the parameter keeps the lane's
+    /// last value until the control sends its own).
     SetLaneReading { lane: u32, on: bool },
     /// Drops a lane (its parameter keeps the last value the lane gave it).
     RemoveLane { lane: u32 },
@@ -115,7 +116,13 @@ impl Command {
                 curve,
             } => [
                 SET_LANE_POINT,
-                lane as f64 * INDEX_SPAN + index as f64,
+                // An index past a lane's room cannot be packed: it encodes a lane id past the
+                // limit, which decoding refuses.
+                if (index as usize) < MAX_POINTS {
+                    lane as f64 * INDEX_SPAN + index as f64
+                } else {
+                    MAX_LANES as f64 * INDEX_SPAN
+                },
                 frame as f64,
                 curve as u8 as f64 * BITS_SPAN + value.to_bits() as f64,
             ],
@@ -159,6 +166,9 @@ impl Command {
             SET_METERING => Command::SetMetering { on: a != 0.0 },
             SET_LANE_POINT => {
                 let packed = whole(a)?;
+                if packed / MAX_POINTS as u64 >= MAX_LANES as u64 {
+                    return Err(EngineError::InvalidValue);
+                }
                 let lane = (packed / MAX_POINTS as u64) as u32;
                 let index = (packed % MAX_POINTS as u64) as u32;
                 let word = whole(c)?;
@@ -282,7 +292,7 @@ mod tests {
     #[test]
     fn malformed_words_are_errors() {
         use EngineError::*;
-        let bad: [([f64; 4], EngineError); 12] = [
+        let bad: [([f64; 4], EngineError); 13] = [
             ([0.0, 0.0, 0.0, 0.0], UnknownCommand),
             ([f64::NAN, 0.0, 0.0, 0.0], UnknownCommand),
             ([1.0, 1.0, 999.0, 0.0], UnknownParam),
@@ -296,6 +306,7 @@ mod tests {
             ([12.0, 0.0, 0.0, 3.0 * 4_294_967_296.0], InvalidValue),
             ([12.0, 0.0, 0.0, f32::NAN.to_bits() as f64], InvalidValue),
             ([12.0, 4_096.0 * 65_536.0, 0.0, 0.0], InvalidValue),
+            ([12.0, 4_294_967_301.0 * 65_536.0, 0.0, 0.0], InvalidValue),
         ];
         for (w, e) in bad {
             assert_eq!(Command::from_words(w), Err(e), "{w:?}");

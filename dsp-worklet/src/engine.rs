@@ -729,11 +729,25 @@ impl Engine {
                     .iter_mut()
                     .find(|t| t.id() == track)
                     .ok_or(EngineError::UnknownTrack)?;
-                if t.set_param(param, value, snap) {
+                let gates = t.set_param(param, value, snap);
+                if t.laned() {
+                    // A lane that reads overrides the control (as in a DAW): it is followed
+                    // again from the next grid point, even where it is at rest.
+                    t.lanes_moved_back();
+                }
+                if gates {
                     self.update_gates(snap);
                 }
             }
             Command::SetMasterParam { param, value } => match param.spec().group {
+                _ if self.master_automated
+                    && self.lanes.iter().flatten().any(
+                        |l| matches!(l, LaneSlot::Master(l) if l.reading && l.param == param),
+                    ) =>
+                {
+                    // A master lane reads this parameter: it overrides the control.
+                    self.refollow();
+                }
                 Group::Master => self.master_gain.set(param.spec().db_to_gain(value), snap),
                 Group::Reverb | Group::Delay => self.buses.set(param, value, snap),
                 g if g.in_master_chain() => self.master_chain.set(param, value, snap),
@@ -974,7 +988,7 @@ impl Engine {
             while done < l.len() {
                 let position = self.reader.position;
                 let to_stop = self.lane_stop(position) - position;
-                let len = (to_stop.min(u64::MAX >> 1) as usize).min(l.len() - done);
+                let len = to_stop.min((l.len() - done) as u64) as usize;
                 self.process_block(&mut l[done..done + len], &mut r[done..done + len]);
                 done += len;
             }

@@ -317,11 +317,25 @@ impl Track {
         }
     }
 
-    /// Frames until the mute/solo gate's fade ends, while it runs.
-    pub fn gate_fade_left(&self) -> Option<usize> {
-        self.gate
-            .is_smoothing()
-            .then_some(self.gate.remaining() as usize)
+    /// Frames until the first of the fader's, pan's, sends' and gate's ramps under way ends.
+    fn ramp_left(&self) -> Option<usize> {
+        [
+            self.gain,
+            self.pan_pos,
+            self.gate,
+            self.send_gain[0],
+            self.send_gain[1],
+        ]
+        .iter()
+        .filter(|g| g.is_smoothing())
+        .map(|g| g.remaining() as usize)
+        .min()
+    }
+
+    /// Whether a lane reads on this track (a control moved then yields to it at the next grid
+    /// point).
+    pub fn laned(&self) -> bool {
+        self.laned
     }
 
     /// Runs the fader's, pan's and sends' ramps `n` frames on (see `Engine::join_lanes`).
@@ -414,7 +428,13 @@ impl Track {
     /// Sets every reading lane's parameter to its value at lane (song) frame `frame`: ramping
     /// over one grid step, or at once with `snap`.
     fn follow_lanes(&mut self, frame: u64, snap: bool) {
-        let mut gate = false;
+        // A mute lane snapped (a seek) sets the gate at once even when mute does not change,
+        // so no fade under way carries on across the seek.
+        let mut gate = snap
+            && self
+                .lanes
+                .iter()
+                .any(|l| l.reading && l.param == ParamId::Mute);
         for k in 0..self.lanes.len() {
             let lane = &mut self.lanes[k];
             if !lane.reading {
@@ -518,7 +538,9 @@ impl Track {
                 (s + 1).next_multiple_of(GRID_FRAMES)
             };
             let mut len = (stop - s).min((n - done) as u64) as usize;
-            if let Some(left) = self.gate_fade_left() {
+            // Ramps end where they end, not where the block does: whether a piece is silent
+            // (a muted track, a fader at −∞) is then decided on the same frames at any size.
+            if let Some(left) = self.ramp_left() {
                 len = len.min(left);
             }
             let piece = sends.as_mut().map(|(b, offset)| (&mut **b, *offset + done));

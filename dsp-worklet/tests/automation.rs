@@ -110,6 +110,8 @@ fn block_sizes_from_1_to_1024_give_the_same_output_with_lanes_moving() {
             (2, ParamId::Eq2Gain, -12.0, 12.0),
             (2, ParamId::HpFreq, 40.0, 800.0),
             (2, ParamId::Mute, 0.0, 1.0),
+            // Down to −∞ (the track then skips its strip) and back.
+            (2, ParamId::Gain, -70.0, 0.0),
             (MASTER, ParamId::MasterGain, 0.0, -12.0),
             (MASTER, ParamId::LimInput, 0.0, 9.0),
         ];
@@ -181,4 +183,44 @@ fn lanes_can_be_turned_off_and_removed_and_bad_ones_are_refused() {
         e.apply(Command::SetLaneLength { lane: 1, len: 5 }),
         Err(InvalidValue)
     );
+}
+
+/// A control moved while a lane reads is overridden by the lane, also where the lane is at rest
+/// (as in a DAW's read mode); a vertical step at the lane's first frame is followed.
+#[test]
+fn a_reading_lane_overrides_a_moved_control_and_steps_are_followed() {
+    let frames = 48_000;
+    let stem = sine(997.0, 0.5, frames);
+    let mut e = Engine::new(RATE);
+    e.add_track(1, vec![stem.clone(), stem.clone()]).unwrap();
+    e.add_lane(0, 1, ParamId::Gain, 4).unwrap();
+    point(&mut e, 0, 0, 3_205, -20.0, Curve::Linear);
+    point(&mut e, 0, 1, 3_205, -6.0, Curve::Linear);
+    e.apply(Command::SetLaneLength { lane: 0, len: 2 }).unwrap();
+    e.apply(Command::Play).unwrap();
+    let (a, _) = render(&mut e, 9_600, 128);
+    set(&mut e, 1, ParamId::Gain, 0.0);
+    let (b, _) = render(&mut e, frames - 9_600, 128);
+    let db = |y: f32, x: f32| 20.0 * (y as f64 / x as f64).abs().log10();
+    // Before the step −20 dB, after it −6 dB; the fader moved to 0 dB yields to the lane.
+    let peak = |from: usize| {
+        (from..from + 48)
+            .max_by(|&i, &j| stem[i].abs().total_cmp(&stem[j].abs()))
+            .unwrap()
+    };
+    let i = peak(1_000);
+    assert!(
+        (db(a[i], stem[i]) + 20.0).abs() < 0.01,
+        "{}",
+        db(a[i], stem[i])
+    );
+    let i = peak(6_000);
+    assert!(
+        (db(a[i], stem[i]) + 6.0).abs() < 0.01,
+        "{}",
+        db(a[i], stem[i])
+    );
+    let i = peak(30_000);
+    let got = db(b[i - 9_600], stem[i]);
+    assert!((got + 6.0).abs() < 0.01, "the moved fader stuck: {got} dB");
 }
