@@ -5,6 +5,8 @@
 // `ToProcessor` / `FromProcessor` in app/src/browser/protocol.rs (the one definition; the
 // 'add' and 'dispose' messages are for the benchmarks in tests/bench):
 //   {type:'cmd', words: Float64Array}          commands, 4 words each (Rust `Command::to_words`)
+//   {type:'lanes', words: Float64Array}         automation lanes to make, 4 words each: lane id,
+//                                               track id (u32::MAX: master), param id, room
 //   {type:'add', id, channels: [Float32Array]}  a whole stem held in the engine (benchmarks)
 //   {type:'stream-add', id, channels, frames, capacity}
 //                                               a stem streamed from the stem store through a
@@ -88,6 +90,8 @@ class SecondEarEngine extends AudioWorkletProcessor {
     if (m.type === 'cmd') {
       for (const code of this.shell.commands(m.words)) this.port.postMessage({ type: 'error', code });
       this.pumpAll();
+    } else if (m.type === 'lanes') {
+      for (const code of this.shell.addLanes(m.words)) this.port.postMessage({ type: 'error', code });
     } else if (m.type === 'add') this.reply(m.id, this.shell.addTrack(m.id, m.channels));
     else if (m.type === 'stream-add') {
       const rc = this.shell.addStreamed(m.id, m.channels, m.frames, m.capacity);

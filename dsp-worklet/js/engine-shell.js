@@ -38,6 +38,18 @@ export class EngineShell {
     return errors;
   }
 
+  // Makes automation lanes, four words each: lane id, track id (0xFFFFFFFF: the master), the
+  // parameter's id, room in points (Rust `Engine::add_lane`; allocates: message handlers and
+  // export setup only). Returns the non-zero error codes.
+  addLanes(words) {
+    const errors = [];
+    for (let i = 0; i + 3 < words.length; i += 4) {
+      const rc = this.wasm.se_lane_add(this.engine, words[i], words[i + 1] >>> 0, words[i + 2], words[i + 3]);
+      if (rc !== 0) errors.push(rc);
+    }
+    return errors;
+  }
+
   // A whole stem held in the engine (benchmarks). Returns 0 or an error code: channels that
   // are not Float32Arrays of one length, or a missing channel buffer, are refused (INVALID_VALUE)
   // and the track is not committed.

@@ -14,7 +14,8 @@
 // summing engine adds them after its own tracks in mix order, so the file is bit-for-bit the same
 // whatever the split.
 // Job (from the main thread; Rust `ExportJob` / `FromExporter` in app/src/browser/protocol.rs):
-//   {module, rate, stems: [{id, name, sha256, rate, channels, frames, planes (the in-memory
+//   {module, rate, lanes: Float64Array (automation lanes to make, 4 words each: lane, track,
+//    param, room), stems: [{id, name, sha256, rate, channels, frames, planes (the in-memory
 //    store's Float32Arrays where the browser gives no private file storage, else null)}],
 //    words: Float64Array (state
 //    commands, then metering off, Seek, Play), frames, stopAt (frame where Pause is applied, or
@@ -109,10 +110,20 @@ function engineFor(job) {
   return { shell, capacity };
 }
 
+// The job's automation lanes (their points follow in the job's words).
+function addLanes(shell, job) {
+  const errors = shell.addLanes(job.lanes);
+  if (errors.length) {
+    shell.dispose();
+    throw new Error(`the export's engine could not make an automation lane (${refusal(errors[0])})`);
+  }
+}
+
 // A part of a split export: renders its tracks block by block and sends their taps to the
 // summing Worker, at most MAX_AHEAD messages ahead of what it has taken.
 async function renderPart(job) {
   const { shell, capacity } = engineFor(job);
+  addLanes(shell, job);
   let open = new Map();
   try {
     open = await openStems(job.stems);
@@ -267,6 +278,7 @@ function replayEngine() {
 async function render(job) {
   const t0 = performance.now();
   const { shell, capacity } = job.replay ? replayEngine() : engineFor(job);
+  addLanes(shell, job);
   let open = new Map();
   let parts = null;
   let keep = false;

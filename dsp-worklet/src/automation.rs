@@ -231,18 +231,39 @@ impl Lane {
         let Some(b) = pts.get(i + 1) else {
             return Some(a.value);
         };
-        if b.frame <= a.frame || b.value == a.value || frame == a.frame {
-            // Exactly the point's value (the travel's round trip could move its last bit).
-            return Some(a.value);
-        }
-        let t = (frame - a.frame) as f64 / (b.frame - a.frame) as f64;
-        let spec = self.param.spec();
-        let (na, nb) = (
-            spec.to_normalized(a.value) as f64,
-            spec.to_normalized(b.value) as f64,
-        );
-        Some(spec.from_normalized((na + (nb - na) * a.curve.shape(t)) as f32))
+        Some(segment_value(self.param, a, *b, frame))
     }
+}
+
+/// The value at song frame `frame` (`a.frame ≤ frame`) on the segment from point `a` to point
+/// `b` of a lane of `param`, display units: the shape of `a`'s curve in the control's travel.
+/// A flat or vertical segment, and `a`'s own frame, give `a`'s value exactly. Any thread (the
+/// UI draws lanes with it, so what is drawn is what plays).
+pub fn segment_value(param: ParamId, a: Point, b: Point, frame: u64) -> f32 {
+    if b.frame <= a.frame || b.value == a.value || frame <= a.frame {
+        // Exactly the point's value (the travel's round trip could move its last bit).
+        return a.value;
+    }
+    if frame >= b.frame {
+        return b.value;
+    }
+    let t = (frame - a.frame) as f64 / (b.frame - a.frame) as f64;
+    let spec = param.spec();
+    let (na, nb) = (
+        spec.to_normalized(a.value) as f64,
+        spec.to_normalized(b.value) as f64,
+    );
+    spec.from_normalized((na + (nb - na) * a.curve.shape(t)) as f32)
+}
+
+/// Whether `param` can have a lane: every track and master row but monitoring, region and solo
+/// (how you listen, the stem's bounds, and a switch that is about listening too).
+pub fn automatable(param: ParamId) -> bool {
+    let spec = param.spec();
+    !matches!(
+        spec.group,
+        crate::params::Group::Monitor | crate::params::Group::Region
+    ) && param != ParamId::Solo
 }
 
 #[cfg(test)]

@@ -198,10 +198,7 @@ impl Engine {
         } else {
             Scope::Track
         };
-        if spec.scope != scope
-            || matches!(spec.group, Group::Monitor | Group::Region)
-            || param == ParamId::Solo
-        {
+        if spec.scope != scope || !automation::automatable(param) {
             return Err(EngineError::UnknownParam);
         }
         let slot = id as usize;

@@ -182,7 +182,7 @@ async fn create(listeners: Listeners) -> Result<Studio, JsValue> {
                 // The settings sent with a track the engine then refused arrive before the
                 // refusal is known here: their "no such track" says nothing new.
                 let raced = id.is_none()
-                    && error == EngineError::UnknownTrack
+                    && matches!(error, EngineError::UnknownTrack | EngineError::UnknownLane)
                     && answers
                         .borrow()
                         .iter()
@@ -303,6 +303,79 @@ pub fn send(commands: &[Command]) {
 }
 
 /// The track a command is about, if any.
+/// Brings the engine's automation lanes up to date: `moves` in order, lanes made by a `lanes`
+/// message and their points by commands (lanes of tracks the engine refused are left out).
+pub fn send_lanes(moves: &[crate::model::lane_book::LaneMove]) {
+    use crate::model::lane_book::LaneMove;
+    let Some(s) = studio() else {
+        return;
+    };
+    let refused: Vec<u32> = s
+        .admissions
+        .borrow()
+        .iter()
+        .filter(|(_, a)| matches!(a, Admission::Refused(_)))
+        .map(|(id, _)| *id)
+        .collect();
+    let Ok(port) = s.node.port() else {
+        return;
+    };
+    let mut skipped: Vec<u32> = Vec::new();
+    let lane_of = |c: &Command| match *c {
+        Command::SetLanePoint { lane, .. }
+        | Command::SetLaneLength { lane, .. }
+        | Command::SetLaneReading { lane, .. }
+        | Command::RemoveLane { lane } => Some(lane),
+        _ => None,
+    };
+    // Consecutive moves of one kind travel in one message, in order.
+    let mut i = 0;
+    while i < moves.len() {
+        let adding = matches!(moves[i], LaneMove::Add { .. });
+        let run_end = moves[i..]
+            .iter()
+            .position(|m| matches!(m, LaneMove::Add { .. }) != adding)
+            .map_or(moves.len(), |k| i + k);
+        let run = &moves[i..run_end];
+        i = run_end;
+        if adding {
+            let kept: Vec<LaneMove> = run
+                .iter()
+                .filter(|m| match **m {
+                    LaneMove::Add { id, track, .. } if refused.contains(&track) => {
+                        skipped.push(id);
+                        false
+                    }
+                    _ => true,
+                })
+                .copied()
+                .collect();
+            if !kept.is_empty() {
+                let msg = to_js(&ToProcessor::Lanes {
+                    words: crate::browser::protocol::lane_words(&kept),
+                });
+                let _ = port.post_message(&msg);
+            }
+        } else {
+            let kept: Vec<Command> = run
+                .iter()
+                .filter_map(|m| match m {
+                    LaneMove::Cmd(c) if lane_of(c).is_none_or(|l| !skipped.contains(&l)) => {
+                        Some(*c)
+                    }
+                    _ => None,
+                })
+                .collect();
+            if !kept.is_empty() {
+                let msg = to_js(&ToProcessor::Cmd {
+                    words: words(&kept),
+                });
+                let _ = port.post_message(&msg);
+            }
+        }
+    }
+}
+
 fn track_of(c: &Command) -> Option<u32> {
     match *c {
         Command::SetTrackParam { track, .. } | Command::RemoveTrack { track } => Some(track),

@@ -24,6 +24,7 @@ use crate::browser::protocol::{ExportJob, FromExporter, JobStem, to_js, words};
 use crate::browser::stem_store::StoredStem;
 use crate::browser::storage;
 use crate::error::{AppError, js_detail};
+use crate::model::lane_book::LaneMove;
 use crate::model::session::Mix;
 
 /// A finished render: stereo at `sample_rate`.
@@ -287,6 +288,31 @@ pub async fn render_mix_into(
         // No tracks in the engine: only the master's settings apply.
         commands.retain(|c| !matches!(c, Command::SetTrackParam { .. }));
     }
+    // The automation lanes, made in a fresh engine as in the realtime one (their points before
+    // the seek, which puts every lane's ramps where playing would have them).
+    let lane_moves = crate::model::lane_book::LaneBook::default().sync(mix);
+    let lane_owner: Vec<(u32, u32)> = lane_moves
+        .iter()
+        .filter_map(|m| match *m {
+            LaneMove::Add { id, track, .. } => Some((id, track)),
+            LaneMove::Cmd(_) => None,
+        })
+        .collect();
+    commands.extend(lane_moves.iter().filter_map(|m| match *m {
+        LaneMove::Cmd(c) => Some(c),
+        LaneMove::Add { .. } => None,
+    }));
+    // A lane belongs in an engine that has its track; the master's in the summing one.
+    let lane_here = |lane: u32, run: &[JobStem], sum: bool| {
+        lane_owner.iter().any(|&(id, track)| {
+            id == lane
+                && if track == dsp_worklet::automation::MASTER {
+                    sum
+                } else {
+                    run.iter().any(|s| s.id == track)
+                }
+        })
+    };
     // Nobody reads live meters during an offline render.
     commands.push(Command::SetMetering { on: false });
     commands.push(Command::Seek {
@@ -333,24 +359,38 @@ pub async fn render_mix_into(
     let solo_anywhere = commands.iter().any(|c| {
         matches!(c, Command::SetTrackParam { param: ParamId::Solo, value, .. } if *value >= 0.5)
     });
-    // Each engine gets the settings of its own tracks (and everything else).
-    let words_for = |run: &[JobStem]| {
+    // Each engine gets the settings and lanes of its own tracks (and everything else).
+    let words_for = |run: &[JobStem], sum: bool| {
         let mine: Vec<Command> = commands
             .iter()
-            .filter(|c| match c {
-                Command::SetTrackParam { track, .. } => run.iter().any(|s| s.id == *track),
+            .filter(|c| match **c {
+                Command::SetTrackParam { track, .. } => run.iter().any(|s| s.id == track),
+                Command::SetLanePoint { lane, .. }
+                | Command::SetLaneLength { lane, .. }
+                | Command::SetLaneReading { lane, .. } => lane_here(lane, run, sum),
                 _ => true,
             })
             .copied()
             .collect();
         words(&mine)
     };
+    let lanes_for = |run: &[JobStem], sum: bool| {
+        let mine: Vec<LaneMove> = lane_moves
+            .iter()
+            .filter(|m| matches!(**m, LaneMove::Add { id, .. } if lane_here(id, run, sum)))
+            .copied()
+            .collect();
+        crate::browser::protocol::lane_words(&mine)
+    };
     let job = |run: Vec<JobStem>, role, port: JsValue, split: JsValue, record, replay| {
-        let own = words_for(&run);
+        let sum = role == "sum";
+        let own = words_for(&run, sum);
+        let lanes = lanes_for(&run, sum);
         to_js(&ExportJob {
             module: module.clone(),
             rate,
             stems: run,
+            lanes,
             words: own,
             pause_words: words(&[Command::Pause]),
             frames: frames as f64,

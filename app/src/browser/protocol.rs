@@ -32,6 +32,12 @@ pub enum ToProcessor {
         frames: f64,
         capacity: u32,
     },
+    /// Automation lanes to make, four words each ([`lane_words`]): lane id, track id
+    /// (`u32::MAX`: the master), parameter id, room in points.
+    Lanes {
+        #[serde(with = "serde_wasm_bindgen::preserve")]
+        words: Float64Array,
+    },
     /// The stream feeder's end of a `MessageChannel` (transferred beside the message).
     Feeder {
         #[serde(with = "serde_wasm_bindgen::preserve")]
@@ -159,6 +165,9 @@ pub struct ExportJob {
     /// Hz.
     pub rate: f32,
     pub stems: Vec<JobStem>,
+    /// The automation lanes to make before the commands ([`lane_words`]).
+    #[serde(with = "serde_wasm_bindgen::preserve")]
+    pub lanes: Float64Array,
     /// State commands, then metering off, seek and play ([`words`]).
     #[serde(with = "serde_wasm_bindgen::preserve")]
     pub words: Float64Array,
@@ -301,6 +310,30 @@ fn audio(v: JsValue) -> Option<Float32Array> {
 /// Command words for a list of commands (`Command::to_words`, flattened).
 pub fn words(commands: &[Command]) -> Float64Array {
     let flat: Vec<f64> = commands.iter().flat_map(|c| c.to_words()).collect();
+    Float64Array::from(flat.as_slice())
+}
+
+/// The lanes to make among `moves`, four words each (`EngineShell.addLanes`).
+pub fn lane_words(moves: &[crate::model::lane_book::LaneMove]) -> Float64Array {
+    use crate::model::lane_book::LaneMove;
+    let flat: Vec<f64> = moves
+        .iter()
+        .filter_map(|m| match *m {
+            LaneMove::Add {
+                id,
+                track,
+                param,
+                capacity,
+            } => Some([
+                id as f64,
+                track as f64,
+                param as u16 as f64,
+                capacity as f64,
+            ]),
+            LaneMove::Cmd(_) => None,
+        })
+        .flatten()
+        .collect();
     Float64Array::from(flat.as_slice())
 }
 

@@ -20,7 +20,7 @@ use crate::formats::invisible::{holds_hidden, reveal_hidden};
 use crate::model::targets::{CEILING_RANGE, LUFS_RANGE, PRESETS, Target};
 
 /// The document format this build writes and the newest it reads.
-pub const FORMAT_VERSION: u8 = 1;
+pub const FORMAT_VERSION: u8 = 2;
 
 /// Limits on what a document may hold (a link or bundle over them is refused).
 pub const MAX_TRACKS: usize = 512;
@@ -57,6 +57,26 @@ pub struct TrackDoc {
     pub stem: StemIdentity,
     /// `(ParamId as u16, value in display units)` for every track parameter not at its default.
     pub params: Vec<(u16, f32)>,
+    /// The strip's automation lanes (format 2 on).
+    pub lanes: Vec<LaneDoc>,
+}
+
+/// One automation lane (format 2 on).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LaneDoc {
+    /// The parameter's stable id ([`ParamId`] as u16).
+    pub param: u16,
+    /// Whether the lane is read (else off: the control's value holds).
+    pub reading: bool,
+    /// In time order, each `(steps, shape)`: `steps`, the point's distance from the previous
+    /// point (the first: from the song's start) in automation grid steps
+    /// ([`GRID_FRAMES`](dsp_worklet::automation::GRID_FRAMES) frames at the session rate);
+    /// `shape`, the value's step ([`step_value`](crate::model::automation::step_value):
+    /// the table's own step, or a step of the travel) times 4, plus the
+    /// curve of the segment to the next point (0 linear, 1 slow, 2 fast). Points are kept on
+    /// that grid and those steps (`model::automation`), so this is exact, and a session with
+    /// thousands of points still fits a link.
+    pub points: Vec<(u64, u16)>,
 }
 
 /// A timestamped review comment.
@@ -97,6 +117,8 @@ pub struct SessionDoc {
     /// Master-scope parameters not at their default (monitoring excluded).
     pub master: Vec<(u16, f32)>,
     pub tracks: Vec<TrackDoc>,
+    /// The master's automation lanes (format 2 on).
+    pub master_lanes: Vec<LaneDoc>,
     pub comments: Vec<Comment>,
     /// Ids of comments deleted in this session, so a reviewer's link that still has one does
     /// not bring it back (newest last, at most [`MAX_COMMENTS`]).
@@ -300,6 +322,8 @@ impl SessionDoc {
         )?;
         self.check_loop()?;
         check_params("the master", &self.master, Scope::Master)?;
+        let song = MAX_SECONDS * self.sample_rate as f64;
+        check_lanes("the master", &self.master_lanes, Scope::Master, song)?;
         let mut ids = Vec::with_capacity(self.tracks.len());
         for (i, t) in self.tracks.iter().enumerate() {
             let place = format!("track {}", i + 1);
@@ -341,6 +365,7 @@ impl SessionDoc {
                 "Hz",
             )?;
             check_params(&place, &t.params, Scope::Track)?;
+            check_lanes(&place, &t.lanes, Scope::Track, song)?;
         }
         for (i, c) in self.comments.iter().enumerate() {
             let place = format!("comment {}", i + 1);
@@ -410,6 +435,130 @@ fn check_params(place: &str, pairs: &[(u16, f32)], scope: Scope) -> Result<(), D
         }
     }
     Ok(())
+}
+
+/// Lanes: automatable parameters of `scope`, one lane each, at most
+/// [`MAX_LANE_POINTS`](crate::model::automation::MAX_LANE_POINTS) points in frame order up to
+/// `last_frame`, values exactly as the table keeps them, known curves.
+fn check_lanes(
+    place: &str,
+    lanes: &[LaneDoc],
+    scope: Scope,
+    last_frame: f64,
+) -> Result<(), DocError> {
+    use crate::model::automation::MAX_LANE_POINTS;
+    for (i, lane) in lanes.iter().enumerate() {
+        let spec = ParamId::from_u16(lane.param)
+            .filter(|p| p.spec().scope == scope && dsp_worklet::automation::automatable(*p))
+            .map(|p| p.spec())
+            .ok_or_else(|| DocError::UnknownParam {
+                place: format!("{place}'s automation"),
+                id: lane.param,
+            })?;
+        let here = format!("{place}'s {} lane", spec.name);
+        if lanes[..i].iter().any(|l| l.param == lane.param) {
+            return Err(DocError::BadText {
+                place: here,
+                why: "appears twice",
+            });
+        }
+        if lane.points.len() > MAX_LANE_POINTS {
+            return Err(DocError::TooMany {
+                what: "automation points in one lane",
+                count: lane.points.len(),
+                max: MAX_LANE_POINTS,
+            });
+        }
+        let mut steps_total: u64 = 0;
+        for (k, &(steps, shape)) in lane.points.iter().enumerate() {
+            let at = format!("{here}, point {}", k + 1);
+            steps_total = steps_total.saturating_add(steps);
+            let frame = steps_total.saturating_mul(dsp_worklet::automation::GRID_FRAMES);
+            if frame as f64 > last_frame {
+                return Err(DocError::BadValue {
+                    place: at,
+                    what: "the time".into(),
+                    value: format!("frame {frame}"),
+                    range: "within 24 hours".into(),
+                });
+            }
+            let (travel, curve) = (shape >> 2, (shape & 3) as u8);
+            let last = crate::model::automation::last_step(spec.id);
+            if travel > last {
+                return Err(DocError::BadValue {
+                    place: at,
+                    what: "the value's step".into(),
+                    value: format!("{travel}"),
+                    range: format!("0 … {last}"),
+                });
+            }
+            if dsp_worklet::automation::Curve::from_u8(curve).is_none() {
+                return Err(DocError::BadValue {
+                    place: at,
+                    what: "the curve".into(),
+                    value: format!("{curve}"),
+                    range: "0 (linear), 1 (slow) or 2 (fast)".into(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Lanes as the document stores them (empty lanes are not stored).
+pub fn lane_docs(lanes: &[crate::model::automation::Lane]) -> Vec<LaneDoc> {
+    lanes
+        .iter()
+        .filter(|l| !l.points.is_empty())
+        .map(|l| LaneDoc {
+            param: l.param as u16,
+            reading: l.reading,
+            points: {
+                let grid = dsp_worklet::automation::GRID_FRAMES;
+                let mut at = 0;
+                l.points
+                    .iter()
+                    .map(|p| {
+                        let step = p.frame / grid;
+                        let steps = step.saturating_sub(at);
+                        at = at.max(step);
+                        let travel = crate::model::automation::value_step(l.param, p.value);
+                        (steps, travel << 2 | p.curve as u16)
+                    })
+                    .collect()
+            },
+        })
+        .collect()
+}
+
+/// Lanes from a (validated) document, their frames scaled by `scale` (the receiver's rate over
+/// the document's).
+pub fn lanes_of(docs: &[LaneDoc], scale: f64) -> Vec<crate::model::automation::Lane> {
+    use dsp_worklet::automation::{Curve, Point};
+    let grid = dsp_worklet::automation::GRID_FRAMES;
+    docs.iter()
+        .filter_map(|d| {
+            let param = ParamId::from_u16(d.param)?;
+            let mut step = 0u64;
+            let lane = crate::model::automation::Lane {
+                param,
+                reading: d.reading,
+                points: d
+                    .points
+                    .iter()
+                    .map(|&(steps, shape)| {
+                        step = step.saturating_add(steps);
+                        Point {
+                            frame: step.saturating_mul(grid),
+                            value: crate::model::automation::step_value(param, shape >> 2),
+                            curve: Curve::from_u8((shape & 3) as u8).unwrap_or(Curve::Linear),
+                        }
+                    })
+                    .collect(),
+            };
+            Some(lane.rescaled(scale))
+        })
+        .collect()
 }
 
 fn finite_in(
@@ -617,7 +766,13 @@ pub(crate) mod tests {
                     sha256: [7; 32],
                 },
                 params: vec![(ParamId::Gain as u16, -6.0), (ParamId::Eq2Gain as u16, 3.5)],
+                lanes: vec![LaneDoc {
+                    param: ParamId::Gain as u16,
+                    reading: true,
+                    points: vec![(0, 640 << 2), (3_000, 580 << 2 | 1)],
+                }],
             }],
+            master_lanes: vec![],
             deleted_comments: vec![],
             comments: vec![Comment {
                 id: 42,

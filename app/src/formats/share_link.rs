@@ -250,8 +250,10 @@ mod tests {
                         (ParamId::CompRatio as u16, 4.0),
                         (ParamId::Send1Level as u16, -12.0),
                     ],
+                    lanes: vec![],
                 })
                 .collect(),
+            master_lanes: vec![],
             comments: (0..comments)
                 .map(|i| Comment {
                     id: 0x5eed_0000 + i as u64,
@@ -339,6 +341,60 @@ mod tests {
         eprintln!("16 tracks, 20 comments: {len} bytes of link payload");
         // 16 SHA-256 digests alone are 512 bytes (683 in base64) and do not compress.
         assert!(len < 2_600, "link payload is {len} bytes");
+    }
+
+    /// The size case: 16 tracks, each with 10 lanes of 50 points (values as a drag
+    /// leaves them: any f32 in range, times anywhere in a 4-minute song).
+    #[test]
+    fn sixteen_tracks_with_ten_lanes_of_fifty_points_fit_a_link() {
+        use crate::formats::document::LaneDoc;
+        let params = [
+            ParamId::Gain,
+            ParamId::Pan,
+            ParamId::Send1Level,
+            ParamId::Send2Level,
+            ParamId::Eq2Gain,
+            ParamId::Eq3Gain,
+            ParamId::HpFreq,
+            ParamId::CompThreshold,
+            ParamId::Trim,
+            ParamId::Mute,
+        ];
+        let mut d = session(16, 20);
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for t in &mut d.tracks {
+            t.lanes = params
+                .iter()
+                .map(|p| {
+                    LaneDoc {
+                        param: *p as u16,
+                        reading: true,
+                        points: (0..50)
+                            .map(|_| {
+                                // Up to 4.8 s apart (50 points over a 4-minute song).
+                                let steps = (next() * 7_200.0) as u64;
+                                let last = crate::model::automation::last_step(*p);
+                                let travel = (next() * last as f64) as u16;
+                                (steps, travel << 2 | (next() * 3.0) as u16)
+                            })
+                            .collect(),
+                    }
+                })
+                .collect();
+        }
+        assert_eq!(d.validate(), Ok(()));
+        let len = encode(&d).len();
+        eprintln!("16 tracks × 10 lanes × 50 points: {len} bytes of link payload");
+        assert_eq!(decode(&encode(&d)), Ok(d.clone()));
+        // Random times and values are the worst case (drawn and written lanes repeat values
+        // and compress further): 40,294 bytes when this was written.
+        assert!(len < 42_000, "link payload is {len} bytes");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use dsp_worklet::PARAMS;
 use dsp_worklet::params::{Group, ParamValues, Scope};
 
-use crate::formats::document::{Comment, SessionDoc, TrackDoc, param_values};
+use crate::formats::document::{Comment, LaneDoc, SessionDoc, TrackDoc, param_values};
 use crate::model::session::stem_name;
 
 /// One setting that differs.
@@ -70,16 +70,25 @@ pub fn diff(mine: &SessionDoc, theirs: &SessionDoc) -> Vec<Change> {
         &param_values(&theirs.master),
         Scope::Master,
     );
+    lanes(
+        &mut push,
+        "Master",
+        &mine.master_lanes,
+        &theirs.master_lanes,
+    );
     for t in &mine.tracks {
         let name = stem_name(&t.stem.file_name);
         match theirs.tracks.iter().find(|x| same(t, x)) {
-            Some(o) => params(
-                &mut push,
-                &name,
-                &param_values(&t.params),
-                &param_values(&o.params),
-                Scope::Track,
-            ),
+            Some(o) => {
+                params(
+                    &mut push,
+                    &name,
+                    &param_values(&t.params),
+                    &param_values(&o.params),
+                    Scope::Track,
+                );
+                lanes(&mut push, &name, &t.lanes, &o.lanes);
+            }
             None => push(&name, "Track", "present".into(), "removed".into()),
         }
     }
@@ -128,6 +137,74 @@ fn params(
     }
 }
 
+/// Automation lanes that differ: "Vox · Gain lane: 4 points → 4 points, 3 changed", a lane
+/// added ("none → 12 points") or removed, and a lane turned off or on.
+fn lanes(
+    push: &mut impl FnMut(&str, &str, String, String),
+    place: &str,
+    mine: &[LaneDoc],
+    theirs: &[LaneDoc],
+) {
+    let points = |n: usize| format!("{n} point{}", if n == 1 { "" } else { "s" });
+    let name = |id: u16| {
+        dsp_worklet::ParamId::from_u16(id)
+            .map_or_else(|| format!("#{id}"), |p| p.spec().name.to_string())
+    };
+    let mut params: Vec<u16> = mine.iter().map(|l| l.param).collect();
+    params.extend(
+        theirs
+            .iter()
+            .map(|l| l.param)
+            .filter(|p| !mine.iter().any(|l| l.param == *p)),
+    );
+    for id in params {
+        let what = format!("{} lane", name(id));
+        let a = mine.iter().find(|l| l.param == id);
+        let b = theirs.iter().find(|l| l.param == id);
+        match (a, b) {
+            (Some(a), Some(b)) => {
+                // Points compared by their time and value (the document's deltas would count
+                // every point after an insertion as changed).
+                let abs = |l: &LaneDoc| {
+                    let mut at = 0u64;
+                    l.points
+                        .iter()
+                        .map(|&(d, shape)| {
+                            at += d;
+                            (at, shape)
+                        })
+                        .collect::<Vec<_>>()
+                };
+                let (pa, pb) = (abs(a), abs(b));
+                // Moved points count once; added and removed ones once each.
+                let new = pb.iter().filter(|p| !pa.contains(p)).count();
+                let gone = pa.iter().filter(|p| !pb.contains(p)).count();
+                let changed = new.max(gone);
+                if changed > 0 {
+                    push(
+                        place,
+                        &what,
+                        points(pa.len()),
+                        format!("{}, {changed} changed", points(pb.len())),
+                    );
+                }
+                if a.reading != b.reading {
+                    let mode = |r: bool| if r { "read" } else { "off" }.to_string();
+                    push(
+                        place,
+                        &format!("{what} mode"),
+                        mode(a.reading),
+                        mode(b.reading),
+                    );
+                }
+            }
+            (Some(a), None) => push(place, &what, points(a.points.len()), "removed".into()),
+            (None, Some(b)) => push(place, &what, "none".into(), points(b.points.len())),
+            (None, None) => {}
+        }
+    }
+}
+
 /// Their comments that are not in mine (by id) and that I have not deleted.
 pub fn new_comments<'a>(mine: &SessionDoc, theirs: &'a SessionDoc) -> Vec<&'a Comment> {
     theirs
@@ -141,7 +218,7 @@ pub fn new_comments<'a>(mine: &SessionDoc, theirs: &'a SessionDoc) -> Vec<&'a Co
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::formats::document::{StemIdentity, TargetDoc};
+    use crate::formats::document::{LaneDoc, StemIdentity, TargetDoc};
     use dsp_worklet::params::ParamId;
 
     fn doc() -> SessionDoc {
@@ -169,8 +246,10 @@ mod tests {
                         sha256: [*id as u8; 32],
                     },
                     params: vec![],
+                    lanes: vec![],
                 })
                 .collect(),
+            master_lanes: vec![],
             comments: vec![],
             deleted_comments: vec![],
         }
@@ -202,6 +281,57 @@ mod tests {
         );
         assert_eq!(new_comments(&mine, &theirs).len(), 1);
         assert!(new_comments(&theirs, &theirs).is_empty());
+    }
+
+    #[test]
+    fn lane_changes_are_counted_in_points() {
+        let lane = |points: Vec<(u64, u16)>, reading| LaneDoc {
+            param: ParamId::Gain as u16,
+            reading,
+            points,
+        };
+        let mut mine = doc();
+        mine.tracks[1].lanes = vec![lane(
+            vec![(0, 700 << 2), (10, 640 << 2), (10, 600 << 2)],
+            true,
+        )];
+        let mut theirs = mine.clone();
+        // Three points moved (the first in time: every later delta shifts too).
+        theirs.tracks[1].lanes = vec![lane(
+            vec![(2, 690 << 2), (10, 630 << 2), (10, 610 << 2)],
+            true,
+        )];
+        theirs.master_lanes = vec![LaneDoc {
+            param: ParamId::MasterGain as u16,
+            reading: true,
+            points: vec![(0, 0), (5, 4)],
+        }];
+        let texts: Vec<String> = diff(&mine, &theirs).iter().map(Change::text).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Master · Master lane: none → 2 points".to_string(),
+                "Vox · Gain lane: 3 points → 3 points, 3 changed".to_string(),
+            ]
+        );
+        // One point added after the others, and the lane turned off.
+        let mut theirs = mine.clone();
+        theirs.tracks[1].lanes[0].points.push((50, 0));
+        theirs.tracks[1].lanes[0].reading = false;
+        let texts: Vec<String> = diff(&mine, &theirs).iter().map(Change::text).collect();
+        assert_eq!(
+            texts,
+            vec![
+                "Vox · Gain lane: 3 points → 4 points, 1 changed".to_string(),
+                "Vox · Gain lane mode: read → off".to_string(),
+            ]
+        );
+        theirs.tracks[1].lanes.clear();
+        let texts: Vec<String> = diff(&mine, &theirs).iter().map(Change::text).collect();
+        assert_eq!(
+            texts,
+            vec!["Vox · Gain lane: 3 points → removed".to_string()]
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ use dsp_worklet::{Command, PARAMS, ParamValues};
 
 use crate::formats::document::{
     Comment, MAX_TRACK_ID, SessionDoc, StemIdentity, TargetDoc, TrackDoc, changed_params,
+    lane_docs, lanes_of,
 };
+use crate::model::automation::Lane;
 
 /// Whether a strip has its audio.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -44,6 +46,8 @@ pub struct TrackState {
     /// SHA-256 of the file's bytes (for a placeholder, of the file the link names).
     pub sha256: [u8; 32],
     pub audio: StemAudio,
+    /// Automation lanes, one per parameter at most.
+    pub lanes: Vec<Lane>,
 }
 
 impl TrackState {
@@ -69,6 +73,8 @@ pub struct Mix {
     pub tracks: Vec<TrackState>,
     /// Master-scope parameters (master fader, reverb and delay buses), display units.
     pub master: ParamValues,
+    /// The master's automation lanes, one per parameter at most.
+    pub master_lanes: Vec<Lane>,
     /// The loudness target the master is matched to.
     pub target: crate::model::targets::Target,
     /// The AudioContext's rate, Hz; every stem is decoded to it. 0 until audio has started.
@@ -93,6 +99,7 @@ impl Default for Mix {
             name: "Untitled session".into(),
             tracks: Vec::new(),
             master: ParamValues::default(),
+            master_lanes: Vec::new(),
             target: crate::model::targets::PRESETS[0],
             sample_rate: 0.0,
             loop_region: None,
@@ -155,6 +162,7 @@ impl Mix {
             overview: Arc::new(t.overview),
             sha256: t.sha256,
             audio: StemAudio::Loaded,
+            lanes: Vec::new(),
         });
         id
     }
@@ -297,8 +305,10 @@ impl Mix {
                         sha256: t.sha256,
                     },
                     params: changed_params(&t.params, Scope::Track),
+                    lanes: lane_docs(&t.lanes),
                 })
                 .collect(),
+            master_lanes: lane_docs(&self.master_lanes),
             comments: self.comments.iter().map(|(_, c)| c.clone()).collect(),
             deleted_comments: self.deleted_comments.clone(),
         }
@@ -312,6 +322,7 @@ impl Mix {
         let mut m = Mix {
             name: doc.name.clone(),
             master: crate::formats::document::param_values(&doc.master),
+            master_lanes: lanes_of(&doc.master_lanes, scale),
             target: doc.app_target(),
             sample_rate: rate,
             loop_region: doc.loop_region.map(|r| scale_region(r, scale)),
@@ -321,7 +332,7 @@ impl Mix {
             ..Mix::default()
         };
         for t in &doc.tracks {
-            m.tracks.push(placeholder(t, rate));
+            m.tracks.push(placeholder(t, rate, scale));
             m.next_id = m.next_id.max(t.id.saturating_add(1));
         }
         for c in &doc.comments {
@@ -342,12 +353,14 @@ impl Mix {
         m.target = doc.app_target();
         m.loop_on = doc.loop_on;
         let scale = self.sample_rate.max(1.0) as f64 / doc.sample_rate as f64;
+        m.master_lanes = lanes_of(&doc.master_lanes, scale);
         m.loop_region = doc.loop_region.map(|r| scale_region(r, scale));
         m.tracks
             .retain(|t| doc.tracks.iter().any(|d| same_track(t, d)));
         for t in &mut m.tracks {
             if let Some(theirs) = doc.tracks.iter().find(|d| same_track(t, d)) {
                 t.params = crate::formats::document::param_values(&theirs.params);
+                t.lanes = lanes_of(&theirs.lanes, scale);
             }
         }
         let rate = m.sample_rate;
@@ -363,7 +376,7 @@ impl Mix {
             m.next_id = m.next_id.max(id.saturating_add(1));
             m.tracks.push(TrackState {
                 id,
-                ..placeholder(d, rate)
+                ..placeholder(d, rate, scale)
             });
         }
         m.merge_comments(&doc.comments);
@@ -639,7 +652,9 @@ pub fn same_track(t: &TrackState, d: &TrackDoc) -> bool {
 }
 
 /// A placeholder strip for a document's track at `rate` Hz: its settings, waiting for its file.
-fn placeholder(t: &TrackDoc, rate: f32) -> TrackState {
+/// A strip waiting for its file, from a document at `rate` Hz (`scale`: the receiver's rate over
+/// the document's, for the lanes' frames).
+fn placeholder(t: &TrackDoc, rate: f32, scale: f64) -> TrackState {
     TrackState {
         id: t.id,
         name: stem_name(&t.stem.file_name),
@@ -651,6 +666,7 @@ fn placeholder(t: &TrackDoc, rate: f32) -> TrackState {
         overview: Arc::new(Vec::new()),
         sha256: t.stem.sha256,
         audio: StemAudio::Missing,
+        lanes: lanes_of(&t.lanes, scale),
     }
 }
 

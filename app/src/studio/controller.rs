@@ -68,6 +68,8 @@ pub struct Studio {
     pub heard: Memo<Mix>,
     /// What the engine was last told (see `studio/engine_sync.rs`); `None` before it runs.
     pub(crate) told: StoredValue<Option<Mix>>,
+    /// The engine's automation lanes as last told (ids, room, points).
+    pub(crate) lanes_told: StoredValue<crate::model::lane_book::LaneBook>,
     pub meters: RwSignal<MeterSnapshot>,
     pub errors: RwSignal<Vec<Notice>>,
     /// Files still being decoded.
@@ -144,6 +146,7 @@ impl Studio {
                 })
             }),
             told: StoredValue::new(None),
+            lanes_told: StoredValue::new(Default::default()),
             meters: RwSignal::new(MeterSnapshot::default()),
             errors: RwSignal::new(Vec::new()),
             loading: RwSignal::new(0),

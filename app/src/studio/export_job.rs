@@ -140,7 +140,15 @@ where
     // changes only the master chain, so it replays that instead of rendering the stems again.
     // A lone "As mixed" export is one pass: nothing to record for.
     let mut recording: Option<Recording> = None;
-    let may_repeat = o.targets.len() > 1 || o.targets.iter().any(|g| matches!(g, Goal::Target(_)));
+    // A recording of the master chain's input replays without the song's position, so master
+    // lanes (which move the FX returns and the master chain) are not followed in a replay:
+    // with any, every pass renders from the stems (the same bits, at the full cost).
+    let master_moves = mix
+        .master_lanes
+        .iter()
+        .any(|l| l.reading && !l.points.is_empty());
+    let may_repeat = !master_moves
+        && (o.targets.len() > 1 || o.targets.iter().any(|g| matches!(g, Goal::Target(_))));
     // Integrated loudness of the mix with the limiter bypassed (see `unlimited_loudness`).
     let mut unlimited: Option<f64> = None;
     for (i, goal) in o.targets.iter().enumerate() {

@@ -9,3 +9,4 @@ pub mod export_job;
 pub mod job;
 pub mod matching;
 pub mod sharing;
+pub mod strip_silence;

@@ -14,21 +14,22 @@
 //! session bundle of each version) are opened by the tests in `golden.rs`: they fail when a
 //! version's wire shape changes, and when the writer's shape drifts from the newest version's.
 //!
-//! # Adding version 2
+//! # Adding version 3 (as version 2, automation lanes, was added)
 //!
 //! 1. Change [`SessionDoc`] (and its nested types) in `document.rs` as needed.
-//! 2. Copy the new shape, nested types included, into `versions/v2.rs` as `SessionDocV2`,
-//!    `TrackDocV2`, … with the same "must never change" header as `v1.rs`, and write
-//!    `From<SessionDocV2> for SessionDoc` (a field-by-field copy).
-//! 3. In `v1.rs`, turn `From<SessionDocV1> for SessionDoc` into `From<SessionDocV1> for
-//!    SessionDocV2`: the migration, which gives each new field the value that keeps a version-1
-//!    session sounding and reading as it did. Never edit the `…V1` types themselves.
-//! 4. Bump [`FORMAT_VERSION`] to 2. In [`from_postcard`] and [`from_json`] add an arm for 2 and
-//!    send 1 through 2: `1 => SessionDoc::from(SessionDocV2::from(take::<SessionDocV1>(raw)?))`.
-//! 5. Add fixtures: copy `write_v1_fixtures` in `golden.rs` as `write_v2_fixtures`, run it once
-//!    (`cargo test -p app --lib write_v2_fixtures -- --ignored`), check in
-//!    `app/tests/fixtures/v2/`, and add golden tests for them. Keep the version-1 fixtures and
-//!    their tests: old links and autosaves must still open, now through the migration.
+//! 2. Copy the new shape, nested types included, into `versions/v3.rs` as `SessionDocV3`,
+//!    `TrackDocV3`, … with the same "must never change" header as `v1.rs`, and write
+//!    `From<SessionDocV3> for SessionDoc` (a field-by-field copy).
+//! 3. In `v2.rs`, turn `From<SessionDocV2> for SessionDoc` into `From<SessionDocV2> for
+//!    SessionDocV3`: the migration, which gives each new field the value that keeps a version-2
+//!    session sounding and reading as it did. Never edit the `…V2` types themselves.
+//! 4. Bump [`FORMAT_VERSION`] to 3. In [`from_postcard`] and [`from_json`] add an arm for 3 and
+//!    send 1 and 2 through 3: `2 => SessionDoc::from(SessionDocV3::from(take::<SessionDocV2>(raw)?))`,
+//!    `1 => … SessionDocV3::from(SessionDocV2::from(take::<SessionDocV1>(raw)?))`.
+//! 5. Add fixtures: copy `write_v2_fixtures` in `golden.rs` as `write_v3_fixtures`, run it once
+//!    (`cargo test -p app --lib write_v3_fixtures -- --ignored`), check in
+//!    `app/tests/fixtures/v3/`, and add golden tests for them. Keep the older fixtures and
+//!    their tests: old links and autosaves must still open, now through the migrations.
 
 use core::fmt;
 
@@ -37,6 +38,7 @@ use serde::de::DeserializeOwned;
 use crate::formats::document::{FORMAT_VERSION, SessionDoc};
 
 pub mod v1;
+pub mod v2;
 
 #[cfg(test)]
 mod golden;
@@ -69,7 +71,8 @@ impl fmt::Display for ReadError {
 /// validated. Refuses stray bytes after the document.
 pub fn from_postcard(version: u8, raw: &[u8]) -> Result<SessionDoc, ReadError> {
     let doc = match version {
-        1 => SessionDoc::from(take::<v1::SessionDocV1>(raw)?),
+        1 => SessionDoc::from(v2::SessionDocV2::from(take::<v1::SessionDocV1>(raw)?)),
+        2 => SessionDoc::from(take::<v2::SessionDocV2>(raw)?),
         v => return Err(unreadable(v as u64)),
     };
     Ok(finish(doc))
@@ -79,7 +82,8 @@ pub fn from_postcard(version: u8, raw: &[u8]) -> Result<SessionDoc, ReadError> {
 /// validated.
 pub fn from_json(version: u64, session: serde_json::Value) -> Result<SessionDoc, ReadError> {
     let doc = match version {
-        1 => SessionDoc::from(json::<v1::SessionDocV1>(session)?),
+        1 => SessionDoc::from(v2::SessionDocV2::from(json::<v1::SessionDocV1>(session)?)),
+        2 => SessionDoc::from(json::<v2::SessionDocV2>(session)?),
         v => return Err(unreadable(v)),
     };
     Ok(finish(doc))

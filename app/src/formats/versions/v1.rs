@@ -9,7 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::formats::document::{Comment, SessionDoc, StemIdentity, TargetDoc, TrackDoc};
+use crate::formats::versions::v2::{
+    CommentV2, SessionDocV2, StemIdentityV2, TargetDocV2, TrackDocV2,
+};
 
 /// One stem's identity, format 1.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -75,15 +77,15 @@ pub struct SessionDocV1 {
     pub deleted_comments: Vec<u64>,
 }
 
-/// Format 1 is the current format: its migration copies every field. When format 2 is added,
-/// this becomes `From<SessionDocV1> for SessionDocV2` (see [`crate::formats::versions`]).
-impl From<SessionDocV1> for SessionDoc {
-    fn from(d: SessionDocV1) -> SessionDoc {
-        SessionDoc {
+/// Format 1 → format 2: the same session without automation lanes (a version-1 session had
+/// none), so it sounds and reads as it did.
+impl From<SessionDocV1> for SessionDocV2 {
+    fn from(d: SessionDocV1) -> SessionDocV2 {
+        SessionDocV2 {
             lineage: d.lineage,
             name: d.name,
             sample_rate: d.sample_rate,
-            target: TargetDoc {
+            target: TargetDocV2 {
                 name: d.target.name,
                 lufs: d.target.lufs,
                 ceiling: d.target.ceiling,
@@ -94,9 +96,9 @@ impl From<SessionDocV1> for SessionDoc {
             tracks: d
                 .tracks
                 .into_iter()
-                .map(|t| TrackDoc {
+                .map(|t| TrackDocV2 {
                     id: t.id,
-                    stem: StemIdentity {
+                    stem: StemIdentityV2 {
                         file_name: t.stem.file_name,
                         duration_s: t.stem.duration_s,
                         channels: t.stem.channels,
@@ -104,12 +106,14 @@ impl From<SessionDocV1> for SessionDoc {
                         sha256: t.stem.sha256,
                     },
                     params: t.params,
+                    lanes: Vec::new(),
                 })
                 .collect(),
+            master_lanes: Vec::new(),
             comments: d
                 .comments
                 .into_iter()
-                .map(|c| Comment {
+                .map(|c| CommentV2 {
                     id: c.id,
                     start_s: c.start_s,
                     end_s: c.end_s,

@@ -8,6 +8,7 @@ use crate::model::session::{StemAudio, TrackState};
 use crate::studio::controller::use_studio;
 use crate::ui::controls::level_meter::{ClipLight, PeakMeter};
 use crate::ui::controls::param_slider::ParamSlider;
+use crate::ui::strip::automation_lane::AutomationLane;
 use crate::ui::strip::waveform::Waveform;
 
 /// Strip for track `id`: name, waveform, gain, pan/balance, mute, solo, meter, remove.
@@ -123,6 +124,7 @@ pub fn Strip(id: u32) -> impl IntoView {
             </div>
             {status}
             <Waveform state=state/>
+            <AutomationLane id=id state=state/>
             <div class="strip-controls">
                 <ParamSlider
                     spec=ParamId::Gain.spec()

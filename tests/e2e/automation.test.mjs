@@ -1,0 +1,132 @@
+// Automation as a musician makes it: breakpoints clicked and dragged on a track's gain lane, the
+// export following the drawn lane within 0.1 dB at ten points; strip silence on a vocal with
+// quiet gaps, the export exactly silent in the gaps and bit-identical through the phrases.
+import { test, before, after, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startApp, sessionRate, dropFiles, exportMix } from './lib/browser.mjs';
+import { encodeWav, decodeWav, dB } from './lib/wav.mjs';
+
+let app;
+before(async () => { app = await startApp(); });
+afterEach(() => app?.assertNoCspViolations());
+after(async () => { await app?.close(); });
+
+// The lane's plot: 40 units high, 2 units of margin top and bottom (automation_lane.rs).
+const LANE_H = 40;
+/** Page coordinates of (t seconds, travel 0…1) on the lane. */
+function lanePoint(box, seconds, t, travel) {
+  const y = (LANE_H - 2 - travel * (LANE_H - 4)) / LANE_H;
+  return [box.x + (t / seconds) * box.width, box.y + y * box.height];
+}
+
+test('a fade drawn on the gain lane with the mouse: the export follows it within 0.1 dB at ten points', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const seconds = 4;
+  const n = seconds * rate;
+  const x = new Float32Array(n).map((_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate));
+  await dropFiles(page, [{ name: 'Vocal.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  const lane = page.getByTestId('automation-lane');
+  assert.equal(await lane.getAttribute('data-param'), 'gain');
+  const box = await lane.boundingBox();
+  // The fader's travel is linear in dB from −70 to +12: 0 dB is at 70/82 of it.
+  const at = (t, db) => lanePoint(box, seconds, t, (db + 70) / 82);
+  await page.mouse.click(...at(1.0, 0));
+  await page.mouse.click(...at(3.0, -30));
+  const points = page.getByTestId('automation-point');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="automation-point"]').length === 2);
+  // Drag the second point down a little more (one undo step).
+  const p2 = await points.nth(1).boundingBox();
+  const [cx, cy] = [p2.x + p2.width / 2, p2.y + p2.height / 2];
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx, cy + 3, { steps: 5 });
+  await page.mouse.up();
+  const read = async () => Promise.all([0, 1].map(async (i) => ({
+    t: Number(await points.nth(i).getAttribute('data-time')),
+    v: Number(await points.nth(i).getAttribute('data-value')),
+  })));
+  const [a, b] = await read();
+  assert.ok(Math.abs(a.t - 1.0) < 0.02 && Math.abs(a.v) < 1.5, `first point ${JSON.stringify(a)}`);
+  assert.ok(Math.abs(b.t - 3.0) < 0.02 && b.v < -31 && b.v > -45, `second point ${JSON.stringify(b)}`);
+
+  const y = decodeWav((await exportMix(page, 'float32')).bytes).channelData[0];
+  assert.equal(y.length, n);
+  // The lane: flat before the first point and after the last, linear in dB between.
+  const want = (t) => (t <= a.t ? a.v : t >= b.t ? b.v : a.v + ((b.v - a.v) * (t - a.t)) / (b.t - a.t));
+  for (const t of [0.3, 0.9, 1.1, 1.4, 1.8, 2.2, 2.6, 2.9, 3.2, 3.8]) {
+    let i = Math.round(t * rate);
+    while (Math.abs(x[i]) < 0.45) i++;
+    const got = dB(Math.abs(y[i] / x[i]));
+    const expect = want(i / rate);
+    assert.ok(Math.abs(got - expect) < 0.1, `at ${(i / rate).toFixed(3)} s: ${got.toFixed(3)} dB, want ${expect.toFixed(3)} dB`);
+  }
+  // Undo takes back the drag in one step, then the second point.
+  await page.getByTestId('undo').click();
+  const [, back] = await read();
+  assert.ok(back.v > b.v, `the drag was undone: ${back.v} dB`);
+  await page.getByTestId('undo').click();
+  assert.equal(await points.count(), 1);
+  assert.deepEqual(app.pageErrors, []);
+});
+
+test('strip silence on a vocal with quiet gaps: the gaps are exactly silent in the export and the phrases bit-identical', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const seconds = 4;
+  const n = seconds * rate;
+  const phrases = [[0.5, 1.5], [2.5, 3.2]];
+  // Phrases of a tone; between them, hiss at −80 dBFS (below the default −50 dBFS threshold).
+  const x = new Float32Array(n).map((_, i) => {
+    const t = i / rate;
+    return phrases.some(([p, q]) => t >= p && t < q)
+      ? 0.5 * Math.sin((2 * Math.PI * 220 * i) / rate)
+      : 1e-4 * (i % 2 ? 1 : -1);
+  });
+  await dropFiles(page, [{ name: 'Lead Vox.wav', bytes: encodeWav({ rate, channels: [x], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  const before = decodeWav((await exportMix(page, 'float32')).bytes).channelData;
+
+  await page.getByTestId('strip-silence').click();
+  // Settings as a user types them: −45 dBFS, 200 ms, pads 20 ms before and 80 ms after.
+  await page.getByTestId('strip-silence-threshold').fill('-45');
+  await page.getByTestId('strip-silence-threshold').dispatchEvent('change');
+  await page.getByTestId('strip-silence-min').fill('200');
+  await page.getByTestId('strip-silence-min').dispatchEvent('change');
+  await page.getByTestId('strip-silence-apply').click();
+  await page.getByTestId('strip-silence-outcome').filter({ hasText: 'muted' }).waitFor();
+  assert.match(await page.getByTestId('strip-silence-outcome').textContent(), /^3 quiet passages muted/);
+  assert.equal(await page.getByTestId('automation-lane').getAttribute('data-param'), 'mute');
+  // Muted from the start; open from 20 ms before each phrase to 80 ms after it.
+  const times = await page.getByTestId('automation-point').evaluateAll((ps) => ps.map((p) => Number(p.dataset.time)));
+  assert.equal(times.length, 3 + 4 + 2, `points ${times}`);
+
+  const after = decodeWav((await exportMix(page, 'float32')).bytes).channelData;
+  assert.equal(after[0].length, before[0].length);
+  const range = (a, b) => [Math.round(a * rate), Math.round(b * rate)];
+  // The mute's 5 ms fade (and the 0.67 ms automation grid) lie inside the padding: the sound
+  // from 10 ms before a phrase to 70 ms after it is untouched, bit for bit.
+  for (const [p, q] of phrases) {
+    const [i0, i1] = range(p - 0.01, q + 0.07);
+    for (let ch = 0; ch < 2; ch++) {
+      for (let i = i0; i < i1; i++) {
+        if (after[ch][i] !== before[ch][i]) assert.fail(`phrase ${p}–${q} s changed at ${(i / rate).toFixed(4)} s`);
+      }
+    }
+  }
+  // The gaps, past the fades: exactly zero (the hiss is there without strip silence).
+  const gaps = [[0, 0.5 - 0.02 - 0.007], [1.5 + 0.08 + 0.007, 2.5 - 0.02 - 0.007], [3.2 + 0.08 + 0.007, seconds]];
+  for (const [p, q] of gaps) {
+    const [i0, i1] = range(p, q);
+    assert.ok(before[0].subarray(i0, i1).some((v) => v !== 0), `there is hiss in ${p}–${q} s to strip`);
+    for (let ch = 0; ch < 2; ch++) {
+      const k = after[ch].subarray(i0, i1).findIndex((v) => v !== 0);
+      assert.equal(k, -1, `gap ${p.toFixed(3)}–${q.toFixed(3)} s not silent at ${((i0 + k) / rate).toFixed(4)} s`);
+    }
+  }
+  // One undo removes the whole lane.
+  await page.getByTestId('undo').click();
+  assert.equal(await page.getByTestId('automation-point').count(), 0);
+  assert.deepEqual(app.pageErrors, []);
+});
