@@ -1,9 +1,11 @@
 // Automation as a musician makes it: breakpoints clicked and dragged on a track's gain lane, the
-// export following the drawn lane within 0.1 dB at ten points; strip silence on a vocal with
-// quiet gaps, the export exactly silent in the gaps and bit-identical through the phrases.
+// export following the drawn lane within 0.1 dB at ten points; the fader ridden in touch mode
+// while the song plays, the lane then holding the ride and gliding back; strip silence on a
+// vocal with quiet gaps, the export exactly silent in the gaps and bit-identical through the
+// phrases.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, sessionRate, dropFiles, exportMix } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, exportMix, parsePosition, downloadBytes } from './lib/browser.mjs';
 import { encodeWav, decodeWav, dB } from './lib/wav.mjs';
 
 let app;
@@ -128,5 +130,117 @@ test('strip silence on a vocal with quiet gaps: the gaps are exactly silent in t
   // One undo removes the whole lane.
   await page.getByTestId('undo').click();
   assert.equal(await page.getByTestId('automation-point').count(), 0);
+  assert.deepEqual(app.pageErrors, []);
+});
+
+test('touch-write while playing: the fader ride is written to the lane, which glides back after it, and the export follows', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const seconds = 8;
+  const n = seconds * rate;
+  const x = new Float32Array(n).map((_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate));
+  await dropFiles(page, [{ name: 'Vocal.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  // A lane at 0 dB to come back to: one point at the start, then touch mode.
+  const box = await page.getByTestId('automation-lane').boundingBox();
+  await page.mouse.click(...lanePoint(box, seconds, 0.05, 70 / 82));
+  await page.getByTestId('automation-point').waitFor();
+  await page.getByTestId('automation-mode').selectOption('touch');
+  await page.getByTestId('transport-play').click();
+  const position = async () => parsePosition(await page.getByTestId('transport-position').textContent());
+  await page.waitForFunction(() => document.querySelector('[data-testid=transport-position]').textContent > '0:01.000', null, { timeout: 10_000 });
+  // Take the fader at its 0 dB position and pull it down, hold, let go.
+  const fader = await page.getByTestId('track-gain').boundingBox();
+  const xOf = (db) => fader.x + 8 + ((db + 70) / 82) * (fader.width - 16);
+  const yMid = fader.y + fader.height / 2;
+  await page.mouse.move(xOf(0), yMid);
+  await page.mouse.down();
+  const touched = await position();
+  await page.mouse.move(xOf(-4), yMid, { steps: 3 });
+  await page.getByTestId('automation-writing').waitFor({ state: 'visible' });
+  await page.mouse.move(xOf(-12), yMid, { steps: 6 });
+  await page.waitForTimeout(700);
+  const letGo = await position();
+  await page.mouse.up();
+  await page.waitForTimeout(600);
+  await page.getByTestId('transport-stop').click();
+  await page.getByTestId('automation-writing').waitFor({ state: 'hidden' });
+
+  const pts = await page.getByTestId('automation-point').evaluateAll((ps) =>
+    ps.map((p) => ({ t: Number(p.dataset.time), v: Number(p.dataset.value) })));
+  assert.ok(pts.length >= 4, `points ${JSON.stringify(pts)}`);
+  // The ride's lowest value, held until the release; then back to the lane's value (the
+  // point clicked at the start, about 0 dB) over the glide.
+  const base = pts[0].v;
+  assert.ok(Math.abs(base) < 1.5, `the lane was at ${base} dB`);
+  const low = Math.min(...pts.map((p) => p.v));
+  assert.ok(low < -8 && low > -16, `the ride went to ${low} dB`);
+  const held = pts.filter((p) => p.v === low);
+  const from = held[0].t;
+  const to = held[held.length - 1].t;
+  assert.ok(from > touched - 0.1 && from < letGo, `the ride starts at ${from} s (touched at ${touched} s)`);
+  assert.ok(to >= letGo - 0.1 && to < letGo + 0.3, `held to ${to} s (let go at ${letGo} s)`);
+  const back = pts.find((p) => p.t > to);
+  assert.ok(back && back.v === base && Math.abs(back.t - to - 0.25) < 0.01, `glides back to ${base} dB in 0.25 s: ${JSON.stringify(back)}`);
+
+  // The export follows the lane: the lane's value before the touch, the held value, the lane's
+  // value again after the glide.
+  const y = decodeWav((await exportMix(page, 'float32')).bytes).channelData[0];
+  const gainAt = (t) => {
+    let i = Math.round(t * rate);
+    while (Math.abs(x[i]) < 0.45) i++;
+    return dB(Math.abs(y[i] / x[i]));
+  };
+  for (const [t, want] of [[0.5, base], [(from + to) / 2, low], [to + 0.5, base]]) {
+    const got = gainAt(t);
+    assert.ok(Math.abs(got - want) < 0.1, `at ${t.toFixed(3)} s: ${got.toFixed(3)} dB, want ${want} dB`);
+  }
+  // The whole ride is one undo step.
+  await page.getByTestId('undo').click();
+  assert.equal(await page.getByTestId('automation-point').count(), 1);
+  assert.deepEqual(app.pageErrors, []);
+});
+
+/** Every breakpoint shown, as [time s, value]. */
+const lanePoints = (page) => page.getByTestId('automation-point').evaluateAll((ps) =>
+  ps.map((p) => [Number(p.dataset.time), Number(p.dataset.value)]));
+
+test('a share link and a session bundle carry the lanes: a fresh browser shows them and exports the same bits', async () => {
+  const author = await app.openPage();
+  const rate = await sessionRate(author);
+  const seconds = 3;
+  const x = new Float32Array(seconds * rate).map((_, i) => 0.4 * Math.sin((2 * Math.PI * 330 * i) / rate));
+  const file = { name: 'Keys.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) };
+  await dropFiles(author, [file]);
+  await author.getByTestId('track').waitFor();
+  const box = await author.getByTestId('automation-lane').boundingBox();
+  for (const [t, db] of [[0.5, -3], [1.5, -20], [2.5, 2]]) await author.mouse.click(...lanePoint(box, seconds, t, (db + 70) / 82));
+  await author.waitForFunction(() => document.querySelectorAll('[data-testid="automation-point"]').length === 3);
+  const drawn = await lanePoints(author);
+  const sent = await exportMix(author, 'float32');
+
+  // The link: the strip waits for its file; dropped, it plays the lane.
+  await author.getByTestId('share-open').click();
+  const url = await author.getByTestId('share-url').inputValue();
+  await author.getByTestId('share-close').click();
+  const viaLink = await app.openPage({ hash: new URL(url).hash });
+  await viaLink.getByTestId('track').waitFor();
+  assert.deepEqual(await lanePoints(viaLink), drawn, 'the link carries the points');
+  await dropFiles(viaLink, [file]);
+  await viaLink.waitForFunction(() => document.querySelector('[data-testid=track]')?.dataset.status === 'loaded');
+  const again = await exportMix(viaLink, 'float32');
+  assert.ok(again.bytes.equals(sent.bytes), 'the link\'s export differs from the author\'s');
+
+  // The bundle.
+  const download = author.waitForEvent('download');
+  await author.getByTestId('bundle-download').click();
+  const zip = await downloadBytes(await download);
+  const viaBundle = await app.openPage();
+  await dropFiles(viaBundle, [{ name: zip.name, bytes: zip.bytes, type: 'application/zip' }]);
+  await viaBundle.waitForFunction(() => document.querySelector('[data-testid=track]')?.dataset.status === 'loaded');
+  assert.deepEqual(await lanePoints(viaBundle), drawn, 'the bundle carries the points');
+  const third = await exportMix(viaBundle, 'float32');
+  assert.ok(third.bytes.equals(sent.bytes), 'the bundle\'s export differs from the author\'s');
+  for (const p of [author, viaLink, viaBundle]) await p.context().close();
   assert.deepEqual(app.pageErrors, []);
 });

@@ -66,8 +66,9 @@ pub struct TrackDoc {
 pub struct LaneDoc {
     /// The parameter's stable id ([`ParamId`] as u16).
     pub param: u16,
-    /// Whether the lane is read (else off: the control's value holds).
-    pub reading: bool,
+    /// The lane's mode (`model::automation::LaneMode as u8`: 0 off, 1 read, 2 touch, 3 latch,
+    /// 4 write).
+    pub mode: u8,
     /// In time order, each `(steps, shape)`: `steps`, the point's distance from the previous
     /// point (the first: from the song's start) in automation grid steps
     /// ([`GRID_FRAMES`](dsp_worklet::automation::GRID_FRAMES) frames at the session rate);
@@ -462,6 +463,14 @@ fn check_lanes(
                 why: "appears twice",
             });
         }
+        if crate::model::automation::LaneMode::from_u8(lane.mode).is_none() {
+            return Err(DocError::BadValue {
+                place: here,
+                what: "the mode".into(),
+                value: format!("{}", lane.mode),
+                range: "0 (off) … 4 (write)".into(),
+            });
+        }
         if lane.points.len() > MAX_LANE_POINTS {
             return Err(DocError::TooMany {
                 what: "automation points in one lane",
@@ -512,7 +521,7 @@ pub fn lane_docs(lanes: &[crate::model::automation::Lane]) -> Vec<LaneDoc> {
         .filter(|l| !l.points.is_empty())
         .map(|l| LaneDoc {
             param: l.param as u16,
-            reading: l.reading,
+            mode: l.mode.as_u8(),
             points: {
                 let grid = dsp_worklet::automation::GRID_FRAMES;
                 let mut at = 0;
@@ -542,7 +551,8 @@ pub fn lanes_of(docs: &[LaneDoc], scale: f64) -> Vec<crate::model::automation::L
             let mut step = 0u64;
             let lane = crate::model::automation::Lane {
                 param,
-                reading: d.reading,
+                mode: crate::model::automation::LaneMode::from_u8(d.mode)
+                    .unwrap_or(crate::model::automation::LaneMode::Read),
                 points: d
                     .points
                     .iter()
@@ -768,7 +778,7 @@ pub(crate) mod tests {
                 params: vec![(ParamId::Gain as u16, -6.0), (ParamId::Eq2Gain as u16, 3.5)],
                 lanes: vec![LaneDoc {
                     param: ParamId::Gain as u16,
-                    reading: true,
+                    mode: 1,
                     points: vec![(0, 640 << 2), (3_000, 580 << 2 | 1)],
                 }],
             }],

@@ -374,7 +374,7 @@ mod tests {
                 .map(|p| {
                     LaneDoc {
                         param: *p as u16,
-                        reading: true,
+                        mode: 1,
                         points: (0..50)
                             .map(|_| {
                                 // Up to 4.8 s apart (50 points over a 4-minute song).

@@ -79,12 +79,72 @@ pub fn snap_frame(frame: u64) -> u64 {
     (frame + GRID_FRAMES / 2) / GRID_FRAMES * GRID_FRAMES
 }
 
+/// How a lane is played and written, as in a DAW.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LaneMode {
+    /// Not played: the control's own value holds.
+    Off,
+    /// Played; the controls do not write.
+    Read,
+    /// Played; while you hold the control it writes, and when you let go the lane takes over
+    /// again after a glide.
+    Touch,
+    /// Played; once you touch the control it writes, and keeps its last value until Stop.
+    Latch,
+    /// From Play to Stop the control's value is written, touched or not.
+    Write,
+}
+
+impl LaneMode {
+    /// Every mode, in menu order.
+    pub const ALL: [LaneMode; 5] = [
+        LaneMode::Off,
+        LaneMode::Read,
+        LaneMode::Touch,
+        LaneMode::Latch,
+        LaneMode::Write,
+    ];
+
+    /// Whether the engine plays the lane (every mode but Off; while a pass writes, the lane is
+    /// off in the engine so that the control is heard).
+    pub fn reading(self) -> bool {
+        self != LaneMode::Off
+    }
+
+    /// Whether moving the control while playing writes the lane.
+    pub fn writes(self) -> bool {
+        matches!(self, LaneMode::Touch | LaneMode::Latch | LaneMode::Write)
+    }
+
+    /// Stable key (documents store `as u8`; the menu uses the key).
+    pub fn key(self) -> &'static str {
+        match self {
+            LaneMode::Off => "off",
+            LaneMode::Read => "read",
+            LaneMode::Touch => "touch",
+            LaneMode::Latch => "latch",
+            LaneMode::Write => "write",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<LaneMode> {
+        LaneMode::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    pub fn from_u8(raw: u8) -> Option<LaneMode> {
+        LaneMode::ALL.get(raw as usize).copied()
+    }
+
+    pub fn as_u8(self) -> u8 {
+        self as u8
+    }
+}
+
 /// One parameter's envelope.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lane {
     pub param: ParamId,
-    /// Read: the engine follows the lane. Off: the control's own value holds.
-    pub reading: bool,
+    pub mode: LaneMode,
     /// In frame order; two points on one frame make a vertical step (the second applies from
     /// that frame on).
     pub points: Vec<Point>,
@@ -96,7 +156,7 @@ impl Lane {
     pub fn new(param: ParamId) -> Option<Lane> {
         automatable(param).then(|| Lane {
             param,
-            reading: true,
+            mode: LaneMode::Read,
             points: Vec::new(),
         })
     }

@@ -104,8 +104,8 @@ impl LaneBook {
                             len: len as u32,
                         }));
                     }
-                    if e.told.reading != lane.reading {
-                        out.push(reading(e.id, lane.reading));
+                    if e.told.mode.reading() != lane.mode.reading() {
+                        out.push(reading(e.id, lane.mode.reading()));
                     }
                     e.told = lane.clone();
                 }
@@ -134,7 +134,7 @@ impl LaneBook {
                         lane: id,
                         len: len as u32,
                     }));
-                    if !lane.reading {
+                    if !lane.mode.reading() {
                         out.push(reading(id, false));
                     }
                     self.entries.push(Entry {
@@ -249,7 +249,7 @@ mod tests {
             &m.tracks[0].lanes[0].points[..]
         );
         // Off, then a point removed.
-        m.tracks[0].lanes[0].reading = false;
+        m.tracks[0].lanes[0].mode = crate::model::automation::LaneMode::Off;
         m.tracks[0].lanes[0].remove_point(0);
         let moves = book.sync(&m);
         apply(&mut engine, &moves);

@@ -1,6 +1,7 @@
 //! The mix as plain data (main thread, no browser types): what the UI shows and edits.
 
 pub mod automation;
+pub mod automation_write;
 pub mod history;
 pub mod lane_book;
 pub mod review;

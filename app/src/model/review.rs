@@ -188,14 +188,13 @@ fn lanes(
                         format!("{}, {changed} changed", points(pb.len())),
                     );
                 }
-                if a.reading != b.reading {
-                    let mode = |r: bool| if r { "read" } else { "off" }.to_string();
-                    push(
-                        place,
-                        &format!("{what} mode"),
-                        mode(a.reading),
-                        mode(b.reading),
-                    );
+                if a.mode != b.mode {
+                    let mode = |m: u8| {
+                        crate::model::automation::LaneMode::from_u8(m)
+                            .map_or("?", |m| m.key())
+                            .to_string()
+                    };
+                    push(place, &format!("{what} mode"), mode(a.mode), mode(b.mode));
                 }
             }
             (Some(a), None) => push(place, &what, points(a.points.len()), "removed".into()),
@@ -285,9 +284,9 @@ mod tests {
 
     #[test]
     fn lane_changes_are_counted_in_points() {
-        let lane = |points: Vec<(u64, u16)>, reading| LaneDoc {
+        let lane = |points: Vec<(u64, u16)>, reading: bool| LaneDoc {
             param: ParamId::Gain as u16,
-            reading,
+            mode: reading as u8,
             points,
         };
         let mut mine = doc();
@@ -303,7 +302,7 @@ mod tests {
         )];
         theirs.master_lanes = vec![LaneDoc {
             param: ParamId::MasterGain as u16,
-            reading: true,
+            mode: 1,
             points: vec![(0, 0), (5, 4)],
         }];
         let texts: Vec<String> = diff(&mine, &theirs).iter().map(Change::text).collect();
@@ -317,7 +316,7 @@ mod tests {
         // One point added after the others, and the lane turned off.
         let mut theirs = mine.clone();
         theirs.tracks[1].lanes[0].points.push((50, 0));
-        theirs.tracks[1].lanes[0].reading = false;
+        theirs.tracks[1].lanes[0].mode = 0;
         let texts: Vec<String> = diff(&mine, &theirs).iter().map(Change::text).collect();
         assert_eq!(
             texts,

@@ -70,6 +70,14 @@ pub struct Studio {
     pub(crate) told: StoredValue<Option<Mix>>,
     /// The engine's automation lanes as last told (ids, room, points).
     pub(crate) lanes_told: StoredValue<crate::model::lane_book::LaneBook>,
+    /// Automation write passes under way, each with the mix before it began (one undo step
+    /// each; see `studio/automation_write.rs`).
+    pub(crate) passes: StoredValue<Vec<(crate::model::automation_write::Pass, Mix)>>,
+    /// The lanes being written, (owner, parameter): the engine does not play them meanwhile, so
+    /// the control is heard.
+    pub writing: RwSignal<Vec<(u32, ParamId)>>,
+    /// The glide back to a lane after a touch (or after Stop), seconds.
+    pub glide_s: RwSignal<f64>,
     pub meters: RwSignal<MeterSnapshot>,
     pub errors: RwSignal<Vec<Notice>>,
     /// Files still being decoded.
@@ -137,14 +145,20 @@ impl Studio {
     pub fn new() -> Studio {
         let mix = RwSignal::new(Mix::new_session(random_id()));
         let review: RwSignal<Option<Review>> = RwSignal::new(None);
+        let writing: RwSignal<Vec<(u32, ParamId)>> = RwSignal::new(Vec::new());
         Studio {
             mix,
             heard: Memo::new(move |_| {
-                review.with(|r| match r {
+                let mut heard = review.with(|r| match r {
                     Some(r) if r.hearing_theirs => mix.with(|m| m.heard_as(&r.theirs)),
                     _ => mix.get(),
-                })
+                });
+                writing.with(|w| crate::studio::automation_write::silence_written(&mut heard, w));
+                heard
             }),
+            passes: StoredValue::new(Vec::new()),
+            writing,
+            glide_s: RwSignal::new(crate::model::automation_write::DEFAULT_GLIDE_S),
             told: StoredValue::new(None),
             lanes_told: StoredValue::new(Default::default()),
             meters: RwSignal::new(MeterSnapshot::default()),
@@ -207,12 +221,17 @@ impl Studio {
                     });
                 }
                 self.record_history(&snap);
+                let was_playing = self.meters.with_untracked(|m| m.playing);
+                if snap.playing != was_playing {
+                    self.transport_moved(snap.playing, snap.position);
+                }
                 self.meters.set(snap);
             }),
             on_error: Rc::new(move |e| self.report(e)),
             on_refused: Box::new(move |id| self.refused.update(|r| r.push(id))),
         });
         crate::browser::tab_lock::note_owner_on_leaving(move || self.owns_autosave.get_value());
+        self.listen_for_release();
         spawn_local(async move {
             match engine_link::ready().await {
                 Ok(()) => {
@@ -380,7 +399,7 @@ impl Studio {
         Ok(out)
     }
 
-    fn refresh_undo_state(self) {
+    pub(crate) fn refresh_undo_state(self) {
         let state = self.undo.with_value(|h| (h.can_undo(), h.can_redo()));
         self.can_undo.set(state);
     }
@@ -393,6 +412,10 @@ impl Studio {
     /// [`set_track`](Self::set_track) as part of the edit `key` (one control setting several
     /// parameters, such as an EQ handle).
     pub fn set_track_as(self, key: EditKey, id: u32, param: ParamId, value: f32) {
+        // While playing, a control whose lane writes records the move instead.
+        if self.write_move(id, param, value) {
+            return;
+        }
         self.edit(key, |m| m.set_track_param(id, param, value));
     }
 
@@ -408,7 +431,7 @@ impl Studio {
             // How you listen: not an edit, and it does not end hearing their version.
             self.mix.update(|m| _ = m.set_master_param(param, value));
             self.sync_engine();
-        } else {
+        } else if !self.write_move(dsp_worklet::automation::MASTER, param, value) {
             self.edit(key, |m| m.set_master_param(param, value));
         }
     }

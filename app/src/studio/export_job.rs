@@ -146,7 +146,7 @@ where
     let master_moves = mix
         .master_lanes
         .iter()
-        .any(|l| l.reading && !l.points.is_empty());
+        .any(|l| l.mode.reading() && !l.points.is_empty());
     let may_repeat = !master_moves
         && (o.targets.len() > 1 || o.targets.iter().any(|g| matches!(g, Goal::Target(_))));
     // Integrated loudness of the mix with the limiter bypassed (see `unlimited_loudness`).

@@ -3,6 +3,7 @@
 //! and [`engine_sync`] the one path from the mix to the engine; [`sharing`] brings sessions in and out
 //! (links, bundles, autosave, review); [`export_job`] and [`matching`] run the delivery loop.
 
+pub mod automation_write;
 pub mod controller;
 pub mod engine_sync;
 pub mod export_job;

@@ -72,7 +72,7 @@ impl Studio {
             }
             if let Some(lane) = find_or_add(&mut t.lanes, PARAM) {
                 lane.points = points;
-                lane.reading = true;
+                lane.mode = crate::model::automation::LaneMode::Read;
             }
         });
         Some(passages.len())

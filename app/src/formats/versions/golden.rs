@@ -296,7 +296,7 @@ fn studio_session_v2() -> Mix {
         crate::model::automation::find_or_add(&mut snare.lanes, ParamId::Mute).expect("lane");
     lane.add_point(5 * rate, 1.0, Curve::Linear);
     lane.add_point(7 * rate, 0.0, Curve::Linear);
-    lane.reading = false;
+    lane.mode = crate::model::automation::LaneMode::Off;
     let lane = crate::model::automation::find_or_add(&mut m.master_lanes, ParamId::MasterGain)
         .expect("lane");
     lane.add_point(60 * rate, 0.0, Curve::Linear);
@@ -346,7 +346,7 @@ fn assert_studio_lanes(d: &SessionDoc) {
         .expect("vox");
     assert_eq!(vox.lanes.len(), 1);
     assert_eq!(vox.lanes[0].param, ParamId::Gain as u16);
-    assert!(vox.lanes[0].reading);
+    assert_eq!(vox.lanes[0].mode, 1, "read");
     let gain = ParamId::Gain;
     assert_eq!(
         vox.lanes[0].points,
@@ -363,7 +363,7 @@ fn assert_studio_lanes(d: &SessionDoc) {
         .find(|t| t.stem.file_name.starts_with("Snare"))
         .expect("snare");
     assert_eq!(snare.lanes[0].param, ParamId::Mute as u16);
-    assert!(!snare.lanes[0].reading);
+    assert_eq!(snare.lanes[0].mode, 0, "off");
     assert_eq!(snare.lanes[0].points, vec![(7_500, 1 << 2), (3_000, 0)]);
     assert_eq!(d.master_lanes.len(), 1);
     let master = ParamId::MasterGain;

@@ -31,7 +31,8 @@ pub struct StemIdentityV2 {
 pub struct LaneDocV2 {
     /// The parameter's stable id.
     pub param: u16,
-    pub reading: bool,
+    /// 0 off, 1 read, 2 touch, 3 latch, 4 write.
+    pub mode: u8,
     /// `(grid steps after the previous point, travel step · 4 + curve)`.
     pub points: Vec<(u64, u16)>,
 }
@@ -91,7 +92,7 @@ pub struct SessionDocV2 {
 fn lane(l: LaneDocV2) -> LaneDoc {
     LaneDoc {
         param: l.param,
-        reading: l.reading,
+        mode: l.mode,
         points: l.points,
     }
 }

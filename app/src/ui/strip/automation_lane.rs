@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::model::automation::{Lane, find, find_or_add};
+use crate::model::automation::{Lane, LaneMode, find, find_or_add};
 use crate::model::history::EditKey;
 use crate::model::session::TrackState;
 use crate::model::strip_silence::Settings;
@@ -241,16 +241,13 @@ pub fn AutomationLane(id: u32, state: Memo<Option<(TrackState, f32)>>) -> impl I
             param.set(p.id);
         }
     };
-    let mode = move || {
-        lane.with(|l| match l {
-            Some(l) if !l.reading => "off",
-            _ => "read",
-        })
-    };
+    let mode = move || lane.with(|l| l.as_ref().map_or(LaneMode::Read, |l| l.mode).key());
     let on_mode = move |ev: leptos::ev::Event| {
-        let reading = event_target_value(&ev) != "off";
-        edit_lane(EditKey::Single, Box::new(move |l| l.reading = reading));
+        if let Some(m) = LaneMode::from_key(&event_target_value(&ev)) {
+            edit_lane(EditKey::Single, Box::new(move |l| l.mode = m));
+        }
     };
+    let writing = move || s.writing.with(|w| w.contains(&(id, param.get())));
     let clear = move |_| {
         let p = param.get_untracked();
         s.edit(EditKey::Single, |m| {
@@ -332,9 +329,42 @@ pub fn AutomationLane(id: u32, state: Memo<Option<(TrackState, f32)>>) -> impl I
                     prop:value=mode
                     on:change=on_mode
                 >
-                    <option value="read">"Read"</option>
-                    <option value="off">"Off"</option>
+                    {LaneMode::ALL
+                        .into_iter()
+                        .map(|m| {
+                            let label = match m {
+                                LaneMode::Off => "Off",
+                                LaneMode::Read => "Read",
+                                LaneMode::Touch => "Touch",
+                                LaneMode::Latch => "Latch",
+                                LaneMode::Write => "Write",
+                            };
+                            view! { <option value=m.key()>{label}</option> }
+                        })
+                        .collect_view()}
                 </select>
+                <label class="lane-glide" title="How long the lane takes to return after you let go of the control (touch) or stop (latch, write)">
+                    <span>"Glide"</span>
+                    <input
+                        type="number"
+                        data-testid="automation-glide"
+                        min="0"
+                        max="5000"
+                        step="10"
+                        prop:value=move || format!("{}", (s.glide_s.get() * 1000.0).round())
+                        on:change=move |ev| {
+                            if let Ok(ms) = event_target_value(&ev).parse::<f64>()
+                                && ms.is_finite()
+                            {
+                                s.glide_s.set(ms.clamp(0.0, 5000.0) / 1000.0);
+                            }
+                        }
+                    />
+                    <span class="unit">"ms"</span>
+                </label>
+                <span class="lane-writing" data-testid="automation-writing" hidden=move || !writing()>
+                    "● writing"
+                </span>
                 <button
                     class="lane-clear"
                     data-testid="automation-clear"
@@ -369,7 +399,7 @@ pub fn AutomationLane(id: u32, state: Memo<Option<(TrackState, f32)>>) -> impl I
             >
                 <rect class="lane-bg" x="0" y="0" width=WIDTH height=LANE_H></rect>
                 <path
-                    class=move || if mode() == "off" { "lane-line off" } else { "lane-line" }
+                    class=move || if mode() == "off" || writing() { "lane-line off" } else { "lane-line" }
                     d=move || lane.with(|l| l.as_ref().and_then(|l| lane_path(l, song.get())).unwrap_or_default())
                 ></path>
                 {points}
