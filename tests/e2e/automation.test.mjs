@@ -29,15 +29,15 @@ test('a fade drawn on the gain lane with the mouse: the export follows it within
   const x = new Float32Array(n).map((_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate));
   await dropFiles(page, [{ name: 'Vocal.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) }]);
   await page.getByTestId('track').waitFor();
-  const lane = page.getByTestId('automation-lane');
+  const lane = page.getByTestId('automation').getByTestId('automation-lane');
   assert.equal(await lane.getAttribute('data-param'), 'gain');
   const box = await lane.boundingBox();
   // The fader's travel is linear in dB from −70 to +12: 0 dB is at 70/82 of it.
   const at = (t, db) => lanePoint(box, seconds, t, (db + 70) / 82);
   await page.mouse.click(...at(1.0, 0));
   await page.mouse.click(...at(3.0, -30));
-  const points = page.getByTestId('automation-point');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="automation-point"]').length === 2);
+  const points = page.getByTestId('automation').getByTestId('automation-point');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=automation] [data-testid=automation-point]').length === 2);
   // Drag the second point down a little more (one undo step).
   const p2 = await points.nth(1).boundingBox();
   const [cx, cy] = [p2.x + p2.width / 2, p2.y + p2.height / 2];
@@ -99,9 +99,9 @@ test('strip silence on a vocal with quiet gaps: the gaps are exactly silent in t
   await page.getByTestId('strip-silence-apply').click();
   await page.getByTestId('strip-silence-outcome').filter({ hasText: 'muted' }).waitFor();
   assert.match(await page.getByTestId('strip-silence-outcome').textContent(), /^3 quiet passages muted/);
-  assert.equal(await page.getByTestId('automation-lane').getAttribute('data-param'), 'mute');
+  assert.equal(await page.getByTestId('automation').getByTestId('automation-lane').getAttribute('data-param'), 'mute');
   // Muted from the start; open from 20 ms before each phrase to 80 ms after it.
-  const times = await page.getByTestId('automation-point').evaluateAll((ps) => ps.map((p) => Number(p.dataset.time)));
+  const times = await page.getByTestId('automation').getByTestId('automation-point').evaluateAll((ps) => ps.map((p) => Number(p.dataset.time)));
   assert.equal(times.length, 3 + 4 + 2, `points ${times}`);
 
   const after = decodeWav((await exportMix(page, 'float32')).bytes).channelData;
@@ -129,7 +129,7 @@ test('strip silence on a vocal with quiet gaps: the gaps are exactly silent in t
   }
   // One undo removes the whole lane.
   await page.getByTestId('undo').click();
-  assert.equal(await page.getByTestId('automation-point').count(), 0);
+  assert.equal(await page.getByTestId('automation').getByTestId('automation-point').count(), 0);
   assert.deepEqual(app.pageErrors, []);
 });
 
@@ -142,10 +142,10 @@ test('touch-write while playing: the fader ride is written to the lane, which gl
   await dropFiles(page, [{ name: 'Vocal.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) }]);
   await page.getByTestId('track').waitFor();
   // A lane at 0 dB to come back to: one point at the start, then touch mode.
-  const box = await page.getByTestId('automation-lane').boundingBox();
+  const box = await page.getByTestId('automation').getByTestId('automation-lane').boundingBox();
   await page.mouse.click(...lanePoint(box, seconds, 0.05, 70 / 82));
-  await page.getByTestId('automation-point').waitFor();
-  await page.getByTestId('automation-mode').selectOption('touch');
+  await page.getByTestId('automation').getByTestId('automation-point').waitFor();
+  await page.getByTestId('automation').getByTestId('automation-mode').selectOption('touch');
   await page.getByTestId('transport-play').click();
   const position = async () => parsePosition(await page.getByTestId('transport-position').textContent());
   await page.waitForFunction(() => document.querySelector('[data-testid=transport-position]').textContent > '0:01.000', null, { timeout: 10_000 });
@@ -157,16 +157,16 @@ test('touch-write while playing: the fader ride is written to the lane, which gl
   await page.mouse.down();
   const touched = await position();
   await page.mouse.move(xOf(-4), yMid, { steps: 3 });
-  await page.getByTestId('automation-writing').waitFor({ state: 'visible' });
+  await page.getByTestId('automation').getByTestId('automation-writing').waitFor({ state: 'visible' });
   await page.mouse.move(xOf(-12), yMid, { steps: 6 });
   await page.waitForTimeout(700);
   const letGo = await position();
   await page.mouse.up();
   await page.waitForTimeout(600);
   await page.getByTestId('transport-stop').click();
-  await page.getByTestId('automation-writing').waitFor({ state: 'hidden' });
+  await page.getByTestId('automation').getByTestId('automation-writing').waitFor({ state: 'hidden' });
 
-  const pts = await page.getByTestId('automation-point').evaluateAll((ps) =>
+  const pts = await page.getByTestId('automation').getByTestId('automation-point').evaluateAll((ps) =>
     ps.map((p) => ({ t: Number(p.dataset.time), v: Number(p.dataset.value) })));
   assert.ok(pts.length >= 4, `points ${JSON.stringify(pts)}`);
   // The ride's lowest value, held until the release; then back to the lane's value (the
@@ -197,12 +197,12 @@ test('touch-write while playing: the fader ride is written to the lane, which gl
   }
   // The whole ride is one undo step.
   await page.getByTestId('undo').click();
-  assert.equal(await page.getByTestId('automation-point').count(), 1);
+  assert.equal(await page.getByTestId('automation').getByTestId('automation-point').count(), 1);
   assert.deepEqual(app.pageErrors, []);
 });
 
 /** Every breakpoint shown, as [time s, value]. */
-const lanePoints = (page) => page.getByTestId('automation-point').evaluateAll((ps) =>
+const lanePoints = (page) => page.getByTestId('automation').getByTestId('automation-point').evaluateAll((ps) =>
   ps.map((p) => [Number(p.dataset.time), Number(p.dataset.value)]));
 
 test('a share link and a session bundle carry the lanes: a fresh browser shows them and exports the same bits', async () => {
@@ -213,9 +213,9 @@ test('a share link and a session bundle carry the lanes: a fresh browser shows t
   const file = { name: 'Keys.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) };
   await dropFiles(author, [file]);
   await author.getByTestId('track').waitFor();
-  const box = await author.getByTestId('automation-lane').boundingBox();
+  const box = await author.getByTestId('automation').getByTestId('automation-lane').boundingBox();
   for (const [t, db] of [[0.5, -3], [1.5, -20], [2.5, 2]]) await author.mouse.click(...lanePoint(box, seconds, t, (db + 70) / 82));
-  await author.waitForFunction(() => document.querySelectorAll('[data-testid="automation-point"]').length === 3);
+  await author.waitForFunction(() => document.querySelectorAll('[data-testid=automation] [data-testid=automation-point]').length === 3);
   const drawn = await lanePoints(author);
   const sent = await exportMix(author, 'float32');
 
@@ -242,5 +242,65 @@ test('a share link and a session bundle carry the lanes: a fresh browser shows t
   const third = await exportMix(viaBundle, 'float32');
   assert.ok(third.bytes.equals(sent.bytes), 'the bundle\'s export differs from the author\'s');
   for (const p of [author, viaLink, viaBundle]) await p.context().close();
+  assert.deepEqual(app.pageErrors, []);
+});
+
+test('lane editing: a selection drags together, a curve shape is chosen by right-click, and the master\'s lane is followed by the export', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const seconds = 4;
+  const n = seconds * rate;
+  const x = new Float32Array(n).map((_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate));
+  await dropFiles(page, [{ name: 'Gtr.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  const track = page.getByTestId('automation');
+  const trackLane = track.getByTestId('automation-lane');
+  const box = await trackLane.boundingBox();
+  for (const [t, db] of [[1, -6], [2, -12], [3, -6]]) await page.mouse.click(...lanePoint(box, seconds, t, (db + 70) / 82));
+  const pts = track.getByTestId('automation-point');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=automation] [data-testid=automation-point]').length === 3);
+  const times = () => pts.evaluateAll((ps) => ps.map((p) => Number(p.dataset.time)));
+  const t0 = await times();
+  // Select the first, Ctrl-click the last (all three), drag the middle one 0.25 s right.
+  await pts.nth(0).click();
+  await pts.nth(2).click({ modifiers: ['Control'] });
+  assert.equal(await track.locator('.lane-point.selected').count(), 3);
+  const mid = await pts.nth(1).boundingBox();
+  const [cx, cy] = [mid.x + mid.width / 2, mid.y + mid.height / 2];
+  await page.mouse.move(cx, cy);
+  await page.mouse.down();
+  await page.mouse.move(cx + (0.25 / seconds) * box.width, cy, { steps: 6 });
+  await page.mouse.up();
+  const t1 = await times();
+  const moved = t1.map((t, i) => t - t0[i]);
+  assert.ok(moved.every((d) => Math.abs(d - moved[0]) < 0.002) && Math.abs(moved[0] - 0.25) < 0.03, `moved by ${moved}`);
+  // The whole drag is one undo step.
+  await page.getByTestId('undo').click();
+  assert.deepEqual(await times(), t0);
+
+  // The master's lane: 0 dB at 1 s to −12 dB at 3 s, the segment's curve "slow" (t²).
+  const master = page.getByTestId('master-automation');
+  assert.equal(await master.getByTestId('automation-lane').getAttribute('data-param'), 'master-gain');
+  const mbox = await master.getByTestId('automation-lane').boundingBox();
+  await page.mouse.click(...lanePoint(mbox, seconds, 1, 70 / 82));
+  await page.mouse.click(...lanePoint(mbox, seconds, 3, 58 / 82));
+  const mpts = master.getByTestId('automation-point');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=master-automation] [data-testid=automation-point]').length === 2);
+  await mpts.nth(0).click({ button: 'right' });
+  await page.waitForFunction(() => document.querySelector('[data-testid=master-automation] [data-testid=automation-point]').dataset.curve === 'slow');
+  const [a, b] = await mpts.evaluateAll((ps) => ps.map((p) => ({ t: Number(p.dataset.time), v: Number(p.dataset.value) })));
+  const y = decodeWav((await exportMix(page, 'float32')).bytes).channelData[0];
+  const tp = await times();
+  const tv = await pts.evaluateAll((ps) => ps.map((p) => Number(p.dataset.value)));
+  const lin = (t, p, q, vp, vq) => (t <= p ? vp : t >= q ? vq : vp + ((vq - vp) * (t - p)) / (q - p));
+  const trackAt = (t) => (t <= tp[1] ? lin(t, tp[0], tp[1], tv[0], tv[1]) : lin(t, tp[1], tp[2], tv[1], tv[2]));
+  const masterAt = (t) => (t <= a.t ? a.v : t >= b.t ? b.v : a.v + (b.v - a.v) * ((t - a.t) / (b.t - a.t)) ** 2);
+  for (const t of [0.5, 1.5, 2.0, 2.5, 3.5]) {
+    let i = Math.round(t * rate);
+    while (Math.abs(x[i]) < 0.45) i++;
+    const got = dB(Math.abs(y[i] / x[i]));
+    const want = trackAt(i / rate) + masterAt(i / rate);
+    assert.ok(Math.abs(got - want) < 0.1, `at ${(i / rate).toFixed(3)} s: ${got.toFixed(3)} dB, want ${want.toFixed(3)} dB`);
+  }
   assert.deepEqual(app.pageErrors, []);
 });

@@ -384,6 +384,25 @@ impl Studio {
         out.expect("edit closure ran")
     }
 
+    /// One step of a gesture (a drag) that becomes a single undo step when it ends
+    /// ([`end_gesture`](Self::end_gesture) with the mix from before it began): the mix changes
+    /// and the engine hears it, nothing is recorded yet.
+    pub fn edit_in_gesture(self, f: impl FnOnce(&mut Mix)) {
+        self.back_to_mine();
+        self.mix.update(f);
+        self.sync_engine();
+    }
+
+    /// The gesture that began with the mix `before` has ended: one undo step, if it changed
+    /// anything.
+    pub fn end_gesture(self, before: Mix) {
+        if self.mix.with_untracked(|m| *m != before) {
+            self.undo
+                .update_value(|h| _ = h.record(before, EditKey::Single, js_sys::Date::now()));
+            self.refresh_undo_state();
+        }
+    }
+
     /// [`edit`](Self::edit) for an edit that makes the session bigger (tracks, comments):
     /// refused, with the reason, when the result could not be saved, shared or reopened (a limit
     /// of the session document), so the app never holds a session it cannot restore.

@@ -65,6 +65,9 @@ pub fn App() -> impl IntoView {
                     <For each=track_ids key=|k| k.clone() let:k>
                         <strip::channel_strip::Strip id=k.0/>
                     </For>
+                    <Show when=move || studio.mix.with(|m| !m.tracks.is_empty())>
+                        <strip::automation_lane::AutomationLane owner=dsp_worklet::automation::MASTER/>
+                    </Show>
                 </div>
                 <master::master_strip::Master/>
             </section>

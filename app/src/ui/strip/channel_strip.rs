@@ -124,7 +124,7 @@ pub fn Strip(id: u32) -> impl IntoView {
             </div>
             {status}
             <Waveform state=state/>
-            <AutomationLane id=id state=state/>
+            <AutomationLane owner=id/>
             <div class="strip-controls">
                 <ParamSlider
                     spec=ParamId::Gain.spec()
