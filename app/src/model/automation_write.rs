@@ -76,15 +76,22 @@ impl Pass {
     /// write carry on until Stop.
     pub fn release(&mut self, frame: u64) -> bool {
         if self.mode == LaneMode::Touch && self.released.is_none() {
-            self.released = Some(snap_frame(frame).max(self.start));
+            self.released = Some(self.not_before_moves(frame));
             return true;
         }
         false
     }
 
+    /// `frame` on the grid, but not before the pass's start or its last move (the playhead may
+    /// have wrapped back at a loop's end meanwhile: what was written stays written).
+    fn not_before_moves(&self, frame: u64) -> u64 {
+        let last = self.moves.last().map_or(self.start, |m| m.0);
+        snap_frame(frame).max(self.start).max(last)
+    }
+
     /// Where the written part ends: the release (touch), else `stop`.
     pub fn end(&self, stop: u64) -> u64 {
-        self.released.unwrap_or(snap_frame(stop)).max(self.start)
+        self.released.unwrap_or_else(|| self.not_before_moves(stop))
     }
 
     /// The lane after the pass ends at `stop` (the transport's position at Stop, for latch and
@@ -192,6 +199,27 @@ mod tests {
             out.points
         );
         assert_eq!(out.points.last().map(|q| q.frame), Some(4 * S));
+    }
+
+    #[test]
+    fn a_loop_wrap_during_a_pass_keeps_what_was_written() {
+        let l = lane(LaneMode::Touch);
+        let mut p = Pass::begin(1, &l, 3 * S, -10.0);
+        p.record(4 * S, -20.0);
+        // The loop wrapped back to 1 s: later moves and the release lie before the start.
+        p.record(S, -30.0);
+        assert!(p.release(S + S / 2));
+        let out = p.apply(0, S / 4);
+        assert_eq!(out.value_at(4 * S), Some(-20.0));
+        assert!(out.points.iter().all(|q| q.value != -30.0));
+        assert!(out.points.windows(2).all(|w| w[0].frame <= w[1].frame));
+        // Latch, stopped after a wrap: the same.
+        let mut l = lane(LaneMode::Latch);
+        l.mode = LaneMode::Latch;
+        let mut p = Pass::begin(1, &l, 3 * S, -10.0);
+        p.record(4 * S, -20.0);
+        let out = p.apply(2 * S, S / 4);
+        assert_eq!(out.value_at(4 * S), Some(-20.0));
     }
 
     #[test]

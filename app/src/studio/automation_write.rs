@@ -51,6 +51,36 @@ fn set_param(mix: &mut Mix, owner: u32, param: ParamId, value: f32) {
     }
 }
 
+/// `owner`'s lane of `param` and the control's value in `into`, set back to what they are in
+/// `from`.
+fn restore(into: &mut Mix, from: &Mix, owner: u32, param: ParamId) {
+    let old_lane = lane_of(from, owner, param).cloned();
+    let old_value = if owner == MASTER {
+        Some(from.master.get(param))
+    } else {
+        from.track(owner).map(|t| t.value(param))
+    };
+    if let Some(v) = old_value {
+        set_param(into, owner, param, v);
+    }
+    let lanes = if owner == MASTER {
+        Some(&mut into.master_lanes)
+    } else {
+        into.tracks
+            .iter_mut()
+            .find(|t| t.id == owner)
+            .map(|t| &mut t.lanes)
+    };
+    if let Some(lanes) = lanes {
+        match (lanes.iter().position(|l| l.param == param), old_lane) {
+            (Some(i), Some(old)) => lanes[i] = old,
+            (Some(i), None) => _ = lanes.remove(i),
+            (None, Some(old)) => lanes.push(old),
+            (None, None) => {}
+        }
+    }
+}
+
 impl Studio {
     /// The song position now, frames.
     fn position(self) -> u64 {
@@ -158,6 +188,27 @@ impl Studio {
         }
     }
 
+    /// Drops every pass under way without writing it (the mix is being replaced).
+    pub(crate) fn cancel_passes(self) {
+        if self.passes.with_value(|p| !p.is_empty()) {
+            self.passes.set_value(Vec::new());
+            self.writing.set(Vec::new());
+        }
+    }
+
+    /// The playhead is about to jump to `to`: passes under way end where it is, and while
+    /// playing, write mode begins again from `to`.
+    pub(crate) fn passes_jump(self, to: u64) {
+        if self.passes.with_value(Vec::is_empty) {
+            return;
+        }
+        let all: Vec<usize> = (0..self.passes.with_value(Vec::len)).collect();
+        self.finish_passes(&all, self.position());
+        if self.meters.with_untracked(|m| m.playing) {
+            self.transport_moved(true, to);
+        }
+    }
+
     /// Ends passes `which` (indices) with the transport at `stop`: each lane takes its written
     /// points, one undo step per pass.
     fn finish_passes(self, which: &[usize], stop: u64) {
@@ -182,6 +233,11 @@ impl Studio {
             .round() as u64;
         for (pass, before) in ended {
             let lane = pass.apply(stop, glide);
+            // The undo step goes back to the lane and the control as they were before the pass,
+            // keeping every other edit made meanwhile (each has its own step).
+            let mut undo_to = self.mix.get_untracked();
+            restore(&mut undo_to, &before, pass.owner, pass.param);
+            let mut applied = false;
             self.mix.update(|m| {
                 let lanes = if pass.owner == MASTER {
                     Some(&mut m.master_lanes)
@@ -196,13 +252,15 @@ impl Studio {
                         mode: l.mode,
                         ..lane
                     };
+                    applied = true;
                 }
             });
             self.writing
                 .update(|w| w.retain(|&(o, p)| (o, p) != (pass.owner, pass.param)));
-            if self.mix.with_untracked(|m| *m != before) {
+            // (A lane whose track went meanwhile writes nothing, and makes no step.)
+            if applied && self.mix.with_untracked(|m| *m != undo_to) {
                 self.undo
-                    .update_value(|h| _ = h.record(before, EditKey::Single, js_sys::Date::now()));
+                    .update_value(|h| _ = h.record(undo_to, EditKey::Single, js_sys::Date::now()));
             }
         }
         self.refresh_undo_state();

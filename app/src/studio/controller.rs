@@ -496,6 +496,8 @@ impl Studio {
     /// Makes `next` the mix (keeping the audio that arrived since it was saved and how you
     /// listen); the engine is told only what differs.
     pub fn apply_mix(self, mut next: Mix) {
+        // Another mix (undo, redo, a link, their version): what was being written is dropped.
+        self.cancel_passes();
         self.mix.with_untracked(|m| next.keep_live_state_of(m));
         self.mix.set(next);
         self.sync_engine();
@@ -527,6 +529,9 @@ impl Studio {
     pub fn seek_fraction(self, fraction: f64) {
         let frames = self.mix.with_untracked(|m| m.song_frames());
         let frame = (fraction.clamp(0.0, 1.0) * frames as f64).round() as u64;
+        // A seek ends what is being written where the playhead was; write mode writes on from
+        // the new place.
+        self.passes_jump(frame);
         self.meters.update(|m| m.position = frame);
         let serial = self.seeking.get_value().0.wrapping_add(1);
         self.seeking.set_value((serial, frame));
