@@ -49,6 +49,8 @@ pub enum AppError {
     StemsInMemory { limit_bytes: f64 },
     /// A comment that cannot be added.
     Comment { detail: String },
+    /// Automation that cannot be written (strip silence finding more passages than a lane holds).
+    Automation { detail: String },
     /// Autosave (IndexedDB) failed.
     Autosave { detail: String },
     /// A link or bundle of this very session with nothing in it that differs: no review opens.
@@ -124,6 +126,7 @@ impl fmt::Display for AppError {
                 limit_bytes / (48_000.0 * 60.0 * 2.0 * 4.0)
             ),
             AppError::Comment { detail } => write!(f, "Comment not added: {detail}."),
+            AppError::Automation { detail } => write!(f, "Automation not written: {detail}."),
             AppError::Autosave { detail } => write!(f, "Autosave failed: {detail}"),
             AppError::AutosaveInAnotherTab => f.write_str(
                 "Second Ear is open in another tab, which keeps this browser's autosave: work in \

@@ -5,7 +5,7 @@
 // phrases.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startApp, sessionRate, dropFiles, exportMix, parsePosition, downloadBytes } from './lib/browser.mjs';
+import { startApp, sessionRate, dropFiles, exportMix, parsePosition, downloadBytes, setRange } from './lib/browser.mjs';
 import { encodeWav, decodeWav, dB } from './lib/wav.mjs';
 
 let app;
@@ -63,6 +63,17 @@ test('a fade drawn on the gain lane with the mouse: the export follows it within
     const got = dB(Math.abs(y[i] / x[i]));
     const expect = want(i / rate);
     assert.ok(Math.abs(got - expect) < 0.1, `at ${(i / rate).toFixed(3)} s: ${got.toFixed(3)} dB, want ${expect.toFixed(3)} dB`);
+  }
+  // At another rate (44.1 kHz from 48, or back): the lane at the same times.
+  const other = rate === 48000 ? 44100 : 48000;
+  const z = decodeWav((await exportMix(page, 'float32', { rate: other })).bytes).channelData[0];
+  for (const t of [0.9, 1.4, 2.2, 2.9, 3.2]) {
+    // A 1 kHz tone at 0.5: find a sample near a crest and compare with the amplitude there.
+    let i = Math.round(t * other);
+    while (Math.abs(Math.sin((2 * Math.PI * 1000 * i) / other)) < 0.99) i++;
+    const got = dB(Math.abs(z[i]) / (0.5 * Math.abs(Math.sin((2 * Math.PI * 1000 * i) / other))));
+    const expect = want(i / other);
+    assert.ok(Math.abs(got - expect) < 0.15, `at ${other} Hz, ${(i / other).toFixed(3)} s: ${got.toFixed(3)} dB, want ${expect.toFixed(3)} dB`);
   }
   // Undo takes back the drag in one step, then the second point.
   await page.getByTestId('undo').click();
@@ -159,7 +170,9 @@ test('touch-write while playing: the fader ride is written to the lane, which gl
   await page.mouse.move(xOf(-4), yMid, { steps: 3 });
   await page.getByTestId('automation').getByTestId('automation-writing').waitFor({ state: 'visible' });
   await page.mouse.move(xOf(-12), yMid, { steps: 6 });
-  await page.waitForTimeout(700);
+  // While held, the fader is heard, not the lane (about 0 dB): 0.5 peak (−6 dBFS) about 12 dB down.
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=track-meter]').dataset.peakDb) < -14, null, { timeout: 2000 });
+  await page.waitForTimeout(500);
   const letGo = await position();
   await page.mouse.up();
   await page.waitForTimeout(600);
@@ -302,5 +315,49 @@ test('lane editing: a selection drags together, a curve shape is chosen by right
     const want = trackAt(i / rate) + masterAt(i / rate);
     assert.ok(Math.abs(got - want) < 0.1, `at ${(i / rate).toFixed(3)} s: ${got.toFixed(3)} dB, want ${want.toFixed(3)} dB`);
   }
+  assert.deepEqual(app.pageErrors, []);
+});
+
+test('write mode from Play to Stop writes the fader over the lane up to Stop; a lane turned off while playing gives the fader back', async () => {
+  const page = await app.openPage();
+  const rate = await sessionRate(page);
+  const seconds = 8;
+  const x = new Float32Array(seconds * rate).map((_, i) => 0.5 * Math.sin((2 * Math.PI * 1000 * i) / rate));
+  await dropFiles(page, [{ name: 'Vocal.wav', bytes: encodeWav({ rate, channels: [x, x], format: 'f32' }) }]);
+  await page.getByTestId('track').waitFor();
+  const row = page.getByTestId('automation');
+  // The lane holds −40 dB; the fader is at −6 dB (a reading lane overrides it).
+  await setRange(page.getByTestId('track-gain'), -6);
+  const box = await row.getByTestId('automation-lane').boundingBox();
+  await page.mouse.click(...lanePoint(box, seconds, 0.05, 30 / 82));
+  await row.getByTestId('automation-point').waitFor();
+  const base = Number(await row.getByTestId('automation-point').getAttribute('data-value'));
+  assert.ok(Math.abs(base - -40) < 3, `lane at ${base} dB`);
+  await row.getByTestId('automation-mode').selectOption('write');
+  await page.getByTestId('transport-play').click();
+  await row.getByTestId('automation-writing').waitFor({ state: 'visible' });
+  await page.waitForFunction(() => document.querySelector('[data-testid=transport-position]').textContent > '0:01.500', null, { timeout: 10_000 });
+  // Stop (back to the start): the pass ends where the playhead was, not at 0.
+  await page.getByTestId('transport-stop').click();
+  await row.getByTestId('automation-writing').waitFor({ state: 'hidden' });
+  const pts = await lanePoints(page);
+  const held = pts.filter(([, v]) => v === -6);
+  assert.ok(held.length >= 1, `the fader's −6 dB was written: ${JSON.stringify(pts)}`);
+  const until = Math.max(...held.map(([t]) => t));
+  assert.ok(until >= 1.4 && until < 3, `written up to ${until} s (stopped after 1.5 s)`);
+  const after = pts.find(([t]) => t > until);
+  assert.ok(after && after[1] === base, `then back to the lane: ${JSON.stringify(after)}`);
+
+  // Read it back while playing, then turn the lane off: the fader's −6 dB is heard again.
+  await row.getByTestId('automation-mode').selectOption('read');
+  await page.getByTestId('transport-play').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid=transport-position]').textContent > '0:03.500', null, { timeout: 10_000 });
+  const peak = () => page.getByTestId('track-meter').getAttribute('data-peak-db').then(Number);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid=track-meter]').dataset.peakDb) < -40);
+  await row.getByTestId('automation-mode').selectOption('off');
+  // 0.5 peak (−6.02 dBFS) through −6 dB: about −12 dBFS.
+  await page.waitForFunction(() => Math.abs(Number(document.querySelector('[data-testid=track-meter]').dataset.peakDb) - -12.04) < 0.5, null, { timeout: 5000 });
+  assert.ok(Math.abs((await peak()) - -12.04) < 0.5);
+  await page.getByTestId('transport-stop').click();
   assert.deepEqual(app.pageErrors, []);
 });

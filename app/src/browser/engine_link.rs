@@ -302,7 +302,6 @@ pub fn send(commands: &[Command]) {
     }
 }
 
-/// The track a command is about, if any.
 /// Brings the engine's automation lanes up to date: `moves` in order, lanes made by a `lanes`
 /// message and their points by commands (lanes of tracks the engine refused are left out).
 pub fn send_lanes(moves: &[crate::model::lane_book::LaneMove]) {
@@ -376,6 +375,7 @@ pub fn send_lanes(moves: &[crate::model::lane_book::LaneMove]) {
     }
 }
 
+/// The track a command is about, if any.
 fn track_of(c: &Command) -> Option<u32> {
     match *c {
         Command::SetTrackParam { track, .. } | Command::RemoveTrack { track } => Some(track),

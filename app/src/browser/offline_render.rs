@@ -290,7 +290,22 @@ pub async fn render_mix_into(
     }
     // The automation lanes, made in a fresh engine as in the realtime one (their points before
     // the seek, which puts every lane's ramps where playing would have them).
-    let lane_moves = crate::model::lane_book::LaneBook::default().sync(mix);
+    // Lanes are in frames at the session rate; the render may run at another.
+    let lane_moves = {
+        let scale = rate as f64 / mix.sample_rate.max(1.0) as f64;
+        let mut at_rate = mix.clone();
+        for lanes in at_rate
+            .tracks
+            .iter_mut()
+            .map(|t| &mut t.lanes)
+            .chain(std::iter::once(&mut at_rate.master_lanes))
+        {
+            for l in lanes.iter_mut() {
+                *l = l.rescaled(scale);
+            }
+        }
+        crate::model::lane_book::LaneBook::default().sync(&at_rate)
+    };
     let lane_owner: Vec<(u32, u32)> = lane_moves
         .iter()
         .filter_map(|m| match *m {

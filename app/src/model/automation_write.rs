@@ -101,7 +101,10 @@ impl Pass {
         let back = end + snap_frame(glide).max(GRID_FRAMES);
         let last = self.moves.last().map_or(self.value_before(), |m| m.1);
         let mut lane = self.original.clone();
-        let resume = self.original.value_at(back);
+        let resume = self
+            .original
+            .value_at(back)
+            .map(|v| snap_value(self.param, v));
         lane.points
             .retain(|p| p.frame < self.start || p.frame > back);
         let at = lane.points.partition_point(|p| p.frame < self.start);
@@ -133,10 +136,13 @@ impl Pass {
 
     /// The lane's value where the pass began (the control's first value on an empty lane).
     fn value_before(&self) -> f32 {
-        self.original
+        let v = self
+            .original
             .value_at(self.start)
             .or(self.moves.first().map(|m| m.1))
-            .unwrap_or(self.param.spec().default)
+            .unwrap_or(self.param.spec().default);
+        // On the value steps, as every point is (the lane then reads back from a link exactly).
+        snap_value(self.param, v)
     }
 }
 

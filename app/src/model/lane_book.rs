@@ -74,6 +74,24 @@ impl LaneBook {
         wanted.extend(mix.master_lanes.iter().map(|l| (MASTER, l)));
         wanted.retain(|(_, l)| !l.points.is_empty());
         let mut out = Vec::new();
+        // The control's own value, for a parameter a lane no longer plays (the engine keeps
+        // what the lane last gave until told otherwise).
+        let control = |owner: u32, param: ParamId| -> Option<LaneMove> {
+            let value = if owner == MASTER {
+                mix.master.get(param)
+            } else {
+                mix.track(owner)?.value(param)
+            };
+            Some(LaneMove::Cmd(if owner == MASTER {
+                Command::SetMasterParam { param, value }
+            } else {
+                Command::SetTrackParam {
+                    track: owner,
+                    param,
+                    value,
+                }
+            }))
+        };
         // Lanes gone (or emptied) first: their ids are free for what follows.
         self.entries.retain(|e| {
             let keep = wanted
@@ -81,6 +99,9 @@ impl LaneBook {
                 .any(|(o, l)| *o == e.owner && l.param == e.told.param);
             if !keep {
                 out.push(LaneMove::Cmd(Command::RemoveLane { lane: e.id }));
+                if e.told.mode.reading() {
+                    out.extend(control(e.owner, e.told.param));
+                }
             }
             keep
         });
@@ -106,6 +127,9 @@ impl LaneBook {
                     }
                     if e.told.mode.reading() != lane.mode.reading() {
                         out.push(reading(e.id, lane.mode.reading()));
+                        if !lane.mode.reading() {
+                            out.extend(control(owner, lane.param));
+                        }
                     }
                     e.told = lane.clone();
                 }
@@ -113,8 +137,10 @@ impl LaneBook {
                     let Some(id) = self.free_id() else {
                         continue;
                     };
+                    let mut was_reading = false;
                     if let Some(i) = at {
                         let old = self.entries.remove(i);
+                        was_reading = old.told.mode.reading();
                         out.push(LaneMove::Cmd(Command::RemoveLane { lane: old.id }));
                     }
                     let room = (len * 2).max(MIN_ROOM).next_power_of_two();
@@ -136,6 +162,9 @@ impl LaneBook {
                     }));
                     if !lane.mode.reading() {
                         out.push(reading(id, false));
+                        if was_reading {
+                            out.extend(control(owner, lane.param));
+                        }
                     }
                     self.entries.push(Entry {
                         owner,
@@ -275,7 +304,7 @@ mod tests {
         let id = book.id_of(1, ParamId::Pan).expect("lane");
         assert_ne!(
             id, 0,
-            "a new id: the old lane is removed after the new one is made"
+            "a new id: the old one is still taken when the new one is chosen"
         );
         assert!(engine.lane(0).is_none());
         assert_eq!(
@@ -302,7 +331,18 @@ mod tests {
         // The gain lane goes: its id is removed and free again.
         m.tracks[0].lanes.retain(|l| l.param != ParamId::Gain);
         let moves = book.sync(&m);
-        assert_eq!(moves, [LaneMove::Cmd(Command::RemoveLane { lane: 0 })]);
+        // The lane goes, and the fader's own value is heard again.
+        assert_eq!(
+            moves,
+            [
+                LaneMove::Cmd(Command::RemoveLane { lane: 0 }),
+                LaneMove::Cmd(Command::SetTrackParam {
+                    track: 1,
+                    param: ParamId::Gain,
+                    value: 0.0
+                })
+            ]
+        );
         apply(&mut engine, &moves);
         // The track goes: the engine drops its lanes, the book forgets them.
         engine.remove_track(1).expect("removed");

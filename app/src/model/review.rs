@@ -177,8 +177,10 @@ fn lanes(
                 };
                 let (pa, pb) = (abs(a), abs(b));
                 // Moved points count once; added and removed ones once each.
-                let new = pb.iter().filter(|p| !pa.contains(p)).count();
-                let gone = pa.iter().filter(|p| !pb.contains(p)).count();
+                let (sa, sb): (std::collections::HashSet<_>, std::collections::HashSet<_>) =
+                    (pa.iter().collect(), pb.iter().collect());
+                let new = pb.iter().filter(|p| !sa.contains(p)).count();
+                let gone = pa.iter().filter(|p| !sb.contains(p)).count();
                 let changed = new.max(gone);
                 if changed > 0 {
                     push(

@@ -537,13 +537,14 @@ impl Mix {
                 ParamId::DelayMute,
             ),
         ];
+        let (m, ml) = (&self.master, &self.master_lanes[..]);
         buses.iter().any(|(send, ret, mute)| {
-            !self.master.on(*mute)
-                && self.master.get(*ret) > ret.spec().min
-                && self
-                    .tracks
-                    .iter()
-                    .any(|t| t.value(*send) > send.spec().min && !t.muted())
+            may(m, ml, *mute, |v| v < 0.5)
+                && may(m, ml, *ret, |v| v > ret.spec().min)
+                && self.tracks.iter().any(|t| {
+                    may(&t.params, &t.lanes, *send, |v| v > send.spec().min)
+                        && may(&t.params, &t.lanes, ParamId::Mute, |v| v < 0.5)
+                })
         })
     }
 
@@ -623,19 +624,36 @@ impl Mix {
             return Some("There are no tracks to export: drop some stems first.");
         }
         let any_solo = self.tracks.iter().any(|t| t.soloed());
+        // A reading lane counts with every value it reaches.
         let silent = |t: &TrackState| {
-            t.muted()
+            !may(&t.params, &t.lanes, ParamId::Mute, |v| v < 0.5)
                 || (any_solo && !t.soloed())
-                || t.value(ParamId::Gain) <= ParamId::Gain.spec().min
+                || !may(&t.params, &t.lanes, ParamId::Gain, |v| {
+                    v > ParamId::Gain.spec().min
+                })
         };
         if self.tracks.iter().all(silent)
-            || self.master.get(ParamId::MasterGain) <= ParamId::MasterGain.spec().min
+            || !may(&self.master, &self.master_lanes, ParamId::MasterGain, |v| {
+                v > ParamId::MasterGain.spec().min
+            })
         {
             return Some(
                 "Every track is muted or faded out (or the master is at -∞), so the export would be silent.",
             );
         }
         None
+    }
+}
+
+/// Whether `param` ever takes a value for which `f` holds: its control's value, or, when a lane
+/// of it is read, one of the lane's points (the lane overrides the control, and between points
+/// it lies between their values).
+fn may(values: &ParamValues, lanes: &[Lane], param: ParamId, f: impl Fn(f32) -> bool) -> bool {
+    match crate::model::automation::find(lanes, param)
+        .filter(|l| l.mode.reading() && !l.points.is_empty())
+    {
+        Some(l) => l.points.iter().any(|p| f(p.value)),
+        None => f(values.get(param)),
     }
 }
 
@@ -999,6 +1017,33 @@ mod tests {
         // The record travels: a session reopened from its document still refuses it.
         let mut reopened = Mix::from_doc(&mine.to_doc(), 48_000.0);
         assert_eq!(reopened.merge_comments(&theirs.comments), (0, 0));
+    }
+
+    #[test]
+    fn lanes_count_for_silence_and_for_the_effects_tail() {
+        use crate::model::automation::{LaneMode, find_or_add};
+        use dsp_worklet::automation::Curve;
+        let mut m = Mix::default();
+        m.add_track(new_track("Vox.wav", 100));
+        m.set_track_param(1, ParamId::Mute, 1.0);
+        assert!(m.silence_reason().is_some());
+        // A mute lane that opens the track: not silent.
+        let lane = find_or_add(&mut m.tracks[0].lanes, ParamId::Mute).expect("lane");
+        lane.add_point(0, 1.0, Curve::Linear);
+        lane.add_point(64, 0.0, Curve::Linear);
+        assert_eq!(m.silence_reason(), None);
+        // Off, the lane does not count.
+        m.tracks[0].lanes[0].mode = LaneMode::Off;
+        assert!(m.silence_reason().is_some());
+        m.tracks[0].lanes.clear();
+        m.set_track_param(1, ParamId::Mute, 0.0);
+        // A send lane that rises from −∞, with the reverb's return up: the export rings on.
+        m.set_master_param(ParamId::ReverbReturn, 0.0);
+        assert!(!m.uses_fx());
+        let send = find_or_add(&mut m.tracks[0].lanes, ParamId::Send1Level).expect("lane");
+        send.add_point(0, -70.0, Curve::Linear);
+        send.add_point(64, -10.0, Curve::Linear);
+        assert!(m.uses_fx());
     }
 
     #[test]

@@ -114,6 +114,11 @@ impl Studio {
         }
         self.mix.update(|m| set_param(m, owner, param, value));
         self.sync_engine();
+        // A change with nothing held (a double-click reset, a switch clicked, a menu): a touch
+        // that ends at once.
+        if !self.held.get_value() {
+            self.release_controls();
+        }
         true
     }
 
@@ -134,16 +139,33 @@ impl Studio {
             return;
         };
         let on_release = Closure::<dyn Fn()>::new(move || {
+            self.held.set_value(false);
             if self.passes.with_value(|p| !p.is_empty()) {
                 self.release_controls();
             }
         });
-        for kind in ["pointerup", "pointercancel", "keyup", "blur"] {
-            let _ =
-                window.add_event_listener_with_callback(kind, on_release.as_ref().unchecked_ref());
+        let on_hold = Closure::<dyn Fn()>::new(move || self.held.set_value(true));
+        // Captured, so that the page knows before the control does.
+        for kind in ["pointerdown", "keydown"] {
+            let _ = window.add_event_listener_with_callback_and_bool(
+                kind,
+                on_hold.as_ref().unchecked_ref(),
+                true,
+            );
         }
-        // Lives as long as the page.
+        for kind in ["pointerup", "pointercancel", "keyup"] {
+            let _ = window.add_event_listener_with_callback_and_bool(
+                kind,
+                on_release.as_ref().unchecked_ref(),
+                true,
+            );
+        }
+        // The page losing focus (not an element: a control's focus moving is no release).
+        let _ =
+            window.add_event_listener_with_callback("blur", on_release.as_ref().unchecked_ref());
+        // They live as long as the page.
         on_release.forget();
+        on_hold.forget();
     }
 
     /// A pointer or key was let go: every touch pass ends here.

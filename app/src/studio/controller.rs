@@ -78,6 +78,9 @@ pub struct Studio {
     pub writing: RwSignal<Vec<(u32, ParamId)>>,
     /// The glide back to a lane after a touch (or after Stop), seconds.
     pub glide_s: RwSignal<f64>,
+    /// Whether a pointer button or a key is held down on the page (a touch pass lasts while it
+    /// is; a change made with nothing held is a touch that ends at once).
+    pub(crate) held: StoredValue<bool>,
     pub meters: RwSignal<MeterSnapshot>,
     pub errors: RwSignal<Vec<Notice>>,
     /// Files still being decoded.
@@ -159,6 +162,7 @@ impl Studio {
             passes: StoredValue::new(Vec::new()),
             writing,
             glide_s: RwSignal::new(crate::model::automation_write::DEFAULT_GLIDE_S),
+            held: StoredValue::new(false),
             told: StoredValue::new(None),
             lanes_told: StoredValue::new(Default::default()),
             meters: RwSignal::new(MeterSnapshot::default()),
@@ -221,9 +225,16 @@ impl Studio {
                     });
                 }
                 self.record_history(&snap);
-                let was_playing = self.meters.with_untracked(|m| m.playing);
+                let (was_playing, was_at) = self.meters.with_untracked(|m| (m.playing, m.position));
                 if snap.playing != was_playing {
-                    self.transport_moved(snap.playing, snap.position);
+                    // Stop returns to the start in the same snapshot: a pass ends where the
+                    // playhead was (Pause holds it a little further on).
+                    let at = if snap.playing || snap.position >= was_at {
+                        snap.position
+                    } else {
+                        was_at
+                    };
+                    self.transport_moved(snap.playing, at);
                 }
                 self.meters.set(snap);
             }),

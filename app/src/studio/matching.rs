@@ -51,13 +51,20 @@ pub async fn match_target(
         return Err(silent());
     };
     plan.start_from_unlimited(lufs);
+    let master_moves = mix
+        .master_lanes
+        .iter()
+        .any(|l| l.mode.reading() && !l.points.is_empty());
     let mut recording: Option<Recording> = made;
     loop {
         let used = plan;
         let p = progress.clone();
         // The first step of the bar was the bypassed render's.
         let done = (plan.passes + 1).min(MAX_PASSES - 1) as f64;
+        // A replay does not follow master lanes (see export_job.rs): with any, every pass
+        // renders from the stems.
         let source = match &recording {
+            _ if master_moves => Source::Stems,
             Some(r) => Source::Replay(r),
             None => Source::Recording,
         };

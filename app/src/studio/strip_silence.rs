@@ -6,7 +6,7 @@ use js_sys::Float32Array;
 
 use crate::browser::{engine_link, memory_store, stem_store};
 use crate::error::AppError;
-use crate::model::automation::find_or_add;
+use crate::model::automation::{MAX_LANE_POINTS, find_or_add};
 use crate::model::history::EditKey;
 use crate::model::strip_silence::{PARAM, Settings, SilenceFinder, mute_points};
 use crate::studio::controller::Studio;
@@ -62,6 +62,18 @@ impl Studio {
         }
         let passages = finder.finish();
         let points = mute_points(&passages, st.frames, &settings, rate);
+        if points.len() > MAX_LANE_POINTS {
+            self.report(AppError::Automation {
+                detail: format!(
+                    "strip silence found {} quiet passages in {name}, which would take {} \
+                     breakpoints; a lane holds at most {MAX_LANE_POINTS}. Raise the minimum \
+                     length or lower the threshold",
+                    passages.len(),
+                    points.len()
+                ),
+            });
+            return None;
+        }
         self.edit(EditKey::Single, |m| {
             let Some(t) = m.tracks.iter_mut().find(|t| t.id == id) else {
                 return;

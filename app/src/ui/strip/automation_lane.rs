@@ -104,9 +104,11 @@ pub fn AutomationLane(owner: u32) -> impl IntoView {
     } else {
         ParamId::Gain
     });
+    // Your lanes (not a reviewer's version being heard, nor the engine's view while a pass
+    // writes): what is edited here.
     let lane = Memo::new(move |_| {
         let p = param.get();
-        s.heard.with(|m| {
+        s.mix.with(|m| {
             if master {
                 find(&m.master_lanes, p).cloned()
             } else {
@@ -131,10 +133,21 @@ pub fn AutomationLane(owner: u32) -> impl IntoView {
     let drag = StoredValue::new(None::<Drag>);
     // The selected points, first ..= last.
     let selection = RwSignal::new(None::<(usize, usize)>);
+    let shown_param = StoredValue::new(param.get_untracked());
     Effect::new(move |_| {
-        // Another parameter's lane: nothing selected there.
-        param.track();
-        selection.set(None);
+        // Another parameter's lane: nothing selected there. A lane that lost points (undo, a
+        // write pass, strip silence) keeps a selection only while it still lies in it.
+        let p = param.get();
+        let n = lane.with(|l| l.as_ref().map_or(0, |l| l.points.len()));
+        let keep = if shown_param.get_value() == p {
+            selection.get_untracked().filter(|&(_, b)| b < n)
+        } else {
+            shown_param.set_value(p);
+            None
+        };
+        if selection.get_untracked() != keep {
+            selection.set(keep);
+        }
     });
     let change = move |f: Box<dyn FnOnce(&mut Lane)>| {
         let p = param.get_untracked();
@@ -212,7 +225,9 @@ pub fn AutomationLane(owner: u32) -> impl IntoView {
                 // Alt: the selection's values spread from (drag up) or gather to (down) their
                 // middle.
                 let sp = l.param.spec();
-                let pts = &l.points[first..=last];
+                let Some(pts) = l.points.get(first..=last) else {
+                    return;
+                };
                 let mid =
                     pts.iter().map(|p| sp.to_normalized(p.value)).sum::<f32>() / pts.len() as f32;
                 l.scale_points(
