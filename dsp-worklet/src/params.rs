@@ -102,6 +102,9 @@ pub enum ParamId {
     FadeOutShape = 125,
     /// Clip gain, dB: the region's level before the strip.
     ClipGain = 126,
+    /// Length of the mute/solo gate's fade, ms (strip silence sets it: the fade of each
+    /// passage it mutes).
+    MuteFade = 127,
     /// Send to FX bus 1 (reverb), dB.
     Send1Level = 80,
     /// Send 1 taken before the fader.
@@ -570,6 +573,7 @@ pub const PARAMS: &[ParamSpec] = &[
     row(P::FadeOut, "fade-out", "Fade out", G::Region, Seconds, Lin, (0.0, 600.0, 0.0, 0.001), SWITCH),
     row(P::FadeOutShape, "fade-out-shape", "Fade-out shape", G::Region, FadeShape, Lin, (0.0, 3.0, 0.0, 1.0), SWITCH),
     row(P::ClipGain, "clip-gain", "Clip gain", G::Region, Db, Lin, (-24.0, 24.0, 0.0, 0.1), SMOOTH),
+    row(P::MuteFade, "mute-fade", "Mute fade", G::Region, Ms, Lin, (1.0, 500.0, 5.0, 1.0), SWITCH),
     row(P::MasterGain, "master-gain", "Master", G::Master, Db, Lin, FADER, SMOOTH),
     row(P::ReverbSize, "reverb-size", "Size", G::Reverb, Percent, Lin, (0.0, 100.0, 60.0, 1.0), SMOOTH),
     row(P::ReverbDamping, "reverb-damping", "Damping", G::Reverb, Percent, Lin, (0.0, 100.0, 50.0, 1.0), SMOOTH),
@@ -931,7 +935,7 @@ mod tests {
             (114, "flanger-mix"),
             (80, "send1-level"), (81, "send1-pre"), (82, "send2-level"), (83, "send2-pre"),
             (120, "region-start"), (121, "region-end"), (122, "fade-in"), (123, "fade-in-shape"),
-            (124, "fade-out"), (125, "fade-out-shape"), (126, "clip-gain"),
+            (124, "fade-out"), (125, "fade-out-shape"), (126, "clip-gain"), (127, "mute-fade"),
             (1001, "master-gain"),
             (1010, "reverb-size"), (1011, "reverb-damping"), (1012, "reverb-predelay"),
             (1013, "reverb-width"), (1014, "reverb-return"), (1015, "reverb-mute"),

@@ -40,6 +40,8 @@ pub struct Track {
     pan: f32,
     mute: bool,
     solo: bool,
+    /// Sample rate, Hz.
+    rate: f32,
     /// Linear fader gain.
     gain: LinearSmoother,
     /// Pan position −1…1.
@@ -152,6 +154,7 @@ impl Track {
             pan: spec(ParamId::Pan).default,
             mute: false,
             solo: false,
+            rate: sample_rate,
             gain: LinearSmoother::new(
                 spec(ParamId::Gain).db_to_gain(spec(ParamId::Gain).default),
                 spec(ParamId::Gain).smoothing_ms,
@@ -279,6 +282,11 @@ impl Track {
             }
             ParamId::Send1Pre | ParamId::Send2Pre => {
                 self.send_pre[(param == ParamId::Send2Pre) as usize] = v >= 0.5;
+                false
+            }
+            ParamId::MuteFade => {
+                self.gate
+                    .set_ramp_len((v * 0.001 * self.rate).round().max(1.0) as u32);
                 false
             }
             other => {

@@ -88,3 +88,36 @@ fn after_a_seek_into_a_fade_the_gain_is_the_same() {
     let (tail, _) = render(&mut e, frames - at, 128);
     assert!(tail == whole[at..], "a seek changes nothing");
 }
+
+/// Strip silence's fade: the mute/solo gate ramps over the track's "Mute fade", linearly.
+#[test]
+fn a_mute_fades_over_the_tracks_mute_fade() {
+    let stem = vec![0.5f32; 48_000];
+    for ms in [5.0f32, 50.0, 200.0] {
+        let mut e = Engine::new(RATE);
+        e.add_track(1, vec![stem.clone(), stem.clone()]).unwrap();
+        set(&mut e, 1, ParamId::MuteFade, ms);
+        e.apply(Command::Play).unwrap();
+        let (before, _) = render(&mut e, 4_096, 128);
+        let level = *before.last().unwrap();
+        assert!(level > 0.4, "{level}");
+        set(&mut e, 1, ParamId::Mute, 1.0);
+        let (l, _) = render(&mut e, 16_384, 128);
+        let n = (ms * 48.0).round() as usize;
+        // The fade starts within the strip's latency of the mute's frame, then falls in a
+        // straight line to silence over exactly the fade's length.
+        let at = l.iter().position(|&v| v < level - 1e-6).unwrap();
+        // (A mute set by a command while playing reaches the gate a few hundred frames on, as
+        // it did with the fixed 5 ms fade; the shape and length are what is checked here.)
+        assert!(at <= 512, "{ms} ms: the fade starts at frame {at}");
+        for k in 0..n + 64 {
+            let want = level * (1.0 - (k + 1) as f32 / n as f32).max(0.0);
+            let v = l[at + k];
+            assert!((v - want).abs() < 1e-4, "{ms} ms, frame {k}: {v} vs {want}");
+        }
+        assert!(
+            l[at + n..].iter().all(|&v| v == 0.0),
+            "{ms} ms: silent after the fade"
+        );
+    }
+}

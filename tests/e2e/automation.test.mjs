@@ -102,24 +102,29 @@ test('strip silence on a vocal with quiet gaps: the gaps are exactly silent in t
   const before = decodeWav((await exportMix(page, 'float32')).bytes).channelData;
 
   await page.getByTestId('strip-silence').click();
-  // Settings as a user types them: −45 dBFS, 200 ms, pads 20 ms before and 80 ms after.
+  // Settings as a user types them: −45 dBFS, 200 ms, pads 40 ms before and 80 ms after, fades
+  // of 20 ms.
   await page.getByTestId('strip-silence-threshold').fill('-45');
   await page.getByTestId('strip-silence-threshold').dispatchEvent('change');
   await page.getByTestId('strip-silence-min').fill('200');
   await page.getByTestId('strip-silence-min').dispatchEvent('change');
+  await page.getByTestId('strip-silence-pre').fill('40');
+  await page.getByTestId('strip-silence-pre').dispatchEvent('change');
+  await page.getByTestId('strip-silence-fade').fill('20');
+  await page.getByTestId('strip-silence-fade').dispatchEvent('change');
   await page.getByTestId('strip-silence-apply').click();
   await page.getByTestId('strip-silence-outcome').filter({ hasText: 'muted' }).waitFor();
   assert.match(await page.getByTestId('strip-silence-outcome').textContent(), /^3 quiet passages muted/);
   assert.equal(await page.getByTestId('automation').getByTestId('automation-lane').getAttribute('data-param'), 'mute');
-  // Muted from the start; open from 20 ms before each phrase to 80 ms after it.
+  // Muted from the start; open from 40 ms before each phrase to 80 ms after it.
   const times = await page.getByTestId('automation').getByTestId('automation-point').evaluateAll((ps) => ps.map((p) => Number(p.dataset.time)));
   assert.equal(times.length, 3 + 4 + 2, `points ${times}`);
 
   const after = decodeWav((await exportMix(page, 'float32')).bytes).channelData;
   assert.equal(after[0].length, before[0].length);
   const range = (a, b) => [Math.round(a * rate), Math.round(b * rate)];
-  // The mute's 5 ms fade (and the 0.67 ms automation grid) lie inside the padding: the sound
-  // from 10 ms before a phrase to 70 ms after it is untouched, bit for bit.
+  // The 20 ms fades (and the 0.67 ms automation grid) lie inside the padding: the sound from
+  // 10 ms before a phrase to 70 ms after it is untouched, bit for bit.
   for (const [p, q] of phrases) {
     const [i0, i1] = range(p - 0.01, q + 0.07);
     for (let ch = 0; ch < 2; ch++) {
@@ -129,7 +134,7 @@ test('strip silence on a vocal with quiet gaps: the gaps are exactly silent in t
     }
   }
   // The gaps, past the fades: exactly zero (the hiss is there without strip silence).
-  const gaps = [[0, 0.5 - 0.02 - 0.007], [1.5 + 0.08 + 0.007, 2.5 - 0.02 - 0.007], [3.2 + 0.08 + 0.007, seconds]];
+  const gaps = [[0, 0.5 - 0.04 - 0.007], [1.5 + 0.08 + 0.02 + 0.007, 2.5 - 0.04 - 0.007], [3.2 + 0.08 + 0.02 + 0.007, seconds]];
   for (const [p, q] of gaps) {
     const [i0, i1] = range(p, q);
     assert.ok(before[0].subarray(i0, i1).some((v) => v !== 0), `there is hiss in ${p}–${q} s to strip`);
@@ -138,6 +143,13 @@ test('strip silence on a vocal with quiet gaps: the gaps are exactly silent in t
       assert.equal(k, -1, `gap ${p.toFixed(3)}–${q.toFixed(3)} s not silent at ${((i0 + k) / rate).toFixed(4)} s`);
     }
   }
+  // The fade after the first phrase: from the first changed sample to the first silent one,
+  // 20 ms (within a millisecond).
+  const [f0] = range(1.5, 1.5);
+  const changed = after[0].findIndex((v, i) => i >= f0 && v !== before[0][i]);
+  const silent = after[0].findIndex((v, i) => i > changed && v === 0);
+  const fade = (silent - changed) / rate;
+  assert.ok(Math.abs(fade - 0.02) < 0.001, `the mute fades over ${(fade * 1000).toFixed(2)} ms`);
   // One undo removes the whole lane.
   await page.getByTestId('undo').click();
   assert.equal(await page.getByTestId('automation').getByTestId('automation-point').count(), 0);

@@ -5,15 +5,16 @@
 //! A passage counts when its peak level stays below the threshold for at least the minimum
 //! length. The mute starts `post` after the sound falls below the threshold and ends `pre`
 //! before it rises again (the padding keeps breaths and decays), on the engine's automation grid
-//! (inward, so the padding is never shorter than set). The mute's own 5 ms fade runs inside the
-//! padding, which is at least [`MIN_PAD_S`]: the sound above the threshold is never touched.
+//! (inward, so the padding is never shorter than set). Each mute fades out and in over the fade
+//! length (the track's "Mute fade"), which runs inside the padding: the padding before a phrase
+//! is at least the fade plus [`MIN_PAD_S`], so the sound above the threshold is never touched.
 
 use dsp_worklet::ParamId;
 use dsp_worklet::automation::{Curve, GRID_FRAMES, Point};
 
-/// Shortest padding, seconds: the mute's 5 ms fade and the engine's automation grid (0.67 ms at
-/// 48 kHz) with room to spare.
-pub const MIN_PAD_S: f64 = 0.01;
+/// Shortest padding beyond the fade, seconds: the engine's automation grid (0.67 ms at 48 kHz)
+/// with room to spare.
+pub const MIN_PAD_S: f64 = 0.005;
 
 /// What the user sets.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -26,6 +27,21 @@ pub struct Settings {
     pub pre_s: f64,
     /// Sound kept after each phrase ends (the mute starts this late), seconds.
     pub post_s: f64,
+    /// Each mute's fade out and in, ms (set as the track's "Mute fade").
+    pub fade_ms: f32,
+}
+
+impl Settings {
+    /// The padding before and after each phrase actually used, seconds: at least the fade plus
+    /// [`MIN_PAD_S`] before (the fade in ends before the phrase), and [`MIN_PAD_S`] plus 5 ms
+    /// after.
+    pub fn pads(&self) -> (f64, f64) {
+        let fade = self.fade_ms.max(0.0) as f64 / 1000.0;
+        (
+            self.pre_s.max(fade + MIN_PAD_S),
+            self.post_s.max(0.005 + MIN_PAD_S),
+        )
+    }
 }
 
 impl Default for Settings {
@@ -35,6 +51,7 @@ impl Default for Settings {
             min_length_s: 0.3,
             pre_s: 0.02,
             post_s: 0.08,
+            fade_ms: 5.0,
         }
     }
 }
@@ -104,8 +121,8 @@ pub fn mute_points(
     settings: &Settings,
     rate: f64,
 ) -> Vec<Point> {
-    let pad = |s: f64| (s.max(MIN_PAD_S) * rate).ceil() as u64;
-    let (pre, post) = (pad(settings.pre_s), pad(settings.post_s));
+    let (pre, post) = settings.pads();
+    let (pre, post) = ((pre * rate).ceil() as u64, (post * rate).ceil() as u64);
     let grid = GRID_FRAMES;
     let point = |frame, value| Point {
         frame,
@@ -229,8 +246,16 @@ mod tests {
         };
         let x = vocal(&[(1.0, 2.0)], 3.0);
         let points = mute_points(&find(&x, &s), x.len() as u64, &s, RATE);
-        // The mute ends at least 10 ms before the phrase.
+        // The mute ends at least the fade (5 ms) and 5 ms before the phrase.
         assert!(points[0].frame as f64 / RATE <= 0.99);
+        // A 50 ms fade: the mute ends at least 55 ms before the phrase.
+        let slow = Settings { fade_ms: 50.0, ..s };
+        let points = mute_points(&find(&x, &slow), x.len() as u64, &slow, RATE);
+        assert!(
+            points[0].frame as f64 / RATE <= 0.945,
+            "{}",
+            points[0].frame
+        );
         let silent = vec![0.0f32; 48_000];
         let points = mute_points(&find(&silent, &s), 48_000, &s, RATE);
         assert_eq!(

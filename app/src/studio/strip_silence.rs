@@ -82,6 +82,8 @@ impl Studio {
             if points.is_empty() {
                 return;
             }
+            t.params
+                .set(dsp_worklet::ParamId::MuteFade, settings.fade_ms);
             if let Some(lane) = find_or_add(&mut t.lanes, PARAM) {
                 lane.points = points;
                 lane.mode = crate::model::automation::LaneMode::Read;

@@ -54,6 +54,12 @@ impl LinearSmoother {
         self.step = (target - self.current) / frames as f32;
     }
 
+    /// Sets the length of the ramps [`set_target`](Self::set_target) starts from now on,
+    /// samples (≥ 1); a ramp under way keeps its own.
+    pub fn set_ramp_len(&mut self, frames: u32) {
+        self.ramp_len = frames.max(1);
+    }
+
     /// Ramps to `target`, or jumps there when `snap` (no audio flowing).
     pub fn set(&mut self, target: f32, snap: bool) {
         if snap {

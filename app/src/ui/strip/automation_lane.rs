@@ -622,7 +622,8 @@ fn strip_silence(id: u32, param: RwSignal<ParamId>) -> (AnyView, AnyView) {
             <div class="silence" data-testid="strip-silence-settings">
                 <p class="hint">
                     "Mutes the passages that stay below the threshold (as the Mute lane, which you can edit). \
-                     The padding keeps breaths and decays; the mute fades over 5 ms inside it."
+                     The padding keeps breaths and decays; each mute fades out and in inside it (the fade is \
+                     the track's Mute fade, in its editor's Region group)."
                 </p>
                 {number("strip-silence-threshold", "Threshold", "dBFS", (-90.0, -10.0, 1.0),
                     |s| s.threshold_db as f64, |s, v| s.threshold_db = v as f32)}
@@ -632,6 +633,8 @@ fn strip_silence(id: u32, param: RwSignal<ParamId>) -> (AnyView, AnyView) {
                     |s| s.pre_s * 1000.0, |s, v| s.pre_s = v / 1000.0)}
                 {number("strip-silence-post", "Post-padding", "ms", (10.0, 2_000.0, 1.0),
                     |s| s.post_s * 1000.0, |s, v| s.post_s = v / 1000.0)}
+                {number("strip-silence-fade", "Fade", "ms", (1.0, 500.0, 1.0),
+                    |s| s.fade_ms as f64, |s, v| s.fade_ms = v as f32)}
                 <button
                     data-testid="strip-silence-apply"
                     disabled=move || busy.get()
